@@ -1,0 +1,322 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import { ChaseError } from './core/errors.js';
+import { assertCurrency, parseAmount } from './core/money.js';
+import { DEFAULT_LADDER } from './core/ladder.js';
+import type { ChasePolicy, LadderStage, LateFeePolicy, Recipient, StageAction } from './core/model.js';
+import { invalidField, parseYamlSource, type YamlSource } from './yaml-input.js';
+
+export interface BusinessInfo {
+  name: string;
+  email?: string;
+  phone?: string;
+  address?: string;
+  /** How to pay: shown in every message and letter. */
+  payment?: string;
+}
+
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string;
+  passwordCommand?: string;
+  passwordFile?: string;
+}
+
+export interface MailConfig {
+  transport: 'smtp' | 'sendmail' | 'print';
+  from?: string;
+  replyTo?: string;
+  bcc?: string;
+  smtp?: SmtpConfig;
+  sendmailPath?: string;
+  /** Send the payment-received thank-you when `chase pay` records a payment. */
+  paymentReceived: boolean;
+}
+
+export interface Config {
+  /** The file it came from; null when no config file exists and these are the defaults. */
+  path: string | null;
+  business: BusinessInfo;
+  timezone: string;
+  currency: string;
+  policy: ChasePolicy;
+  mail: MailConfig;
+  /** The user's template folder (absolute), overriding the defaults by name. */
+  templates?: string;
+  /** The parsed file, for sections other modules validate themselves (letters, options). */
+  source?: YamlSource;
+}
+
+export const DEFAULT_LATE_FEES: LateFeePolicy = {
+  rule: 'none',
+  graceDays: 0,
+  flatFee: '0.00',
+  percentFee: 0,
+  annualRate: 0,
+  dayCount: 'actual/365',
+  interestFrom: 'due',
+};
+
+export function defaultConfig(): Config {
+  return {
+    path: null,
+    business: { name: 'Your Business' },
+    timezone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+    currency: 'GBP',
+    policy: {
+      ladder: DEFAULT_LADDER.map((stage) => ({ ...stage })),
+      minGapDays: 4,
+      promiseGraceDays: 3,
+      planGraceDays: 5,
+      weekdaysOnly: true,
+      lateFees: { ...DEFAULT_LATE_FEES },
+    },
+    mail: { transport: 'print', paymentReceived: false },
+  };
+}
+
+/** --config, else CHASE_CONFIG, else ./chase.config.yaml, else $XDG_CONFIG_HOME/chase/config.yaml. */
+export function resolveConfigPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): { path: string; explicit: boolean } {
+  if (flag) return { path: resolve(cwd, flag), explicit: true };
+  if (env.CHASE_CONFIG) return { path: resolve(cwd, env.CHASE_CONFIG), explicit: true };
+  const local = join(cwd, 'chase.config.yaml');
+  if (existsSync(local)) return { path: local, explicit: false };
+  const xdg = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
+  return { path: join(xdg, 'chase', 'config.yaml'), explicit: false };
+}
+
+export function loadConfig(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): Config {
+  const { path, explicit } = resolveConfigPath(flag, env, cwd);
+  if (!existsSync(path)) {
+    if (explicit) throw new ChaseError(`config file ${path} does not exist`, { hint: 'run `chase init` to create one' });
+    return defaultConfig();
+  }
+  return parseConfig(path, readFileSync(path, 'utf8'));
+}
+
+const LATE_FEE_RULES = ['none', 'contractual', 'uk-late-payment', 'eu-late-payment'] as const;
+const DAY_COUNTS = ['actual/365', 'actual/360', '30/360'] as const;
+const ACTIONS: readonly StageAction[] = ['email', 'letter', 'call', 'collections'];
+const RECIPIENTS: readonly Recipient[] = ['contact', 'accounts'];
+
+/** Reads typed values out of a YAML map, pointing at the offending line on error. */
+export class MapReader {
+  constructor(
+    readonly source: YamlSource,
+    readonly node: YAMLMap | null,
+    readonly prefix: string,
+  ) {}
+
+  static of(source: YamlSource, node: unknown, prefix: string): MapReader {
+    if (node !== null && node !== undefined && !isMap(node)) throw invalidField(source, node, prefix || 'file', 'expected a mapping of keys to values');
+    return new MapReader(source, (node as YAMLMap) ?? null, prefix);
+  }
+
+  field(key: string): string {
+    return this.prefix ? `${this.prefix}.${key}` : key;
+  }
+
+  nodeAt(key: string): Node | undefined {
+    return (this.node?.get(key, true) as Node | undefined) ?? undefined;
+  }
+
+  has(key: string): boolean {
+    const node = this.nodeAt(key);
+    return node !== undefined && !(isScalar(node) && node.value === null);
+  }
+
+  map(key: string): MapReader {
+    return MapReader.of(this.source, this.has(key) ? this.nodeAt(key) : null, this.field(key));
+  }
+
+  fail(key: string, problem: string, hint?: string): ChaseError {
+    return invalidField(this.source, this.nodeAt(key) ?? this.node, this.field(key), problem, hint);
+  }
+
+  string(key: string): string | undefined {
+    if (!this.has(key)) return undefined;
+    const node = this.nodeAt(key);
+    if (!isScalar(node) || typeof node.value === 'object') throw this.fail(key, 'expected text');
+    return String(node.value);
+  }
+
+  requiredString(key: string): string {
+    const value = this.string(key);
+    if (value === undefined || value === '') throw this.fail(key, 'is required');
+    return value;
+  }
+
+  number(key: string, options: { integer?: boolean; min?: number } = {}): number | undefined {
+    if (!this.has(key)) return undefined;
+    const node = this.nodeAt(key);
+    const value = isScalar(node) ? node.value : undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value)) throw this.fail(key, `expected a number, got ${JSON.stringify(isScalar(node) ? node.value : 'a list or mapping')}`);
+    if (options.integer && !Number.isInteger(value)) throw this.fail(key, `expected a whole number, got ${value}`);
+    if (options.min !== undefined && value < options.min) throw this.fail(key, `must be at least ${options.min}, got ${value}`);
+    return value;
+  }
+
+  boolean(key: string): boolean | undefined {
+    if (!this.has(key)) return undefined;
+    const node = this.nodeAt(key);
+    if (!isScalar(node) || typeof node.value !== 'boolean') throw this.fail(key, 'expected true or false');
+    return node.value;
+  }
+
+  oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
+    const value = this.string(key);
+    if (value === undefined) return undefined;
+    if (!(allowed as readonly string[]).includes(value)) throw this.fail(key, `expected one of ${allowed.join(', ')}, got "${value}"`);
+    return value as T;
+  }
+
+  /** The raw source text of a scalar, so "0.10" stays ten cents and never becomes a float. */
+  decimal(key: string): string | undefined {
+    if (!this.has(key)) return undefined;
+    const node = this.nodeAt(key);
+    if (!isScalar(node)) throw this.fail(key, 'expected an amount');
+    return node.source ?? String(node.value);
+  }
+
+  list(key: string): unknown[] {
+    if (!this.has(key)) return [];
+    const node = this.nodeAt(key);
+    if (!isSeq(node)) throw this.fail(key, 'expected a list');
+    return node.items;
+  }
+}
+
+function readStage(source: YamlSource, node: unknown, index: number): LadderStage {
+  const stage = MapReader.of(source, node, `ladder[${index}]`);
+  const recipients = (key: string): Recipient[] | undefined => {
+    if (!stage.has(key)) return undefined;
+    return stage.list(key).map((item, i) => {
+      const value = isScalar(item) ? String(item.value) : '';
+      if (!(RECIPIENTS as readonly string[]).includes(value)) throw invalidField(source, item, `${stage.field(key)}[${i}]`, `expected contact or accounts, got "${value}"`);
+      return value as Recipient;
+    });
+  };
+  const action = stage.oneOf('action', ACTIONS) ?? 'email';
+  const result: LadderStage = {
+    name: stage.requiredString('name'),
+    offset: stage.number('offset', { integer: true }) ?? (() => { throw stage.fail('offset', 'is required (days after the due date)'); })(),
+    action,
+  };
+  const template = stage.string('template') ?? (action === 'email' || action === 'letter' ? result.name : undefined);
+  if (template) result.template = template;
+  const attach = stage.oneOf('attach', ['invoice'] as const);
+  if (attach) result.attach = attach;
+  const call = stage.boolean('call');
+  if (call !== undefined) result.call = call;
+  const to = recipients('to');
+  if (to) result.to = to;
+  const cc = recipients('cc');
+  if (cc) result.cc = cc;
+  const deliver = stage.oneOf('deliver', ['post', 'email'] as const);
+  if (deliver) result.deliver = deliver;
+  const needsEarlier = stage.boolean('needsEarlierReminder');
+  if (needsEarlier !== undefined) result.needsEarlierReminder = needsEarlier;
+  return result;
+}
+
+export function readLateFees(reader: MapReader, base: LateFeePolicy): LateFeePolicy {
+  const policy: LateFeePolicy = { ...base };
+  policy.rule = reader.oneOf('rule', LATE_FEE_RULES) ?? policy.rule;
+  policy.graceDays = reader.number('graceDays', { integer: true, min: 0 }) ?? policy.graceDays;
+  const flatFee = reader.decimal('flatFee');
+  if (flatFee !== undefined) {
+    try {
+      parseAmount(flatFee, 'USD');
+    } catch {
+      throw reader.fail('flatFee', `expected an amount like 40.00, got "${flatFee}"`);
+    }
+    policy.flatFee = flatFee;
+  }
+  policy.percentFee = reader.number('percentFee', { min: 0 }) ?? policy.percentFee;
+  policy.annualRate = reader.number('annualRate', { min: 0 }) ?? policy.annualRate;
+  const monthly = reader.number('monthlyRate', { min: 0 });
+  if (monthly !== undefined) policy.monthlyRate = monthly;
+  policy.dayCount = reader.oneOf('dayCount', DAY_COUNTS) ?? policy.dayCount;
+  policy.interestFrom = reader.oneOf('interestFrom', ['due', 'grace-end'] as const) ?? policy.interestFrom;
+  return policy;
+}
+
+export function parseConfig(path: string, text: string): Config {
+  const source = parseYamlSource(path, text);
+  const root = MapReader.of(source, source.document.contents, '');
+  const config = defaultConfig();
+  config.path = path;
+  config.source = source;
+
+  const business = root.map('business');
+  config.business = {
+    name: business.string('name') ?? config.business.name,
+    email: business.string('email'),
+    phone: business.string('phone'),
+    address: business.string('address'),
+    payment: business.string('payment'),
+  };
+  const timezone = root.string('timezone');
+  if (timezone) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: timezone });
+    } catch {
+      throw root.fail('timezone', `unknown time zone "${timezone}"`, 'use an IANA name such as Europe/London');
+    }
+    config.timezone = timezone;
+  }
+  const currency = root.string('currency');
+  if (currency) {
+    try {
+      config.currency = assertCurrency(currency);
+    } catch (error) {
+      throw root.fail('currency', (error as Error).message);
+    }
+  }
+  const policy = config.policy;
+  policy.weekdaysOnly = root.boolean('weekdaysOnly') ?? policy.weekdaysOnly;
+  policy.minGapDays = root.number('minGapDays', { integer: true, min: 0 }) ?? policy.minGapDays;
+  policy.promiseGraceDays = root.number('promiseGraceDays', { integer: true, min: 0 }) ?? policy.promiseGraceDays;
+  policy.planGraceDays = root.number('planGraceDays', { integer: true, min: 0 }) ?? policy.planGraceDays;
+  if (root.has('ladder')) {
+    const stages = root.list('ladder').map((node, index) => readStage(source, node, index));
+    const seen = new Set<string>();
+    stages.forEach((stage, index) => {
+      if (seen.has(stage.name)) throw invalidField(source, root.list('ladder')[index], `ladder[${index}].name`, `stage "${stage.name}" appears twice`);
+      seen.add(stage.name);
+    });
+    policy.ladder = stages;
+  }
+  policy.lateFees = readLateFees(root.map('lateFees'), policy.lateFees);
+
+  const mail = root.map('mail');
+  config.mail.transport = mail.oneOf('transport', ['smtp', 'sendmail', 'print'] as const) ?? config.mail.transport;
+  config.mail.from = mail.string('from') ?? (config.business.email ? `${config.business.name} <${config.business.email}>` : undefined);
+  config.mail.replyTo = mail.string('replyTo');
+  config.mail.bcc = mail.string('bcc');
+  config.mail.sendmailPath = mail.string('sendmailPath');
+  config.mail.paymentReceived = mail.boolean('paymentReceived') ?? false;
+  if (mail.has('password')) throw mail.fail('password', 'passwords never go in the config file', 'set CHASE_SMTP_PASSWORD or mail.smtp.passwordCommand (e.g. "pass show smtp")');
+  if (mail.has('smtp')) {
+    const smtp = mail.map('smtp');
+    if (smtp.has('password')) throw smtp.fail('password', 'passwords never go in the config file', 'set CHASE_SMTP_PASSWORD, mail.smtp.passwordCommand or mail.smtp.passwordFile (mode 0600)');
+    const secure = smtp.boolean('secure') ?? false;
+    const passwordFile = smtp.string('passwordFile');
+    config.mail.smtp = {
+      host: smtp.requiredString('host'),
+      port: smtp.number('port', { integer: true, min: 1 }) ?? (secure ? 465 : 587),
+      secure,
+      user: smtp.string('user'),
+      passwordCommand: smtp.string('passwordCommand'),
+      passwordFile: passwordFile ? resolve(dirname(path), passwordFile) : undefined,
+    };
+  }
+  if (config.mail.transport === 'smtp' && !config.mail.smtp) throw mail.fail('transport', 'transport smtp needs a mail.smtp section with at least a host');
+  const templates = root.string('templates');
+  if (templates) config.templates = resolve(dirname(path), templates);
+  return config;
+}

@@ -1,0 +1,184 @@
+import { addDays, daysBetween, maxDate, nextWeekday, type ISODate } from './dates.js';
+import { balanceOf, paidOf, totalOf, type ChasePolicy, type HistoryEvent, type Invoice, type LadderStage, type StageAction } from './model.js';
+
+/** The default escalation ladder (design contract §3). A config may rename, remove, add and re-time stages. */
+export const DEFAULT_LADDER: readonly LadderStage[] = [
+  { name: 'upcoming', offset: -3, action: 'email', template: 'upcoming' },
+  { name: 'resend', offset: 1, action: 'email', template: 'resend', attach: 'invoice' },
+  { name: 'friendly', offset: 7, action: 'email', template: 'friendly' },
+  { name: 'firm', offset: 14, action: 'email', template: 'firm', call: true },
+  { name: 'escalate', offset: 21, action: 'email', template: 'escalate', to: ['accounts'], cc: ['contact'] },
+  { name: 'final', offset: 30, action: 'email', template: 'final' },
+  { name: 'demand', offset: 45, action: 'letter', template: 'demand' },
+  { name: 'collections', offset: 60, action: 'collections' },
+];
+
+export type InvoiceState = 'open' | 'paid' | 'void' | 'written-off' | 'settled';
+
+export interface StepRef {
+  stage: string | null;
+  kind: string;
+  on: ISODate;
+}
+
+export interface NextAction {
+  stage: string;
+  kind: StageAction;
+  on: ISODate;
+  /** Stages reached at the same time and passed over in favour of `stage`; recorded as skipped when it is taken. */
+  skipping: string[];
+}
+
+export interface Assessment {
+  state: InvoiceState;
+  total: number;
+  paid: number;
+  balance: number;
+  /** Negative before the due date. */
+  daysOverdue: number;
+  /** The last stage whose offset is at most daysOverdue; null before the first. */
+  stage: string | null;
+  lastAction: StepRef | null;
+  nextAction: NextAction | null;
+  /** Held now (a dispute, talks): no next action until the hold ends. */
+  held: boolean;
+  /** A promise to pay that has not yet run out. */
+  promised: boolean;
+  /** A promise whose date and grace passed with money still owed. */
+  promiseBroken: boolean;
+  /** An email recorded as pending whose fate is unknown: nothing more is sent until the user resolves it. */
+  uncertain: HistoryEvent | null;
+}
+
+/** Events that take a ladder stage: it will not be taken again. Failed sends do not count, so they are retried. */
+export function takesStage(event: HistoryEvent): boolean {
+  if (!event.stage) return false;
+  switch (event.kind) {
+    case 'email':
+      return event.status === 'sent' || event.status === 'pending';
+    case 'letter':
+    case 'skipped':
+    case 'collections':
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** A message that reached, or may have reached, the client. */
+export function isContact(event: HistoryEvent): boolean {
+  return (event.kind === 'email' && (event.status === 'sent' || event.status === 'pending')) || event.kind === 'letter';
+}
+
+const ACTION_KINDS = new Set(['letter', 'call', 'meeting', 'collections']);
+
+function isAction(event: HistoryEvent): boolean {
+  return event.kind === 'email' ? event.status === 'sent' || event.status === 'pending' : ACTION_KINDS.has(event.kind);
+}
+
+export function needsEarlierReminder(stage: LadderStage): boolean {
+  return stage.needsEarlierReminder ?? (stage.name === 'final' || stage.action === 'letter' || stage.action === 'collections');
+}
+
+export function stageReached(ladder: readonly LadderStage[], daysOverdue: number): LadderStage | null {
+  let reached: LadderStage | null = null;
+  for (const stage of ladder) if (stage.offset <= daysOverdue) reached = stage;
+  return reached;
+}
+
+function lastOf<T>(items: readonly T[], keep: (item: T) => boolean): T | undefined {
+  for (let i = items.length - 1; i >= 0; i--) if (keep(items[i])) return items[i];
+  return undefined;
+}
+
+export function sortedLadder(ladder: readonly LadderStage[]): LadderStage[] {
+  return [...ladder].sort((a, b) => a.offset - b.offset);
+}
+
+export function holdActive(invoice: Pick<Invoice, 'hold'>, today: ISODate): boolean {
+  return invoice.hold !== undefined && (invoice.hold.until === undefined || today < invoice.hold.until);
+}
+
+/** The last day a promise protects the invoice: the promise date plus the grace days. */
+export function promiseEnds(invoice: Pick<Invoice, 'promise'>, policy: Pick<ChasePolicy, 'promiseGraceDays'>): ISODate | null {
+  return invoice.promise ? addDays(invoice.promise.date, policy.promiseGraceDays) : null;
+}
+
+/**
+ * Where one invoice stands on `today`: its money, its age, the stage reached and the next step.
+ * Pure; `send` carries out what this returns and `status` prints it.
+ */
+export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): Assessment {
+  const ladder = sortedLadder(policy.ladder);
+  const balance = balanceOf(invoice);
+  const daysOverdue = daysBetween(invoice.due, today);
+  const state: InvoiceState = invoice.status !== 'open' ? invoice.status : balance <= 0 ? 'paid' : 'open';
+  const last = lastOf(invoice.history, isAction);
+  const promiseEnd = promiseEnds(invoice, policy);
+  const owed = state === 'open';
+  const assessment: Assessment = {
+    state,
+    total: totalOf(invoice),
+    paid: paidOf(invoice),
+    balance,
+    daysOverdue,
+    stage: stageReached(ladder, daysOverdue)?.name ?? null,
+    lastAction: last ? { stage: last.stage ?? null, kind: last.kind, on: last.on } : null,
+    nextAction: null,
+    held: owed && holdActive(invoice, today),
+    promised: owed && promiseEnd !== null && today <= promiseEnd,
+    promiseBroken: owed && promiseEnd !== null && today > promiseEnd,
+    uncertain: owed ? (lastOf(invoice.history, (e) => e.kind === 'email' && e.status === 'pending') ?? null) : null,
+  };
+  if (!owed || assessment.held) return assessment;
+  assessment.nextAction = nextStep(invoice, ladder, policy, daysOverdue, promiseEnd, assessment.promised);
+  return assessment;
+}
+
+function nextStep(
+  invoice: Invoice,
+  ladder: LadderStage[],
+  policy: ChasePolicy,
+  daysOverdue: number,
+  promiseEnd: ISODate | null,
+  promised: boolean,
+): NextAction | null {
+  const taken = new Set(invoice.history.filter(takesStage).map((event) => event.stage));
+  let doneIndex = -1;
+  ladder.forEach((stage, index) => {
+    if (taken.has(stage.name)) doneIndex = index;
+  });
+  const candidates = ladder.slice(doneIndex + 1);
+  if (candidates.length === 0) return null;
+
+  const reached = candidates.filter((stage) => stage.offset <= daysOverdue);
+  const hasReminder = invoice.history.some(isContact);
+  let target: LadderStage;
+  let skipping: string[] = [];
+  if (reached.length === 0) {
+    target = candidates[0];
+  } else {
+    const allowed = reached.filter((stage) => hasReminder || !needsEarlierReminder(stage));
+    target = allowed.length > 0 ? allowed[allowed.length - 1] : reached[0];
+    skipping = reached.slice(0, reached.indexOf(target)).map((stage) => stage.name);
+  }
+
+  let on = addDays(invoice.due, target.offset);
+  const lastContact = lastOf(invoice.history, isContact);
+  if (lastContact) on = maxDate(on, addDays(lastContact.on, policy.minGapDays));
+  if (promised && promiseEnd) on = maxDate(on, addDays(promiseEnd, 1));
+  if (policy.weekdaysOnly && target.action !== 'collections') on = nextWeekday(on);
+  return { stage: target.name, kind: target.action, on, skipping };
+}
+
+/** Aging bucket of an amount owed, by days overdue. */
+export type AgingBucket = 'current' | '1-30' | '31-60' | '61-90' | '90+';
+export const AGING_BUCKETS: readonly AgingBucket[] = ['current', '1-30', '31-60', '61-90', '90+'];
+
+export function agingBucket(daysOverdue: number): AgingBucket {
+  if (daysOverdue <= 0) return 'current';
+  if (daysOverdue <= 30) return '1-30';
+  if (daysOverdue <= 60) return '31-60';
+  if (daysOverdue <= 90) return '61-90';
+  return '90+';
+}

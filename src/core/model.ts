@@ -1,0 +1,212 @@
+import type { ISODate } from './dates.js';
+
+/**
+ * The ledger's data model, shared by both backends. Amounts are integer minor units of the
+ * invoice's currency (see money.ts); dates are YYYY-MM-DD.
+ */
+
+export interface Contact {
+  name?: string;
+  email?: string;
+  phone?: string;
+}
+
+export interface Client {
+  /** Slug used on the command line. */
+  id: string;
+  name: string;
+  /** The person reminders are addressed to. */
+  contact?: string;
+  email?: string;
+  phone?: string;
+  address?: string;
+  /** Escalation contact: the client's accounts department. */
+  accounts?: Contact;
+  /** Default payment terms in days. */
+  terms?: number;
+  /** Overrides of the configured late-fee policy for this client. */
+  lateFees?: Partial<LateFeePolicy>;
+  notes?: string;
+}
+
+export type InvoiceStatus = 'open' | 'void' | 'written-off' | 'settled';
+
+export interface Payment {
+  date: ISODate;
+  amount: number;
+  method?: string;
+  reference?: string;
+}
+
+/** A charge added to what the client owes (a late fee the user applied), or a discount (negative). */
+export interface Charge {
+  date: ISODate;
+  kind: 'fee' | 'interest' | 'compensation' | 'discount';
+  amount: number;
+  reason?: string;
+}
+
+export interface Hold {
+  reason: string;
+  until?: ISODate;
+  since?: ISODate;
+}
+
+export interface PaymentPromise {
+  date: ISODate;
+  note?: string;
+  /** When the promise was given. */
+  made?: ISODate;
+}
+
+export interface Installment {
+  due: ISODate;
+  amount: number;
+}
+
+export interface PaymentPlan {
+  created: ISODate;
+  installments: Installment[];
+  /** Set when a missed installment defaulted the plan; chasing resumes on the balance. */
+  defaulted?: ISODate;
+}
+
+export interface Settlement {
+  agreed: ISODate;
+  amount: number;
+  by?: ISODate;
+  note?: string;
+}
+
+export type HistoryKind =
+  | 'email'
+  | 'letter'
+  | 'call'
+  | 'meeting'
+  | 'note'
+  | 'skipped'
+  | 'promise'
+  | 'promise-broken'
+  | 'hold'
+  | 'resume'
+  | 'plan'
+  | 'plan-default'
+  | 'plan-cancel'
+  | 'charge'
+  | 'settlement'
+  | 'write-off'
+  | 'void'
+  | 'collections';
+
+/**
+ * One thing that happened to an invoice. Emails carry a status: `pending` is written before the
+ * SMTP call and `sent` after the server accepted it, so a crash in between is visible, never resent.
+ */
+export interface HistoryEvent {
+  on: ISODate;
+  kind: HistoryKind;
+  stage?: string;
+  template?: string;
+  status?: 'pending' | 'sent' | 'failed' | 'drafted' | 'posted';
+  messageId?: string;
+  to?: string[];
+  cc?: string[];
+  subject?: string;
+  contact?: string;
+  note?: string;
+  error?: string;
+  file?: string;
+  tracking?: string;
+  /** The moment it was recorded, ISO 8601, for ordering events on one day. */
+  at?: string;
+}
+
+export interface Invoice {
+  number: string;
+  client: string;
+  issued: ISODate;
+  due: ISODate;
+  amount: number;
+  currency: string;
+  status: InvoiceStatus;
+  description?: string;
+  /** A PDF of the invoice, attached when it is resent. Relative to the ledger's folder. */
+  file?: string;
+  hold?: Hold;
+  promise?: PaymentPromise;
+  payments: Payment[];
+  charges: Charge[];
+  plan?: PaymentPlan;
+  settlement?: Settlement;
+  writeOff?: { on: ISODate; reason: string };
+  history: HistoryEvent[];
+}
+
+export type LateFeeRule = 'none' | 'contractual' | 'uk-late-payment' | 'eu-late-payment';
+
+export interface LateFeePolicy {
+  rule: LateFeeRule;
+  /** Contractual only: nothing is claimable while days overdue <= graceDays. */
+  graceDays: number;
+  /** Decimal string in the invoice currency, charged once when grace ends. */
+  flatFee: string;
+  /** Percent of the balance, charged once when grace ends. */
+  percentFee: number;
+  /** Simple interest, percent a year. */
+  annualRate: number;
+  /** Simple interest, percent a month; used instead of annualRate when set. */
+  monthlyRate?: number;
+  dayCount: 'actual/365' | 'actual/360' | '30/360';
+  interestFrom: 'due' | 'grace-end';
+}
+
+export type StageAction = 'email' | 'letter' | 'call' | 'collections';
+export type Recipient = 'contact' | 'accounts';
+
+export interface LadderStage {
+  name: string;
+  /** Days after the due date (negative: before it). */
+  offset: number;
+  action: StageAction;
+  template?: string;
+  attach?: 'invoice';
+  /** Also create a phone-call task. */
+  call?: boolean;
+  to?: Recipient[];
+  cc?: Recipient[];
+  /** For letter stages: post the letter (default) or email the PDF. */
+  deliver?: 'post' | 'email';
+  /**
+   * Never the first message a client receives: such a stage waits for an earlier reminder.
+   * Defaults to true for `final`, letters and collections.
+   */
+  needsEarlierReminder?: boolean;
+}
+
+export interface ChasePolicy {
+  ladder: LadderStage[];
+  minGapDays: number;
+  promiseGraceDays: number;
+  planGraceDays: number;
+  weekdaysOnly: boolean;
+  lateFees: LateFeePolicy;
+}
+
+export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charges'>): number {
+  const charged = invoice.charges.reduce((sum, charge) => sum + charge.amount, 0);
+  const paid = invoice.payments.reduce((sum, payment) => sum + payment.amount, 0);
+  return invoice.amount + charged - paid;
+}
+
+export function paidOf(invoice: Pick<Invoice, 'payments'>): number {
+  return invoice.payments.reduce((sum, payment) => sum + payment.amount, 0);
+}
+
+/** The amount billed: the invoice plus applied charges less discounts. */
+export function totalOf(invoice: Pick<Invoice, 'amount' | 'charges'>): number {
+  return invoice.charges.reduce((sum, charge) => sum + charge.amount, invoice.amount);
+}
+
+export function emptyInvoice(fields: Pick<Invoice, 'number' | 'client' | 'issued' | 'due' | 'amount' | 'currency'>): Invoice {
+  return { ...fields, status: 'open', payments: [], charges: [], history: [] };
+}

@@ -1,0 +1,72 @@
+import type { Command } from 'commander';
+import { ChaseError } from './core/errors.js';
+import { dateInTimeZone, parseDate, type ISODate } from './core/dates.js';
+import { loadConfig, type Config } from './config.js';
+import { processIo, type Io } from './io.js';
+import type { Ledger } from './ledger/ledger.js';
+import { openLedger, resolveLedgerPath } from './ledger/open.js';
+
+/** The options every command accepts (design §3). */
+export interface GlobalOptions {
+  ledger?: string;
+  config?: string;
+  today?: string;
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  debug?: boolean;
+}
+
+/**
+ * What commands may ask for. A command's `run` names the part it uses (`Pick<Deps, 'io' | 'ledger'>`);
+ * expensive parts are opened on first use, so `chase --help` and `chase init` open no ledger.
+ */
+export interface Deps {
+  io: Io;
+  config: Config;
+  today: ISODate;
+  ledger: Ledger;
+  /** The instant, for timestamps on history events only; dates come from `today`. */
+  now: () => Date;
+  globals: GlobalOptions;
+}
+
+/** --today, else CHASE_TODAY, else the clock in the configured time zone. */
+export function resolveToday(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, timezone: () => string, now: Date): ISODate {
+  const given = flag ?? env.CHASE_TODAY;
+  if (given) return parseDate(given, flag ? '--today' : 'CHASE_TODAY');
+  return dateInTimeZone(now, timezone());
+}
+
+export function processDeps(command: Command, opened: Ledger[]): Deps {
+  const globals = command.optsWithGlobals<GlobalOptions>();
+  const io = processIo({ noColor: globals.color === false });
+  let config: Config | undefined;
+  let ledger: Ledger | undefined;
+  let today: ISODate | undefined;
+  const deps: Deps = {
+    io,
+    globals,
+    now: () => new Date(),
+    get config() {
+      config ??= loadConfig(globals.config, io.env, io.cwd);
+      return config;
+    },
+    get today() {
+      today ??= resolveToday(globals.today, io.env, () => deps.config.timezone, new Date());
+      return today;
+    },
+    get ledger() {
+      if (!ledger) {
+        ledger = openLedger(resolveLedgerPath(globals.ledger, io.env, io.cwd));
+        opened.push(ledger);
+      }
+      return ledger;
+    },
+  };
+  return deps;
+}
+
+export function requireInteractive(io: Io, what: string): void {
+  if (!io.interactive) throw new ChaseError(`${what} is missing`, { hint: 'pass it as an option; chase only asks questions on a terminal' });
+}

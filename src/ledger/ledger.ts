@@ -1,0 +1,55 @@
+import type { Client, HistoryEvent, Invoice, Charge, Payment } from '../core/model.js';
+
+export type Backend = 'yaml' | 'sqlite';
+
+export interface InvoiceQuery {
+  client?: string;
+  /** Only invoices with status `open` (paid-up open invoices included: the caller decides by balance). */
+  open?: boolean;
+}
+
+/** Field changes: a key set to `undefined` removes that field. */
+export type ClientChanges = Partial<Omit<Client, 'id'>>;
+export type InvoiceChanges = Partial<Omit<Invoice, 'number' | 'payments' | 'charges' | 'history'>>;
+
+export interface LedgerReader {
+  clients(): Client[];
+  client(id: string): Client | undefined;
+  /** Invoices in ledger order (YAML: file order; SQLite: insertion order). */
+  invoices(query?: InvoiceQuery): Invoice[];
+  invoice(number: string): Invoice | undefined;
+}
+
+/**
+ * The changes a command may make inside one `Ledger.write`. Each method validates what the ledger
+ * itself guarantees (unique ids and numbers, a known client) and throws a ChaseError otherwise.
+ * Reads inside the same write see the changes made so far.
+ */
+export interface LedgerWriter extends LedgerReader {
+  addClient(client: Client): void;
+  updateClient(id: string, changes: ClientChanges): void;
+  addInvoice(invoice: Invoice): void;
+  updateInvoice(number: string, changes: InvoiceChanges): void;
+  addPayment(number: string, payment: Payment): void;
+  addCharge(number: string, charge: Charge): void;
+  addHistory(number: string, event: HistoryEvent): void;
+  /** Updates the email event with this Message-ID (pending -> sent, failed, ...). */
+  updateHistory(number: string, messageId: string, changes: Partial<HistoryEvent>): void;
+}
+
+/** One interface, two backends (yaml.ts, sqlite.ts); both pass test/ledger/contract.test.ts. */
+export interface Ledger extends LedgerReader {
+  readonly path: string;
+  readonly backend: Backend;
+  /**
+   * Applies `change` as one atomic write: one SQLite transaction (BEGIN IMMEDIATE), or for YAML a
+   * re-read, edit and atomic rename under the lock file. If `change` throws, nothing is written.
+   */
+  write<T>(change: (ledger: LedgerWriter) => T): Promise<T>;
+  /**
+   * Holds the ledger's exclusive run lock while `work` runs (writes inside it reuse the lock).
+   * A second process waits up to `waitMs`, then fails with a ChaseError (exit 1).
+   */
+  withLock<T>(work: () => Promise<T>, options?: { waitMs?: number }): Promise<T>;
+  close(): void;
+}
