@@ -5,6 +5,7 @@ import { loadConfig, type Config } from './config.js';
 import { processIo, type Io } from './io.js';
 import type { Ledger } from './ledger/ledger.js';
 import { openLedger, resolveLedgerPath } from './ledger/open.js';
+import { terminalPrompter, type Prompter } from './prompts.js';
 
 /** The options every command accepts (design §3). */
 export interface GlobalOptions {
@@ -28,6 +29,8 @@ export interface Deps {
   ledger: Ledger;
   /** The instant, for timestamps on history events only; dates come from `today`. */
   now: () => Date;
+  /** Questions at a terminal; commands ask only when `io.interactive`. */
+  prompter: Prompter;
   globals: GlobalOptions;
 }
 
@@ -48,6 +51,7 @@ export function processDeps(command: Command, opened: Ledger[]): Deps {
     io,
     globals,
     now: () => new Date(),
+    prompter: terminalPrompter(io),
     get config() {
       config ??= loadConfig(globals.config, io.env, io.cwd);
       return config;

@@ -48,6 +48,15 @@ export interface Assessment {
   promiseBroken: boolean;
   /** An email recorded as pending whose fate is unknown: nothing more is sent until the user resolves it. */
   uncertain: HistoryEvent | null;
+  /** A payment plan's standing (see plan.ts); null without a plan. */
+  plan: PlanStanding | null;
+}
+
+/** How a payment plan stands: what `status` shows. Computed by plan.ts. */
+export interface PlanStanding {
+  installments: { due: ISODate; amount: number; paid: number }[];
+  next: { due: ISODate; amount: number } | null;
+  defaulted?: ISODate;
 }
 
 /** Events that take a ladder stage: it will not be taken again. Failed sends do not count, so they are retried. */
@@ -84,6 +93,13 @@ export function stageReached(ladder: readonly LadderStage[], daysOverdue: number
   let reached: LadderStage | null = null;
   for (const stage of ladder) if (stage.offset <= daysOverdue) reached = stage;
   return reached;
+}
+
+/** The date of the latest message, whatever order a hand-edited history is in. */
+function latestContact(history: readonly HistoryEvent[]): ISODate | null {
+  let latest: ISODate | null = null;
+  for (const event of history) if (isContact(event) && (latest === null || event.on > latest)) latest = event.on;
+  return latest;
 }
 
 function lastOf<T>(items: readonly T[], keep: (item: T) => boolean): T | undefined {
@@ -129,9 +145,10 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
     promised: owed && promiseEnd !== null && today <= promiseEnd,
     promiseBroken: owed && promiseEnd !== null && today > promiseEnd,
     uncertain: owed ? (lastOf(invoice.history, (e) => e.kind === 'email' && e.status === 'pending') ?? null) : null,
+    plan: null,
   };
   if (!owed || assessment.held) return assessment;
-  assessment.nextAction = nextStep(invoice, ladder, policy, daysOverdue, promiseEnd, assessment.promised);
+  assessment.nextAction = nextStep(invoice, ladder, policy, today, daysOverdue, promiseEnd, assessment.promised);
   return assessment;
 }
 
@@ -139,6 +156,7 @@ function nextStep(
   invoice: Invoice,
   ladder: LadderStage[],
   policy: ChasePolicy,
+  today: ISODate,
   daysOverdue: number,
   promiseEnd: ISODate | null,
   promised: boolean,
@@ -158,14 +176,18 @@ function nextStep(
   if (reached.length === 0) {
     target = candidates[0];
   } else {
-    const allowed = reached.filter((stage) => hasReminder || !needsEarlierReminder(stage));
-    target = allowed.length > 0 ? allowed[allowed.length - 1] : reached[0];
+    // Harsh stages are never passed over and never come first: catching up stops at the first one.
+    const firstHarsh = reached.findIndex(needsEarlierReminder);
+    if (firstHarsh === -1) target = reached[reached.length - 1];
+    else if (hasReminder || firstHarsh === 0) target = reached[firstHarsh];
+    else target = reached[firstHarsh - 1];
     skipping = reached.slice(0, reached.indexOf(target)).map((stage) => stage.name);
   }
 
-  let on = addDays(invoice.due, target.offset);
-  const lastContact = lastOf(invoice.history, isContact);
-  if (lastContact) on = maxDate(on, addDays(lastContact.on, policy.minGapDays));
+  // A step already due shows as due today; one that falls on a weekend waits for Monday.
+  let on = maxDate(addDays(invoice.due, target.offset), today);
+  const lastContact = latestContact(invoice.history);
+  if (lastContact) on = maxDate(on, addDays(lastContact, policy.minGapDays));
   if (promised && promiseEnd) on = maxDate(on, addDays(promiseEnd, 1));
   if (policy.weekdaysOnly && target.action !== 'collections') on = nextWeekday(on);
   return { stage: target.name, kind: target.action, on, skipping };

@@ -49,7 +49,7 @@ export function assertCurrency(code: string): string {
 export function parseAmount(text: string, currency: string, options: { allowNegative?: boolean } = {}): number {
   const digits = minorDigits(currency);
   const trimmed = text.trim();
-  const match = /^(-)?(\d+)(?:\.(\d*))?$/.exec(trimmed);
+  const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(trimmed);
   if (!match) {
     throw new ChaseError(`"${text}" is not an amount`, { hint: 'write amounts as plain decimals, e.g. 1200.00' });
   }

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { CancelledError, ChaseError } from './core/errors.js';
+import { processDeps, type Deps } from './deps.js';
+import type { Ledger } from './ledger/ledger.js';
+import { commands } from './commands/index.js';
+
+export interface CommandContext {
+  /** Builds the dependencies for `command` and runs `work`; its result is the exit code (default 0). */
+  run(command: Command, work: (deps: Deps) => Promise<number | void>): Promise<void>;
+}
+
+function version(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
+export function buildProgram(context: CommandContext): Command {
+  const program = new Command('chase')
+    .description('Chase unpaid invoices from a ledger you own: the right reminder, to the right person, at the right time, exactly once.')
+    .version(version(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .option('--ledger <path>', 'ledger file (.yaml or .db); default: $CHASE_LEDGER, ./chase.yaml, ./chase.db, ~/.local/share/chase/ledger.db')
+    .option('--config <path>', 'config file; default: $CHASE_CONFIG, ./chase.config.yaml, ~/.config/chase/config.yaml')
+    .option('--today <date>', 'act as if today were YYYY-MM-DD (default: $CHASE_TODAY, else the clock in the configured time zone)')
+    .addOption(new Option('--json', 'print data as JSON (commands that print data)'))
+    .option('-q, --quiet', 'print only failures')
+    .option('--no-color', 'no colour (also: NO_COLOR=1, or when output is not a terminal)')
+    .option('--debug', 'print stack traces for errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ chase init                          set up a config and a ledger in this folder
+  $ chase status                        who owes what, how late, what happens next
+  $ chase send --due --dry-run          see what today's run would send
+  $ chase status --json | jq '.totals'  totals per currency for another tool
+
+Exit codes: 0 all done; 1 some work failed and was reported; 2 bad usage or input, nothing changed; 130 cancelled.`,
+    );
+  for (const define of commands) program.addCommand(define(context));
+  program.commands.forEach(function configure(command: Command) {
+    command.showHelpAfterError('(run with --help for usage)').showSuggestionAfterError(true);
+    command.commands.forEach(configure);
+  });
+  return program;
+}
+
+function exitOverrideAll(command: Command): void {
+  command.exitOverride();
+  command.commands.forEach(exitOverrideAll);
+}
+
+/** Runs chase with `argv` (process.argv form) and returns the exit code. The only place errors become codes. */
+export async function main(argv: string[]): Promise<number> {
+  const opened: Ledger[] = [];
+  let exitCode = 0;
+  let debug = argv.includes('--debug');
+  const context: CommandContext = {
+    async run(command, work) {
+      const deps = processDeps(command, opened);
+      debug = Boolean(deps.globals.debug);
+      exitCode = (await work(deps)) ?? 0;
+    },
+  };
+  const program = buildProgram(context);
+  exitOverrideAll(program);
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (error) {
+    return reportError(error, debug);
+  } finally {
+    for (const ledger of opened) ledger.close();
+  }
+}
+
+function reportError(error: unknown, debug: boolean): number {
+  if (error instanceof CommanderError) {
+    // Commander has already printed its message; only the code is ours. Help and version are not errors.
+    return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;
+  }
+  if (error instanceof CancelledError || (error instanceof Error && error.name === 'ExitPromptError')) {
+    process.stderr.write('cancelled; nothing was written\n');
+    return 130;
+  }
+  if (error instanceof ChaseError) {
+    process.stderr.write(`chase: ${error.message}\n`);
+    if (error.hint) process.stderr.write(`  ${error.hint}\n`);
+    if (debug && error.stack) process.stderr.write(`${error.stack}\n`);
+    return error.exitCode;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`chase: unexpected error: ${message}\n`);
+  process.stderr.write(debug && error instanceof Error && error.stack ? `${error.stack}\n` : '  run again with --debug for the stack trace, and please report it\n');
+  return 1;
+}

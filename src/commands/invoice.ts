@@ -1,0 +1,204 @@
+import { Command } from 'commander';
+import { ChaseError, notFound } from '../core/errors.js';
+import { addDays, parseDate, daysBetween } from '../core/dates.js';
+import { assess } from '../core/ladder.js';
+import { assertCurrency, displayAmount, formatAmount, parseAmount } from '../core/money.js';
+import { emptyInvoice, type Invoice } from '../core/model.js';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import type { InvoiceChanges } from '../ledger/ledger.js';
+import { validatingWith } from '../prompts.js';
+import { examples, printJson, printTable } from './output.js';
+import { run as showInvoice } from './show.js';
+
+export interface InvoiceAddOptions {
+  number?: string;
+  client?: string;
+  amount?: string;
+  currency?: string;
+  issued?: string;
+  due?: string;
+  terms?: string;
+  description?: string;
+  file?: string;
+  quiet?: boolean;
+}
+
+export interface InvoiceEditOptions extends Omit<InvoiceAddOptions, 'number' | 'terms'> {
+  number: string;
+}
+
+export interface InvoiceListOptions {
+  client?: string;
+  json?: boolean;
+}
+
+export function command(context: CommandContext): Command {
+  const invoice = new Command('invoice').description('add, list, show, edit and void invoices');
+  invoice
+    .command('add')
+    .description('add an invoice (asks for what is missing on a terminal)')
+    .argument('[number]', 'invoice number, e.g. INV-2026-014')
+    .option('--client <id>', 'client id')
+    .option('--amount <amount>', 'invoice total, e.g. 1200.00')
+    .option('--currency <code>', 'ISO 4217 code (default: the config currency)')
+    .option('--issued <date>', 'issue date (default: today)')
+    .option('--due <date>', 'due date (default: issued + the client terms, else 30 days)')
+    .option('--terms <days>', 'payment terms in days, instead of --due')
+    .option('--description <text>', 'what it was for')
+    .option('--file <path>', 'the invoice PDF, attached when it is resent')
+    .addHelpText('after', examples(['chase invoice add INV-2026-014 --client acme --amount 1200.00 --due 2026-12-31', 'add one with flags'], ['chase invoice add', 'asks for everything on a terminal']))
+    .action(async (number: string | undefined, options: InvoiceAddOptions, cmd: Command) => {
+      await context.run(cmd, (deps) => add(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
+    });
+  invoice
+    .command('list')
+    .description('list every invoice, open or not')
+    .option('--client <id>', 'only this client')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['chase invoice list --client acme', "all of acme's invoices"]))
+    .action(async (options: InvoiceListOptions, cmd: Command) => {
+      await context.run(cmd, (deps) => list(deps, { ...options, json: cmd.optsWithGlobals().json }));
+    });
+  invoice
+    .command('show')
+    .description('show one invoice with its payments and history (same as chase show)')
+    .argument('<number>', 'invoice number')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['chase invoice show INV-2026-001', 'everything about one invoice']))
+    .action(async (number: string, _options: unknown, cmd: Command) => {
+      await context.run(cmd, (deps) => showInvoice(deps, { number, json: cmd.optsWithGlobals().json }));
+    });
+  invoice
+    .command('edit')
+    .description('change fields of an invoice')
+    .argument('<number>', 'invoice number')
+    .option('--client <id>', 'client id')
+    .option('--amount <amount>', 'invoice total')
+    .option('--currency <code>', 'ISO 4217 code')
+    .option('--issued <date>', 'issue date')
+    .option('--due <date>', 'due date')
+    .option('--description <text>', 'what it was for')
+    .option('--file <path>', 'the invoice PDF')
+    .addHelpText('after', examples(['chase invoice edit INV-2026-014 --due 2027-01-15', 'move the due date']))
+    .action(async (number: string, options: Omit<InvoiceEditOptions, 'number'>, cmd: Command) => {
+      await context.run(cmd, (deps) => edit(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
+    });
+  invoice
+    .command('void')
+    .description('cancel an invoice that should never have been sent; chasing stops')
+    .argument('<number>', 'invoice number')
+    .requiredOption('--reason <text>', 'why it is void')
+    .addHelpText('after', examples(['chase invoice void INV-2026-014 --reason "duplicate of INV-2026-013"', 'void a duplicate']))
+    .action(async (number: string, options: { reason: string }, cmd: Command) => {
+      await context.run(cmd, (deps) => voidInvoice(deps, { number, reason: options.reason, quiet: cmd.optsWithGlobals().quiet }));
+    });
+  return invoice;
+}
+
+export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'prompter' | 'now'>, options: InvoiceAddOptions): Promise<number> {
+  const { io, ledger, config, today, prompter } = deps;
+  const ask = io.interactive;
+  const number = options.number ?? (ask ? await prompter.text('Invoice number', { validate: (v) => (v.trim() ? true : 'required') }) : undefined);
+  if (!number) throw new ChaseError('the invoice number is missing', { hint: 'chase invoice add <number> --client ID --amount X' });
+  const clientIds = ledger.clients().map((client) => client.id);
+  const clientId = options.client ?? (ask && clientIds.length > 0 ? await prompter.choose('Client', clientIds) : undefined);
+  if (!clientId) throw new ChaseError('--client is missing', { hint: clientIds.length ? `clients: ${clientIds.slice(0, 10).join(', ')}` : 'add one first with `chase client add`' });
+  const client = ledger.client(clientId);
+  if (!client) throw notFound('client', clientId, clientIds);
+  const currency = assertCurrency((options.currency ?? config.currency).toUpperCase());
+  const amountText = options.amount ?? (ask ? await prompter.text(`Amount (${currency})`, { validate: validatingWith((v) => parseAmount(v, currency)) }) : undefined);
+  if (amountText === undefined) throw new ChaseError('--amount is missing', { hint: 'e.g. --amount 1200.00' });
+  const amount = parseAmount(amountText, currency);
+  const issued = options.issued ? parseDate(options.issued, '--issued') : today;
+  const terms = options.terms !== undefined ? Number(options.terms) : (client.terms ?? 30);
+  if (!Number.isInteger(terms) || terms < 0) throw new ChaseError(`--terms "${options.terms}" is not a number of days`);
+  const due = options.due ? parseDate(options.due, '--due') : addDays(issued, terms);
+  if (due < issued) throw new ChaseError(`the due date ${due} is before the issue date ${issued}`);
+  const invoice: Invoice = { ...emptyInvoice({ number, client: client.id, issued, due, amount, currency }) };
+  if (options.description) invoice.description = options.description;
+  if (options.file) invoice.file = options.file;
+  await ledger.write((tx) => tx.addInvoice(invoice));
+  if (!options.quiet) io.out(`Added ${number} for ${client.name}: ${displayAmount(amount, currency)} due ${due}.`);
+  return 0;
+}
+
+export async function list(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: InvoiceListOptions): Promise<number> {
+  const { io, ledger, config, today } = deps;
+  if (options.client && !ledger.client(options.client)) throw notFound('client', options.client, ledger.clients().map((c) => c.id));
+  const rows = ledger.invoices({ client: options.client }).map((invoice) => {
+    const assessment = assess(invoice, config.policy, today);
+    return { invoice, assessment };
+  });
+  if (options.json) {
+    printJson(
+      io,
+      rows.map(({ invoice, assessment }) => ({
+        number: invoice.number,
+        client: invoice.client,
+        issued: invoice.issued,
+        due: invoice.due,
+        currency: invoice.currency,
+        total: formatAmount(assessment.total, invoice.currency),
+        balance: formatAmount(assessment.balance, invoice.currency),
+        state: assessment.state,
+      })),
+    );
+    return 0;
+  }
+  await printTable(
+    io,
+    io.isTTY ? ['Invoice', 'Client', 'Issued', 'Due', 'Total', 'Balance', 'State'] : ['number', 'client', 'issued', 'due', 'currency', 'total', 'balance', 'state'],
+    rows.map(({ invoice, assessment }) =>
+      io.isTTY
+        ? [invoice.number, invoice.client, invoice.issued, invoice.due, displayAmount(assessment.total, invoice.currency), displayAmount(assessment.balance, invoice.currency), assessment.state]
+        : [invoice.number, invoice.client, invoice.issued, invoice.due, invoice.currency, formatAmount(assessment.total, invoice.currency), formatAmount(assessment.balance, invoice.currency), assessment.state],
+    ),
+  );
+  return 0;
+}
+
+export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: InvoiceEditOptions): Promise<number> {
+  const { io, ledger } = deps;
+  const changed = await ledger.write((tx) => {
+    const invoice = tx.invoice(options.number);
+    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const changes: InvoiceChanges = {};
+    if (options.client !== undefined) {
+      if (!tx.client(options.client)) throw notFound('client', options.client, tx.clients().map((c) => c.id));
+      changes.client = options.client;
+    }
+    const currency = options.currency !== undefined ? assertCurrency(options.currency.toUpperCase()) : invoice.currency;
+    if (currency !== invoice.currency) {
+      if (invoice.payments.length > 0 || invoice.charges.length > 0) throw new ChaseError(`${invoice.number} has payments or charges in ${invoice.currency}; its currency cannot change`);
+      changes.currency = currency;
+    }
+    if (options.amount !== undefined) changes.amount = parseAmount(options.amount, currency);
+    else if (changes.currency) changes.amount = parseAmount(formatAmount(invoice.amount, invoice.currency), currency);
+    if (options.issued !== undefined) changes.issued = parseDate(options.issued, '--issued');
+    if (options.due !== undefined) changes.due = parseDate(options.due, '--due');
+    if (options.description !== undefined) changes.description = options.description || undefined;
+    if (options.file !== undefined) changes.file = options.file || undefined;
+    const issued = changes.issued ?? invoice.issued;
+    const due = changes.due ?? invoice.due;
+    if (daysBetween(issued, due) < 0) throw new ChaseError(`the due date ${due} is before the issue date ${issued}`);
+    if (Object.keys(changes).length === 0) throw new ChaseError('nothing to change', { hint: 'pass the fields to change, e.g. --due 2027-01-15' });
+    tx.updateInvoice(invoice.number, changes);
+    return Object.keys(changes);
+  });
+  if (!options.quiet) io.out(`Updated ${options.number}: ${changed.join(', ')}.`);
+  return 0;
+}
+
+export async function voidInvoice(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, options: { number: string; reason: string; quiet?: boolean }): Promise<number> {
+  const { io, ledger, today, now } = deps;
+  await ledger.write((tx) => {
+    const invoice = tx.invoice(options.number);
+    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is already ${invoice.status}`);
+    tx.updateInvoice(invoice.number, { status: 'void' });
+    tx.addHistory(invoice.number, { on: today, kind: 'void', note: options.reason, at: now().toISOString() });
+  });
+  if (!options.quiet) io.out(`Voided ${options.number}; chase will not chase it.`);
+  return 0;
+}

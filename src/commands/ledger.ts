@@ -1,0 +1,27 @@
+import { resolve } from 'node:path';
+import { Command } from 'commander';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import { convertLedger } from '../ledger/open.js';
+import { examples } from './output.js';
+
+export function command(context: CommandContext): Command {
+  const ledger = new Command('ledger').description('ledger file operations');
+  ledger
+    .command('convert')
+    .description('copy a YAML ledger into a new SQLite one, or back, with nothing lost')
+    .argument('<from>', 'the existing ledger (.yaml or .db)')
+    .argument('<to>', 'the new ledger to create (must not exist)')
+    .addHelpText('after', examples(['chase ledger convert chase.yaml chase.db', 'move to SQLite for larger books'], ['chase ledger convert chase.db backup.yaml', 'a readable copy for git']))
+    .action(async (from: string, to: string, _options: unknown, cmd: Command) => {
+      await context.run(cmd, (deps) => convert(deps, { from, to, quiet: cmd.optsWithGlobals().quiet }));
+    });
+  return ledger;
+}
+
+export async function convert(deps: Pick<Deps, 'io'>, options: { from: string; to: string; quiet?: boolean }): Promise<number> {
+  const { io } = deps;
+  const counts = await convertLedger(resolve(io.cwd, options.from), resolve(io.cwd, options.to));
+  if (!options.quiet) io.out(`Converted ${options.from} to ${options.to}: ${counts.clients} clients, ${counts.invoices} invoices.`);
+  return 0;
+}

@@ -1,0 +1,85 @@
+import { Command } from 'commander';
+import { ChaseError, notFound } from '../core/errors.js';
+import { parseDate } from '../core/dates.js';
+import type { HistoryEvent } from '../core/model.js';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import { examples } from './output.js';
+
+export interface LogOptions {
+  number: string;
+  call?: boolean;
+  email?: boolean;
+  meeting?: boolean;
+  letterSent?: boolean;
+  tracking?: string;
+  note?: string;
+  promise?: string;
+  contact?: string;
+  date?: string;
+  quiet?: boolean;
+}
+
+export function command(context: CommandContext): Command {
+  return new Command('log')
+    .description('record a call, an email or a meeting you had about an invoice, and any promise to pay')
+    .argument('<number>', 'invoice number')
+    .option('--call', 'you phoned them')
+    .option('--email', 'you emailed them yourself')
+    .option('--meeting', 'you met them')
+    .option('--letter-sent', 'you posted the demand letter')
+    .option('--tracking <ref>', 'postal tracking reference (with --letter-sent)')
+    .option('--note <text>', 'what was said')
+    .option('--promise <date>', 'they promised to pay by this date: chasing pauses until then plus the grace days')
+    .option('--contact <name>', 'who you spoke to')
+    .option('--date <date>', 'when (default: today)')
+    .addHelpText(
+      'after',
+      examples(
+        ['chase log INV-2026-001 --call --contact "Sue in AP" --note "in Friday\'s run" --promise 2026-11-30', 'a call with a promise'],
+        ['chase log INV-2026-001 --meeting --note "agreed to split in two"', 'a meeting'],
+        ['chase log INV-2026-001 --letter-sent --tracking RR123456785GB', 'the demand letter went by post'],
+      ),
+    )
+    .action(async (number: string, options: Omit<LogOptions, 'number'>, cmd: Command) => {
+      await context.run(cmd, (deps) => run(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
+    });
+}
+
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | 'config'>, options: LogOptions): Promise<number> {
+  const { io, ledger, today, now, config } = deps;
+  const kinds = (['call', 'email', 'meeting', 'letterSent'] as const).filter((kind) => options[kind]);
+  if (kinds.length > 1) throw new ChaseError('log one thing at a time: --call, --email, --meeting or --letter-sent');
+  if (kinds.length === 0 && !options.promise && !options.note) throw new ChaseError('nothing to log', { hint: 'pass --call, --email, --meeting, --letter-sent, --promise DATE or --note TEXT' });
+  if (options.tracking && !options.letterSent) throw new ChaseError('--tracking goes with --letter-sent');
+  const on = options.date ? parseDate(options.date, '--date') : today;
+  if (on > today) throw new ChaseError(`--date ${on} is in the future`);
+  const promise = options.promise ? parseDate(options.promise, '--promise') : undefined;
+  if (promise && promise < today) throw new ChaseError(`the promised date ${promise} has already passed`);
+  const at = now().toISOString();
+  await ledger.write((tx) => {
+    const invoice = tx.invoice(options.number);
+    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const details = { ...(options.contact ? { contact: options.contact } : {}), ...(options.note ? { note: options.note } : {}) };
+    const kind = kinds[0];
+    if (kind === 'letterSent') {
+      const drafted = [...invoice.history].reverse().find((event) => event.kind === 'letter');
+      const stage = drafted?.stage ?? config.policy.ladder.find((s) => s.action === 'letter')?.name;
+      tx.addHistory(invoice.number, { on, kind: 'letter', status: 'posted', ...(stage ? { stage } : {}), ...(options.tracking ? { tracking: options.tracking } : {}), ...details, at });
+    } else if (kind) {
+      tx.addHistory(invoice.number, { on, kind, ...details, at } as HistoryEvent);
+    } else if (options.note && !promise) {
+      tx.addHistory(invoice.number, { on, kind: 'note', note: options.note, at });
+    }
+    if (promise) {
+      if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; a promise to pay it means nothing`);
+      tx.updateInvoice(invoice.number, { promise: { date: promise, ...(options.note ? { note: options.note } : {}), made: on } });
+      tx.addHistory(invoice.number, { on, kind: 'promise', note: `promised to pay by ${promise}${options.note ? `: ${options.note}` : ''}`, ...(options.contact ? { contact: options.contact } : {}), at });
+    }
+  });
+  if (!options.quiet) {
+    const what = kinds[0] === 'letterSent' ? 'letter posted' : (kinds[0] ?? 'note');
+    io.out(`Logged ${what} on ${options.number}${promise ? `; chasing pauses until ${promise} plus ${config.policy.promiseGraceDays} days` : ''}.`);
+  }
+  return 0;
+}

@@ -1,0 +1,43 @@
+import type { Io } from '../io.js';
+
+export type Cell = string | number | null | undefined;
+
+/**
+ * A table for people on a terminal (cli-table3), tab-separated lines with a header for pipes.
+ * `styleRow` colours a row on the terminal only.
+ */
+export async function printTable(io: Io, headers: string[], rows: Cell[][], styleRow?: (row: Cell[], index: number) => (text: string) => string): Promise<void> {
+  const text = (cell: Cell) => (cell === null || cell === undefined ? '' : String(cell));
+  if (!io.isTTY) {
+    io.out(headers.join('\t'));
+    for (const row of rows) io.out(row.map((cell) => text(cell).replace(/[\t\n]/g, ' ')).join('\t'));
+    return;
+  }
+  const { default: Table } = await import('cli-table3');
+  const table = new Table({
+    head: headers.map((header) => io.style.bold(header)),
+    style: { head: [], border: [] },
+    wordWrap: true,
+  });
+  rows.forEach((row, index) => {
+    const paint = styleRow?.(row, index) ?? ((value: string) => value);
+    table.push(row.map((cell) => paint(text(cell))));
+  });
+  io.out(table.toString());
+}
+
+export function printJson(io: Io, value: unknown): void {
+  io.out(JSON.stringify(value, null, 2));
+}
+
+/** "in 3 days", "today", "12 days late" */
+export function describeDays(daysOverdue: number): string {
+  if (daysOverdue === 0) return 'due today';
+  if (daysOverdue < 0) return `due in ${-daysOverdue} day${daysOverdue === -1 ? '' : 's'}`;
+  return `${daysOverdue} day${daysOverdue === 1 ? '' : 's'} late`;
+}
+
+export function examples(...lines: [string, string][]): string {
+  const width = Math.max(...lines.map(([command]) => command.length));
+  return `\nExamples:\n${lines.map(([command, what]) => `  $ ${command.padEnd(width)}  ${what}`).join('\n')}\n`;
+}

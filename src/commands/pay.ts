@@ -1,0 +1,70 @@
+import { Command } from 'commander';
+import { ChaseError, notFound } from '../core/errors.js';
+import { parseDate } from '../core/dates.js';
+import { balanceOf } from '../core/model.js';
+import { displayAmount, parseAmount } from '../core/money.js';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import { examples } from './output.js';
+
+export interface PayOptions {
+  number: string;
+  amount: string;
+  date?: string;
+  method?: string;
+  reference?: string;
+  allowOverpayment?: boolean;
+  quiet?: boolean;
+}
+
+export function command(context: CommandContext): Command {
+  return new Command('pay')
+    .description('record a full or partial payment against an invoice')
+    .argument('<number>', 'invoice number')
+    .argument('<amount>', 'amount received, in the invoice currency (e.g. 250.00)')
+    .option('--date <date>', 'when it arrived (default: today)')
+    .option('--method <method>', 'bank, card, cash, cheque, ...')
+    .option('--reference <ref>', "the bank or processor's reference")
+    .option('--allow-overpayment', 'accept more than the balance')
+    .addHelpText(
+      'after',
+      examples(
+        ['chase pay INV-2026-001 1200.00', 'paid in full today'],
+        ['chase pay INV-2026-001 200 --date 2026-10-15 --method bank --reference TX-881', 'a partial payment'],
+      ),
+    )
+    .action(async (number: string, amount: string, options: Omit<PayOptions, 'number' | 'amount'>, cmd: Command) => {
+      await context.run(cmd, (deps) => run(deps, { ...options, number, amount, quiet: cmd.optsWithGlobals().quiet }));
+    });
+}
+
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today'>, options: PayOptions): Promise<number> {
+  const { io, ledger, today } = deps;
+  const date = options.date ? parseDate(options.date, '--date') : today;
+  const result = await ledger.write((tx) => {
+    const invoice = tx.invoice(options.number);
+    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; payments go on open invoices`);
+    const amount = parseAmount(options.amount, invoice.currency);
+    if (amount === 0) throw new ChaseError('a payment of zero records nothing', { hint: 'give the amount received' });
+    const balance = balanceOf(invoice);
+    if (amount > balance && !options.allowOverpayment) {
+      throw new ChaseError(`${displayAmount(amount, invoice.currency)} is more than the balance of ${displayAmount(balance, invoice.currency)} on ${invoice.number}`, {
+        hint: 'check the amount, or pass --allow-overpayment to record it anyway',
+      });
+    }
+    tx.addPayment(invoice.number, {
+      date,
+      amount,
+      ...(options.method ? { method: options.method } : {}),
+      ...(options.reference ? { reference: options.reference } : {}),
+    });
+    return { invoice, amount, remaining: balance - amount };
+  });
+  if (!options.quiet) {
+    const { invoice, amount, remaining } = result;
+    const show = (minor: number) => displayAmount(minor, invoice.currency);
+    io.out(remaining <= 0 ? `Recorded ${show(amount)} on ${invoice.number}: paid in full${remaining < 0 ? ` (overpaid by ${show(-remaining)})` : ''}.` : `Recorded ${show(amount)} on ${invoice.number}; ${show(remaining)} still owed.`);
+  }
+  return 0;
+}

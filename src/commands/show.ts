@@ -1,0 +1,74 @@
+import { Command } from 'commander';
+import { notFound } from '../core/errors.js';
+import { assess } from '../core/ladder.js';
+import { displayAmount } from '../core/money.js';
+import { statusInvoice } from '../core/status.js';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import { claimFor, loadRateTables } from '../rates-file.js';
+import { describeDays, examples, printJson } from './output.js';
+
+export interface ShowOptions {
+  number: string;
+  json?: boolean;
+}
+
+export function command(context: CommandContext): Command {
+  return new Command('show')
+    .description('show one invoice with its payments and full history')
+    .argument('<number>', 'invoice number')
+    .option('--json', 'print as JSON')
+    .addHelpText('after', examples(['chase show INV-2026-001', 'everything about one invoice'], ['chase show INV-2026-001 --json', 'the same for a script']))
+    .action(async (number: string, _options: unknown, cmd: Command) => {
+      await context.run(cmd, (deps) => run(deps, { number, json: cmd.optsWithGlobals().json }));
+    });
+}
+
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: ShowOptions): Promise<number> {
+  const { io, ledger, config, today } = deps;
+  const invoice = ledger.invoice(options.number);
+  if (!invoice) throw notFound('invoice', options.number, ledger.invoices().map((i) => i.number));
+  const client = ledger.client(invoice.client);
+  const assessment = assess(invoice, config.policy, today);
+  const status = statusInvoice(invoice, assessment, claimFor(invoice, client, config, loadRateTables(config), today));
+  if (options.json) {
+    printJson(io, { ...status, invoice });
+    return 0;
+  }
+  const money = (minor: number) => displayAmount(minor, invoice.currency);
+  const { bold, dim } = io.style;
+  io.out(bold(`${invoice.number}  ${client?.name ?? invoice.client}`) + (invoice.description ? `  ${dim(invoice.description)}` : ''));
+  io.out(`  issued ${invoice.issued}, due ${invoice.due} (${describeDays(assessment.daysOverdue)})`);
+  io.out(`  total ${money(assessment.total)}, paid ${money(assessment.paid)}, ${bold(`balance ${money(assessment.balance)}`)}${assessment.state !== 'open' ? `  [${assessment.state}]` : ''}`);
+  if (config.policy.lateFees.rule !== 'none' && assessment.state === 'open') {
+    io.out(`  claimable under ${config.policy.lateFees.rule}: interest ${status.interest}, fees ${status.fees}, compensation ${status.compensation}`);
+  }
+  if (assessment.stage) io.out(`  stage reached: ${assessment.stage}`);
+  if (status.nextAction) io.out(`  next: ${status.nextAction.stage} ${status.nextAction.kind} ${status.nextAction.on <= today ? 'now' : `on ${status.nextAction.on}`}`);
+  if (status.hold) io.out(`  held: ${status.hold.reason}${status.hold.until ? ` until ${status.hold.until}` : ''}`);
+  if (status.promise) io.out(`  promised for ${status.promise.date}${status.promise.note ? ` (${status.promise.note})` : ''}`);
+  if (status.uncertain) io.out(io.style.red(`  uncertain: the ${status.uncertain.stage ?? ''} email of ${status.uncertain.on} may not have gone; run chase send --resolve ${invoice.number} sent|retry`));
+  if (invoice.file) io.out(`  file: ${invoice.file}`);
+  if (status.plan) {
+    io.out('  payment plan:');
+    for (const row of status.plan.installments) io.out(`    ${row.due}  ${row.amount}  paid ${row.paid}`);
+  }
+  if (invoice.payments.length > 0) {
+    io.out('  payments:');
+    for (const payment of invoice.payments) {
+      io.out(`    ${payment.date}  ${money(payment.amount)}${payment.method ? `  ${payment.method}` : ''}${payment.reference ? `  ${payment.reference}` : ''}`);
+    }
+  }
+  if (invoice.charges.length > 0) {
+    io.out('  charges:');
+    for (const charge of invoice.charges) io.out(`    ${charge.date}  ${charge.kind}  ${money(charge.amount)}${charge.reason ? `  ${charge.reason}` : ''}`);
+  }
+  if (invoice.history.length > 0) {
+    io.out('  history:');
+    for (const event of invoice.history) {
+      const parts = [event.on, event.kind, event.stage, event.status, event.subject ? `"${event.subject}"` : undefined, event.to?.length ? `to ${event.to.join(', ')}` : undefined, event.note, event.error];
+      io.out(`    ${parts.filter(Boolean).join('  ')}`);
+    }
+  }
+  return 0;
+}

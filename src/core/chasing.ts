@@ -1,0 +1,143 @@
+import { isWeekend, type ISODate } from './dates.js';
+import { assess, sortedLadder, type Assessment } from './ladder.js';
+import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage, Recipient } from './model.js';
+
+/**
+ * The plan of a chasing run: what is due today and what waits, computed once and then either
+ * printed (`status`, `send --dry-run`) or carried out (`send`).
+ */
+
+export interface EmailStep {
+  kind: 'email';
+  invoice: Invoice;
+  assessment: Assessment;
+  stage: string;
+  template: string;
+  to: Recipient[];
+  cc: Recipient[];
+  attach?: 'invoice';
+  /** Stages passed over in favour of this one; recorded as skipped when it is sent. */
+  skipping: string[];
+  /** The stage also asks for a phone call. */
+  call: boolean;
+}
+
+export interface PaperStep {
+  kind: 'letter' | 'collections';
+  invoice: Invoice;
+  assessment: Assessment;
+  stage: string;
+  template?: string;
+  deliver: 'post' | 'email';
+  skipping: string[];
+}
+
+export type ChaseStep = EmailStep | PaperStep;
+
+export type WaitReason = 'uncertain' | 'held' | 'promised' | 'weekend';
+
+export interface Waiting {
+  invoice: Invoice;
+  assessment: Assessment;
+  reason: WaitReason;
+}
+
+export interface ChasePlan {
+  today: ISODate;
+  steps: ChaseStep[];
+  waiting: Waiting[];
+  /** Promises whose date and grace have passed unpaid and are not yet recorded as broken. */
+  brokenPromises: Invoice[];
+}
+
+/** A stage that is not on the ladder (an installment reminder) is an email with the template of its name. */
+function stageNamed(ladder: readonly LadderStage[], name: string): LadderStage {
+  return ladder.find((stage) => stage.name === name) ?? { name, offset: 0, action: 'email', template: name };
+}
+
+export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): ChasePlan {
+  const ladder = sortedLadder(policy.ladder);
+  const plan: ChasePlan = { today, steps: [], waiting: [], brokenPromises: [] };
+  const weekend = policy.weekdaysOnly && isWeekend(today);
+  for (const invoice of invoices) {
+    const assessment = assess(invoice, policy, today);
+    if (assessment.state !== 'open') continue;
+    if (assessment.promiseBroken) plan.brokenPromises.push(invoice);
+    const next = assessment.nextAction;
+    const waiting = (reason: WaitReason) => plan.waiting.push({ invoice, assessment, reason });
+    if (assessment.uncertain) {
+      waiting('uncertain');
+      continue;
+    }
+    if (assessment.held) {
+      waiting('held');
+      continue;
+    }
+    if (!next || next.on > today) {
+      if (assessment.promised) waiting('promised');
+      continue;
+    }
+    if (weekend && next.kind !== 'collections') {
+      waiting('weekend');
+      continue;
+    }
+    const stage = stageNamed(ladder, next.stage);
+    if (next.kind === 'email') {
+      plan.steps.push({
+        kind: 'email',
+        invoice,
+        assessment,
+        stage: stage.name,
+        template: stage.template ?? stage.name,
+        to: stage.to ?? ['contact'],
+        cc: stage.cc ?? [],
+        ...(stage.attach ? { attach: stage.attach } : {}),
+        skipping: next.skipping,
+        call: stage.call ?? false,
+      });
+    } else if (next.kind === 'letter' || next.kind === 'collections') {
+      plan.steps.push({ kind: next.kind, invoice, assessment, stage: stage.name, template: stage.template, deliver: stage.deliver ?? 'post', skipping: next.skipping });
+    }
+  }
+  return plan;
+}
+
+/** Email addresses for the recipients a stage names; the contact stands in for a missing accounts address. */
+export function addressesFor(client: Client, recipients: readonly Recipient[]): string[] {
+  const addresses: string[] = [];
+  for (const recipient of recipients) {
+    const address = recipient === 'accounts' ? (client.accounts?.email ?? client.email) : client.email;
+    if (address && !addresses.includes(address)) addresses.push(address);
+  }
+  return addresses;
+}
+
+export interface CallTask {
+  invoice: Invoice;
+  assessment: Assessment;
+  stage: string;
+  /** The day the call fell due: when its stage was taken. */
+  since: ISODate;
+}
+
+/**
+ * Calls due: a stage with `call: true` was taken (its email went, or it was passed over) and no call
+ * has been logged since. Held and promised invoices wait.
+ */
+export function callsDue(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): CallTask[] {
+  const callStages = new Set(policy.ladder.filter((stage) => stage.call).map((stage) => stage.name));
+  const tasks: CallTask[] = [];
+  for (const invoice of invoices) {
+    const assessment = assess(invoice, policy, today);
+    if (assessment.state !== 'open' || assessment.held || assessment.promised) continue;
+    let taken: HistoryEvent | undefined;
+    for (const event of invoice.history) {
+      const takesCall = event.stage && callStages.has(event.stage) && (event.kind === 'skipped' || (event.kind === 'email' && event.status === 'sent'));
+      if (takesCall) taken = event;
+    }
+    if (!taken || taken.on > today) continue;
+    const called = invoice.history.some((event) => (event.kind === 'call' || event.kind === 'meeting') && event.on >= taken.on);
+    if (!called) tasks.push({ invoice, assessment, stage: taken.stage!, since: taken.on });
+  }
+  return tasks.sort((a, b) => b.assessment.daysOverdue - a.assessment.daysOverdue);
+}

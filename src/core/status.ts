@@ -1,0 +1,125 @@
+import type { ISODate } from './dates.js';
+import { formatAmount } from './money.js';
+import { AGING_BUCKETS, agingBucket, type AgingBucket, type Assessment, type StepRef } from './ladder.js';
+import type { Invoice } from './model.js';
+
+/** Late charges claimable as of the status date, in minor units of the invoice currency. */
+export interface Claim {
+  interest: number;
+  fees: number;
+  compensation: number;
+}
+
+export const NO_CLAIM: Claim = { interest: 0, fees: 0, compensation: 0 };
+
+/** One invoice in `chase status --json`: the shape in design §3. Fields may be added, never changed. */
+export interface StatusInvoice {
+  number: string;
+  client: string;
+  currency: string;
+  total: string;
+  paid: string;
+  balance: string;
+  issued: ISODate;
+  due: ISODate;
+  daysOverdue: number;
+  stage: string | null;
+  lastAction: StepRef | null;
+  nextAction: { stage: string; kind: string; on: ISODate } | null;
+  hold: { reason: string; until: ISODate | null } | null;
+  promise: { date: ISODate; note: string | null } | null;
+  plan: {
+    installments: { due: ISODate; amount: string; paid: string }[];
+    next: { due: ISODate; amount: string } | null;
+    defaulted: ISODate | null;
+  } | null;
+  interest: string;
+  fees: string;
+  compensation: string;
+  claimable: string;
+  state: Assessment['state'];
+  /** Set when an email's fate is unknown after a crash: resolve with `chase send --resolve`. */
+  uncertain: { stage: string | null; messageId: string | null; on: ISODate } | null;
+}
+
+export interface StatusTotals {
+  currency: string;
+  balance: string;
+  buckets: Record<AgingBucket, string>;
+}
+
+export interface StatusReport {
+  asOf: ISODate;
+  invoices: StatusInvoice[];
+  totals: StatusTotals[];
+}
+
+export function statusInvoice(invoice: Invoice, assessment: Assessment, claim: Claim): StatusInvoice {
+  const amount = (minor: number) => formatAmount(minor, invoice.currency);
+  const plan = assessment.plan;
+  return {
+    number: invoice.number,
+    client: invoice.client,
+    currency: invoice.currency,
+    total: amount(assessment.total),
+    paid: amount(assessment.paid),
+    balance: amount(assessment.balance),
+    issued: invoice.issued,
+    due: invoice.due,
+    daysOverdue: assessment.daysOverdue,
+    stage: assessment.stage,
+    lastAction: assessment.lastAction,
+    nextAction: assessment.nextAction ? { stage: assessment.nextAction.stage, kind: assessment.nextAction.kind, on: assessment.nextAction.on } : null,
+    hold: assessment.held && invoice.hold ? { reason: invoice.hold.reason, until: invoice.hold.until ?? null } : null,
+    promise: invoice.promise && assessment.state === 'open' ? { date: invoice.promise.date, note: invoice.promise.note ?? null } : null,
+    plan: plan
+      ? {
+          installments: plan.installments.map((row) => ({ due: row.due, amount: amount(row.amount), paid: amount(row.paid) })),
+          next: plan.next ? { due: plan.next.due, amount: amount(plan.next.amount) } : null,
+          defaulted: plan.defaulted ?? null,
+        }
+      : null,
+    interest: amount(claim.interest),
+    fees: amount(claim.fees),
+    compensation: amount(claim.compensation),
+    claimable: amount(claim.interest + claim.fees + claim.compensation),
+    state: assessment.state,
+    uncertain: assessment.uncertain
+      ? { stage: assessment.uncertain.stage ?? null, messageId: assessment.uncertain.messageId ?? null, on: assessment.uncertain.on }
+      : null,
+  };
+}
+
+/** Most overdue first; then by due date and number so the order is stable. */
+export function byMostOverdue(a: StatusInvoice, b: StatusInvoice): number {
+  return b.daysOverdue - a.daysOverdue || a.due.localeCompare(b.due) || a.number.localeCompare(b.number);
+}
+
+interface Owed {
+  currency: string;
+  balance: number;
+  daysOverdue: number;
+}
+
+/** Balances per currency and aging bucket; currencies are never added together. */
+export function statusTotals(owed: Iterable<Owed>): StatusTotals[] {
+  const byCurrency = new Map<string, { balance: number; buckets: Map<AgingBucket, number> }>();
+  for (const item of owed) {
+    if (item.balance <= 0) continue;
+    let totals = byCurrency.get(item.currency);
+    if (!totals) {
+      totals = { balance: 0, buckets: new Map(AGING_BUCKETS.map((bucket) => [bucket, 0])) };
+      byCurrency.set(item.currency, totals);
+    }
+    totals.balance += item.balance;
+    const bucket = agingBucket(item.daysOverdue);
+    totals.buckets.set(bucket, totals.buckets.get(bucket)! + item.balance);
+  }
+  return [...byCurrency.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, totals]) => ({
+      currency,
+      balance: formatAmount(totals.balance, currency),
+      buckets: Object.fromEntries(AGING_BUCKETS.map((bucket) => [bucket, formatAmount(totals.buckets.get(bucket)!, currency)])) as Record<AgingBucket, string>,
+    }));
+}

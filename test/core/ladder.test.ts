@@ -1,0 +1,494 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { addDays, daysBetween, isWeekend, type ISODate } from '../../src/core/dates.js';
+import { agingBucket, assess, DEFAULT_LADDER, needsEarlierReminder, sortedLadder, type Assessment, type NextAction } from '../../src/core/ladder.js';
+import type { ChasePolicy, HistoryEvent, HistoryKind, Invoice, LadderStage } from '../../src/core/model.js';
+import { aCall, aLetter, anEmail, anInvoice, aPayment, aPolicy, minor, sentEmail } from '../support/builders.js';
+
+/*
+ * The default invoice is due Thursday 2026-10-01, so the default ladder falls on:
+ * upcoming Mon 09-28, resend Fri 10-02, friendly Thu 10-08, firm Thu 10-15, escalate Thu 10-22,
+ * final Sat 10-31, demand Sun 11-15, collections Mon 11-30.
+ */
+function assessOn(today: ISODate, invoice: Partial<Invoice> = {}, policy: Partial<ChasePolicy> = {}): Assessment {
+  return assess(anInvoice(invoice), aPolicy(policy), today);
+}
+
+function nextOf(assessment: Assessment) {
+  if (!assessment.nextAction) throw new Error(`expected a next action, got none (state ${assessment.state})`);
+  return assessment.nextAction;
+}
+
+const CHASED_UNTIL_ESCALATE: HistoryEvent[] = [
+  sentEmail('upcoming', '2026-09-28'),
+  sentEmail('resend', '2026-10-02'),
+  sentEmail('friendly', '2026-10-08'),
+  sentEmail('firm', '2026-10-15'),
+  sentEmail('escalate', '2026-10-22'),
+];
+
+describe('assess: how overdue an invoice is', () => {
+  it.each([
+    ['2026-09-21', -10],
+    ['2026-09-30', -1],
+    ['2026-10-01', 0],
+    ['2026-10-02', 1],
+    ['2026-11-23', 53],
+    ['2027-10-01', 365],
+  ])('on %s the invoice due 2026-10-01 is %d days overdue', (today, days) => {
+    expect(assessOn(today).daysOverdue).toBe(days);
+  });
+
+  it.each([
+    [-10, null],
+    [-5, null],
+    [-4, null],
+    [-3, 'upcoming'],
+    [0, 'upcoming'],
+    [1, 'resend'],
+    [6, 'resend'],
+    [7, 'friendly'],
+    [14, 'firm'],
+    [29, 'escalate'],
+    [30, 'final'],
+    [44, 'final'],
+    [45, 'demand'],
+    [59, 'demand'],
+    [60, 'collections'],
+    [400, 'collections'],
+  ])('at %d days overdue the stage reached is %s', (days, stage) => {
+    expect(assessOn(addDays('2026-10-01', days)).stage).toBe(stage);
+  });
+
+  it('reports the stage the age has reached whatever has been sent', () => {
+    expect(assessOn('2026-10-20', { history: [sentEmail('upcoming', '2026-09-28')] }).stage).toBe('firm');
+  });
+});
+
+describe('assess: the next action', () => {
+  it('for a fresh invoice 10 days before due is the upcoming reminder on due-3', () => {
+    expect(assessOn('2026-09-21').nextAction).toEqual({ stage: 'upcoming', kind: 'email', on: '2026-09-28', skipping: [] });
+  });
+
+  it('for a fresh invoice entered 11 days overdue is the friendly reminder, due now, skipping the earlier ones', () => {
+    const today = '2026-10-12';
+    const next = nextOf(assessOn(today));
+    expect(next).toMatchObject({ stage: 'friendly', kind: 'email', skipping: ['upcoming', 'resend'] });
+    expect(next.on <= today).toBe(true);
+  });
+
+  it('for a never-chased invoice 60 days overdue is escalate, not final, demand or collections', () => {
+    const today = '2026-11-30';
+    const assessment = assessOn(today);
+    expect(assessment.stage).toBe('collections');
+    const next = nextOf(assessment);
+    expect(next).toMatchObject({ stage: 'escalate', kind: 'email', skipping: ['upcoming', 'resend', 'friendly', 'firm'] });
+    expect(next.on <= today).toBe(true);
+  });
+
+  it.each([
+    ['final', true],
+    ['demand', true],
+    ['collections', true],
+    ['upcoming', false],
+    ['escalate', false],
+  ])('the default %s stage needs an earlier reminder: %s', (name, expected) => {
+    const stage = DEFAULT_LADDER.find((candidate) => candidate.name === name)!;
+    expect(needsEarlierReminder(stage)).toBe(expected);
+  });
+
+  it('never passes over a harsh stage: the final notice comes before the demand letter, even when both are due', () => {
+    const next = nextOf(assessOn('2026-11-16', { history: CHASED_UNTIL_ESCALATE }));
+    expect(next).toMatchObject({ stage: 'final', kind: 'email', on: '2026-11-16', skipping: [] });
+  });
+
+  it('shows a step already due as due today, not on its past date', () => {
+    const next = nextOf(assessOn('2026-11-18', { history: CHASED_UNTIL_ESCALATE }));
+    expect(next.on).toBe('2026-11-18');
+  });
+
+  it('follows the ladder one stage after another when each is sent on time', () => {
+    const cases: [ISODate, HistoryEvent[], string, ISODate][] = [
+      ['2026-09-28', [], 'upcoming', '2026-09-28'],
+      ['2026-09-28', CHASED_UNTIL_ESCALATE.slice(0, 1), 'resend', '2026-10-02'],
+      ['2026-10-02', CHASED_UNTIL_ESCALATE.slice(0, 2), 'friendly', '2026-10-08'],
+      ['2026-10-08', CHASED_UNTIL_ESCALATE.slice(0, 3), 'firm', '2026-10-15'],
+      ['2026-10-15', CHASED_UNTIL_ESCALATE.slice(0, 4), 'escalate', '2026-10-22'],
+      ['2026-10-22', CHASED_UNTIL_ESCALATE, 'final', '2026-11-02'],
+    ];
+    for (const [today, history, stage, on] of cases) {
+      expect(assessOn(today, { history }).nextAction, `on ${today}`).toMatchObject({ stage, on, skipping: [] });
+    }
+  });
+
+  it('is never sooner than minGapDays after the last message', () => {
+    const history = [sentEmail('upcoming', '2026-09-28'), sentEmail('resend', '2026-10-06')];
+    expect(nextOf(assessOn('2026-10-08', { history }, { weekdaysOnly: false })).on).toBe('2026-10-10');
+    expect(nextOf(assessOn('2026-10-08', { history }, { weekdaysOnly: false, minGapDays: 10 })).on).toBe('2026-10-16');
+    expect(nextOf(assessOn('2026-10-08', { history }, { weekdaysOnly: false, minGapDays: 0 })).on).toBe('2026-10-08');
+  });
+
+  it('counts the gap from the latest message even when a hand-edited history is out of order', () => {
+    const history = [sentEmail('resend', '2026-10-06'), sentEmail('upcoming', '2026-09-28')];
+    expect(nextOf(assessOn('2026-10-08', { history }, { weekdaysOnly: false })).on).toBe('2026-10-10');
+  });
+
+  it('counts a letter as the last message for the gap', () => {
+    const history = [...CHASED_UNTIL_ESCALATE, sentEmail('final', '2026-11-02'), aLetter('demand', '2026-11-27')];
+    expect(nextOf(assessOn('2026-11-30', { history })).on).toBe('2026-12-01');
+  });
+
+  it('does not count a call as a message for the gap', () => {
+    const history = [sentEmail('upcoming', '2026-09-28'), aCall('2026-10-07')];
+    expect(nextOf(assessOn('2026-10-02', { history })).on).toBe('2026-10-02');
+  });
+
+  it.each([
+    [true, '2026-11-02'],
+    [false, '2026-10-31'],
+  ])('moves a stage due on Saturday to Monday when weekdaysOnly is %s (else %s)', (weekdaysOnly, on) => {
+    const next = nextOf(assessOn('2026-10-26', { history: CHASED_UNTIL_ESCALATE }, { weekdaysOnly }));
+    expect(next).toMatchObject({ stage: 'final', on });
+  });
+
+  it('moves a stage due on Sunday to Monday when weekdaysOnly', () => {
+    const history = [...CHASED_UNTIL_ESCALATE, sentEmail('final', '2026-11-02')];
+    expect(nextOf(assessOn('2026-11-03', { history })).on).toBe('2026-11-16');
+    expect(nextOf(assessOn('2026-11-03', { history }, { weekdaysOnly: false })).on).toBe('2026-11-15');
+  });
+
+  it('is null once every stage has been taken', () => {
+    const history = [...CHASED_UNTIL_ESCALATE, sentEmail('final', '2026-11-02'), aLetter('demand', '2026-11-16'), { on: '2026-11-30', kind: 'collections', stage: 'collections' } as HistoryEvent];
+    const assessment = assessOn('2026-12-10', { history });
+    expect(assessment.state).toBe('open');
+    expect(assessment.nextAction).toBeNull();
+  });
+
+  it('treats a recorded skip as taking the stage', () => {
+    const history: HistoryEvent[] = [{ on: '2026-10-08', kind: 'skipped', stage: 'upcoming' }, { on: '2026-10-08', kind: 'skipped', stage: 'resend' }, sentEmail('friendly', '2026-10-08')];
+    expect(nextOf(assessOn('2026-10-09', { history }))).toMatchObject({ stage: 'firm', on: '2026-10-15' });
+  });
+});
+
+describe('assess: paid, void and written-off invoices', () => {
+  it.each<[string, Partial<Invoice>, Assessment['state'], number]>([
+    ['paid in full', { payments: [aPayment('2026-10-20', '1200.00')] }, 'paid', 0],
+    ['paid in two parts', { payments: [aPayment('2026-10-15', '200.00'), aPayment('2026-10-20', '1000.00')] }, 'paid', 0],
+    ['overpaid', { payments: [aPayment('2026-10-20', '1300.00')] }, 'paid', minor('-100.00')],
+    ['void', { status: 'void' }, 'void', minor('1200.00')],
+    ['written off', { status: 'written-off' }, 'written-off', minor('1200.00')],
+    ['settled', { status: 'settled' }, 'settled', minor('1200.00')],
+  ])('an invoice %s has no next action and says so', (_, invoice, state, balance) => {
+    const assessment = assessOn('2026-11-23', { history: [sentEmail('upcoming', '2026-09-28')], promise: { date: '2026-10-10' }, ...invoice });
+    expect(assessment).toMatchObject({ state, balance, nextAction: null, held: false, promised: false, promiseBroken: false, uncertain: null });
+  });
+
+  it('an invoice partly paid is still chased for the balance', () => {
+    const assessment = assessOn('2026-10-09', { payments: [aPayment('2026-10-05', '200.00')] });
+    expect(assessment).toMatchObject({ state: 'open', total: minor('1200.00'), paid: minor('200.00'), balance: minor('1000.00') });
+    expect(assessment.nextAction).not.toBeNull();
+  });
+
+  it('an applied charge is owed and a discount is not', () => {
+    const charges = [
+      { date: '2026-11-01', kind: 'fee' as const, amount: minor('40.00') },
+      { date: '2026-11-02', kind: 'discount' as const, amount: minor('-10.00') },
+    ];
+    const assessment = assessOn('2026-11-23', { charges, payments: [aPayment('2026-11-03', '1200.00')] });
+    expect(assessment).toMatchObject({ state: 'open', total: minor('1230.00'), balance: minor('30.00') });
+  });
+});
+
+describe('assess: holds', () => {
+  it.each<[string, Invoice['hold'], boolean]>([
+    ['a hold without an end', { reason: 'disputed' }, true],
+    ['a hold ending in the future', { reason: 'disputed', until: '2026-12-01' }, true],
+    ['a hold that ends today', { reason: 'disputed', until: '2026-11-23' }, false],
+    ['a hold that ended', { reason: 'disputed', until: '2026-11-01' }, false],
+  ])('%s: held is %s', (_, hold, held) => {
+    const assessment = assessOn('2026-11-23', { hold });
+    expect(assessment.held).toBe(held);
+    expect(assessment.state).toBe('open');
+    expect(assessment.nextAction === null).toBe(held);
+  });
+});
+
+describe('assess: promises to pay', () => {
+  it.each([
+    ['2026-11-20', true, false],
+    ['2026-11-30', true, false],
+    ['2026-12-03', true, false],
+    ['2026-12-04', false, true],
+    ['2026-12-20', false, true],
+  ])('a promise for 2026-11-30 with 3 days grace: on %s promised is %s and broken is %s', (today, promised, promiseBroken) => {
+    const assessment = assessOn(today, { history: CHASED_UNTIL_ESCALATE, promise: { date: '2026-11-30' } });
+    expect(assessment).toMatchObject({ promised, promiseBroken });
+  });
+
+  it('moves the next action to the day after the promise date plus the grace days', () => {
+    const next = nextOf(assessOn('2026-11-20', { history: CHASED_UNTIL_ESCALATE, promise: { date: '2026-11-30' } }));
+    expect(next).toMatchObject({ stage: 'final', on: '2026-12-04' });
+  });
+
+  it('moves it on to Monday when that day is a weekend', () => {
+    const next = nextOf(assessOn('2026-11-20', { history: CHASED_UNTIL_ESCALATE, promise: { date: '2026-11-25' } }));
+    expect(next.on).toBe('2026-11-30');
+  });
+
+  it('follows the policy grace days', () => {
+    const next = nextOf(assessOn('2026-11-20', { history: CHASED_UNTIL_ESCALATE, promise: { date: '2026-11-30' } }, { promiseGraceDays: 0 }));
+    expect(next.on).toBe('2026-12-01');
+  });
+
+  it('does not delay a step that falls after the promise has run out', () => {
+    const next = nextOf(assessOn('2026-09-20', { promise: { date: '2026-09-22' } }));
+    expect(next).toMatchObject({ stage: 'upcoming', on: '2026-09-28' });
+  });
+
+  it('is not broken when the money came', () => {
+    const assessment = assessOn('2026-12-20', { promise: { date: '2026-11-30' }, payments: [aPayment('2026-12-01', '1200.00')] });
+    expect(assessment).toMatchObject({ state: 'paid', promised: false, promiseBroken: false });
+  });
+});
+
+describe('assess: emails whose fate is unknown or failed', () => {
+  it('a pending email is uncertain and takes its stage', () => {
+    const pending = anEmail('friendly', '2026-10-08', 'pending');
+    const assessment = assessOn('2026-10-09', { history: [sentEmail('upcoming', '2026-09-28'), sentEmail('resend', '2026-10-02'), pending] });
+    expect(assessment.uncertain).toEqual(pending);
+    expect(nextOf(assessment)).toMatchObject({ stage: 'firm', on: '2026-10-15' });
+  });
+
+  it('a sent email is not uncertain', () => {
+    expect(assessOn('2026-10-09', { history: [sentEmail('friendly', '2026-10-08')] }).uncertain).toBeNull();
+  });
+
+  it('a failed email does not take its stage, so it is retried', () => {
+    const history = [sentEmail('upcoming', '2026-09-28'), sentEmail('resend', '2026-10-02'), anEmail('friendly', '2026-10-08', 'failed')];
+    const assessment = assessOn('2026-10-09', { history });
+    expect(assessment.uncertain).toBeNull();
+    expect(nextOf(assessment)).toMatchObject({ stage: 'friendly', on: '2026-10-09', skipping: [] });
+  });
+
+  it('a failed email does not count as the first reminder', () => {
+    const next = nextOf(assessOn('2026-11-30', { history: [anEmail('escalate', '2026-11-20', 'failed')] }));
+    expect(next.stage).toBe('escalate');
+  });
+});
+
+describe('assess: the last action', () => {
+  it.each<[string, HistoryEvent[], Assessment['lastAction']]>([
+    ['nothing yet', [], null],
+    ['a sent email', [sentEmail('upcoming', '2026-09-28')], { stage: 'upcoming', kind: 'email', on: '2026-09-28' }],
+    ['a pending email', [anEmail('resend', '2026-10-02', 'pending')], { stage: 'resend', kind: 'email', on: '2026-10-02' }],
+    ['a call after an email', [sentEmail('upcoming', '2026-09-28'), aCall('2026-10-05')], { stage: null, kind: 'call', on: '2026-10-05' }],
+    ['a letter', [sentEmail('final', '2026-10-31'), aLetter('demand', '2026-11-16')], { stage: 'demand', kind: 'letter', on: '2026-11-16' }],
+    [
+      'an email, ignoring a later note, skip and failed email',
+      [
+        sentEmail('resend', '2026-10-02'),
+        { on: '2026-10-03', kind: 'note', note: 'they moved office' },
+        { on: '2026-10-08', kind: 'skipped', stage: 'friendly' },
+        anEmail('firm', '2026-10-15', 'failed'),
+      ],
+      { stage: 'resend', kind: 'email', on: '2026-10-02' },
+    ],
+  ])('after %s is the last email, letter or call', (_, history, lastAction) => {
+    expect(assessOn('2026-11-23', { history }).lastAction).toEqual(lastAction);
+  });
+});
+
+describe('assess: the example in the status contract', () => {
+  it('an invoice with 200.00 paid, chased up to the final notice, is due its demand letter on 2026-11-23', () => {
+    const assessment = assessOn('2026-11-23', {
+      payments: [aPayment('2026-10-15', '200.00')],
+      history: [...CHASED_UNTIL_ESCALATE, sentEmail('final', '2026-10-31')],
+    });
+    expect(assessment).toMatchObject({
+      state: 'open',
+      total: minor('1200.00'),
+      paid: minor('200.00'),
+      balance: minor('1000.00'),
+      daysOverdue: 53,
+      stage: 'demand',
+      lastAction: { stage: 'final', kind: 'email', on: '2026-10-31' },
+    });
+    const next = nextOf(assessment);
+    expect(next).toMatchObject({ stage: 'demand', kind: 'letter' });
+    expect(next.on <= '2026-11-23').toBe(true);
+    expect(agingBucket(assessment.daysOverdue)).toBe('31-60');
+  });
+});
+
+describe('assess: a custom ladder', () => {
+  const renamed: LadderStage[] = [
+    { name: 'lawyer', offset: 40, action: 'letter', template: 'lawyer' },
+    { name: 'nudge', offset: -5, action: 'email', template: 'nudge' },
+    { name: 'overdue', offset: 3, action: 'email', template: 'overdue' },
+  ];
+
+  it.each<[string, ISODate, HistoryEvent[], string | null, Partial<NextAction>]>([
+    ['before anything', '2026-09-20', [], null, { stage: 'nudge', kind: 'email', on: '2026-09-28', skipping: [] }],
+    ['a fresh invoice 4 days overdue', '2026-10-05', [], 'overdue', { stage: 'overdue', on: '2026-10-05', skipping: ['nudge'] }],
+    ['after the overdue reminder', '2026-10-05', [sentEmail('overdue', '2026-10-05')], 'overdue', { stage: 'lawyer', kind: 'letter', on: '2026-11-10', skipping: [] }],
+    ['a fresh invoice 50 days overdue', '2026-11-20', [], 'lawyer', { stage: 'overdue', skipping: ['nudge'] }],
+  ])('renamed stages, %s', (_, today, history, stage, next) => {
+    const assessment = assessOn(today, { history }, { ladder: renamed });
+    expect(assessment.stage).toBe(stage);
+    expect(assessment.nextAction).toMatchObject(next);
+  });
+
+  it('with stages removed, a fresh invoice waits for the first remaining one', () => {
+    const ladder = DEFAULT_LADDER.filter((stage) => stage.name !== 'upcoming' && stage.name !== 'resend');
+    const assessment = assessOn('2026-10-04', {}, { ladder });
+    expect(assessment.stage).toBeNull();
+    expect(assessment.nextAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-10-08', skipping: [] });
+  });
+
+  it('with stages re-timed, the new offsets set the dates', () => {
+    const ladder = DEFAULT_LADDER.map((stage) => (stage.name === 'firm' ? { ...stage, offset: 10 } : stage.name === 'friendly' ? { ...stage, offset: 5 } : stage));
+    const history = [sentEmail('upcoming', '2026-09-28'), sentEmail('resend', '2026-10-02')];
+    expect(assessOn('2026-10-06', { history }, { ladder }).nextAction).toMatchObject({ stage: 'friendly', on: '2026-10-06' });
+    expect(assessOn('2026-10-12', { history: [...history, sentEmail('friendly', '2026-10-06')] }, { ladder })).toMatchObject({
+      stage: 'firm',
+      nextAction: { stage: 'firm', on: '2026-10-12' },
+    });
+  });
+
+  it('a stage may opt out of needing an earlier reminder', () => {
+    const ladder = DEFAULT_LADDER.map((stage) => (stage.name === 'final' ? { ...stage, needsEarlierReminder: false } : stage));
+    expect(nextOf(assessOn('2026-11-30', {}, { ladder })).stage).toBe('final');
+  });
+});
+
+describe('agingBucket', () => {
+  it.each([
+    [-30, 'current'],
+    [0, 'current'],
+    [1, '1-30'],
+    [30, '1-30'],
+    [31, '31-60'],
+    [60, '31-60'],
+    [61, '61-90'],
+    [90, '61-90'],
+    [91, '90+'],
+    [1000, '90+'],
+  ])('%d days overdue is in the %s bucket', (days, bucket) => {
+    expect(agingBucket(days)).toBe(bucket);
+  });
+});
+
+const BASE: ISODate = '2026-01-01';
+const date = fc.integer({ min: -400, max: 800 }).map((days) => addDays(BASE, days));
+const stageName = fc.constantFrom(...DEFAULT_LADDER.map((stage) => stage.name), 'retired');
+const HISTORY_KINDS: HistoryKind[] = ['email', 'letter', 'call', 'meeting', 'note', 'skipped', 'promise', 'hold', 'collections'];
+const historyEvent = fc.record({
+  on: date,
+  kind: fc.constantFrom(...HISTORY_KINDS),
+  stage: fc.option(stageName, { nil: undefined }),
+  status: fc.option(fc.constantFrom('pending', 'sent', 'failed', 'posted') as fc.Arbitrary<NonNullable<HistoryEvent['status']>>, { nil: undefined }),
+});
+const history = fc.array(historyEvent, { maxLength: 12 }).map((events) => [...events].sort((a, b) => daysBetween(b.on, a.on)));
+const randomLadder = fc
+  .array(
+    fc.record({
+      offset: fc.integer({ min: -30, max: 120 }),
+      action: fc.constantFrom('email', 'letter', 'call', 'collections') as fc.Arbitrary<LadderStage['action']>,
+      needsEarlierReminder: fc.option(fc.boolean(), { nil: undefined }),
+    }),
+    { minLength: 1, maxLength: 10 },
+  )
+  .map((stages) => stages.map((stage, index): LadderStage => ({ name: `stage-${index}`, ...stage })));
+const policy = fc.record({
+  ladder: fc.oneof(fc.constant(DEFAULT_LADDER.map((stage) => ({ ...stage }))), randomLadder),
+  minGapDays: fc.integer({ min: 0, max: 14 }),
+  promiseGraceDays: fc.integer({ min: 0, max: 10 }),
+  weekdaysOnly: fc.boolean(),
+});
+const promise = fc.option(fc.record({ date }), { nil: undefined });
+const hold = fc.option(fc.record({ reason: fc.constant('disputed'), until: fc.option(date, { nil: undefined }) }), { nil: undefined });
+
+describe('ladder properties', () => {
+  it('the stage reached never goes back as the days overdue grow', () => {
+    fc.assert(
+      fc.property(randomLadder, date, fc.integer({ min: -60, max: 200 }), fc.integer({ min: 0, max: 200 }), (ladder, due, days, more) => {
+        const order = sortedLadder(ladder).map((stage) => stage.name);
+        const indexOn = (today: ISODate) => {
+          const stage = assess(anInvoice({ due }), aPolicy({ ladder }), today).stage;
+          return stage === null ? -1 : order.indexOf(stage);
+        };
+        expect(indexOn(addDays(due, days + more))).toBeGreaterThanOrEqual(indexOn(addDays(due, days)));
+      }),
+    );
+  });
+
+  it('a fully paid invoice never has a next action, whatever its history and dates', () => {
+    fc.assert(
+      fc.property(
+        policy,
+        date,
+        date,
+        history,
+        promise,
+        hold,
+        fc.nat({ max: 10_000_000 }),
+        fc.nat({ max: 10_000 }),
+        fc.integer({ min: 1, max: 5 }),
+        (rules, due, today, events, promised, held, amount, extra, parts) => {
+          const payments = Array.from({ length: parts }, (_, index) => ({ date: addDays(due, index), amount: 0 }));
+          const whole = amount + extra;
+          payments.forEach((payment, index) => (payment.amount = Math.floor(whole / parts) + (index < whole % parts ? 1 : 0)));
+          const invoice = anInvoice({ due, amount, history: events, promise: promised, hold: held, payments });
+          const assessment = assess(invoice, aPolicy(rules), today);
+          expect(assessment.state).toBe('paid');
+          expect(assessment.nextAction).toBeNull();
+          expect(assessment.promiseBroken).toBe(false);
+          expect(assessment.uncertain).toBeNull();
+        },
+      ),
+    );
+  });
+
+  it('the next action is never before the last message plus minGapDays', () => {
+    fc.assert(
+      fc.property(policy, date, date, history, promise, (rules, due, today, events, promised) => {
+        const assessment = assess(anInvoice({ due, history: events, promise: promised }), aPolicy(rules), today);
+        const contacts = events.filter((event) => (event.kind === 'email' && (event.status === 'sent' || event.status === 'pending')) || event.kind === 'letter');
+        if (!assessment.nextAction || contacts.length === 0) return;
+        const latest = contacts.map((event) => event.on).sort().at(-1)!;
+        expect(assessment.nextAction.on >= addDays(latest, rules.minGapDays)).toBe(true);
+      }),
+    );
+  });
+
+  it('with weekdaysOnly, a message or letter never falls due on a weekend', () => {
+    fc.assert(
+      fc.property(policy, date, date, history, promise, (rules, due, today, events, promised) => {
+        const assessment = assess(anInvoice({ due, history: events, promise: promised }), aPolicy({ ...rules, weekdaysOnly: true }), today);
+        if (!assessment.nextAction || assessment.nextAction.kind === 'collections') return;
+        expect(isWeekend(assessment.nextAction.on)).toBe(false);
+      }),
+    );
+  });
+
+  it('under the default ladder, the first message is never final, demand or collections', () => {
+    fc.assert(
+      fc.property(date, date, (due, today) => {
+        const next = assess(anInvoice({ due }), aPolicy(), today).nextAction;
+        expect(next).not.toBeNull();
+        expect(['final', 'demand', 'collections']).not.toContain(next!.stage);
+      }),
+    );
+  });
+
+  it('a stage already taken is never the next action', () => {
+    fc.assert(
+      fc.property(policy, date, date, history, (rules, due, today, events) => {
+        const next = assess(anInvoice({ due, history: events }), aPolicy(rules), today).nextAction;
+        if (!next) return;
+        const taken = events.filter((event) => event.stage === next.stage && (event.kind === 'letter' || event.kind === 'skipped' || event.kind === 'collections' || (event.kind === 'email' && (event.status === 'sent' || event.status === 'pending'))));
+        expect(taken).toEqual([]);
+      }),
+    );
+  });
+});
