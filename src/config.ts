@@ -47,6 +47,8 @@ export interface Config {
   mail: MailConfig;
   /** The user's template folder (absolute), overriding the defaults by name. */
   templates?: string;
+  /** The user's reference-rate file (absolute), extending the shipped statutory rate tables. */
+  referenceRates?: string;
   /** The parsed file, for sections other modules validate themselves (letters, options). */
   source?: YamlSource;
 }
@@ -316,6 +318,8 @@ export function parseConfig(path: string, text: string): Config {
     };
   }
   if (config.mail.transport === 'smtp' && !config.mail.smtp) throw mail.fail('transport', 'transport smtp needs a mail.smtp section with at least a host');
+  const referenceRates = root.string('referenceRates');
+  if (referenceRates) config.referenceRates = resolve(dirname(path), referenceRates);
   const templates = root.string('templates');
   if (templates) config.templates = resolve(dirname(path), templates);
   return config;

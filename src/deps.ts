@@ -6,6 +6,8 @@ import { processIo, type Io } from './io.js';
 import type { Ledger } from './ledger/ledger.js';
 import { openLedger, resolveLedgerPath } from './ledger/open.js';
 import { terminalPrompter, type Prompter } from './prompts.js';
+import type { OutgoingMessage } from './mail/message.js';
+import type { MailTransport } from './mail/transport.js';
 
 /** The options every command accepts (design §3). */
 export interface GlobalOptions {
@@ -31,6 +33,10 @@ export interface Deps {
   now: () => Date;
   /** Questions at a terminal; commands ask only when `io.interactive`. */
   prompter: Prompter;
+  /** Opens the configured mail transport (SMTP, sendmail or print); the caller closes it. */
+  transport: () => Promise<MailTransport>;
+  /** Lets the user edit a message in $EDITOR before it goes. */
+  editor: (message: OutgoingMessage) => Promise<OutgoingMessage>;
   globals: GlobalOptions;
 }
 
@@ -52,6 +58,8 @@ export function processDeps(command: Command, opened: Ledger[]): Deps {
     globals,
     now: () => new Date(),
     prompter: terminalPrompter(io),
+    transport: async () => (await import('./mail/transport.js')).createTransport(deps.config.mail, io.env, io),
+    editor: async (message) => (await import('./mail/edit.js')).editInEditor(message, io.env),
     get config() {
       config ??= loadConfig(globals.config, io.env, io.cwd);
       return config;

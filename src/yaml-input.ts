@@ -13,7 +13,7 @@ export function parseYamlSource(file: string, text: string): YamlSource {
   const document = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false, uniqueKeys: true });
   const problem = document.errors[0];
   if (problem) {
-    const position = problem.linePos?.[0];
+    const position = problem.linePos?.[0] ?? lineCounter.linePos(problem.pos[0]);
     const where = position ? `${file}:${position.line}:${position.col}` : file;
     throw new ChaseError(`${where}: ${problem.message.split('\n')[0]}`, {
       hint: 'fix the YAML syntax there; nothing was changed',

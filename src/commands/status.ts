@@ -72,8 +72,8 @@ function noteText(entry: StatusInvoice): string {
   if (entry.hold) notes.push(`held: ${entry.hold.reason}${entry.hold.until ? ` until ${entry.hold.until}` : ''}`);
   if (entry.promise) notes.push(`promised ${entry.promise.date}${entry.promise.note ? ` (${entry.promise.note})` : ''}`);
   if (entry.plan) {
-    const paidCount = entry.plan.installments.filter((row) => row.paid === row.amount).length;
-    notes.push(entry.plan.defaulted ? `plan defaulted ${entry.plan.defaulted}` : `plan ${paidCount}/${entry.plan.installments.length}${entry.plan.next ? `, next ${entry.plan.next.amount} on ${entry.plan.next.due}` : ''}`);
+    const { plan } = entry;
+    notes.push(plan.defaulted ? `plan defaulted ${plan.defaulted}` : `plan ${plan.paidCount}/${plan.installments.length}${plan.next ? `, next ${plan.next.amount} on ${plan.next.due}` : ''}`);
   }
   if (entry.state !== 'open') notes.push(entry.state);
   return notes.join('; ');

@@ -1,5 +1,6 @@
 import { addDays, daysBetween, maxDate, nextWeekday, type ISODate } from './dates.js';
 import { balanceOf, paidOf, totalOf, type ChasePolicy, type HistoryEvent, type Invoice, type LadderStage, type StageAction } from './model.js';
+import { planNextAction, planProgress, type PlanProgress } from './plan.js';
 
 /** The default escalation ladder (design contract §3). A config may rename, remove, add and re-time stages. */
 export const DEFAULT_LADDER: readonly LadderStage[] = [
@@ -48,15 +49,8 @@ export interface Assessment {
   promiseBroken: boolean;
   /** An email recorded as pending whose fate is unknown: nothing more is sent until the user resolves it. */
   uncertain: HistoryEvent | null;
-  /** A payment plan's standing (see plan.ts); null without a plan. */
-  plan: PlanStanding | null;
-}
-
-/** How a payment plan stands: what `status` shows. Computed by plan.ts. */
-export interface PlanStanding {
-  installments: { due: ISODate; amount: number; paid: number }[];
-  next: { due: ISODate; amount: number } | null;
-  defaulted?: ISODate;
+  /** How the payment plan stands (see plan.ts); null without a plan. */
+  plan: PlanProgress | null;
 }
 
 /** Events that take a ladder stage: it will not be taken again. Failed sends do not count, so they are retried. */
@@ -121,6 +115,42 @@ export function promiseEnds(invoice: Pick<Invoice, 'promise'>, policy: Pick<Chas
 }
 
 /**
+ * The stage chasing resumes at after a payment plan defaults: the furthest ladder stage the invoice
+ * had reached (taken or skipped) in `history` before the default, but no gentler than `firm` (or,
+ * in a ladder without `firm`, the first stage after the due date). Null for an empty ladder.
+ * A client who broke a plan is not thanked for it with a friendly reminder.
+ */
+export function resumeStageAfterDefault(ladder: readonly LadderStage[], history: readonly HistoryEvent[]): string | null {
+  const stages = sortedLadder(ladder);
+  if (stages.length === 0) return null;
+  const taken = new Set(history.filter(takesStage).map((event) => event.stage));
+  const reached = stages.reduce((found, stage, index) => (taken.has(stage.name) ? index : found), -1);
+  const firm = stages.findIndex((stage) => stage.name === 'firm');
+  const floor = firm !== -1 ? firm : stages.findIndex((stage) => stage.offset > 0);
+  return stages[Math.max(reached, floor === -1 ? stages.length - 1 : floor)].name;
+}
+
+/**
+ * The part of the ladder being climbed. Normally the whole ladder, timed from the due date. After a
+ * plan defaults, the ladder from the resume stage on, re-timed so that stage falls on the first day of
+ * default (`since`), counting only the stages taken from then on.
+ */
+interface Climb {
+  stages: LadderStage[];
+  /** The date stage offsets count from. */
+  anchor: ISODate;
+  /** Stages taken before this date are an earlier episode and do not count; null: all count. */
+  since: ISODate | null;
+}
+
+function afterDefault(invoice: Invoice, ladder: LadderStage[], since: ISODate): Climb | null {
+  const name = resumeStageAfterDefault(ladder, invoice.history.filter((event) => event.on < since));
+  const from = ladder.findIndex((stage) => stage.name === name);
+  if (from === -1) return null;
+  return { stages: ladder.slice(from), anchor: addDays(since, -ladder[from].offset), since };
+}
+
+/**
  * Where one invoice stands on `today`: its money, its age, the stage reached and the next step.
  * Pure; `send` carries out what this returns and `status` prints it.
  */
@@ -145,31 +175,43 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
     promised: owed && promiseEnd !== null && today <= promiseEnd,
     promiseBroken: owed && promiseEnd !== null && today > promiseEnd,
     uncertain: owed ? (lastOf(invoice.history, (e) => e.kind === 'email' && e.status === 'pending') ?? null) : null,
-    plan: null,
+    plan: planProgress(invoice, today, policy.planGraceDays),
   };
   if (!owed || assessment.held) return assessment;
-  assessment.nextAction = nextStep(invoice, ladder, policy, today, daysOverdue, promiseEnd, assessment.promised);
+  const climb = (part: Climb) => nextStep(invoice, part, policy, today, promiseEnd, assessment.promised);
+  const plan = assessment.plan;
+  if (!plan) {
+    assessment.nextAction = climb({ stages: ladder, anchor: invoice.due, since: null });
+    return assessment;
+  }
+  // While a plan is kept the installments set the pace; once it defaults (or, with the missed
+  // installment's reminder out, once it will) the ladder resumes on what is left.
+  const installmentStep = plan.state === 'defaulted' ? null : planNextAction(invoice, plan, policy, today);
+  const since = plan.defaulted ?? (plan.defaultsOn === null ? null : addDays(plan.defaultsOn, 1));
+  const resumed = since === null ? null : afterDefault(invoice, ladder, since);
+  assessment.nextAction = installmentStep ?? (resumed && climb(resumed));
   return assessment;
 }
 
 function nextStep(
   invoice: Invoice,
-  ladder: LadderStage[],
+  climb: Climb,
   policy: ChasePolicy,
   today: ISODate,
-  daysOverdue: number,
   promiseEnd: ISODate | null,
   promised: boolean,
 ): NextAction | null {
-  const taken = new Set(invoice.history.filter(takesStage).map((event) => event.stage));
+  const { stages, anchor, since } = climb;
+  const taken = new Set(invoice.history.filter((event) => takesStage(event) && (since === null || event.on >= since)).map((event) => event.stage));
   let doneIndex = -1;
-  ladder.forEach((stage, index) => {
+  stages.forEach((stage, index) => {
     if (taken.has(stage.name)) doneIndex = index;
   });
-  const candidates = ladder.slice(doneIndex + 1);
+  const candidates = stages.slice(doneIndex + 1);
   if (candidates.length === 0) return null;
 
-  const reached = candidates.filter((stage) => stage.offset <= daysOverdue);
+  const age = daysBetween(anchor, today);
+  const reached = candidates.filter((stage) => stage.offset <= age);
   const hasReminder = invoice.history.some(isContact);
   let target: LadderStage;
   let skipping: string[] = [];
@@ -185,7 +227,7 @@ function nextStep(
   }
 
   // A step already due shows as due today; one that falls on a weekend waits for Monday.
-  let on = maxDate(addDays(invoice.due, target.offset), today);
+  let on = maxDate(addDays(anchor, target.offset), today);
   const lastContact = latestContact(invoice.history);
   if (lastContact) on = maxDate(on, addDays(lastContact, policy.minGapDays));
   if (promised && promiseEnd) on = maxDate(on, addDays(promiseEnd, 1));

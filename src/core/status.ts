@@ -1,16 +1,9 @@
 import type { ISODate } from './dates.js';
 import { formatAmount } from './money.js';
 import { AGING_BUCKETS, agingBucket, type AgingBucket, type Assessment, type StepRef } from './ladder.js';
+import type { Claim } from './interest.js';
 import type { Invoice } from './model.js';
 
-/** Late charges claimable as of the status date, in minor units of the invoice currency. */
-export interface Claim {
-  interest: number;
-  fees: number;
-  compensation: number;
-}
-
-export const NO_CLAIM: Claim = { interest: 0, fees: 0, compensation: 0 };
 
 /** One invoice in `chase status --json`: the shape in design §3. Fields may be added, never changed. */
 export interface StatusInvoice {
@@ -32,6 +25,8 @@ export interface StatusInvoice {
     installments: { due: ISODate; amount: string; paid: string }[];
     next: { due: ISODate; amount: string } | null;
     defaulted: ISODate | null;
+    paidCount: number;
+    state: string;
   } | null;
   interest: string;
   fees: string;
@@ -76,13 +71,15 @@ export function statusInvoice(invoice: Invoice, assessment: Assessment, claim: C
       ? {
           installments: plan.installments.map((row) => ({ due: row.due, amount: amount(row.amount), paid: amount(row.paid) })),
           next: plan.next ? { due: plan.next.due, amount: amount(plan.next.amount) } : null,
-          defaulted: plan.defaulted ?? null,
+          defaulted: plan.state === 'defaulted' ? plan.defaulted : null,
+          paidCount: plan.paidCount,
+          state: plan.state,
         }
       : null,
     interest: amount(claim.interest),
     fees: amount(claim.fees),
     compensation: amount(claim.compensation),
-    claimable: amount(claim.interest + claim.fees + claim.compensation),
+    claimable: amount(claim.claimable),
     state: assessment.state,
     uncertain: assessment.uncertain
       ? { stage: assessment.uncertain.stage ?? null, messageId: assessment.uncertain.messageId ?? null, on: assessment.uncertain.on }

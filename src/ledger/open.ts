@@ -1,8 +1,104 @@
-// Placeholder replaced by the ledger adapters work.
-import type { Ledger } from './ledger.js';
-export function resolveLedgerPath(_flag: string | undefined, _env: Readonly<Record<string, string | undefined>>, _cwd: string): string {
-  throw new Error('not yet');
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, extname, join, resolve } from 'node:path';
+import { ChaseError } from '../core/errors.js';
+import type { Backend, Ledger } from './ledger.js';
+import { openSqliteLedger } from './sqlite.js';
+import { EMPTY_YAML_LEDGER, openYamlLedger } from './yaml.js';
+
+const EXTENSIONS: Readonly<Record<string, Backend>> = { '.yaml': 'yaml', '.yml': 'yaml', '.db': 'sqlite', '.sqlite': 'sqlite', '.sqlite3': 'sqlite' };
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/** --ledger, else CHASE_LEDGER, else chase.yaml or chase.db here, else $XDG_DATA_HOME/chase/ledger.db (design §3). */
+export function resolveLedgerPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): string {
+  if (flag) return resolve(cwd, flag);
+  if (env.CHASE_LEDGER) return resolve(cwd, env.CHASE_LEDGER);
+  const local = ['chase.yaml', 'chase.db'].map((name) => join(cwd, name)).filter((path) => existsSync(path));
+  if (local.length > 1) {
+    throw new ChaseError(`both chase.yaml and chase.db are in ${cwd}; which is the ledger?`, {
+      hint: 'pass --ledger chase.yaml or --ledger chase.db (or set CHASE_LEDGER), or move one away',
+    });
+  }
+  if (local.length === 1) return local[0];
+  const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
+  return join(data, 'chase', 'ledger.db');
 }
-export function openLedger(_path: string, _options: { create?: boolean } = {}): Ledger {
-  throw new Error('not yet');
+
+/** The backend a ledger path calls for, by its extension. */
+export function backendOf(path: string): Backend {
+  const backend = EXTENSIONS[extname(path).toLowerCase()];
+  if (!backend) {
+    throw new ChaseError(`${path} is not a YAML or SQLite ledger`, {
+      hint: 'a ledger file ends in .yaml or .yml (YAML), or .db, .sqlite or .sqlite3 (SQLite)',
+    });
+  }
+  return backend;
+}
+
+/** Reads the first bytes without opening the file as a database, so a stray text file is never touched. */
+function assertSqliteFile(path: string): void {
+  const fd = openSync(path, 'r');
+  const header = Buffer.alloc(SQLITE_HEADER.length);
+  const read = readSync(fd, header, 0, header.length, 0);
+  closeSync(fd);
+  if (read > 0 && header.toString('latin1', 0, read) !== SQLITE_HEADER) {
+    throw new ChaseError(`${path} is not a SQLite database`, {
+      hint: 'a .db ledger is made by `chase init`; for a YAML ledger use a .yaml name, or convert with `chase ledger convert`',
+    });
+  }
+}
+
+/**
+ * Opens the ledger at `path`. A missing file is an error that points at `chase init`, unless
+ * `create` is set: the caller sets it only for the default ledger, which is made on first use.
+ */
+export function openLedger(path: string, options: { create?: boolean } = {}): Ledger {
+  const backend = backendOf(path);
+  if (!existsSync(path)) {
+    if (options.create) return createLedger(path);
+    throw new ChaseError(`no ledger at ${path}`, { hint: 'run `chase init` to create one, or pass --ledger PATH' });
+  }
+  if (backend === 'yaml') return openYamlLedger(path);
+  assertSqliteFile(path);
+  return openSqliteLedger(path);
+}
+
+/** Makes a new, empty ledger at `path` (and its folder); refuses to replace an existing file. */
+export function createLedger(path: string): Ledger {
+  const backend = backendOf(path);
+  if (existsSync(path)) throw new ChaseError(`${path} already exists`, { hint: 'chase never overwrites a ledger; choose another path' });
+  mkdirSync(dirname(path), { recursive: true });
+  if (backend === 'sqlite') return openSqliteLedger(path, { create: true });
+  writeFileSync(path, EMPTY_YAML_LEDGER, { flag: 'wx' });
+  return openYamlLedger(path);
+}
+
+function removeLedger(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) rmSync(file, { force: true });
+}
+
+/** Copies every client and invoice from one ledger into a new one, in one write; any backend to any. */
+export async function convertLedger(from: string, to: string): Promise<{ clients: number; invoices: number }> {
+  backendOf(to);
+  if (existsSync(to)) throw new ChaseError(`${to} already exists`, { hint: 'convert into a new file; chase never overwrites a ledger' });
+  const source = openLedger(from);
+  try {
+    const clients = source.clients();
+    const invoices = source.invoices();
+    const target = createLedger(to);
+    try {
+      await target.write((ledger) => {
+        for (const client of clients) ledger.addClient(client);
+        for (const invoice of invoices) ledger.addInvoice(invoice);
+      });
+    } catch (error) {
+      target.close();
+      removeLedger(to);
+      throw error;
+    }
+    target.close();
+    return { clients: clients.length, invoices: invoices.length };
+  } finally {
+    source.close();
+  }
 }

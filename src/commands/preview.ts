@@ -1,0 +1,51 @@
+import { dirname } from 'node:path';
+import { Command } from 'commander';
+import { ChaseError, notFound } from '../core/errors.js';
+import { assess, sortedLadder } from '../core/ladder.js';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import { claimFor, loadRateTables } from '../rates-file.js';
+import { examples, printJson } from './output.js';
+import { previewOf } from './send.js';
+
+export interface PreviewOptions {
+  number: string;
+  stage?: string;
+  template?: string;
+  html?: boolean;
+  json?: boolean;
+}
+
+export function command(context: CommandContext): Command {
+  return new Command('preview')
+    .description('render exactly what would be sent about an invoice, without sending')
+    .argument('<number>', 'invoice number')
+    .option('--stage <name>', 'the ladder stage (default: the next one)')
+    .option('--template <name>', 'a template that is not a stage, e.g. payment-received')
+    .option('--html', 'print the HTML part instead of the text')
+    .option('--json', 'print the whole message as JSON')
+    .addHelpText('after', examples(['chase preview INV-2026-001', 'the next message'], ['chase preview INV-2026-001 --stage final', 'the final notice'], ['chase preview INV-2026-001 --html > final.html', 'open the HTML in a browser']))
+    .action(async (number: string, options: Omit<PreviewOptions, 'number'>, cmd: Command) => {
+      await context.run(cmd, (deps) => run(deps, { ...options, number, json: cmd.optsWithGlobals().json }));
+    });
+}
+
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: PreviewOptions): Promise<number> {
+  const { io, ledger, config, today } = deps;
+  if (options.stage && options.template) throw new ChaseError('give --stage or --template, not both');
+  const invoice = ledger.invoice(options.number);
+  if (!invoice) throw notFound('invoice', options.number, ledger.invoices().map((i) => i.number));
+  const client = ledger.client(invoice.client)!;
+  const assessment = assess(invoice, config.policy, today);
+  const ladder = sortedLadder(config.policy.ladder);
+  const stageName = options.template ?? options.stage ?? assessment.nextAction?.stage ?? assessment.stage ?? ladder[0]?.name;
+  if (!stageName) throw new ChaseError('the ladder has no stages');
+  const stage = options.template ? options.template : (ladder.find((s) => s.name === stageName) ?? stageName);
+  if (typeof stage !== 'string' && stage.action !== 'email') throw new ChaseError(`stage ${stage.name} is a ${stage.action}, not an email`, { hint: stage.action === 'letter' ? `see chase letter ${invoice.number}` : undefined });
+  const { buildMessage } = await import('../mail/message.js');
+  const message = buildMessage({ invoice, client, assessment, stage, config, today, claim: claimFor(invoice, client, config, loadRateTables(config), today), ledgerDir: dirname(ledger.path) });
+  if (options.json) printJson(io, { ...message, attachments: message.attachments.map((a) => ({ filename: a.filename, size: a.content.length })) });
+  else if (options.html) io.write(message.html);
+  else io.write(previewOf(message));
+  return 0;
+}

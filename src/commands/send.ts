@@ -1,0 +1,376 @@
+import { dirname } from 'node:path';
+import { Command } from 'commander';
+import { ChaseError, notFound } from '../core/errors.js';
+import { addressesFor, planChasing, type ChasePlan, type ChaseStep, type EmailStep } from '../core/chasing.js';
+import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
+import { displayAmount } from '../core/money.js';
+import type { Client, Invoice, LadderStage } from '../core/model.js';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import type { OutgoingMessage } from '../mail/message.js';
+import type { MailTransport } from '../mail/transport.js';
+import { claimFor, loadRateTables } from '../rates-file.js';
+import { examples, printJson } from './output.js';
+
+export interface SendOptions {
+  number?: string;
+  due?: boolean;
+  dryRun?: boolean;
+  yes?: boolean;
+  resolve?: string;
+  stage?: string;
+  template?: string;
+  to?: string;
+  edit?: boolean;
+  quiet?: boolean;
+  json?: boolean;
+}
+
+/** One line of a run's report; `--json` prints these. */
+export interface SendAction {
+  invoice: string;
+  client: string;
+  result: 'sent' | 'would-send' | 'failed' | 'skipped' | 'waiting' | 'call-due' | 'letter-due' | 'collections-due' | 'uncertain' | 'promise-broken';
+  stage?: string;
+  to?: string[];
+  cc?: string[];
+  subject?: string;
+  messageId?: string;
+  detail?: string;
+}
+
+export function command(context: CommandContext): Command {
+  return new Command('send')
+    .description("send today's due reminders (--due, for cron), or one message now")
+    .argument('[number]', 'send one message about this invoice now')
+    .option('--due', 'send every message that has fallen due (what cron runs)')
+    .option('-n, --dry-run', 'render and print everything, send and write nothing')
+    .option('-y, --yes', 'do not ask before sending on a terminal')
+    .option('--stage <name>', 'with a number: the ladder stage to send (default: the next one)')
+    .option('--template <name>', 'with a number: send this template instead of a stage')
+    .option('--to <address>', 'with a number: send to this address instead')
+    .option('--edit', 'with a number: edit the message in $EDITOR before it goes')
+    .option('--resolve <outcome>', 'with a number: settle an uncertain send: "sent" (it arrived) or "retry" (send it again)')
+    .option('--json', 'print the actions as JSON')
+    .addHelpText(
+      'after',
+      examples(
+        ['chase send --due --dry-run', "what today's run would send, in full"],
+        ['chase send --due --quiet', 'from cron: prints only failures'],
+        ['chase send INV-2026-001 --stage firm --edit', 'one message, with a personal touch'],
+        ['chase send INV-2026-001 --resolve sent', 'the server got it before the crash'],
+      ) + '\nExit codes: 0 all sent; 1 a message failed or an invoice needs --resolve; 2 bad usage.\n',
+    )
+    .action(async (number: string | undefined, options: SendOptions, cmd: Command) => {
+      const globals = cmd.optsWithGlobals();
+      await context.run(cmd, (deps) => run(deps, { ...options, number, quiet: globals.quiet, json: globals.json }));
+    });
+}
+
+export type SendDeps = Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now' | 'prompter' | 'transport' | 'editor'>;
+
+export async function run(deps: SendDeps, options: SendOptions): Promise<number> {
+  if (options.resolve !== undefined) {
+    if (!options.number) throw new ChaseError('--resolve needs an invoice number', { hint: 'chase send INV-2026-001 --resolve sent' });
+    return resolveUncertain(deps, options.number, options.resolve, options);
+  }
+  if (options.due) {
+    if (options.number) throw new ChaseError('give either --due or an invoice number, not both');
+    for (const flag of ['stage', 'template', 'to', 'edit'] as const) if (options[flag]) throw new ChaseError(`--${flag} goes with one invoice number, not --due`);
+    return sendDue(deps, options);
+  }
+  if (options.number) return sendOne(deps, { ...options, number: options.number });
+  throw new ChaseError('nothing to send', { hint: 'chase send --due sends what has fallen due; chase send <number> sends one message' });
+}
+
+class Report {
+  readonly actions: SendAction[] = [];
+  constructor(
+    private readonly deps: Pick<Deps, 'io'>,
+    private readonly options: Pick<SendOptions, 'quiet' | 'json'>,
+  ) {}
+
+  add(action: SendAction): void {
+    this.actions.push(action);
+    if (this.options.json) return;
+    const failure = action.result === 'failed' || action.result === 'uncertain';
+    if (this.options.quiet && !failure) return;
+    const { style } = this.deps.io;
+    const label: Record<SendAction['result'], string> = {
+      sent: style.green('sent'),
+      'would-send': style.cyan('would send'),
+      failed: style.red('FAILED'),
+      skipped: style.dim('skipped'),
+      waiting: style.dim('waiting'),
+      'call-due': style.yellow('call due'),
+      'letter-due': style.yellow('letter due'),
+      'collections-due': style.red('collections'),
+      uncertain: style.red('UNCERTAIN'),
+      'promise-broken': style.yellow('promise broken'),
+    };
+    const parts = [label[action.result].padEnd(12), action.invoice, action.stage ?? '', action.to?.length ? `to ${action.to.join(', ')}` : '', action.detail ?? ''];
+    const line = parts.filter(Boolean).join('  ');
+    if (failure) this.deps.io.err(line);
+    else this.deps.io.out(line);
+  }
+
+  /** Full message previews are for people reading a dry run, not for --json or --quiet. */
+  get showsPreviews(): boolean {
+    return !this.options.json && !this.options.quiet;
+  }
+
+  count(result: SendAction['result']): number {
+    return this.actions.filter((action) => action.result === result).length;
+  }
+
+  finish(dryRun: boolean): void {
+    if (this.options.json) {
+      printJson(this.deps.io, { actions: this.actions });
+      return;
+    }
+    const parts = [
+      `${dryRun ? 'would send' : 'sent'} ${this.count(dryRun ? 'would-send' : 'sent')}`,
+      `failed ${this.count('failed')}`,
+      `uncertain ${this.count('uncertain')}`,
+      `waiting ${this.count('waiting')}`,
+      `calls due ${this.count('call-due')}`,
+      `letters due ${this.count('letter-due')}`,
+    ];
+    const line = `${dryRun ? 'dry run: ' : ''}${parts.join(', ')}`;
+    if (this.count('failed') + this.count('uncertain') > 0) this.deps.io.err(line);
+    else if (!this.options.quiet) this.deps.io.out(line);
+  }
+}
+
+function clientOf(deps: Pick<Deps, 'ledger'>, invoice: Invoice): Client {
+  const client = deps.ledger.client(invoice.client);
+  if (!client) throw new ChaseError(`invoice ${invoice.number} names unknown client "${invoice.client}"`);
+  return client;
+}
+
+/** Message rendering pulls in Handlebars and marked: loaded on first use so other commands start fast. */
+const mail = async () => {
+  const [message, transport] = await Promise.all([import('../mail/message.js'), import('../mail/transport.js')]);
+  return { buildMessage: message.buildMessage, describeMailError: transport.describeMailError, isFatalMailError: transport.isFatalMailError };
+};
+
+async function compose(deps: SendDeps, invoice: Invoice, client: Client, assessment: Assessment, stage: LadderStage, overrides: { to?: string[] } = {}): Promise<OutgoingMessage> {
+  const { config, ledger, today } = deps;
+  const { buildMessage } = await mail();
+  const claim = claimFor(invoice, client, config, loadRateTables(config), today);
+  return buildMessage({
+    invoice,
+    client,
+    assessment,
+    stage,
+    config,
+    claim,
+    today,
+    ledgerDir: dirname(ledger.path),
+    ...(overrides.to ? { to: overrides.to } : {}),
+  });
+}
+
+async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
+  const { io, ledger, config, today } = deps;
+  const report = new Report(deps, options);
+  const dryRun = Boolean(options.dryRun);
+  const work = async (): Promise<number> => {
+    const plan = planChasing(ledger.invoices({ open: true }), config.policy, today);
+    await recordBrokenPromises(deps, plan, report, dryRun);
+    for (const waiting of plan.waiting) {
+      const client = waiting.invoice.client;
+      if (waiting.reason === 'uncertain') {
+        report.add({ invoice: waiting.invoice.number, client, result: 'uncertain', stage: waiting.assessment.uncertain?.stage, detail: `the ${waiting.assessment.uncertain?.on} email may not have gone: chase send ${waiting.invoice.number} --resolve sent|retry` });
+      } else {
+        const detail = waiting.reason === 'held' ? `held: ${waiting.invoice.hold?.reason}` : waiting.reason === 'promised' ? `promised ${waiting.invoice.promise?.date}` : 'weekend: goes out on Monday';
+        report.add({ invoice: waiting.invoice.number, client, result: 'waiting', detail });
+      }
+    }
+    const emails = plan.steps.filter((step): step is EmailStep => step.kind === 'email');
+    if (!dryRun && emails.length > 0 && io.interactive && !options.yes) {
+      io.out(`Due today (${today}):`);
+      for (const step of emails) io.out(`  ${step.invoice.number}  ${step.stage}  to ${addressesFor(clientOf(deps, step.invoice), step.to).join(', ')}  ${displayAmount(step.assessment.balance, step.invoice.currency)}`);
+      if (!(await deps.prompter.confirm(`Send ${emails.length} message${emails.length === 1 ? '' : 's'}?`, true))) {
+        io.out('Nothing sent.');
+        return 0;
+      }
+    }
+    let transport: MailTransport | undefined;
+    try {
+      for (const step of plan.steps) {
+        if (step.kind !== 'email') {
+          reportPaperStep(report, step);
+          continue;
+        }
+        const outcome = await sendStep(deps, step, report, dryRun, async () => (transport ??= await deps.transport()));
+        if (outcome === 'stop') break;
+      }
+    } finally {
+      transport?.close();
+    }
+    report.finish(dryRun);
+    return report.count('failed') + report.count('uncertain') > 0 ? 1 : 0;
+  };
+  // A dry run writes nothing, so it needs no lock and never waits for a running send.
+  return dryRun ? work() : ledger.withLock(work, { waitMs: 10_000 });
+}
+
+function reportPaperStep(report: Report, step: ChaseStep): void {
+  const result = step.kind === 'letter' ? 'letter-due' : 'collections-due';
+  const detail = step.kind === 'letter' ? `draft it: chase letter ${step.invoice.number}` : `see chase options ${step.invoice.number} and chase case ${step.invoice.number}`;
+  report.add({ invoice: step.invoice.number, client: step.invoice.client, result, stage: step.stage, detail });
+}
+
+async function recordBrokenPromises(deps: SendDeps, plan: ChasePlan, report: Report, dryRun: boolean): Promise<void> {
+  for (const invoice of plan.brokenPromises) {
+    const promise = invoice.promise!;
+    report.add({ invoice: invoice.number, client: invoice.client, result: 'promise-broken', detail: `promised ${promise.date}; chasing resumes` });
+    if (dryRun) continue;
+    await deps.ledger.write((tx) => {
+      tx.updateInvoice(invoice.number, { promise: undefined });
+      tx.addHistory(invoice.number, { on: deps.today, kind: 'promise-broken', note: `promised to pay by ${promise.date}${promise.note ? ` (${promise.note})` : ''}`, at: deps.now().toISOString() });
+    });
+  }
+}
+
+/**
+ * Exactly once: the message is recorded as pending (with its Message-ID) before the SMTP call and
+ * as sent after the server accepts it. A crash in between leaves it pending, never resent on its own.
+ */
+async function sendStep(deps: SendDeps, step: EmailStep, report: Report, dryRun: boolean, transport: () => Promise<MailTransport>): Promise<'ok' | 'stop'> {
+  const { ledger, today, now, io } = deps;
+  const invoice = step.invoice;
+  const base = { invoice: invoice.number, client: invoice.client, stage: step.stage };
+  const stage = sortedLadder(deps.config.policy.ladder).find((s) => s.name === step.stage) ?? { name: step.stage, offset: 0, action: 'email' as const, template: step.template };
+  let message: OutgoingMessage;
+  try {
+    message = await compose(deps, invoice, clientOf(deps, invoice), step.assessment, stage);
+  } catch (error) {
+    if (!(error instanceof ChaseError)) throw error;
+    report.add({ ...base, result: 'failed', detail: error.message + (error.hint ? ` (${error.hint})` : '') });
+    return 'ok';
+  }
+  const sentTo = { to: message.to, cc: message.cc, subject: message.subject, messageId: message.messageId };
+  if (dryRun) {
+    report.add({ ...base, ...sentTo, result: 'would-send', detail: step.skipping.length ? `passing over ${step.skipping.join(', ')}` : undefined });
+    if (report.showsPreviews) io.out(indent(previewOf(message)));
+    if (step.call) report.add({ ...base, result: 'call-due', detail: 'a phone call follows this stage: chase calls' });
+    return 'ok';
+  }
+  const at = now().toISOString();
+  await ledger.write((tx) => {
+    for (const skipped of step.skipping) tx.addHistory(invoice.number, { on: today, kind: 'skipped', stage: skipped, note: `passed over for ${step.stage}`, at });
+    tx.addHistory(invoice.number, { on: today, kind: 'email', stage: step.stage, template: step.template, status: 'pending', messageId: message.messageId, to: message.to, ...(message.cc.length ? { cc: message.cc } : {}), subject: message.subject, at });
+  });
+  for (const skipped of step.skipping) report.add({ ...base, stage: skipped, result: 'skipped', detail: `passed over for ${step.stage}` });
+  const { describeMailError, isFatalMailError } = await mail();
+  try {
+    await (await transport()).send(message);
+  } catch (error) {
+    const detail = describeMailError(error);
+    await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'failed', error: detail }));
+    report.add({ ...base, ...sentTo, result: 'failed', detail: `${detail}; it will be retried on the next run` });
+    if (isFatalMailError(error)) {
+      io.err(`chase: stopping the run: ${detail}`);
+      return 'stop';
+    }
+    return 'ok';
+  }
+  await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'sent', at: now().toISOString() }));
+  report.add({ ...base, ...sentTo, result: 'sent', detail: message.subject });
+  if (step.call) report.add({ ...base, result: 'call-due', detail: `ring ${clientOf(deps, invoice).phone ?? 'them'}: chase calls` });
+  return 'ok';
+}
+
+/** The message as the recipient's mail program would show it, for dry runs and confirmations. */
+export function previewOf(message: OutgoingMessage): string {
+  const headers = [
+    `From: ${message.from ?? ''}`,
+    `To: ${message.to.join(', ')}`,
+    ...(message.cc.length ? [`Cc: ${message.cc.join(', ')}`] : []),
+    ...(message.bcc ? [`Bcc: ${message.bcc}`] : []),
+    ...(message.replyTo ? [`Reply-To: ${message.replyTo}`] : []),
+    `Subject: ${message.subject}`,
+    `Message-ID: ${message.messageId}`,
+    ...(message.attachments?.length ? [`Attached: ${message.attachments.map((a) => a.filename).join(', ')}`] : []),
+  ];
+  return `${headers.join('\n')}\n\n${message.text.trimEnd()}\n`;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `    ${line}`)
+    .join('\n');
+}
+
+async function resolveUncertain(deps: SendDeps, number: string, outcome: string, options: SendOptions): Promise<number> {
+  if (outcome !== 'sent' && outcome !== 'retry') throw new ChaseError(`--resolve takes "sent" or "retry", not "${outcome}"`);
+  const { ledger, io, now } = deps;
+  const messageId = await ledger.write((tx) => {
+    const invoice = tx.invoice(number);
+    if (!invoice) throw notFound('invoice', number, tx.invoices().map((i) => i.number));
+    const pending = [...invoice.history].reverse().find((event) => event.kind === 'email' && event.status === 'pending');
+    if (!pending?.messageId) throw new ChaseError(`no uncertain email on ${number}`, { hint: 'only an email left pending by an interrupted send needs resolving' });
+    tx.updateHistory(number, pending.messageId, outcome === 'sent' ? { status: 'sent', note: 'confirmed sent by the user', at: now().toISOString() } : { status: 'failed', error: 'interrupted; the user asked for a retry' });
+    return pending.messageId;
+  });
+  if (!options.quiet) io.out(outcome === 'sent' ? `Recorded ${messageId} as sent.` : `${number}: the message will be sent again on the next run.`);
+  return 0;
+}
+
+async function sendOne(deps: SendDeps, options: SendOptions & { number: string }): Promise<number> {
+  const { io, ledger, config, today, now } = deps;
+  if (options.stage && options.template) throw new ChaseError('give --stage or --template, not both');
+  const invoice = ledger.invoice(options.number);
+  if (!invoice) throw notFound('invoice', options.number, ledger.invoices().map((i) => i.number));
+  const client = clientOf(deps, invoice);
+  const assessment = assess(invoice, config.policy, today);
+  if (assessment.state !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${assessment.state}; there is nothing to chase`);
+  if (assessment.uncertain) throw new ChaseError(`an earlier email about ${invoice.number} may not have gone`, { hint: `settle it first: chase send ${invoice.number} --resolve sent|retry` });
+  const ladder = sortedLadder(config.policy.ladder);
+  let stage: LadderStage;
+  if (options.template) {
+    stage = { name: options.template, offset: 0, action: 'email', template: options.template };
+  } else {
+    const name = options.stage ?? assessment.nextAction?.stage ?? assessment.stage;
+    const found = ladder.find((s) => s.name === name);
+    if (!found) throw new ChaseError(options.stage ? `unknown stage "${options.stage}"` : `${invoice.number} has no stage to send yet`, { hint: `stages: ${ladder.map((s) => s.name).join(', ')}; or pass --template NAME` });
+    if (found.action !== 'email') throw new ChaseError(`stage ${found.name} is a ${found.action}, not an email`, { hint: found.action === 'letter' ? `draft it with chase letter ${invoice.number}` : undefined });
+    stage = found;
+  }
+  let message = await compose(deps, invoice, client, assessment, stage, options.to ? { to: [options.to] } : {});
+  if (options.edit) message = await deps.editor(message);
+  if (options.dryRun) {
+    io.out(previewOf(message));
+    return 0;
+  }
+  if (io.interactive && !options.yes && !options.edit) {
+    io.out(previewOf(message));
+    if (!(await deps.prompter.confirm(`Send this to ${message.to.join(', ')}?`, true))) {
+      io.out('Nothing sent.');
+      return 0;
+    }
+  }
+  return ledger.withLock(async () => {
+    const at = now().toISOString();
+    const takesStage = !options.template;
+    await ledger.write((tx) =>
+      tx.addHistory(invoice.number, { on: today, kind: 'email', ...(takesStage ? { stage: stage.name } : {}), template: stage.template ?? stage.name, status: 'pending', messageId: message.messageId, to: message.to, ...(message.cc.length ? { cc: message.cc } : {}), subject: message.subject, at }),
+    );
+    const transport = await deps.transport();
+    try {
+      await transport.send(message);
+    } catch (error) {
+      const detail = (await mail()).describeMailError(error);
+      await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'failed', error: detail }));
+      throw new ChaseError(`${invoice.number}: not sent: ${detail}`, { exitCode: 1 });
+    } finally {
+      transport.close();
+    }
+    await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'sent', at: now().toISOString() }));
+    if (!options.quiet) io.out(`Sent ${stage.name} about ${invoice.number} to ${message.to.join(', ')}.`);
+    return 0;
+  });
+}

@@ -1,0 +1,233 @@
+import { addDays, daysBetween, type ISODate } from './dates.js';
+import { ChaseError } from './errors.js';
+import type { Charge, Invoice, LateFeePolicy } from './model.js';
+import { minorDigits, roundHalfUp } from './money.js';
+import { addDecimals, formatDecimal, multiplyDecimal, parseDecimal, rateOn, RATE_TABLE_NAMES, type Decimal, type RateTableId, type ReferenceRates } from './rates.js';
+
+/**
+ * Late charges a creditor may claim: contractual fees and interest, or statutory interest and fixed
+ * compensation (UK Late Payment of Commercial Debts (Interest) Act 1998, EU Directive 2011/7/EU).
+ *
+ * Conventions, the same for every rule:
+ * - Interest is simple and runs on the invoice amount less payments and discounts, never on fees,
+ *   interest or compensation already applied as charges (no interest on interest). Payments and
+ *   discounts reduce that debt, never below zero, before anything else.
+ * - Interest runs over date intervals: from date A to date B it is balance x days(A, B), so the start
+ *   date itself bears none and the day of a payment still bears the old balance; a payment on day D
+ *   reduces the balance for the interval starting on D. This is the statute's "from the day after the
+ *   due date" through the day of payment: due 15 Feb, paid 31 Mar 2024 is 45 days.
+ * - A payment on the due date (or, for contractual fees, by the last day of grace) is on time.
+ * - The exact rational sum over all intervals is rounded half-up once, per component.
+ * - Only open invoices carry a claim: a void, settled or written-off invoice claims nothing.
+ *   A paid invoice keeps the interest that ran until it was paid.
+ */
+
+export interface Claim {
+  /** Accrued simple interest, minor units of the invoice currency. */
+  interest: number;
+  /** Contractual flat and percent fees. */
+  fees: number;
+  /** Statutory fixed compensation. */
+  compensation: number;
+  /** interest + fees + compensation. */
+  claimable: number;
+  /** The yearly interest rate applied, percent as exact decimal text ("13.25"); null when no interest runs. */
+  rate: string | null;
+  /** The first day that bears interest; null when no interest runs. */
+  interestFrom: ISODate | null;
+  /** How the figures were reached, in sentences a letter can quote. */
+  notes: string[];
+}
+
+function nothing(): Claim {
+  return { interest: 0, fees: 0, compensation: 0, claimable: 0, rate: null, interestFrom: null, notes: [] };
+}
+
+/** 'actual/365' | 'actual/360' | '30/360'. */
+type DayCount = LateFeePolicy['dayCount'];
+
+/**
+ * 30/360 is the European 30E/360 (ISDA 2006 4.16(g)): a 31st counts as the 30th at either end.
+ * Unlike the US/NASD rule it is a difference of day numbers, so splitting an interval at a payment
+ * never adds a day, and a payment can never increase the interest.
+ */
+function dayNumber30E(date: ISODate): number {
+  const [year, month, day] = date.split('-').map(Number);
+  return year * 360 + (month - 1) * 30 + Math.min(day, 30);
+}
+
+function daysIn(dayCount: DayCount, from: ISODate, to: ISODate): number {
+  return dayCount === '30/360' ? dayNumber30E(to) - dayNumber30E(from) : daysBetween(from, to);
+}
+
+function yearDays(dayCount: DayCount): bigint {
+  return dayCount === 'actual/365' ? 365n : 360n;
+}
+
+interface Reduction {
+  date: ISODate;
+  amount: number;
+}
+
+/** The interest-bearing debt: the invoice amount, reduced by payments and discounts on their dates. */
+class Debt {
+  private readonly reductions: Reduction[];
+
+  constructor(private readonly invoice: Invoice) {
+    const discounts = invoice.charges.filter((charge) => charge.kind === 'discount').map((charge) => ({ date: charge.date, amount: -charge.amount }));
+    this.reductions = [...invoice.payments, ...discounts].sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  /** What is owed once everything dated on or before `date` has come off. */
+  after(date: ISODate): number {
+    const reduced = this.reductions.reduce((sum, item) => (item.date <= date ? sum + item.amount : sum), 0);
+    return Math.max(0, this.invoice.amount - reduced);
+  }
+
+  /** Sum of balance x days over the intervals from `from` to `to`, split where the balance changes. */
+  balanceDays(from: ISODate, to: ISODate, dayCount: DayCount): bigint {
+    const bounds = [from, ...new Set(this.reductions.map((item) => item.date).filter((date) => date > from && date < to)), to];
+    let total = 0n;
+    for (let i = 0; i + 1 < bounds.length; i++) total += BigInt(this.after(bounds[i])) * BigInt(daysIn(dayCount, bounds[i], bounds[i + 1]));
+    return total;
+  }
+}
+
+/** Simple interest at `rate` percent a year over the intervals from `from` to `to`, rounded once. */
+function simpleInterest(debt: Debt, from: ISODate, to: ISODate, rate: Decimal, dayCount: DayCount): number {
+  if (to <= from) return 0;
+  const numerator = debt.balanceDays(from, to, dayCount) * rate.units;
+  return roundHalfUp(numerator, 10n ** BigInt(rate.scale) * 100n * yearDays(dayCount));
+}
+
+/** A decimal amount of the invoice currency in minor units, refusing more decimals than it has. */
+function amountOf(decimal: Decimal, currency: string, what: string): number {
+  const digits = minorDigits(currency);
+  const shift = digits - decimal.scale;
+  const units = shift >= 0 ? decimal.units * 10n ** BigInt(shift) : decimal.units / 10n ** BigInt(-shift);
+  if (shift < 0 && units * 10n ** BigInt(-shift) !== decimal.units) {
+    throw new ChaseError(`${what} ${formatDecimal(decimal)} has more decimals than ${currency} allows (${digits})`, { hint: 'fix lateFees in the config' });
+  }
+  return Number(units);
+}
+
+function total(parts: Omit<Claim, 'claimable'>): Claim {
+  return { ...parts, claimable: parts.interest + parts.fees + parts.compensation };
+}
+
+function contractual(invoice: Invoice, policy: LateFeePolicy, today: ISODate, debt: Debt): Claim {
+  const graceEnd = addDays(invoice.due, policy.graceDays);
+  const owedAtGraceEnd = debt.after(graceEnd);
+  if (today <= graceEnd || owedAtGraceEnd === 0) return nothing();
+
+  const flat = amountOf(parseDecimal(policy.flatFee, 'lateFees.flatFee'), invoice.currency, 'lateFees.flatFee');
+  const percent = parseDecimal(policy.percentFee, 'lateFees.percentFee');
+  const fees = flat + roundHalfUp(BigInt(owedAtGraceEnd) * percent.units, 10n ** BigInt(percent.scale) * 100n);
+
+  const rate = policy.monthlyRate !== undefined
+    ? multiplyDecimal(parseDecimal(policy.monthlyRate, 'lateFees.monthlyRate'), 12)
+    : parseDecimal(policy.annualRate, 'lateFees.annualRate');
+  const from = policy.interestFrom === 'due' ? invoice.due : graceEnd;
+  const runs = rate.units !== 0n;
+  const notes = runs ? [`simple interest at ${formatDecimal(rate)}% a year from ${addDays(from, 1)}, ${policy.dayCount === '30/360' ? '30E/360' : policy.dayCount}`] : [];
+  return total({
+    interest: runs ? simpleInterest(debt, from, today, rate, policy.dayCount) : 0,
+    fees,
+    compensation: 0,
+    rate: runs ? formatDecimal(rate) : null,
+    interestFrom: runs ? addDays(from, 1) : null,
+    notes,
+  });
+}
+
+interface Statute {
+  table: RateTableId;
+  /** The day whose reference rate applies to a debt that becomes late on `late`. */
+  referenceDay(late: ISODate): ISODate;
+  compensationCurrency: string;
+  /** Fixed compensation in minor units of compensationCurrency, by the invoice amount. */
+  compensation(amount: number): number;
+  law: string;
+}
+
+const STATUTORY_MARGIN: Decimal = { units: 8n, scale: 0 };
+
+const STATUTES: Readonly<Record<'uk-late-payment' | 'eu-late-payment', Statute>> = {
+  'uk-late-payment': {
+    table: 'boe',
+    // The rate in force on 31 December for debts late 1 January-30 June, on 30 June for the rest.
+    referenceDay: (late) => (late.slice(5) <= '06-30' ? `${Number(late.slice(0, 4)) - 1}-12-31` : `${late.slice(0, 4)}-06-30`),
+    compensationCurrency: 'GBP',
+    compensation: (amount) => (amount < 100_000 ? 4_000 : amount < 1_000_000 ? 7_000 : 10_000),
+    law: 'Late Payment of Commercial Debts (Interest) Act 1998',
+  },
+  'eu-late-payment': {
+    table: 'ecb',
+    // The rate in force on the first day of the half-year in which the debt becomes late.
+    referenceDay: (late) => `${late.slice(0, 4)}-${late.slice(5) <= '06-30' ? '01' : '07'}-01`,
+    compensationCurrency: 'EUR',
+    compensation: () => 4_000,
+    law: 'Directive 2011/7/EU',
+  },
+};
+
+/**
+ * Statutory interest at the reference rate plus 8 points, fixed once for the debt, actual/365 from the
+ * due date; and the fixed compensation, which the statutes set in their own currency only: for an
+ * invoice in another currency it is 0 and a note says so, since converting it needs a rate chase lacks.
+ */
+function statutory(invoice: Invoice, statute: Statute, today: ISODate, debt: Debt, rates: ReferenceRates | undefined): Claim {
+  if (today <= invoice.due || debt.after(invoice.due) === 0) return nothing();
+  if (!rates) throw new Error(`reference rates are needed to compute ${statute.law} interest`);
+  const late = addDays(invoice.due, 1);
+  const referenceDay = statute.referenceDay(late);
+  const reference = rateOn(rates[statute.table], referenceDay);
+  const rate = addDecimals(STATUTORY_MARGIN, reference);
+  const notes = [
+    `interest under the ${statute.law} at ${formatDecimal(rate)}% a year (8% + ${RATE_TABLE_NAMES[statute.table]} ${formatDecimal(reference)}% on ${referenceDay}) from ${late}, actual/365`,
+  ];
+  const inCurrency = invoice.currency === statute.compensationCurrency;
+  if (!inCurrency) notes.push(`fixed compensation under the ${statute.law} is set in ${statute.compensationCurrency} and is not computed for a ${invoice.currency} invoice`);
+  return total({
+    interest: simpleInterest(debt, invoice.due, today, rate, 'actual/365'),
+    fees: 0,
+    compensation: inCurrency ? statute.compensation(invoice.amount) : 0,
+    rate: formatDecimal(rate),
+    interestFrom: late,
+    notes,
+  });
+}
+
+/**
+ * What may be claimed on `invoice` as of `today` under `policy`, in minor units of its currency.
+ * `rates` is needed only for the statutory rules (a missing rate is a ChaseError naming the date).
+ */
+export function claimable(invoice: Invoice, policy: LateFeePolicy, today: ISODate, rates?: ReferenceRates): Claim {
+  if (invoice.status !== 'open') return nothing();
+  const debt = new Debt(invoice);
+  switch (policy.rule) {
+    case 'none':
+      return nothing();
+    case 'contractual':
+      return contractual(invoice, policy, today, debt);
+    case 'uk-late-payment':
+    case 'eu-late-payment':
+      return statutory(invoice, STATUTES[policy.rule], today, debt, rates);
+  }
+}
+
+/**
+ * The charges `chase fee apply` records: each kind claimed less what is already applied as charges of
+ * that kind, so applying twice adds only what accrued in between.
+ */
+export function feeCharges(invoice: Invoice, claim: Claim, today: ISODate): Charge[] {
+  const applied = (kind: Charge['kind']) => invoice.charges.reduce((sum, charge) => (charge.kind === kind ? sum + charge.amount : sum), 0);
+  const wanted: [Charge['kind'], number, string][] = [
+    ['interest', claim.interest, `late-payment interest${claim.rate ? ` at ${claim.rate}% a year` : ''} to ${today}`],
+    ['fee', claim.fees, 'late-payment fee'],
+    ['compensation', claim.compensation, 'fixed compensation for late payment'],
+  ];
+  return wanted
+    .map(([kind, amount, reason]) => ({ date: today, kind, amount: amount - applied(kind), reason }))
+    .filter((charge) => charge.amount > 0);
+}

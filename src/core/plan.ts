@@ -1,0 +1,165 @@
+import { addDays, addMonthsClamped, maxDate, nextWeekday, parseDate, type ISODate } from './dates.js';
+import { ChaseError } from './errors.js';
+import type { NextAction } from './ladder.js';
+import type { ChasePolicy, HistoryEvent, Installment, Invoice } from './model.js';
+import { displayAmount, splitEvenly, type Money } from './money.js';
+
+/**
+ * Payment plans: the schedules `chase plan` writes, how payments apply to them, and the courtesy
+ * notes and reminders that replace the ladder while a plan is kept.
+ */
+
+export type PlanFrequency = 'week' | '2weeks' | 'month';
+export const PLAN_FREQUENCIES: readonly PlanFrequency[] = ['week', '2weeks', 'month'];
+
+/** The courtesy note before each installment and the reminder after a missed one: history `stage` names. */
+export const INSTALLMENT_UPCOMING = 'installment-upcoming';
+export const INSTALLMENT_MISSED = 'installment-missed';
+/** The courtesy note goes this many days before an installment falls due. */
+export const INSTALLMENT_NOTICE_DAYS = 3;
+
+/**
+ * The `note` an installment message is recorded with, naming the installment it was about, so each
+ * installment gets its courtesy note and its missed reminder once: `{ stage: 'installment-upcoming', note: 'installment 2026-11-01' }`.
+ */
+export function installmentNote(due: ISODate): string {
+  return `installment ${due}`;
+}
+
+/**
+ * `balance` split into `count` installments, the leftover minor units on the first (1000.00 in 3 is
+ * 333.34, 333.33, 333.33). Monthly dates are `start` plus k months, each clamped to the month's end
+ * (Jan 31, Feb 29, Mar 31), never chained from the previous clamped date.
+ */
+export function evenSchedule(balance: Money, count: number, every: PlanFrequency, start: ISODate): Installment[] {
+  if (balance.minor <= 0) throw new ChaseError(`there is nothing to split: the balance is ${displayAmount(balance.minor, balance.currency)}`);
+  if (!Number.isInteger(count) || count < 1) throw new ChaseError(`a plan needs a whole number of installments, at least 1, not ${count}`);
+  if (count > balance.minor) {
+    throw new ChaseError(`${displayAmount(balance.minor, balance.currency)} cannot be split into ${count} installments`, { hint: 'use fewer installments' });
+  }
+  const dueOn = (k: number): ISODate =>
+    every === 'month' ? addMonthsClamped(start, k) : addDays(start, k * (every === 'week' ? 7 : 14));
+  return splitEvenly(balance.minor, count).map((amount, k) => ({ due: dueOn(k), amount }));
+}
+
+/** A schedule the user wrote: amounts that add up to the balance exactly, dates in order, none past. */
+export function customSchedule(balance: Money, amounts: readonly number[], dates: readonly ISODate[], today: ISODate): Installment[] {
+  const show = (minor: number) => displayAmount(minor, balance.currency);
+  if (amounts.length === 0) throw new ChaseError('a plan needs at least one installment');
+  if (amounts.length !== dates.length) {
+    throw new ChaseError(`${amounts.length} amounts but ${dates.length} dates`, { hint: 'give one date for each amount' });
+  }
+  const installments = amounts.map((amount, index) => ({ due: parseDate(dates[index], `installment ${index + 1} date`), amount }));
+  installments.forEach(({ due, amount }, index) => {
+    if (!Number.isSafeInteger(amount) || amount <= 0) throw new ChaseError(`installment ${index + 1} is ${show(amount)}: each installment must be more than zero`);
+    if (due < today) throw new ChaseError(`installment ${index + 1} falls due on ${due}, before today (${today})`, { hint: 'plan dates must be today or later' });
+    const previous = installments[index - 1];
+    if (previous && due <= previous.due) {
+      throw new ChaseError(`installment ${index + 1} (${due}) is not after installment ${index} (${previous.due})`, { hint: 'list installments in date order, one per date' });
+    }
+  });
+  const sum = amounts.reduce((total, amount) => total + amount, 0);
+  if (sum !== balance.minor) {
+    const gap = balance.minor - sum;
+    throw new ChaseError(`the installments add up to ${show(sum)} but the balance is ${show(balance.minor)}`, {
+      hint: `make them add up exactly: ${gap > 0 ? `${show(gap)} is missing` : `${show(-gap)} too much`}`,
+    });
+  }
+  return installments;
+}
+
+export interface InstallmentProgress {
+  due: ISODate;
+  amount: number;
+  /** Paid towards this installment so far. */
+  paid: number;
+}
+
+/** An installment and what is still owed on it. */
+export interface InstallmentDue {
+  due: ISODate;
+  /** Outstanding on this installment (its amount less what was paid towards it). */
+  amount: number;
+}
+
+/**
+ * on-track: nothing overdue. behind: an installment is past due but within the grace days.
+ * defaulted: recorded as defaulted, or a missed installment ran past its grace. complete: all paid.
+ */
+export type PlanState = 'on-track' | 'behind' | 'defaulted' | 'complete';
+
+export interface PlanProgress {
+  created: ISODate;
+  state: PlanState;
+  installments: InstallmentProgress[];
+  /** Installments fully paid. */
+  paidCount: number;
+  /** The first installment not fully paid. */
+  next: InstallmentDue | null;
+  /** The first installment past due and not fully paid (then it is also `next`). */
+  missed: InstallmentDue | null;
+  /** The last day of grace for the missed installment (its due date + planGraceDays): the plan is in default after it. */
+  defaultsOn: ISODate | null;
+  /** The first day the plan was in default: the recorded date, else the day after defaultsOn once it has passed. */
+  defaulted: ISODate | null;
+}
+
+/**
+ * How `invoice`'s plan stands on `today`; null without a plan. Payments made on or after the plan was
+ * created apply to the installments oldest first, partly where they fall short; earlier payments are
+ * what the plan was made after.
+ */
+export function planProgress(invoice: Invoice, today: ISODate, planGraceDays: number): PlanProgress | null {
+  const plan = invoice.plan;
+  if (!plan) return null;
+  let left = invoice.payments.reduce((sum, payment) => (payment.date >= plan.created ? sum + payment.amount : sum), 0);
+  const installments = plan.installments.map(({ due, amount }) => {
+    const paid = Math.min(amount, Math.max(0, left));
+    left -= paid;
+    return { due, amount, paid };
+  });
+  const open = installments.find((row) => row.paid < row.amount);
+  const next = open ? { due: open.due, amount: open.amount - open.paid } : null;
+  const missed = next && next.due < today ? next : null;
+  const defaultsOn = missed ? addDays(missed.due, planGraceDays) : null;
+  const defaulted = plan.defaulted ?? (defaultsOn !== null && defaultsOn < today ? addDays(defaultsOn, 1) : null);
+  const state: PlanState = plan.defaulted ? 'defaulted' : !next ? 'complete' : defaulted ? 'defaulted' : missed ? 'behind' : 'on-track';
+  return {
+    created: plan.created,
+    state,
+    installments,
+    paidCount: installments.filter((row) => row.paid === row.amount).length,
+    next,
+    missed,
+    defaultsOn,
+    defaulted,
+  };
+}
+
+/** An installment message that was sent, or may have been: it is not sent again. Failed sends are retried. */
+function installmentMessageTaken(history: readonly HistoryEvent[], stage: string, due: ISODate): boolean {
+  const note = installmentNote(due);
+  return history.some((event) => event.kind === 'email' && event.stage === stage && event.note === note && (event.status === 'sent' || event.status === 'pending'));
+}
+
+/**
+ * The next installment message while a plan is kept: a courtesy note INSTALLMENT_NOTICE_DAYS before the
+ * next installment, and a reminder the day after it if it was missed. Null when the plan is complete or
+ * defaulted, or when the missed installment's reminder is out and only the default can follow; the
+ * ladder takes over from there (see resumeStageAfterDefault in ladder.ts). The message is about
+ * `progress.next` (which is `progress.missed` when one was missed); record it with installmentNote(due).
+ * As on the ladder, a message already due shows as due today and a weekend date waits for Monday.
+ */
+export function planNextAction(invoice: Invoice, progress: PlanProgress, policy: Pick<ChasePolicy, 'weekdaysOnly'>, today: ISODate): NextAction | null {
+  const { next } = progress;
+  if (!next || progress.state === 'defaulted') return null;
+  const step = (stage: string, date: ISODate): NextAction => {
+    const on = maxDate(date, today);
+    return { stage, kind: 'email', on: policy.weekdaysOnly ? nextWeekday(on) : on, skipping: [] };
+  };
+  if (!progress.missed && !installmentMessageTaken(invoice.history, INSTALLMENT_UPCOMING, next.due)) {
+    return step(INSTALLMENT_UPCOMING, addDays(next.due, -INSTALLMENT_NOTICE_DAYS));
+  }
+  if (!installmentMessageTaken(invoice.history, INSTALLMENT_MISSED, next.due)) return step(INSTALLMENT_MISSED, addDays(next.due, 1));
+  return null;
+}

@@ -1,0 +1,300 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import type { Config } from '../config.js';
+import { addDays, type ISODate } from '../core/dates.js';
+import { ChaseError } from '../core/errors.js';
+import type { Assessment } from '../core/ladder.js';
+import type { Client, Invoice, LadderStage, Recipient } from '../core/model.js';
+import { displayAmount } from '../core/money.js';
+import type { Claim } from '../core/interest.js';
+import { loadTemplate, renderTemplate } from './template.js';
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/** "1 October 2026": day, month name and year read the same way in every English-speaking country. */
+export function displayDate(date: ISODate): string {
+  const [year, month, day] = date.split('-').map(Number);
+  return `${day} ${MONTHS[month - 1]} ${year}`;
+}
+
+export interface PlanVariables {
+  count: number;
+  /** The sum of the installments. */
+  total: string;
+  installments: { number: number; due: string; amount: string; paid: string; settled: boolean }[];
+  /** The first installment not yet paid in full, and what is still owed on it. */
+  next: { number: number; due: string; amount: string } | null;
+  /** The earliest installment past its due date and not paid in full; `graceEnds` is its last day before the plan defaults. */
+  missed: { number: number; due: string; amount: string; graceEnds: string } | null;
+  defaulted: string | null;
+}
+
+/**
+ * What every template can use (templates/README.md documents each). Money is a display string
+ * ("£1,200.00") and dates read "1 October 2026". Every key is always present, because templates run
+ * in strict mode: optional things are null, or "£0.00" for amounts.
+ */
+export type TemplateVariables = {
+  client: string;
+  contact: string;
+  accounts: string;
+  /** Whom the message is addressed to: the contact, or the accounts team when it goes there. */
+  recipient: string;
+  toAccounts: boolean;
+  invoice: { number: string; issued: string; due: string; description: string; currency: string };
+  amount: string;
+  paid: string;
+  balance: string;
+  remaining: string;
+  paidInFull: boolean;
+  due: string;
+  today: string;
+  daysOverdue: number;
+  daysUntilDue: number;
+  business: { name: string; email: string; phone: string; address: string; payment: string };
+  payment: string;
+  stage: string;
+  sender: string;
+  interest: string;
+  fees: string;
+  compensation: string;
+  claimable: string;
+  lateCharges: boolean;
+  promise: string | null;
+  plan: PlanVariables | null;
+  received: { amount: string; date: string } | null;
+  attached: boolean;
+};
+
+export interface ExtraVariables {
+  /** The stage or template being sent; buildMessage sets it too. */
+  stage?: string;
+  /** The date the message is written; by default the date the assessment was made for. */
+  today?: ISODate;
+  /** Late charges claimable today (core/interest); all zero when left out. */
+  claim?: Pick<Claim, 'interest' | 'fees' | 'compensation'>;
+  /** For payment-received: the payment just recorded. */
+  received?: { amount: number; date: ISODate };
+}
+
+const NO_PAYMENT_DETAILS = 'The payment details are on the invoice.';
+
+/** "Jane Smith <jane@x.example>" -> name and address; a bare address has no name. */
+export function parseMailbox(text: string): { name: string; address: string } {
+  const angle = /^\s*(?:"?([^"<]*?)"?\s*)?<([^<>\s]+)>\s*$/.exec(text);
+  const name = angle?.[1]?.trim() ?? '';
+  const address = (angle ? angle[2] : text).trim();
+  if (!/^[^@\s]+@[^@\s]+$/.test(address)) {
+    throw new ChaseError(`"${text}" is not an email address`, { hint: 'write it as jane@example.com or "Jane Smith <jane@example.com>"' });
+  }
+  return { name, address };
+}
+
+function planVariables(assessment: Assessment, show: (minor: number) => string): PlanVariables | null {
+  const plan = assessment.plan;
+  if (!plan) return null;
+  const rows = plan.installments.map((row, index) => ({ ...row, number: index + 1 }));
+  // next and missed are the first installment not fully paid; find its number in the schedule.
+  // plan.ts sets defaultsOn whenever an installment is missed.
+  const numberOf = (due: ISODate) => rows.find((row) => row.due === due && row.paid < row.amount)?.number ?? 0;
+  return {
+    count: rows.length,
+    total: show(rows.reduce((sum, row) => sum + row.amount, 0)),
+    installments: rows.map((row) => ({
+      number: row.number,
+      due: displayDate(row.due),
+      amount: show(row.amount),
+      paid: show(row.paid),
+      settled: row.paid >= row.amount,
+    })),
+    next: plan.next ? { number: numberOf(plan.next.due), due: displayDate(plan.next.due), amount: show(plan.next.amount) } : null,
+    missed: plan.missed
+      ? { number: numberOf(plan.missed.due), due: displayDate(plan.missed.due), amount: show(plan.missed.amount), graceEnds: displayDate(plan.defaultsOn!) }
+      : null,
+    defaulted: plan.defaulted ? displayDate(plan.defaulted) : null,
+  };
+}
+
+/**
+ * The template variables for one invoice, from the model and its Assessment, so that `send`,
+ * previews and one-off messages all say the same thing.
+ */
+export function variablesFor(
+  invoice: Invoice,
+  client: Client,
+  assessment: Assessment,
+  config: Pick<Config, 'business' | 'mail'>,
+  extra: ExtraVariables = {},
+): TemplateVariables {
+  const show = (minor: number) => displayAmount(minor, invoice.currency);
+  const today = extra.today ?? addDays(invoice.due, assessment.daysOverdue);
+  const claim = extra.claim ?? { interest: 0, fees: 0, compensation: 0 };
+  const claimable = claim.interest + claim.fees + claim.compensation;
+  const business = config.business;
+  const payment = business.payment?.trim() || NO_PAYMENT_DETAILS;
+  const contact = client.contact?.trim() || client.name;
+  const sender = (config.mail.from ? parseMailbox(config.mail.from).name : '') || business.name;
+  return {
+    client: client.name,
+    contact,
+    accounts: client.accounts?.name?.trim() || 'Accounts team',
+    recipient: contact,
+    toAccounts: false,
+    invoice: {
+      number: invoice.number,
+      issued: displayDate(invoice.issued),
+      due: displayDate(invoice.due),
+      description: invoice.description ?? '',
+      currency: invoice.currency,
+    },
+    amount: show(assessment.total),
+    paid: show(assessment.paid),
+    balance: show(assessment.balance),
+    remaining: show(Math.max(assessment.balance, 0)),
+    paidInFull: assessment.balance <= 0,
+    due: displayDate(invoice.due),
+    today: displayDate(today),
+    daysOverdue: assessment.daysOverdue,
+    daysUntilDue: -assessment.daysOverdue,
+    business: {
+      name: business.name,
+      email: business.email ?? '',
+      phone: business.phone ?? '',
+      address: business.address?.trim() ?? '',
+      payment,
+    },
+    payment,
+    stage: extra.stage ?? assessment.nextAction?.stage ?? assessment.stage ?? '',
+    sender,
+    interest: show(claim.interest),
+    fees: show(claim.fees),
+    compensation: show(claim.compensation),
+    claimable: show(claimable),
+    lateCharges: claimable > 0,
+    promise: invoice.promise ? displayDate(invoice.promise.date) : null,
+    plan: planVariables(assessment, show),
+    received: extra.received ? { amount: show(extra.received.amount), date: displayDate(extra.received.date) } : null,
+    attached: false,
+  };
+}
+
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+}
+
+/** A message ready for nodemailer's sendMail, with its Message-ID fixed before sending. */
+export interface OutgoingMessage {
+  messageId: string;
+  from: string;
+  /** Plain addresses, as recorded in the invoice's history. */
+  to: string[];
+  cc: string[];
+  bcc?: string;
+  replyTo?: string;
+  subject: string;
+  text: string;
+  html: string;
+  attachments: MailAttachment[];
+  /** Earlier reminders about this invoice, so mail clients thread them together. */
+  references?: string[];
+  inReplyTo?: string;
+}
+
+export interface BuildMessageInput {
+  invoice: Invoice;
+  client: Client;
+  assessment: Assessment;
+  /** A ladder stage, or the name of a one-off template (payment-received, plan-confirmation, ...). */
+  stage: LadderStage | string;
+  config: Pick<Config, 'business' | 'mail' | 'templates'>;
+  today: ISODate;
+  /** Late charges claimable today; none when left out. */
+  claim?: ExtraVariables['claim'];
+  /** For payment-received: the payment just recorded. */
+  received?: ExtraVariables['received'];
+  /** Send to these addresses instead of the stage's `to` (a one-off `--to`). */
+  to?: string[];
+  /** The ledger's folder: an invoice's `file` is relative to it. */
+  ledgerDir: string;
+}
+
+/** Message-ID text allows only some punctuation; anything else in an invoice number becomes "-". */
+function idPart(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]+/g, '-');
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+function withoutRepeats(addresses: readonly string[], taken: readonly string[] = []): string[] {
+  const kept: string[] = [];
+  for (const address of addresses) if (![...taken, ...kept].some((other) => sameAddress(other, address))) kept.push(address);
+  return kept;
+}
+
+function recipientsFor(client: Client, wanted: readonly Recipient[]): { addresses: string[]; toAccounts: boolean } {
+  const contact = client.email?.trim() || undefined;
+  const accounts = client.accounts?.email?.trim() || undefined;
+  // A client without an accounts address is escalated to the contact: the message still goes somewhere.
+  const chosen = wanted.map((recipient) => (recipient === 'accounts' ? (accounts ?? contact) : contact)).filter((address): address is string => address !== undefined);
+  return { addresses: withoutRepeats(chosen), toAccounts: accounts !== undefined && wanted.includes('accounts') };
+}
+
+/**
+ * Builds the whole message for one invoice and stage: recipients, the rendered template, the
+ * attachment and a Message-ID made up front, so `send` can record the message as pending before
+ * handing it to the server.
+ */
+export function buildMessage(input: BuildMessageInput): OutgoingMessage {
+  const { invoice, client, config } = input;
+  const stage: LadderStage = typeof input.stage === 'string' ? { name: input.stage, offset: 0, action: 'email', template: input.stage } : input.stage;
+  const from = config.mail.from;
+  if (!from) {
+    throw new ChaseError('mail.from is not set', { hint: 'set mail.from (e.g. "Jane Smith <jane@example.com>") or business.email in chase.config.yaml' });
+  }
+  const domain = parseMailbox(from).address.split('@')[1];
+
+  const to = input.to ? { addresses: withoutRepeats(input.to.map((address) => parseMailbox(address).address)), toAccounts: false } : recipientsFor(client, stage.to ?? ['contact']);
+  if (to.addresses.length === 0) {
+    throw new ChaseError(`client "${client.id}" has no email address`, { hint: `add an email address for ${client.name} in the ledger` });
+  }
+  const cc = withoutRepeats(recipientsFor(client, stage.cc ?? []).addresses, to.addresses);
+
+  const template = loadTemplate(stage.template ?? stage.name, { userDir: config.templates });
+  const attachments: MailAttachment[] = [];
+  if ((stage.attach === 'invoice' || template.attach === 'invoice') && invoice.file) {
+    const path = resolve(input.ledgerDir, invoice.file);
+    if (!existsSync(path)) {
+      throw new ChaseError(`invoice ${invoice.number}: the file to attach, ${path}, does not exist`, {
+        hint: 'put the invoice PDF there, or correct `file:` on the invoice in the ledger',
+      });
+    }
+    attachments.push({ filename: basename(path), content: readFileSync(path) });
+  }
+
+  const variables = variablesFor(invoice, client, input.assessment, config, { stage: stage.name, today: input.today, claim: input.claim, received: input.received });
+  const rendered = renderTemplate(template, {
+    ...variables,
+    attached: attachments.length > 0,
+    toAccounts: to.toAccounts,
+    recipient: to.toAccounts ? variables.accounts : variables.contact,
+  });
+  const earlier = invoice.history.filter((event) => event.kind === 'email' && event.status === 'sent' && event.messageId).map((event) => event.messageId!);
+
+  return {
+    messageId: `<chase.${idPart(invoice.number)}.${idPart(stage.name)}.${randomBytes(6).toString('hex')}@${domain}>`,
+    from,
+    to: to.addresses,
+    cc,
+    ...(config.mail.bcc ? { bcc: config.mail.bcc } : {}),
+    ...(config.mail.replyTo ? { replyTo: config.mail.replyTo } : {}),
+    subject: rendered.subject,
+    text: rendered.text,
+    html: rendered.html,
+    attachments,
+    ...(earlier.length > 0 ? { references: earlier, inReplyTo: earlier[earlier.length - 1] } : {}),
+  };
+}

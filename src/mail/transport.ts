@@ -1,0 +1,322 @@
+import { exec } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
+import { delimiter, isAbsolute, join } from 'node:path';
+import type { MailConfig, SmtpConfig } from '../config.js';
+import { ChaseError } from '../core/errors.js';
+import type { Io } from '../io.js';
+import type { OutgoingMessage } from './message.js';
+
+/**
+ * Where messages go: an SMTP server (one pooled connection), the local sendmail, or printed as raw
+ * RFC 822 text. nodemailer is imported only when a transport is created, so commands that send
+ * nothing never pay for it.
+ */
+
+export interface SendResult {
+  messageId: string;
+  /** Envelope addresses the server took; includes the Bcc copy. */
+  accepted: string[];
+  rejected: string[];
+  response: string;
+}
+
+export interface MailTransport {
+  readonly kind: MailConfig['transport'];
+  /**
+   * Hands one message over. Resolves once the server has accepted it for every To address;
+   * otherwise rejects with a MailError, fatal (stop the run) or not (this message failed).
+   */
+  send(message: OutgoingMessage): Promise<SendResult>;
+  /** Connects and logs in (SMTP) or finds the program (sendmail), without sending anything. */
+  verify(): Promise<void>;
+  /** Closes the pooled connection; a process with an open transport does not exit. */
+  close(): void;
+}
+
+/**
+ * A failed send or verify, described in one line. `fatal` means no later message can succeed either
+ * (login refused, server unreachable): the run should stop. Otherwise only this message failed.
+ */
+export class MailError extends ChaseError {
+  readonly fatal: boolean;
+  readonly code?: string;
+  readonly responseCode?: number;
+
+  constructor(message: string, options: { fatal: boolean; hint?: string; code?: string; responseCode?: number; cause?: unknown }) {
+    super(message, { hint: options.hint, exitCode: 1, cause: options.cause });
+    this.name = 'MailError';
+    this.fatal = options.fatal;
+    this.code = options.code;
+    this.responseCode = options.responseCode;
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The fields nodemailer puts on its errors. */
+interface TransportFailure {
+  message: string;
+  code?: string;
+  response?: string;
+  responseCode?: number;
+  command?: string;
+  rejected?: string[];
+}
+
+function failureOf(error: unknown): TransportFailure {
+  if (error !== null && typeof error === 'object' && 'message' in error) return error as TransportFailure;
+  return { message: String(error) };
+}
+
+const UNREACHABLE = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'EPROTOCOL', 'ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const CONNECTION_HINT = 'check mail.smtp.host and mail.smtp.port, and that this machine is online';
+const LOGIN_HINT = 'check mail.smtp.user and the password (CHASE_SMTP_PASSWORD, mail.smtp.passwordCommand or mail.smtp.passwordFile)';
+
+function temporary(responseCode: number | undefined): string {
+  return responseCode !== undefined && responseCode >= 400 && responseCode < 500 ? ' (temporary: it may go through later)' : '';
+}
+
+/** One clear line, and whether the run must stop, for anything nodemailer or sendmail throws. */
+function classify(error: unknown, server: string): MailError {
+  if (error instanceof MailError) return error;
+  const failure = failureOf(error);
+  const { code, responseCode, command } = failure;
+  const reply = failure.response?.trim() || failure.message;
+  const make = (fatal: boolean, message: string, hint?: string) => new MailError(message, { fatal, hint, code, responseCode, cause: error });
+
+  if (code === 'EAUTH') return make(true, `${server} refused the login: ${reply}`, LOGIN_HINT);
+  if (code === 'ETLS' || code === 'EREQUIRETLS') {
+    return make(true, `TLS with ${server} failed: ${failure.message}`, 'use secure: true for port 465 (TLS from the start) and secure: false for 587 (STARTTLS)');
+  }
+  if (/ECONNREFUSED/.test(failure.message) || code === 'ECONNREFUSED') return make(true, `cannot connect to ${server}: connection refused`, CONNECTION_HINT);
+  if (code === 'EDNS' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return make(true, `cannot find ${server}: ${failure.message}`, CONNECTION_HINT);
+  if (code === 'ETIMEDOUT') return make(true, `${server} did not answer in time`, CONNECTION_HINT);
+  if (code !== undefined && UNREACHABLE.has(code)) return make(true, `lost the connection to ${server}: ${failure.message}`, CONNECTION_HINT);
+  if (responseCode === 421) return make(true, `${server} is not accepting mail now: ${reply}`, 'try again later');
+  if (responseCode === 530) return make(true, `${server} wants a login first: ${reply}`, 'set mail.smtp.user, and a password');
+  if (code === 'EENVELOPE' && command === 'MAIL FROM') {
+    return make(true, `${server} refused the sender: ${reply}`, 'check that mail.from is an address this account may send as');
+  }
+  if (code === 'EENVELOPE' && command === 'RCPT TO') {
+    const who = failure.rejected?.length ? failure.rejected.join(', ') : 'the recipients';
+    return make(false, `the server refused ${who}: ${reply}${temporary(responseCode)}`, 'check the client\'s email address in the ledger');
+  }
+  if (code === 'EENVELOPE' || code === 'EMESSAGE') return make(false, `the server refused the message: ${reply}${temporary(responseCode)}`);
+  if (code === 'ENOENT' || code === 'EACCES' || /sendmail (command )?(was )?not found/i.test(failure.message)) {
+    return make(true, `cannot run ${server}: ${failure.message}`, 'install sendmail, or set mail.sendmailPath to the program');
+  }
+  return make(false, failure.message);
+}
+
+/** True when the error means the whole run must stop: no later message could be sent either. */
+export function isFatalMailError(error: unknown): boolean {
+  return classify(error, 'the mail server').fatal;
+}
+
+/** One line for the user: "cannot connect to smtp.example.com:587: connection refused". */
+export function describeMailError(error: unknown): string {
+  return classify(error, 'the mail server').message;
+}
+
+/** First line of the command's output, as msmtp and mbsync read it, so `pass show` entries with notes work. */
+function runPasswordCommand(command: string, env: Env): Promise<string> {
+  return new Promise((resolvePassword, reject) => {
+    exec(command, { env: { ...env }, encoding: 'utf8', windowsHide: true, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) {
+        const detail = stderr.trim().split('\n')[0] || error.message.split('\n')[0];
+        reject(new MailError(`mail.smtp.passwordCommand failed (exit ${error.code ?? 'unknown'}): ${detail}`, { fatal: true, hint: `run \`${command}\` yourself to see what is wrong` }));
+        return;
+      }
+      const password = stdout.split(/\r?\n/)[0].trim();
+      if (!password) {
+        reject(new MailError('mail.smtp.passwordCommand printed no password', { fatal: true, hint: `run \`${command}\` yourself: it should print the password` }));
+        return;
+      }
+      resolvePassword(password);
+    });
+  });
+}
+
+async function readPasswordFile(path: string): Promise<string> {
+  let mode: number;
+  try {
+    mode = (await stat(path)).mode;
+  } catch {
+    throw new MailError(`mail.smtp.passwordFile ${path} does not exist`, { fatal: true, hint: 'create it holding only the password, then run chmod 600 on it' });
+  }
+  // Windows has no Unix permission bits to check.
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    throw new MailError(`mail.smtp.passwordFile ${path} can be read by other users (mode ${(mode & 0o777).toString(8).padStart(4, '0')})`, {
+      fatal: true,
+      hint: `make it private to you: chmod 600 ${path}`,
+    });
+  }
+  const password = (await readFile(path, 'utf8')).split(/\r?\n/)[0].trim();
+  if (!password) throw new MailError(`mail.smtp.passwordFile ${path} is empty`, { fatal: true, hint: 'put the password on its first line' });
+  return password;
+}
+
+/** passwordCommand, else passwordFile, else CHASE_SMTP_PASSWORD. Held only in memory, never written anywhere. */
+async function smtpPassword(smtp: SmtpConfig, env: Env): Promise<string> {
+  if (smtp.passwordCommand) return runPasswordCommand(smtp.passwordCommand, env);
+  if (smtp.passwordFile) return readPasswordFile(smtp.passwordFile);
+  if (env.CHASE_SMTP_PASSWORD) return env.CHASE_SMTP_PASSWORD;
+  throw new MailError(`no password for SMTP user "${smtp.user}"`, {
+    fatal: true,
+    hint: 'set CHASE_SMTP_PASSWORD, or mail.smtp.passwordCommand (e.g. "pass show smtp"), or mail.smtp.passwordFile (mode 0600)',
+  });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+async function which(program: string, env: Env): Promise<boolean> {
+  const candidates = isAbsolute(program) || program.includes('/') ? [program] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, program));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return true;
+    } catch {
+      // not in this folder; try the next
+    }
+  }
+  return false;
+}
+
+interface SentInfo {
+  messageId: string;
+  envelope: { to: string[] | string };
+  accepted?: unknown[];
+  rejected?: unknown[];
+  rejectedErrors?: TransportFailure[];
+  response?: string;
+  message?: Buffer | unknown;
+}
+
+function addressesOf(list: unknown[] | undefined): string[] {
+  return (list ?? []).map((item) => (typeof item === 'string' ? item : (item as { address: string }).address));
+}
+
+/**
+ * A server may take a message for the Bcc copy and refuse the client's address. That message did
+ * not reach whom it was for, so it counts as refused.
+ */
+function checkDelivered(message: OutgoingMessage, info: SentInfo): void {
+  const rejected = new Set(addressesOf(info.rejected).map((address) => address.toLowerCase()));
+  const missed = message.to.filter((address) => rejected.has(address.toLowerCase()));
+  if (missed.length === 0) return;
+  const reply = info.rejectedErrors?.find((failure) => failure.response)?.response;
+  const responseCode = info.rejectedErrors?.find((failure) => failure.responseCode)?.responseCode;
+  throw new MailError(`the server refused ${missed.join(', ')}${reply ? `: ${reply}` : ''}${temporary(responseCode)}`, {
+    fatal: false,
+    code: 'EENVELOPE',
+    responseCode,
+    hint: 'check the client\'s email address in the ledger',
+  });
+}
+
+function result(info: SentInfo, response: string): SendResult {
+  const envelopeTo = ([] as string[]).concat(info.envelope.to);
+  return {
+    messageId: info.messageId,
+    accepted: info.accepted ? addressesOf(info.accepted) : envelopeTo,
+    rejected: addressesOf(info.rejected),
+    response: info.response ?? response,
+  };
+}
+
+/**
+ * Creates the configured transport. For SMTP the password is resolved now, so a bad password
+ * command fails before anything is sent; such failures are fatal MailErrors like a refused login.
+ * `io` receives printed messages (transport: print).
+ */
+export async function createTransport(mail: MailConfig, env: Env, io?: Pick<Io, 'write'>): Promise<MailTransport> {
+  const { default: nodemailer } = await import('nodemailer');
+
+  if (mail.transport === 'print') {
+    if (!io) throw new Error('the print transport needs an Io to write to');
+    const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+    return {
+      kind: 'print',
+      async send(message) {
+        const info = (await transporter.sendMail(message)) as SentInfo;
+        const raw = String(info.message);
+        io.write(raw.endsWith('\n') ? raw : `${raw}\n`);
+        return result(info, 'printed');
+      },
+      async verify() {},
+      close() {
+        transporter.close();
+      },
+    };
+  }
+
+  if (mail.transport === 'sendmail') {
+    const path = mail.sendmailPath ?? 'sendmail';
+    const transporter = nodemailer.createTransport({ sendmail: true, path, newline: 'unix' });
+    const server = `sendmail (${path})`;
+    return {
+      kind: 'sendmail',
+      async send(message) {
+        try {
+          return result((await transporter.sendMail(message)) as SentInfo, 'queued');
+        } catch (error) {
+          throw classify(error, server);
+        }
+      },
+      async verify() {
+        if (!(await which(path, env))) {
+          throw new MailError(`cannot run ${server}: not found`, { fatal: true, code: 'ENOENT', hint: 'install sendmail, or set mail.sendmailPath to the program' });
+        }
+      },
+      close() {
+        transporter.close();
+      },
+    };
+  }
+
+  const smtp = mail.smtp;
+  if (!smtp) throw new MailError('transport smtp needs a mail.smtp section with at least a host', { fatal: true, hint: 'add mail.smtp.host and port to chase.config.yaml' });
+  const pass = smtp.user ? await smtpPassword(smtp, env) : undefined;
+  const transporter = nodemailer.createTransport({
+    // One reused connection: a run of reminders logs in once, and a single connection stays
+    // under the per-connection limits small providers enforce.
+    pool: true,
+    maxConnections: 1,
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    ...(smtp.user && pass ? { auth: { user: smtp.user, pass } } : {}),
+    // Never send a password in the clear to another machine, even if the server offers no STARTTLS.
+    requireTLS: Boolean(smtp.user) && !smtp.secure && !isLoopback(smtp.host),
+    connectionTimeout: 20_000,
+    greetingTimeout: 20_000,
+    socketTimeout: 60_000,
+  });
+  const server = `${smtp.host}:${smtp.port}`;
+  return {
+    kind: 'smtp',
+    async send(message) {
+      let info: SentInfo;
+      try {
+        info = (await transporter.sendMail(message)) as SentInfo;
+      } catch (error) {
+        throw classify(error, server);
+      }
+      checkDelivered(message, info);
+      return result(info, '');
+    },
+    async verify() {
+      try {
+        await transporter.verify();
+      } catch (error) {
+        throw classify(error, server);
+      }
+    },
+    close() {
+      transporter.close();
+    },
+  };
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { ChaseError } from './core/errors.js';
+import type { ISODate } from './core/dates.js';
+import { claimable, type Claim } from './core/interest.js';
+import type { Client, Invoice, LateFeePolicy } from './core/model.js';
+import { extendReferenceRates, parseRateTables, parseReferenceRates, type ReferenceRates } from './core/rates.js';
+import type { Config } from './config.js';
+
+export const SHIPPED_RATES = fileURLToPath(new URL('../data/reference-rates.yaml', import.meta.url));
+
+function readYaml(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ChaseError(`cannot read the reference-rate table ${path}: ${(error as Error).message}`);
+  }
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new ChaseError(`${path}: ${(error as Error).message.split('\n')[0]}`, { hint: 'fix the YAML there' });
+  }
+}
+
+/**
+ * The statutory reference rates: the shipped table, extended by the user's own file
+ * (config `referenceRates:`). Read only when a statutory rule needs them, so `status` stays fast.
+ */
+export function loadRateTables(config: Config): () => ReferenceRates {
+  let rates: ReferenceRates | undefined;
+  return () => {
+    rates ??= (() => {
+      const shipped = parseReferenceRates(readYaml(SHIPPED_RATES), SHIPPED_RATES);
+      return config.referenceRates ? extendReferenceRates(shipped, parseRateTables(readYaml(config.referenceRates), config.referenceRates)) : shipped;
+    })();
+    return rates;
+  };
+}
+
+/** The configured late-fee policy with the client's own terms laid over it. */
+export function lateFeePolicyFor(config: Config, client: Client | undefined): LateFeePolicy {
+  return client?.lateFees ? { ...config.policy.lateFees, ...client.lateFees } : config.policy.lateFees;
+}
+
+export function claimFor(invoice: Invoice, client: Client | undefined, config: Config, rates: () => ReferenceRates, today: ISODate): Claim {
+  const policy = lateFeePolicyFor(config, client);
+  const statutory = policy.rule === 'uk-late-payment' || policy.rule === 'eu-late-payment';
+  return claimable(invoice, policy, today, statutory ? rates() : undefined);
+}

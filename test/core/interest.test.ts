@@ -1,0 +1,289 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { addDays, type ISODate } from '../../src/core/dates.js';
+import { ChaseError } from '../../src/core/errors.js';
+import { claimable, feeCharges } from '../../src/core/interest.js';
+import type { Invoice, LateFeePolicy, Payment } from '../../src/core/model.js';
+import { formatAmount } from '../../src/core/money.js';
+import { parseReferenceRates, type ReferenceRates } from '../../src/core/rates.js';
+import { anInvoice, aPayment, minor, NO_LATE_FEES } from '../support/builders.js';
+
+/** The rates the cases below use: the real ones around 2024, and one table that runs to 2030 for the properties. */
+const RATES: ReferenceRates = parseReferenceRates(
+  {
+    boe: { validUntil: '2025-12-31', rates: [{ from: '2023-08-03', rate: 5.25 }, { from: '2024-08-01', rate: 5 }, { from: '2024-11-07', rate: 4.75 }] },
+    ecb: { validUntil: '2025-12-31', rates: [{ from: '2023-09-20', rate: 4.5 }, { from: '2024-06-12', rate: 4.25 }] },
+  },
+  'test rates',
+);
+const LONG_RATES: ReferenceRates = parseReferenceRates(
+  {
+    boe: { validUntil: '2030-12-31', rates: [{ from: '2020-01-01', rate: 0.75 }, { from: '2025-01-01', rate: '4.5' }] },
+    ecb: { validUntil: '2030-12-31', rates: [{ from: '2020-01-01', rate: 0 }, { from: '2025-01-01', rate: '2.15' }] },
+  },
+  'long test rates',
+);
+
+const UK: LateFeePolicy = { ...NO_LATE_FEES, rule: 'uk-late-payment' };
+const EU: LateFeePolicy = { ...NO_LATE_FEES, rule: 'eu-late-payment' };
+const contractual = (fields: Partial<LateFeePolicy>): LateFeePolicy => ({ ...NO_LATE_FEES, rule: 'contractual', ...fields });
+
+/** The claim as decimal text, the way status shows it. */
+function shown(invoice: Invoice, policy: LateFeePolicy, today: ISODate, rates: ReferenceRates = RATES) {
+  const claim = claimable(invoice, policy, today, rates);
+  const text = (amount: number) => formatAmount(amount, invoice.currency);
+  return { interest: text(claim.interest), fees: text(claim.fees), compensation: text(claim.compensation), claimable: text(claim.claimable) };
+}
+
+describe('claimable under the UK Late Payment of Commercial Debts (Interest) Act 1998', () => {
+  // The worked example: 5,000.00 due 15 Feb 2024, paid in full on 31 Mar 2024, 45 days late
+  // (16 Feb-31 Mar). The reference rate is Bank Rate on 31 Dec 2023, 5.25%, so 13.25% a year:
+  // 5000 x 13.25% x 45/365 = 81.678... -> 81.68. 5,000.00 is in the 1,000.00-9,999.99 band: 70.00.
+  it('the worked example: GBP 5,000.00 due 2024-02-15, paid 2024-03-31, is 81.68 interest and 70.00 compensation', () => {
+    const invoice = anInvoice({ amount: minor('5000.00'), due: '2024-02-15', payments: [aPayment('2024-03-31', '5000.00')] });
+    expect(shown(invoice, UK, '2024-06-01')).toEqual({ interest: '81.68', fees: '0.00', compensation: '70.00', claimable: '151.68' });
+    const claim = claimable(invoice, UK, '2024-06-01', RATES);
+    expect(claim.rate).toBe('13.25');
+    expect(claim.interestFrom).toBe('2024-02-16');
+  });
+
+  it('stops interest on the day of payment: the same claim a year later', () => {
+    const invoice = anInvoice({ amount: minor('5000.00'), due: '2024-02-15', payments: [aPayment('2024-03-31', '5000.00')] });
+    expect(shown(invoice, UK, '2025-03-31').interest).toBe('81.68');
+  });
+
+  it('runs interest from the day after the due date: nothing on the due date, one day after it', () => {
+    const invoice = anInvoice({ amount: minor('5000.00'), due: '2024-02-15' });
+    expect(shown(invoice, UK, '2024-02-15')).toEqual({ interest: '0.00', fees: '0.00', compensation: '0.00', claimable: '0.00' });
+    // 5000 x 13.25% / 365 = 1.815... -> 1.82
+    expect(shown(invoice, UK, '2024-02-16')).toEqual({ interest: '1.82', fees: '0.00', compensation: '70.00', claimable: '71.82' });
+  });
+
+  it('claims nothing for an invoice paid on its due date', () => {
+    const invoice = anInvoice({ amount: minor('5000.00'), due: '2024-02-15', payments: [aPayment('2024-02-15', '5000.00')] });
+    expect(shown(invoice, UK, '2024-06-01').claimable).toBe('0.00');
+  });
+
+  it.each([
+    // Late 1 Jan-30 Jun: Bank Rate on the 31 December before.
+    ['2024-06-29', '2023-12-31 rate 5.25', '13.25'],
+    // Late 1 Jul-31 Dec: Bank Rate on 30 June (5.25 until the cut of 1 Aug 2024).
+    ['2024-06-30', '2024-06-30 rate 5.25', '13.25'],
+    ['2024-12-30', '2024-06-30 rate 5.25', '13.25'],
+    // Late on 1 Jan 2025: Bank Rate on 31 Dec 2024, 4.75.
+    ['2024-12-31', '2024-12-31 rate 4.75', '12.75'],
+  ])('for a debt due %s fixes the rate once from the %s: %s%%', (due, _, rate) => {
+    const invoice = anInvoice({ amount: minor('1000.00'), due });
+    expect(claimable(invoice, UK, '2025-02-01', RATES).rate).toBe(rate);
+  });
+
+  it.each([
+    ['999.99', '40.00'],
+    ['1000.00', '70.00'],
+    ['9999.99', '70.00'],
+    ['10000.00', '100.00'],
+  ])('fixed compensation on an invoice of %s is %s', (amount, compensation) => {
+    const invoice = anInvoice({ amount: minor(amount), due: '2024-02-15' });
+    expect(shown(invoice, UK, '2024-03-01').compensation).toBe(compensation);
+  });
+
+  it('computes no compensation for an invoice not in GBP, and says why', () => {
+    const invoice = anInvoice({ amount: minor('5000.00', 'USD'), currency: 'USD', due: '2024-02-15', payments: [aPayment('2024-03-31', '5000.00', 'USD')] });
+    const claim = claimable(invoice, UK, '2024-06-01', RATES);
+    expect(claim).toMatchObject({ interest: 8168, compensation: 0 });
+    expect(claim.notes.join('\n')).toMatch(/set in GBP and is not computed for a USD invoice/);
+  });
+
+  it('refuses to guess a reference rate the table does not have', () => {
+    // Late from 16 July 2026: the rate of 30 June 2026, past the table's validUntil (2025-12-31).
+    const invoice = anInvoice({ amount: minor('1000.00'), due: '2026-07-15' });
+    expect(() => claimable(invoice, UK, '2026-08-01', RATES)).toThrow(ChaseError);
+    expect(() => claimable(invoice, UK, '2026-08-01', RATES)).toThrow(/the rate on 2026-06-30 is not known/);
+  });
+});
+
+describe('claimable under Directive 2011/7/EU', () => {
+  // EUR 10,000.00 due 2024-05-31 is late from 1 June 2024, in the half-year that began 1 January:
+  // ECB main refinancing rate that day 4.50%, + 8 = 12.5%. To 31 July: 61 days (30 in June, 31 in July).
+  // 10000 x 12.5% x 61/365 = 208.904... -> 208.90; fixed compensation EUR 40.00.
+  it('EUR 10,000.00 due 2024-05-31 is 208.90 interest at 12.5% and 40.00 compensation on 2024-07-31', () => {
+    const invoice = anInvoice({ amount: minor('10000.00', 'EUR'), currency: 'EUR', due: '2024-05-31' });
+    expect(shown(invoice, EU, '2024-07-31')).toEqual({ interest: '208.90', fees: '0.00', compensation: '40.00', claimable: '248.90' });
+    expect(claimable(invoice, EU, '2024-07-31', RATES).rate).toBe('12.5');
+  });
+
+  it('takes the rate of 1 July for a debt late from 1 July: 4.25 + 8', () => {
+    const invoice = anInvoice({ amount: minor('10000.00', 'EUR'), currency: 'EUR', due: '2024-06-30' });
+    expect(claimable(invoice, EU, '2024-07-31', RATES).rate).toBe('12.25');
+  });
+
+  it('computes the EUR 40 compensation only on EUR invoices, and says so', () => {
+    const invoice = anInvoice({ amount: minor('10000.00', 'PLN'), currency: 'PLN', due: '2024-05-31' });
+    const claim = claimable(invoice, EU, '2024-07-31', RATES);
+    expect(claim).toMatchObject({ interest: 20890, compensation: 0 });
+    expect(claim.notes.join('\n')).toMatch(/set in EUR and is not computed for a PLN invoice/);
+  });
+});
+
+describe('claimable under a contractual policy', () => {
+  // 1,200.00 due 2026-10-01 at 8% a year, actual/365, from the due date; 200.00 paid on 2026-10-31.
+  // 1 Oct-31 Oct: 1200 x 30 days; 31 Oct-30 Nov: 1000 x 30 days. 66,000 x 8% / 365 = 14.4657... -> 14.47.
+  it('8% a year, actual/365, on the balance left after a partial payment: 14.47', () => {
+    const invoice = anInvoice({ payments: [aPayment('2026-10-31', '200.00')] });
+    expect(shown(invoice, contractual({ annualRate: 8 }), '2026-11-30').interest).toBe('14.47');
+  });
+
+  // 1,000.00 due 2026-01-31 at 1.5% a month (18% a year), 30E/360; 400.00 paid on 2026-02-28.
+  // 31 Jan counts as the 30th: to 28 Feb is 28 days on 1000, then to 31 Mar (the 30th) 32 days on 600.
+  // (1000 x 28 + 600 x 32) x 18% / 360 = 47,200 x 0.0005 = 23.60. Unpaid it would be 2 months x 1.5% = 30.00.
+  it('1.5% a month, 30/360, with a payment: 23.60, and 30.00 for two whole months unpaid', () => {
+    const policy = contractual({ monthlyRate: 1.5, annualRate: 0, dayCount: '30/360' });
+    const paidInPart = anInvoice({ amount: minor('1000.00'), due: '2026-01-31', payments: [aPayment('2026-02-28', '400.00')] });
+    const unpaid = anInvoice({ amount: minor('1000.00'), due: '2026-01-31' });
+    expect(shown(paidInPart, policy, '2026-03-31').interest).toBe('23.60');
+    expect(shown(unpaid, policy, '2026-03-31').interest).toBe('30.00');
+    expect(claimable(unpaid, policy, '2026-03-31').rate).toBe('18');
+  });
+
+  // 1,000.00 due 2026-10-01, 7 days' grace (to 8 Oct), 10% a year actual/360, fee 15.00 + 1.5%.
+  // On 9 Oct: from the due date 8 days, 1000 x 10% x 8/360 = 2.222 -> 2.22; from grace end 1 day: 0.277 -> 0.28.
+  // Fees 15.00 + 1.5% of 1000.00 = 30.00.
+  const withGrace = { graceDays: 7, annualRate: 10, dayCount: 'actual/360', flatFee: '15.00', percentFee: 1.5 } as const;
+  it.each([
+    ['due', '2026-10-08', { interest: '0.00', fees: '0.00', compensation: '0.00', claimable: '0.00' }],
+    ['due', '2026-10-09', { interest: '2.22', fees: '30.00', compensation: '0.00', claimable: '32.22' }],
+    ['grace-end', '2026-10-09', { interest: '0.28', fees: '30.00', compensation: '0.00', claimable: '30.28' }],
+  ] as const)('with interest from %s, on %s claims %o', (interestFrom, today, expected) => {
+    const invoice = anInvoice({ amount: minor('1000.00') });
+    expect(shown(invoice, contractual({ ...withGrace, interestFrom }), today)).toEqual(expected);
+  });
+
+  it('forgives a payment made within the grace days, however late it was', () => {
+    const invoice = anInvoice({ amount: minor('1000.00'), payments: [aPayment('2026-10-08', '1000.00')] });
+    expect(shown(invoice, contractual(withGrace), '2026-12-01').claimable).toBe('0.00');
+  });
+
+  it('takes the percent fee on the balance when grace ended, once', () => {
+    const invoice = anInvoice({ amount: minor('1000.00'), payments: [aPayment('2026-10-05', '600.00'), aPayment('2026-10-20', '400.00')] });
+    // 15.00 + 1.5% of 400.00 = 21.00; interest on 1000 for 4 days and 400 for 15: 10,000 x 10% / 360 = 2.777 -> 2.78.
+    expect(shown(invoice, contractual(withGrace), '2026-12-01')).toMatchObject({ fees: '21.00', interest: '2.78' });
+  });
+
+  it('charges no interest on fees, interest or compensation already applied, only on the invoice less discounts', () => {
+    const plain = anInvoice();
+    const charged = anInvoice({
+      charges: [
+        { date: '2026-10-15', kind: 'interest', amount: minor('5.00') },
+        { date: '2026-10-15', kind: 'fee', amount: minor('40.00') },
+      ],
+    });
+    const discounted = anInvoice({ charges: [{ date: '2026-10-01', kind: 'discount', amount: -minor('200.00') }] });
+    const policy = contractual({ annualRate: 8 });
+    expect(claimable(charged, policy, '2026-11-30').interest).toBe(claimable(plain, policy, '2026-11-30').interest);
+    // 1000 x 8% x 60/365 = 13.150... -> 13.15
+    expect(shown(discounted, policy, '2026-11-30').interest).toBe('13.15');
+  });
+
+  it('takes a flat fee in a currency without minor units, and refuses one with decimals it lacks', () => {
+    const yen = anInvoice({ amount: minor('120000', 'JPY'), currency: 'JPY' });
+    expect(claimable(yen, contractual({ flatFee: '0.00', annualRate: 0 }), '2026-11-01').fees).toBe(0);
+    expect(claimable(yen, contractual({ flatFee: '3000', annualRate: 0 }), '2026-11-01').fees).toBe(3000);
+    expect(() => claimable(yen, contractual({ flatFee: '12.50' }), '2026-11-01')).toThrow(/flatFee 12.5 has more decimals than JPY allows/);
+  });
+});
+
+describe('claimable: nothing to claim', () => {
+  const late = anInvoice({ amount: minor('5000.00'), due: '2024-02-15' });
+
+  it('under rule none', () => {
+    expect(claimable(late, NO_LATE_FEES, '2024-06-01', RATES)).toMatchObject({ interest: 0, fees: 0, compensation: 0, claimable: 0, rate: null });
+  });
+
+  it.each(['void', 'settled', 'written-off'] as const)('on a %s invoice', (status) => {
+    expect(claimable({ ...late, status }, UK, '2024-06-01', RATES).claimable).toBe(0);
+  });
+
+  it('before the due date', () => {
+    expect(claimable(late, UK, '2024-02-01', RATES).claimable).toBe(0);
+  });
+});
+
+describe('feeCharges: what `chase fee apply` records', () => {
+  it('records each kind claimed, as of today', () => {
+    const invoice = anInvoice({ amount: minor('5000.00'), due: '2024-02-15', payments: [aPayment('2024-03-31', '5000.00')] });
+    const charges = feeCharges(invoice, claimable(invoice, UK, '2024-06-01', RATES), '2024-06-01');
+    expect(charges).toEqual([
+      { date: '2024-06-01', kind: 'interest', amount: 8168, reason: 'late-payment interest at 13.25% a year to 2024-06-01' },
+      { date: '2024-06-01', kind: 'compensation', amount: 7000, reason: 'fixed compensation for late payment' },
+    ]);
+  });
+
+  it('leaves out what is already applied, so a second run adds only what accrued since', () => {
+    const invoice = anInvoice({
+      amount: minor('5000.00'),
+      due: '2024-02-15',
+      charges: [
+        { date: '2024-03-01', kind: 'interest', amount: minor('25.00') },
+        { date: '2024-03-01', kind: 'compensation', amount: minor('70.00') },
+      ],
+    });
+    const claim = claimable(invoice, UK, '2024-03-31', RATES);
+    expect(feeCharges(invoice, claim, '2024-03-31')).toEqual([
+      { date: '2024-03-31', kind: 'interest', amount: 8168 - 2500, reason: 'late-payment interest at 13.25% a year to 2024-03-31' },
+    ]);
+  });
+
+  it('records nothing when nothing is claimable', () => {
+    const invoice = anInvoice();
+    expect(feeCharges(invoice, claimable(invoice, NO_LATE_FEES, '2026-12-01'), '2026-12-01')).toEqual([]);
+  });
+});
+
+describe('claimable properties', () => {
+  const policies: LateFeePolicy[] = [
+    UK,
+    EU,
+    contractual({ annualRate: 8, flatFee: '40.00', percentFee: 2 }),
+    contractual({ monthlyRate: 1.5, dayCount: '30/360', graceDays: 5, interestFrom: 'grace-end' }),
+    contractual({ annualRate: 12.75, dayCount: 'actual/360', graceDays: 3 }),
+  ];
+  const base = '2025-01-01';
+  const day = fc.integer({ min: 0, max: 1500 }).map((n) => addDays(base, n));
+  const payment = fc.record({ date: day, amount: fc.integer({ min: 1, max: 500_000 }) }).map((p): Payment => ({ date: p.date, amount: p.amount }));
+  const invoice = fc
+    .record({ amount: fc.integer({ min: 1, max: 10_000_000 }), due: day, payments: fc.array(payment, { maxLength: 5 }), currency: fc.constantFrom('GBP', 'EUR', 'USD') })
+    .map((fields) => anInvoice(fields));
+  const policy = fc.constantFrom(...policies);
+
+  it('interest and the whole claim never decrease as days pass', () => {
+    fc.assert(
+      fc.property(invoice, policy, day, fc.integer({ min: 1, max: 400 }), (inv, pol, today, later) => {
+        const before = claimable(inv, pol, today, LONG_RATES);
+        const after = claimable(inv, pol, addDays(today, later), LONG_RATES);
+        expect(after.interest).toBeGreaterThanOrEqual(before.interest);
+        expect(after.claimable).toBeGreaterThanOrEqual(before.claimable);
+      }),
+    );
+  });
+
+  it('a payment never increases the interest or the claim', () => {
+    fc.assert(
+      fc.property(invoice, policy, day, payment, (inv, pol, today, extra) => {
+        const without = claimable(inv, pol, today, LONG_RATES);
+        const withPayment = claimable({ ...inv, payments: [...inv.payments, extra] }, pol, today, LONG_RATES);
+        expect(withPayment.interest).toBeLessThanOrEqual(without.interest);
+        expect(withPayment.claimable).toBeLessThanOrEqual(without.claimable);
+      }),
+    );
+  });
+
+  it('claimable is always the sum of its parts, in whole minor units', () => {
+    fc.assert(
+      fc.property(invoice, policy, day, (inv, pol, today) => {
+        const claim = claimable(inv, pol, today, LONG_RATES);
+        expect(claim.claimable).toBe(claim.interest + claim.fees + claim.compensation);
+        expect(Number.isSafeInteger(claim.interest)).toBe(true);
+      }),
+    );
+  });
+});

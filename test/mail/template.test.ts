@@ -1,0 +1,299 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../../src/config.js';
+import { ChaseError } from '../../src/core/errors.js';
+import { assess } from '../../src/core/ladder.js';
+import { variablesFor, type TemplateVariables } from '../../src/mail/message.js';
+import { DEFAULT_TEMPLATE_DIR, ejectTemplate, htmlForEditedText, listTemplates, loadTemplate, renderTemplate } from '../../src/mail/template.js';
+import { aClient, anInvoice, aPayment, aPolicy, minor } from '../support/builders.js';
+
+const LADDER_TEMPLATES = ['upcoming', 'resend', 'friendly', 'firm', 'escalate', 'final'];
+const OTHER_TEMPLATES = ['payment-received', 'promise-confirmation', 'stop-work', 'plan-confirmation', 'installment-upcoming', 'installment-missed', 'plan-default'];
+
+/** The due date each message gives: the invoice's, or for plan messages the installment's. */
+const DUE_DATE_SHOWN: Record<string, string> = {
+  upcoming: 'Due date: 1 October 2026',
+  'payment-received': 'which was due on 1 October 2026',
+  'plan-default': 'Original due date: 1 October 2026',
+  'plan-confirmation': 'due on 12 October 2026',
+  'installment-upcoming': 'is due on 12 October 2026',
+  'installment-missed': 'was due on 12 October 2026',
+};
+
+function aConfig(): Config {
+  const config = defaultConfig();
+  config.business = {
+    name: 'Jane Smith Design',
+    email: 'jane@janesmith.example',
+    phone: '+44 20 7946 0001',
+    payment: 'Bank transfer to Jane Smith Design\nSort code 12-34-56, account 12345678',
+  };
+  config.mail = { ...config.mail, from: 'Jane Smith <jane@janesmith.example>' };
+  return config;
+}
+
+/**
+ * INV-2026-001, due 1 October 2026, £1,000.00 still owed, assessed 14 days after the due date:
+ * £1,200.00 less £200.00 paid; or with a plan, £1,500.00 less £200.00 paid before a plan of three
+ * installments and £300.00 paid towards it, leaving installment 2 (£500.00, due 12 October) missed.
+ */
+function sample(options: { today?: string; clientName?: string; plan?: boolean } = {}): TemplateVariables {
+  const today = options.today ?? '2026-10-15';
+  const base = { description: 'brand refresh', promise: { date: '2026-10-30' } };
+  const invoice = options.plan
+    ? anInvoice({
+        ...base,
+        amount: minor('1500.00'),
+        payments: [aPayment('2026-09-20', '200.00'), aPayment('2026-10-09', '300.00')],
+        plan: {
+          created: '2026-10-04',
+          installments: [
+            { due: '2026-10-10', amount: minor('300.00') },
+            { due: '2026-10-12', amount: minor('500.00') },
+            { due: '2026-11-10', amount: minor('500.00') },
+          ],
+        },
+      })
+    : anInvoice({ ...base, payments: [aPayment('2026-10-05', '200.00')] });
+  const assessment = assess(invoice, aPolicy(), today);
+  const client = aClient(options.clientName ? { name: options.clientName, contact: undefined } : {});
+  return variablesFor(invoice, client, assessment, aConfig(), {
+    claim: { interest: minor('12.34'), fees: 0, compensation: minor('70.00') },
+    received: { amount: minor('200.00'), date: '2026-10-05' },
+  });
+}
+
+function render(name: string, variables: TemplateVariables = sample({ plan: true }), userDir?: string) {
+  return renderTemplate(loadTemplate(name, { userDir }), variables);
+}
+
+function errorFrom(action: () => unknown): ChaseError {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ChaseError) return error;
+    throw error;
+  }
+  throw new Error('expected a ChaseError, but nothing was thrown');
+}
+
+let userDir: string;
+beforeEach(() => {
+  userDir = mkdtempSync(join(tmpdir(), 'chase-templates-'));
+});
+afterEach(() => {
+  rmSync(userDir, { recursive: true, force: true });
+});
+
+function userTemplate(name: string, content: string): void {
+  writeFileSync(join(userDir, `${name}.md`), content);
+}
+
+describe('the default templates', () => {
+  it('are one per default ladder stage plus the one-off messages, and the README is not one of them', () => {
+    expect(listTemplates().map((t) => t.name).sort()).toEqual([...LADDER_TEMPLATES, ...OTHER_TEMPLATES].sort());
+    expect(listTemplates().every((t) => t.source === 'default' && t.path.startsWith(DEFAULT_TEMPLATE_DIR))).toBe(true);
+  });
+
+  it.each([...LADDER_TEMPLATES, ...OTHER_TEMPLATES])('%s renders with the balance, the due date and how to pay, in both parts', (name) => {
+    const message = render(name);
+    for (const part of [message.text, message.html]) {
+      expect(part).toContain('£1,000.00');
+      expect(part).toContain('Sort code 12-34-56, account 12345678');
+    }
+    expect(message.text).toContain(DUE_DATE_SHOWN[name] ?? 'Due date: 1 October 2026');
+    expect(message.subject).not.toMatch(/\n|\{\{/);
+    expect(message.text).not.toMatch(/\{\{|\}\}|undefined|null|\n\n\n/);
+    expect(message.html).toMatch(/^<!DOCTYPE html>[\s\S]*<\/html>\n$/);
+  });
+
+  it.each(['resend', 'friendly', 'firm', 'escalate', 'final', 'stop-work', 'plan-default'])('%s says how many days overdue the invoice is', (name) => {
+    expect(render(name).text).toContain('14 days overdue');
+  });
+
+  it('upcoming counts the days until the due date instead', () => {
+    const message = render('upcoming', sample({ today: '2026-09-28' }));
+    expect(message.text).toContain('falls due in 3 days, on 1 October 2026');
+    expect(render('upcoming', sample({ today: '2026-10-01' })).text).toContain('falls due today');
+  });
+
+  it('never threaten before the final reminder, which names the late charges and the formal letter', () => {
+    for (const name of LADDER_TEMPLATES.filter((n) => n !== 'final')) {
+      expect(render(name).text).not.toMatch(/legal|court|letter of demand|collection|solicitor|late-payment charges/i);
+    }
+    const final = render('final').text;
+    expect(final).toContain('£82.34: £12.34 in interest, £0.00 in fees and £70.00 in fixed compensation');
+    expect(final).toContain('formal letter of demand for the balance and the late-payment charges');
+  });
+
+  it('final leaves out the charges when nothing is claimable', () => {
+    const variables = { ...sample(), lateCharges: false, claimable: '£0.00' };
+    const final = render('final', variables).text;
+    expect(final).not.toContain('late-payment charges');
+    expect(final).toContain('formal letter of demand,');
+  });
+
+  it('resend says whether the invoice is attached', () => {
+    expect(loadTemplate('resend').attach).toBe('invoice');
+    expect(render('resend', { ...sample(), attached: true }).text).toContain("I've attached another copy");
+    expect(render('resend', { ...sample(), attached: false }).text).toContain('here are the details again');
+  });
+
+  it('escalate explains to the accounts team that the contact could not be reached', () => {
+    const text = render('escalate', { ...sample(), toAccounts: true, recipient: 'Accounts Payable' }).text;
+    expect(text).toMatch(/^Hello Accounts Payable,/);
+    expect(text).toContain("I've been unable to reach Bob Jones about it");
+  });
+
+  it('plan-confirmation shows the schedule as a table', () => {
+    const message = render('plan-confirmation');
+    expect(message.text).toContain('| 1 | 10 October 2026 | £300.00 |\n| 2 | 12 October 2026 | £500.00 |\n| 3 | 10 November 2026 | £500.00 |\n| Total | | £1,300.00 |');
+    expect(message.html).toMatch(/<table style="[^"]+">/);
+    expect(message.html).toMatch(/<td style="[^"]+"[^>]*>10 November 2026<\/td>/);
+    expect(message.text).toContain('The next payment, £500.00, is due on 12 October 2026.');
+  });
+
+  it('the installment messages name the installment', () => {
+    expect(render('installment-upcoming').text).toContain('installment 2 of 3 on invoice INV-2026-001, £500.00, is due on 12 October 2026');
+    expect(render('installment-missed').text).toContain('please pay it by 17 October 2026');
+    expect(render('plan-default').text).toContain('installment 2, due on 12 October 2026, was not paid');
+  });
+
+  it('payment-received thanks the client and gives what is left', () => {
+    const text = render('payment-received').text;
+    expect(text).toContain('your payment of £200.00 for invoice INV-2026-001 arrived on 5 October 2026');
+    expect(text).toContain('That leaves £1,000.00 to pay');
+    expect(render('payment-received', { ...sample(), paidInFull: true }).text).toContain('That settles the invoice in full.');
+  });
+
+  it('promise-confirmation repeats the promised date', () => {
+    const message = render('promise-confirmation');
+    expect(message.subject).toBe('Invoice INV-2026-001: confirming payment by 30 October 2026');
+    expect(message.text).toContain('will be paid by 30 October 2026');
+  });
+});
+
+describe('values in the HTML part', () => {
+  it('are escaped, and appear verbatim in the text part', () => {
+    const message = render('friendly', sample({ clientName: '<script>alert(1)</script> & Co' }));
+    expect(message.text).toContain('Hi <script>alert(1)</script> & Co,');
+    expect(message.html).toContain('Hi &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co,');
+    expect(message.html).not.toContain('<script>');
+  });
+
+  it('are never read as Markdown', () => {
+    const message = render('friendly', sample({ clientName: '*Acme* [Ltd](http://evil.example) `x`' }));
+    expect(message.text).toContain('Hi *Acme* [Ltd](http://evil.example) `x`,');
+    expect(message.html).toContain('Hi *Acme* [Ltd](http://evil.example) `x`,');
+    expect(message.html).not.toMatch(/<em>|<a |<code>/);
+  });
+
+  it('keep their line breaks', () => {
+    expect(render('friendly').html).toContain('Bank transfer to Jane Smith Design<br>\nSort code 12-34-56');
+  });
+
+  it('sit in a styled HTML document whose title is the escaped subject', () => {
+    const message = render('friendly', { ...sample(), invoice: { ...sample().invoice, number: 'A<1>' } });
+    expect(message.html).toContain('<title>Reminder: invoice A&lt;1&gt; is overdue</title>');
+    expect(message.html).toMatch(/<div style="max-width:600px;[^"]*font-family:/);
+  });
+});
+
+describe('text edited by hand', () => {
+  it('becomes the same styled HTML document, with raw HTML shown as text', () => {
+    const html = htmlForEditedText('A & B', 'Hi <script>alert(1)</script> & Co,\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nThanks,\nJane\n');
+    expect(html).toContain('<title>A &amp; B</title>');
+    expect(html).toContain('Hi &lt;script&gt;alert(1)&lt;/script&gt; &amp; Co,');
+    expect(html).not.toContain('<script>');
+    expect(html).toMatch(/<table style="[^"]+">/);
+    expect(html).toContain('<p>Thanks,<br>Jane</p>');
+  });
+});
+
+describe('template errors', () => {
+  it('name the file and line of an unknown variable, and suggest the right one', () => {
+    userTemplate('friendly', '---\nsubject: "Hello"\n---\nHi {{contact}},\n\nYou owe\n{{balanse}}.\n');
+    const error = errorFrom(() => render('friendly', sample(), userDir));
+    expect(error.message).toBe(`${join(userDir, 'friendly.md')}:7: unknown variable "balanse"`);
+    expect(error.hint).toContain('did you mean "balance"?');
+  });
+
+  it('point at the subject line for an unknown variable in the subject', () => {
+    userTemplate('friendly', '---\n# reminder\nsubject: "Invoice {{invoice.numbr}}"\n---\nHi\n');
+    const error = errorFrom(() => render('friendly', sample(), userDir));
+    expect(error.message).toBe(`${join(userDir, 'friendly.md')}:3: unknown variable "numbr"`);
+    expect(error.hint).toContain('did you mean "number"?');
+  });
+
+  it('point at a use of an optional value that is null', () => {
+    userTemplate('friendly', '---\nsubject: "Hi"\n---\nHi\n\nNext: {{plan.next.due}}\n');
+    const error = errorFrom(() => render('friendly', sample({ plan: false }), userDir));
+    expect(error.message).toBe(`${join(userDir, 'friendly.md')}:6: cannot read "next": the value before it is empty (null) here`);
+    expect(error.hint).toContain('{{#if plan}}');
+  });
+
+  it('name the line of a block left open', () => {
+    userTemplate('friendly', '---\nsubject: "Hi"\n---\nHi\n{{#if promise}}\nsoon\n');
+    expect(errorFrom(() => render('friendly', sample(), userDir)).message).toMatch(new RegExp(`^${join(userDir, 'friendly.md')}:\\d+: template syntax error: Expecting`));
+  });
+
+  it.each([
+    ['Hi\n', ':1: missing front matter'],
+    ['---\nsubject: "Hi"\nHi\n', ':1: the front matter is never closed with ---'],
+    ['---\nsubject: "Hi"\natach: invoice\n---\nHi\n', ':3:1: atach: unknown front matter key'],
+    ['---\nattach: invoice\n---\nHi\n', ':2:1: subject: is required'],
+    ['---\nsubject: "Hi"\nattach: quote\n---\nHi\n', ':3:9: attach: expected one of invoice, got "quote"'],
+  ])('name the file and line of bad front matter: %j', (content, expected) => {
+    userTemplate('friendly', content);
+    expect(errorFrom(() => loadTemplate('friendly', { userDir })).message).toContain(`${join(userDir, 'friendly.md')}${expected}`);
+  });
+
+  it('suggest a template for a misspelt name', () => {
+    const error = errorFrom(() => loadTemplate('freindly'));
+    expect(error.message).toBe('unknown template "freindly"');
+    expect(error.hint).toBe('did you mean "friendly"?');
+    expect(errorFrom(() => loadTemplate('../../package')).message).toBe('unknown template "../../package"');
+    expect(errorFrom(() => loadTemplate('README')).message).toBe('unknown template "README"');
+  });
+});
+
+describe("the user's templates", () => {
+  it('override the defaults by name and add new ones', () => {
+    userTemplate('friendly', '---\nsubject: "A nudge about {{invoice.number}}"\n---\nHi {{contact}}, {{balance}} please.\n');
+    userTemplate('thank-you', '---\nsubject: "Thanks"\n---\nThanks!\n');
+    const listed = listTemplates(userDir);
+    expect(listed.find((t) => t.name === 'friendly')).toEqual({ name: 'friendly', source: 'user', path: join(userDir, 'friendly.md') });
+    expect(listed.find((t) => t.name === 'firm')?.source).toBe('default');
+    expect(listed.find((t) => t.name === 'thank-you')?.source).toBe('user');
+    const message = render('friendly', sample(), userDir);
+    expect(message.subject).toBe('A nudge about INV-2026-001');
+    expect(message.text).toBe('Hi Bob Jones, £1,000.00 please.\n');
+    expect(render('firm', sample(), userDir).subject).toBe('Invoice INV-2026-001 is 14 days overdue');
+  });
+
+  it('are listed as none when the folder does not exist yet', () => {
+    expect(listTemplates(join(userDir, 'missing')).every((t) => t.source === 'default')).toBe(true);
+  });
+
+  it('start as a copy of a default, which is never overwritten', () => {
+    const target = join(userDir, 'mine');
+    const path = ejectTemplate('final', target);
+    expect(path).toBe(join(target, 'final.md'));
+    expect(readFileSync(path, 'utf8')).toBe(readFileSync(join(DEFAULT_TEMPLATE_DIR, 'final.md'), 'utf8'));
+    writeFileSync(path, '---\nsubject: "edited"\n---\nmine\n');
+    chmodSync(path, 0o644);
+    const error = errorFrom(() => ejectTemplate('final', target));
+    expect(error.message).toContain('final.md already exists');
+    expect(readFileSync(path, 'utf8')).toContain('mine');
+    expect(errorFrom(() => ejectTemplate('nope', target)).message).toBe('unknown template "nope"');
+  });
+});
+
+describe('the plural helper', () => {
+  it('counts days and installments', () => {
+    userTemplate('count', '---\nsubject: "x"\n---\n{{plural daysOverdue "day"}}; {{plural 1 "day"}}; {{plural 2 "child" "children"}}\n');
+    expect(render('count', sample(), userDir).text).toBe('14 days; 1 day; 2 children\n');
+  });
+});
