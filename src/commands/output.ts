@@ -16,7 +16,7 @@ export async function printTable(io: Io, headers: string[], rows: Cell[][], styl
   const { default: Table } = await import('cli-table3');
   const table = new Table({
     head: headers.map((header) => io.style.bold(header)),
-    style: { head: [], border: [] },
+    style: { head: [], border: [], compact: true },
     wordWrap: true,
   });
   rows.forEach((row, index) => {

@@ -60,10 +60,14 @@ export function buildStatus(deps: Pick<Deps, 'ledger' | 'config' | 'today'>, opt
   return { asOf: today, invoices: entries, totals: statusTotals(owed) };
 }
 
+/** "final email", "demand letter", "collections": the stage and what it does, without repeating a word. */
+function stepText(step: { stage: string | null; kind: string }): string {
+  return !step.stage || step.stage === step.kind ? step.kind : `${step.stage} ${step.kind}`;
+}
+
 function nextActionText(entry: StatusInvoice, today: string): string {
   if (!entry.nextAction) return '';
-  const { stage, kind, on } = entry.nextAction;
-  return `${stage} ${kind} ${on <= today ? 'now' : `on ${on}`}`;
+  return `${stepText(entry.nextAction)} ${entry.nextAction.on <= today ? 'now' : `on ${entry.nextAction.on}`}`;
 }
 
 function noteText(entry: StatusInvoice): string {
@@ -101,7 +105,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
           entry.due,
           describeDays(entry.daysOverdue),
           entry.stage,
-          entry.lastAction ? `${entry.lastAction.stage ?? ''} ${entry.lastAction.kind} ${entry.lastAction.on}`.trim() : '',
+          entry.lastAction ? `${stepText(entry.lastAction)} ${entry.lastAction.on}` : '',
           nextActionText(entry, report.asOf),
           noteText(entry),
         ]
