@@ -10,6 +10,7 @@ import * as ledger from './ledger.js';
 import * as log from './log.js';
 import * as pay from './pay.js';
 import * as preview from './preview.js';
+import * as resend from './resend.js';
 import * as send from './send.js';
 import * as show from './show.js';
 import * as status from './status.js';
@@ -21,6 +22,7 @@ export const commands: ((context: CommandContext) => Command)[] = [
   status.command,
   show.command,
   send.command,
+  resend.command,
   preview.command,
   calls.command,
   client.command,

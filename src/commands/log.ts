@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError, notFound } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
+import { assess } from '../core/ladder.js';
 import type { HistoryEvent } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -17,6 +19,8 @@ export interface LogOptions {
   promise?: string;
   contact?: string;
   date?: string;
+  /** With --promise: email the client a confirmation of what was agreed. */
+  confirm?: boolean;
   quiet?: boolean;
 }
 
@@ -33,10 +37,12 @@ export function command(context: CommandContext): Command {
     .option('--promise <date>', 'they promised to pay by this date: chasing pauses until then plus the grace days')
     .option('--contact <name>', 'who you spoke to')
     .option('--date <date>', 'when (default: today)')
+    .option('--confirm', 'with --promise: email them the promise-confirmation message')
     .addHelpText(
       'after',
       examples(
         ['chase log INV-2026-001 --call --contact "Sue in AP" --note "in Friday\'s run" --promise 2026-11-30', 'a call with a promise'],
+        ['chase log INV-2026-001 --call --promise 2026-11-30 --confirm', 'and email them what was agreed'],
         ['chase log INV-2026-001 --meeting --note "agreed to split in two"', 'a meeting'],
         ['chase log INV-2026-001 --letter-sent --tracking RR123456785GB', 'the demand letter went by post'],
       ),
@@ -46,12 +52,13 @@ export function command(context: CommandContext): Command {
     });
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | 'config'>, options: LogOptions): Promise<number> {
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | 'config' | 'transport'>, options: LogOptions): Promise<number> {
   const { io, ledger, today, now, config } = deps;
   const kinds = (['call', 'email', 'meeting', 'letterSent'] as const).filter((kind) => options[kind]);
   if (kinds.length > 1) throw new ChaseError('log one thing at a time: --call, --email, --meeting or --letter-sent');
   if (kinds.length === 0 && !options.promise && !options.note) throw new ChaseError('nothing to log', { hint: 'pass --call, --email, --meeting, --letter-sent, --promise DATE or --note TEXT' });
   if (options.tracking && !options.letterSent) throw new ChaseError('--tracking goes with --letter-sent');
+  if (options.confirm && !options.promise) throw new ChaseError('--confirm goes with --promise');
   const on = options.date ? parseDate(options.date, '--date') : today;
   if (on > today) throw new ChaseError(`--date ${on} is in the future`);
   const promise = options.promise ? parseDate(options.promise, '--promise') : undefined;
@@ -81,5 +88,16 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
     const what = kinds[0] === 'letterSent' ? 'letter posted' : (kinds[0] ?? 'note');
     io.out(`Logged ${what} on ${options.number}${promise ? `; chasing pauses until ${promise} plus ${config.policy.promiseGraceDays} days` : ''}.`);
   }
+  if (options.confirm) await confirmPromise(deps, options);
   return 0;
+}
+
+async function confirmPromise(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | 'config' | 'transport'>, options: LogOptions): Promise<void> {
+  const { ledger, config, today, io } = deps;
+  const invoice = ledger.invoice(options.number)!;
+  const client = ledger.client(invoice.client)!;
+  const [{ buildMessage }, { deliverRecorded }] = await Promise.all([import('../mail/message.js'), import('../mail/deliver.js')]);
+  const message = buildMessage({ invoice, client, assessment: assess(invoice, config.policy, today), stage: 'promise-confirmation', config, today, ledgerDir: dirname(ledger.path) });
+  await ledger.withLock(() => deliverRecorded(deps, invoice.number, message, { template: 'promise-confirmation' }));
+  if (!options.quiet) io.out(`Sent the promise confirmation to ${message.to.join(', ')}.`);
 }

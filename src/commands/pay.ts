@@ -1,6 +1,8 @@
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError, notFound } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
+import { assess } from '../core/ladder.js';
 import { balanceOf } from '../core/model.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
@@ -14,6 +16,8 @@ export interface PayOptions {
   method?: string;
   reference?: string;
   allowOverpayment?: boolean;
+  /** false with --no-email: do not send the payment-received thanks even when the config enables it. */
+  email?: boolean;
   quiet?: boolean;
 }
 
@@ -26,6 +30,7 @@ export function command(context: CommandContext): Command {
     .option('--method <method>', 'bank, card, cash, cheque, ...')
     .option('--reference <ref>', "the bank or processor's reference")
     .option('--allow-overpayment', 'accept more than the balance')
+    .option('--no-email', 'do not send the payment-received thanks (sent only when mail.paymentReceived is true)')
     .addHelpText(
       'after',
       examples(
@@ -38,8 +43,8 @@ export function command(context: CommandContext): Command {
     });
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today'>, options: PayOptions): Promise<number> {
-  const { io, ledger, today } = deps;
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | 'config' | 'transport'>, options: PayOptions): Promise<number> {
+  const { io, ledger, today, config } = deps;
   const date = options.date ? parseDate(options.date, '--date') : today;
   const result = await ledger.write((tx) => {
     const invoice = tx.invoice(options.number);
@@ -66,5 +71,21 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today'>, options: 
     const show = (minor: number) => displayAmount(minor, invoice.currency);
     io.out(remaining <= 0 ? `Recorded ${show(amount)} on ${invoice.number}: paid in full${remaining < 0 ? ` (overpaid by ${show(-remaining)})` : ''}.` : `Recorded ${show(amount)} on ${invoice.number}; ${show(remaining)} still owed.`);
   }
+  if (config.mail.paymentReceived && options.email !== false) await thank(deps, options.number, { amount: result.amount, date }, options);
   return 0;
+}
+
+/** The payment-received message: thanks, and what is still owed. The payment stays recorded if it fails. */
+async function thank(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | 'config' | 'transport'>, number: string, received: { amount: number; date: string }, options: PayOptions): Promise<void> {
+  const { ledger, config, today, io } = deps;
+  const invoice = ledger.invoice(number)!;
+  const client = ledger.client(invoice.client);
+  if (!client?.email) {
+    io.err(`chase: no thank-you sent: ${invoice.client} has no email address`);
+    return;
+  }
+  const [{ buildMessage }, { deliverRecorded }] = await Promise.all([import('../mail/message.js'), import('../mail/deliver.js')]);
+  const message = buildMessage({ invoice, client, assessment: assess(invoice, config.policy, today), stage: 'payment-received', config, today, received, ledgerDir: dirname(ledger.path) });
+  await ledger.withLock(() => deliverRecorded(deps, invoice.number, message, { template: 'payment-received' }));
+  if (!options.quiet) io.out(`Sent a thank-you to ${message.to.join(', ')}.`);
 }

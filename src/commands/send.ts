@@ -30,7 +30,7 @@ export interface SendOptions {
 export interface SendAction {
   invoice: string;
   client: string;
-  result: 'sent' | 'would-send' | 'failed' | 'skipped' | 'waiting' | 'call-due' | 'letter-due' | 'collections-due' | 'uncertain' | 'promise-broken';
+  result: 'sent' | 'would-send' | 'failed' | 'skipped' | 'waiting' | 'call-due' | 'letter-due' | 'collections-due' | 'uncertain' | 'promise-broken' | 'plan-defaulted';
   stage?: string;
   to?: string[];
   cc?: string[];
@@ -107,6 +107,7 @@ class Report {
       'collections-due': style.red('collections'),
       uncertain: style.red('UNCERTAIN'),
       'promise-broken': style.yellow('promise broken'),
+      'plan-defaulted': style.yellow('plan defaulted'),
     };
     const parts = [label[action.result].padEnd(12), action.invoice, action.stage ?? '', action.to?.length ? `to ${action.to.join(', ')}` : '', action.detail ?? ''];
     const line = parts.filter(Boolean).join('  ');
@@ -178,6 +179,7 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
   const work = async (): Promise<number> => {
     const plan = planChasing(ledger.invoices({ open: true }), config.policy, today);
     await recordBrokenPromises(deps, plan, report, dryRun);
+    await recordDefaultedPlans(deps, plan, report, dryRun);
     for (const waiting of plan.waiting) {
       const client = waiting.invoice.client;
       if (waiting.reason === 'uncertain') {
@@ -234,6 +236,17 @@ async function recordBrokenPromises(deps: SendDeps, plan: ChasePlan, report: Rep
   }
 }
 
+async function recordDefaultedPlans(deps: SendDeps, plan: ChasePlan, report: Report, dryRun: boolean): Promise<void> {
+  for (const { invoice, on } of plan.defaultedPlans) {
+    report.add({ invoice: invoice.number, client: invoice.client, result: 'plan-defaulted', detail: `an installment was missed past its grace; chasing resumes on the balance` });
+    if (dryRun) continue;
+    await deps.ledger.write((tx) => {
+      tx.updateInvoice(invoice.number, { plan: { ...invoice.plan!, defaulted: on } });
+      tx.addHistory(invoice.number, { on: deps.today, kind: 'plan-default', note: `payment plan defaulted on ${on}`, at: deps.now().toISOString() });
+    });
+  }
+}
+
 /**
  * Exactly once: the message is recorded as pending (with its Message-ID) before the SMTP call and
  * as sent after the server accepts it. A crash in between leaves it pending, never resent on its own.
@@ -242,7 +255,8 @@ async function sendStep(deps: SendDeps, step: EmailStep, report: Report, dryRun:
   const { ledger, today, now, io } = deps;
   const invoice = step.invoice;
   const base = { invoice: invoice.number, client: invoice.client, stage: step.stage };
-  const stage = sortedLadder(deps.config.policy.ladder).find((s) => s.name === step.stage) ?? { name: step.stage, offset: 0, action: 'email' as const, template: step.template };
+  const onLadder = sortedLadder(deps.config.policy.ladder).find((s) => s.name === step.stage);
+  const stage: LadderStage = { ...(onLadder ?? { name: step.stage, offset: 0, action: 'email' as const }), template: step.template };
   let message: OutgoingMessage;
   try {
     message = await compose(deps, invoice, clientOf(deps, invoice), step.assessment, stage);
@@ -261,7 +275,7 @@ async function sendStep(deps: SendDeps, step: EmailStep, report: Report, dryRun:
   const at = now().toISOString();
   await ledger.write((tx) => {
     for (const skipped of step.skipping) tx.addHistory(invoice.number, { on: today, kind: 'skipped', stage: skipped, note: `passed over for ${step.stage}`, at });
-    tx.addHistory(invoice.number, { on: today, kind: 'email', stage: step.stage, template: step.template, status: 'pending', messageId: message.messageId, to: message.to, ...(message.cc.length ? { cc: message.cc } : {}), subject: message.subject, at });
+    tx.addHistory(invoice.number, { on: today, kind: 'email', stage: step.stage, template: step.template, status: 'pending', messageId: message.messageId, to: message.to, ...(message.cc.length ? { cc: message.cc } : {}), subject: message.subject, ...(step.note ? { note: step.note } : {}), at });
   });
   for (const skipped of step.skipping) report.add({ ...base, stage: skipped, result: 'skipped', detail: `passed over for ${step.stage}` });
   const { describeMailError, isFatalMailError } = await mail();
@@ -321,7 +335,7 @@ async function resolveUncertain(deps: SendDeps, number: string, outcome: string,
 }
 
 async function sendOne(deps: SendDeps, options: SendOptions & { number: string }): Promise<number> {
-  const { io, ledger, config, today, now } = deps;
+  const { io, ledger, config, today } = deps;
   if (options.stage && options.template) throw new ChaseError('give --stage or --template, not both');
   const invoice = ledger.invoice(options.number);
   if (!invoice) throw notFound('invoice', options.number, ledger.invoices().map((i) => i.number));
@@ -354,22 +368,8 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
     }
   }
   return ledger.withLock(async () => {
-    const at = now().toISOString();
-    const takesStage = !options.template;
-    await ledger.write((tx) =>
-      tx.addHistory(invoice.number, { on: today, kind: 'email', ...(takesStage ? { stage: stage.name } : {}), template: stage.template ?? stage.name, status: 'pending', messageId: message.messageId, to: message.to, ...(message.cc.length ? { cc: message.cc } : {}), subject: message.subject, at }),
-    );
-    const transport = await deps.transport();
-    try {
-      await transport.send(message);
-    } catch (error) {
-      const detail = (await mail()).describeMailError(error);
-      await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'failed', error: detail }));
-      throw new ChaseError(`${invoice.number}: not sent: ${detail}`, { exitCode: 1 });
-    } finally {
-      transport.close();
-    }
-    await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'sent', at: now().toISOString() }));
+    const { deliverRecorded } = await import('../mail/deliver.js');
+    await deliverRecorded(deps, invoice.number, message, { ...(options.template ? {} : { stage: stage.name }), template: stage.template ?? stage.name });
     if (!options.quiet) io.out(`Sent ${stage.name} about ${invoice.number} to ${message.to.join(', ')}.`);
     return 0;
   });

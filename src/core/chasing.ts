@@ -1,6 +1,7 @@
 import { isWeekend, type ISODate } from './dates.js';
 import { assess, sortedLadder, type Assessment } from './ladder.js';
 import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage, Recipient } from './model.js';
+import { INSTALLMENT_MISSED, INSTALLMENT_UPCOMING, installmentNote } from './plan.js';
 
 /**
  * The plan of a chasing run: what is due today and what waits, computed once and then either
@@ -20,6 +21,8 @@ export interface EmailStep {
   skipping: string[];
   /** The stage also asks for a phone call. */
   call: boolean;
+  /** Recorded with the message: which installment an installment message is about. */
+  note?: string;
 }
 
 export interface PaperStep {
@@ -48,6 +51,8 @@ export interface ChasePlan {
   waiting: Waiting[];
   /** Promises whose date and grace have passed unpaid and are not yet recorded as broken. */
   brokenPromises: Invoice[];
+  /** Payment plans that have defaulted (a missed installment ran past its grace) and are not yet recorded. */
+  defaultedPlans: { invoice: Invoice; on: ISODate }[];
 }
 
 /** A stage that is not on the ladder (an installment reminder) is an email with the template of its name. */
@@ -57,12 +62,14 @@ function stageNamed(ladder: readonly LadderStage[], name: string): LadderStage {
 
 export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): ChasePlan {
   const ladder = sortedLadder(policy.ladder);
-  const plan: ChasePlan = { today, steps: [], waiting: [], brokenPromises: [] };
+  const plan: ChasePlan = { today, steps: [], waiting: [], brokenPromises: [], defaultedPlans: [] };
   const weekend = policy.weekdaysOnly && isWeekend(today);
   for (const invoice of invoices) {
     const assessment = assess(invoice, policy, today);
     if (assessment.state !== 'open') continue;
     if (assessment.promiseBroken) plan.brokenPromises.push(invoice);
+    const progress = assessment.plan;
+    if (progress?.state === 'defaulted' && !invoice.plan?.defaulted && progress.defaulted) plan.defaultedPlans.push({ invoice, on: progress.defaulted });
     const next = assessment.nextAction;
     const waiting = (reason: WaitReason) => plan.waiting.push({ invoice, assessment, reason });
     if (assessment.uncertain) {
@@ -83,12 +90,14 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
     }
     const stage = stageNamed(ladder, next.stage);
     if (next.kind === 'email') {
+      const installment = (next.stage === INSTALLMENT_UPCOMING || next.stage === INSTALLMENT_MISSED) && progress?.next;
       plan.steps.push({
         kind: 'email',
         invoice,
         assessment,
         stage: stage.name,
-        template: stage.template ?? stage.name,
+        template: firstAfterDefault(invoice, assessment) ? 'plan-default' : (stage.template ?? stage.name),
+        ...(installment ? { note: installmentNote(installment.due) } : {}),
         to: stage.to ?? ['contact'],
         cc: stage.cc ?? [],
         ...(stage.attach ? { attach: stage.attach } : {}),
@@ -100,6 +109,13 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
     }
   }
   return plan;
+}
+
+/** The first ladder message after a plan defaulted says so (the plan-default template). */
+function firstAfterDefault(invoice: Invoice, assessment: Assessment): boolean {
+  const since = assessment.plan?.state === 'defaulted' ? assessment.plan.defaulted : null;
+  if (!since) return false;
+  return !invoice.history.some((event) => event.kind === 'email' && event.on >= since && (event.status === 'sent' || event.status === 'pending') && event.stage !== INSTALLMENT_UPCOMING && event.stage !== INSTALLMENT_MISSED);
 }
 
 /** Email addresses for the recipients a stage names; the contact stands in for a missing accounts address. */

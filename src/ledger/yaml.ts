@@ -528,11 +528,22 @@ function pairItem(key: string, value: Node, column: number, style: Style): MapIt
   return snippetItem(`${pad}_: 0\n${indented(render(pair, style), column)}`, column) as MapItem;
 }
 
-function seqItem(value: Node, column: number, style: Style): SeqItem {
+/** `gap` is the number of spaces after the `- ` marker, copied from the list's entries (`-   number:`). */
+function seqItem(value: Node, column: number, style: Style, gap = 1): SeqItem {
   const seq = new YAMLSeq();
   seq.items.push(value);
+  const [first, ...rest] = render(seq, style).split('\n');
+  const shift = ' '.repeat(gap - 1);
+  const text = [`- ${shift}${first.slice(2)}`, ...rest.map((line) => (line ? shift + line : line))].join('\n');
   const pad = ' '.repeat(column);
-  return snippetItem(`${pad}- 0\n${indented(render(seq, style), column)}`, column) as SeqItem;
+  return snippetItem(`${pad}- 0\n${indented(text, column)}`, column) as SeqItem;
+}
+
+/** The spaces after `-` in the first entry of `seq`. */
+function gapOf(seq: CST.BlockSequence): number {
+  const start = seq.items.find(isEntry)?.start ?? [];
+  const after = start[start.findIndex((token) => token.type === 'seq-item-ind') + 1];
+  return after?.type === 'space' ? after.source.length : 1;
 }
 
 /** A value that ends on the line it starts: a scalar or a one-line flow collection. */
@@ -551,14 +562,25 @@ function setTail(token: CST.FlowScalar | CST.FlowCollection, tail: CST.SourceTok
   else token.end = tail;
 }
 
-/** Swaps the value in `item` for `fresh`'s, keeping an end-of-line comment when both fit on one line. */
+/** The text after the last line break of `tokens`: the indentation that a value on the next line starts with. */
+function lastLine(tokens: CST.SourceToken[]): string | undefined {
+  let index = tokens.length - 1;
+  while (index >= 0 && tokens[index].type !== 'newline') index--;
+  return index < 0 ? undefined : tokens.slice(index + 1).map((token) => token.source).join('');
+}
+
+/**
+ * Swaps the value in `item` for `fresh`'s, keeping the comment at the end of the line: after a
+ * one-line value replaced by another, or after the key of a block value replaced by another.
+ */
 function replaceValue(item: MapItem | SeqItem, fresh: MapItem | SeqItem): void {
-  if (isOneLine(item.value) && isOneLine(fresh.value) && !item.sep?.some((token) => token.type === 'newline')) {
+  if (isOneLine(item.value) && isOneLine(fresh.value) && lastLine(item.sep ?? []) === undefined) {
     setTail(fresh.value, tailOf(item.value));
     item.value = fresh.value;
     return;
   }
-  if (fresh.sep) (item as MapItem).sep = fresh.sep;
+  const keepSep = item.sep && fresh.sep && lastLine(item.sep) !== undefined && lastLine(item.sep) === lastLine(fresh.sep);
+  if (fresh.sep && !keepSep) (item as MapItem).sep = fresh.sep;
   item.value = fresh.value;
 }
 
@@ -590,13 +612,28 @@ function endLine(item: AnyItem): void {
 }
 
 /**
+ * Removes the comment lines at the very end of `item` (the parser keeps them in the deepest
+ * collection that ends there); they introduce whatever follows, so they move after an insertion.
+ */
+function detachClosingComments(item: AnyItem): AnyItem[] {
+  const value = item.value;
+  if (value?.type !== 'block-map' && value?.type !== 'block-seq') return [];
+  const items: AnyItem[] = value.items;
+  let first = items.length;
+  while (first > 1 && isFiller(items[first - 1])) first--;
+  const closing = items.splice(first);
+  return [...detachClosingComments(items[items.length - 1]), ...closing];
+}
+
+/**
  * Inserts `item` at `index`. Only at the top level may it go first: elsewhere the first item's
  * indentation is written by its parent (`- ` or `key:`), so a new item goes after it.
  */
 function insertItem(items: AnyItem[], index: number, item: AnyItem, topLevel = false): void {
   const at = topLevel ? index : Math.max(1, index);
+  const closing = at > 0 ? detachClosingComments(items[at - 1]) : [];
   if (at > 0) endLine(items[at - 1]);
-  items.splice(at, 0, item);
+  items.splice(at, 0, item, ...closing);
 }
 
 /** Where a new key goes: before the first key that comes after it in the contract's order. */
@@ -678,7 +715,7 @@ class LedgerText {
       this.setEntries(kind, all());
       return;
     }
-    const item = seqItem(value, seq.indent, this.style);
+    const item = seqItem(value, seq.indent, this.style, gapOf(seq));
     const last = this.entries[kind].at(-1);
     if (last?.start[0]?.type === 'newline' && this.entries[kind].length > 1) item.start.unshift(newline());
     insertItem(seq.items, entryPosition(seq.items), item);
@@ -688,7 +725,8 @@ class LedgerText {
   /** The block mapping of one entry; an entry written in flow style is rewritten as a block first. */
   entryMap(kind: EntryKind, index: number, value: () => Node): CST.BlockMap {
     const item = this.entries[kind][index];
-    if (item.value?.type !== 'block-map') replaceValue(item, seqItem(value(), this.seqOf(kind)!.indent, this.style));
+    const seq = this.seqOf(kind)!;
+    if (item.value?.type !== 'block-map') replaceValue(item, seqItem(value(), seq.indent, this.style, gapOf(seq)));
     return item.value as CST.BlockMap;
   }
 
@@ -703,7 +741,7 @@ class LedgerText {
       this.setField(map, key, whole(), INVOICE_FIELDS);
       return;
     }
-    insertItem(pair.value.items, entryPosition(pair.value.items), seqItem(item, pair.value.indent, this.style));
+    insertItem(pair.value.items, entryPosition(pair.value.items), seqItem(item, pair.value.indent, this.style, gapOf(pair.value)));
   }
 
   replaceInList(map: CST.BlockMap, key: string, index: number, item: Node, whole: () => Node | undefined): void {
@@ -714,7 +752,7 @@ class LedgerText {
       this.setField(map, key, whole(), INVOICE_FIELDS);
       return;
     }
-    replaceValue(entry, seqItem(item, pair.value.indent, this.style));
+    replaceValue(entry, seqItem(item, pair.value.indent, this.style, gapOf(pair.value)));
   }
 
   private seqOf(kind: EntryKind): CST.BlockSequence | undefined {
