@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, Option } from 'commander';
+import type { Command } from 'commander';
 import { CancelledError, ChaseError } from './core/errors.js';
-import { processDeps, type Deps } from './deps.js';
+import type { Deps } from './deps.js';
 import type { Ledger } from './ledger/ledger.js';
-import { commands } from './commands/index.js';
 
 export interface CommandContext {
   /** Builds the dependencies for `command` and runs `work`; its result is the exit code (default 0). */
@@ -15,7 +14,10 @@ function version(): string {
   return manifest.version;
 }
 
-export function buildProgram(context: CommandContext): Command {
+type Commander = typeof import('commander');
+
+export function buildProgram(commander: Commander, context: CommandContext, commands: readonly ((context: CommandContext) => Command)[]): Command {
+  const { Command, Option } = commander;
   const program = new Command('chase')
     .description('Chase unpaid invoices from a ledger you own: the right reminder, to the right person, at the right time, exactly once.')
     .version(version(), '-V, --version', 'print the version')
@@ -55,6 +57,13 @@ function exitOverrideAll(command: Command): void {
 
 /** Runs chase with `argv` (process.argv form) and returns the exit code. The only place errors become codes. */
 export async function main(argv: string[]): Promise<number> {
+  // `chase --version` answers before the commands and their libraries are loaded.
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  const [commander, { commands }, { processDeps }] = await Promise.all([import('commander'), import('./commands/index.js'), import('./deps.js')]);
   const opened: Ledger[] = [];
   let exitCode = 0;
   let debug = argv.includes('--debug');
@@ -65,19 +74,19 @@ export async function main(argv: string[]): Promise<number> {
       exitCode = (await work(deps)) ?? 0;
     },
   };
-  const program = buildProgram(context);
+  const program = buildProgram(commander, context, commands);
   exitOverrideAll(program);
   try {
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {
-    return reportError(error, debug);
+    return reportError(error, debug, commander.CommanderError);
   } finally {
     for (const ledger of opened) ledger.close();
   }
 }
 
-function reportError(error: unknown, debug: boolean): number {
+function reportError(error: unknown, debug: boolean, CommanderError: Commander['CommanderError']): number {
   if (error instanceof CommanderError) {
     // Commander has already printed its message; only the code is ours. Help and version are not errors.
     return error.exitCode === 0 || error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? 0 : 2;

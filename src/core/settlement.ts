@@ -1,0 +1,77 @@
+import type { ISODate } from './dates.js';
+import { ChaseError } from './errors.js';
+import { balanceOf, type HistoryEvent, type Invoice, type Settlement } from './model.js';
+import { displayAmount, roundHalfUp } from './money.js';
+import { compareDecimals, parseDecimal } from './rates.js';
+
+/**
+ * Giving up part of a debt: a goodwill discount, a settlement (the client pays an agreed sum and the
+ * rest is written off), and the write-off of what is left.
+ */
+
+function paidSince(invoice: Invoice, date: ISODate): number {
+  return invoice.payments.reduce((sum, payment) => (payment.date >= date ? sum + payment.amount : sum), 0);
+}
+
+/**
+ * The settlement agreed on `today`. Payments dated on or after the day it is agreed count towards it,
+ * so the most it may be is the balance with those payments added back: what was owed when it was agreed.
+ */
+export function agreeSettlement(invoice: Invoice, terms: { amount: number; by?: ISODate; note?: string }, today: ISODate): Settlement {
+  const show = (minor: number) => displayAmount(minor, invoice.currency);
+  if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; there is nothing to settle`);
+  const owed = balanceOf(invoice) + paidSince(invoice, today);
+  if (owed <= 0) throw new ChaseError(`nothing is owed on ${invoice.number}; there is nothing to settle`);
+  if (terms.amount <= 0) throw new ChaseError('a settlement must be more than zero', { hint: 'to give up the whole debt, use chase write-off' });
+  if (terms.amount > owed) {
+    throw new ChaseError(`a settlement of ${show(terms.amount)} is more than the balance of ${show(owed)} on ${invoice.number}`, {
+      hint: 'a settlement is the smaller sum you accept instead of the balance',
+    });
+  }
+  if (terms.by !== undefined && terms.by < today) throw new ChaseError(`--by ${terms.by} has already passed`);
+  return { agreed: today, amount: terms.amount, ...(terms.by ? { by: terms.by } : {}), ...(terms.note ? { note: terms.note } : {}) };
+}
+
+/** The agreed settlement is paid: payments since it was agreed reach its amount. */
+export function settlementReached(invoice: Invoice): boolean {
+  const settlement = invoice.settlement;
+  return invoice.status === 'open' && settlement !== undefined && paidSince(invoice, settlement.agreed) >= settlement.amount;
+}
+
+export interface SettlementClosing {
+  changes: Pick<Invoice, 'status' | 'writeOff'>;
+  /** Recorded in the history; the caller adds `at`. */
+  event: HistoryEvent;
+  /** The balance given up, minor units. */
+  writtenOff: number;
+}
+
+/** Once the settlement is reached, the rest of the balance is written off and the invoice is settled on `on`; null before. */
+export function closeSettlement(invoice: Invoice, on: ISODate): SettlementClosing | null {
+  if (!settlementReached(invoice)) return null;
+  const settlement = invoice.settlement!;
+  const writtenOff = Math.max(0, balanceOf(invoice));
+  const show = (minor: number) => displayAmount(minor, invoice.currency);
+  const reason = `settled for ${show(settlement.amount)} as agreed on ${settlement.agreed}; ${show(writtenOff)} written off`;
+  return { changes: { status: 'settled', writeOff: { on, reason } }, event: { on, kind: 'settlement', note: reason }, writtenOff };
+}
+
+/** A goodwill discount off `balance`: an amount, or a percent of the balance rounded half-up to the minor unit. */
+export function discountOf(balance: number, currency: string, given: { amount: number } | { percent: string }): number {
+  const show = (minor: number) => displayAmount(minor, currency);
+  if (balance <= 0) throw new ChaseError(`nothing is owed (the balance is ${show(balance)}); there is nothing to discount`);
+  let discount: number;
+  if ('percent' in given) {
+    const percent = parseDecimal(given.percent, '--percent');
+    if (percent.units <= 0n || compareDecimals(percent, { units: 100n, scale: 0 }) > 0) throw new ChaseError(`--percent ${given.percent} is not between 0 and 100`);
+    discount = roundHalfUp(BigInt(balance) * percent.units, 10n ** BigInt(percent.scale) * 100n);
+    if (discount === 0) throw new ChaseError(`${given.percent}% of ${show(balance)} rounds to nothing`);
+  } else {
+    discount = given.amount;
+    if (discount <= 0) throw new ChaseError('a discount must be more than zero');
+  }
+  if (discount > balance) {
+    throw new ChaseError(`a discount of ${show(discount)} is more than the balance of ${show(balance)}`, { hint: 'to give up the whole debt, use chase write-off' });
+  }
+  return discount;
+}
