@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import writeFileAtomic from 'write-file-atomic';
-import { CST, Document, isMap, isScalar, isSeq, Pair, Parser, YAMLMap, YAMLSeq, type Node, type ScalarTag } from 'yaml';
+import { CST, Document, isAlias, isMap, isScalar, isSeq, Pair, Parser, YAMLMap, YAMLSeq, type Node, type ScalarTag } from 'yaml';
 import { ChaseError, closestMatch, notFound } from '../core/errors.js';
 import { formatAmount, isKnownCurrency, parseAmount } from '../core/money.js';
 import type { Charge, Client, Contact, HistoryEvent, Invoice, LateFeePolicy, Payment } from '../core/model.js';
-import { invalidField, parseYamlSource, type YamlSource } from '../yaml-input.js';
+import { parseYamlSource } from '../yaml-input.js';
 import type { ClientChanges, InvoiceChanges, InvoiceQuery, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
 import {
   CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, RunLock, assertFields, checkCharge, checkClient, checkHistory, checkInvoice,
@@ -13,11 +13,12 @@ import {
 } from './model-io.js';
 
 /**
- * The YAML ledger: a file people edit by hand. Reading validates the whole file through the yaml
- * Document API, so every problem is reported at its line and column. Writing never re-serialises
- * the Document (that would reformat the file: `0012` would become `12`, comments would move):
- * each change edits the concrete syntax tree (CST) in place, replacing or appending only the
- * entries it touches, and untouched text is written back byte for byte.
+ * The YAML ledger: a file people edit by hand. Reading validates the whole file, reporting every
+ * problem at its line and column; a quick parser reads the plain YAML ledgers are made of, and the
+ * yaml package's full parser reads everything else. Writing never re-serialises a Document (that
+ * would reformat the file: `0012` would become `12`, comments would move): each change edits the
+ * concrete syntax tree (CST) in place, replacing or appending only what it touches, so untouched
+ * text is written back byte for byte, and every touched entry is read back before the file is.
  */
 
 export const EMPTY_YAML_LEDGER = 'clients: []\ninvoices: []\n';
@@ -28,38 +29,407 @@ const ROOT_FIELDS = ['clients', 'invoices'] as const;
 type EntryKind = (typeof ROOT_FIELDS)[number];
 
 // ---------------------------------------------------------------------------------------------
+// Parsing: a neutral tree of the file
+
+/**
+ * A parsed YAML value: what reading needs of it and where it starts. Scalars keep their text as
+ * written (`plain` tells `0012` from `"0012"`), so amounts never pass through a float.
+ */
+export type Tree = TreeScalar | TreeMap | TreeSeq;
+interface TreeScalar {
+  type: 'scalar';
+  text: string;
+  plain: boolean;
+  at: number;
+}
+interface TreeMap {
+  type: 'map';
+  pairs: Map<string, Tree>;
+  keyAt: Map<string, number>;
+  at: number;
+}
+interface TreeSeq {
+  type: 'seq';
+  items: Tree[];
+  at: number;
+}
+
+interface ParsedFile {
+  path: string;
+  text: string;
+  root: Tree | null;
+}
+
+const NULL_TEXT = /^(?:~|null|Null|NULL)?$/;
+
+function isNull(node: Tree | undefined): boolean {
+  return node === undefined || (node.type === 'scalar' && node.plain && NULL_TEXT.test(node.text));
+}
+
+/** A plain scalar's number under the YAML 1.2 core schema (as the yaml package resolves it). */
+function numberOf(node: TreeScalar): number | undefined {
+  if (!node.plain) return undefined;
+  const text = node.text;
+  if (/^[-+]?[0-9]+$/.test(text)) return parseInt(text, 10);
+  if (/^0o[0-7]+$/.test(text)) return parseInt(text.slice(2), 8);
+  if (/^0x[0-9a-fA-F]+$/.test(text)) return parseInt(text.slice(2), 16);
+  if (/^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$/.test(text)) return parseFloat(text);
+  if (/^[-+]?\.(?:inf|Inf|INF)$/.test(text)) return text.startsWith('-') ? -Infinity : Infinity;
+  if (/^\.(?:nan|NaN|NAN)$/.test(text)) return NaN;
+  return undefined;
+}
+
+function position(text: string, at: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let index = text.indexOf('\n'); index >= 0 && index < at; index = text.indexOf('\n', index + 1)) {
+    line++;
+    lineStart = index + 1;
+  }
+  return `${line}:${at - lineStart + 1}`;
+}
+
+function fieldError(file: ParsedFile, at: number | undefined, field: string, problem: string, hint?: string): ChaseError {
+  const where = at === undefined ? file.path : `${file.path}:${position(file.text, at)}`;
+  return new ChaseError(`${where}: ${field}: ${problem}`, { hint: hint ?? 'fix the file and run the command again; nothing was changed' });
+}
+
+/** Thrown inside the quick parser when the text needs the full YAML parser. */
+const FULL_PARSER = Symbol('needs the full YAML parser');
+const bail = (): never => {
+  throw FULL_PARSER;
+};
+
+const BLOCK_KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)/;
+const FLOW_KEY = /[A-Za-z_][A-Za-z0-9_-]*/y;
+const COMMENT_OR_NOTHING = /^(?: +#.*| *)$/;
+
+/**
+ * A parser for the plain YAML that ledgers are made of (block mappings and lists, one-line flow
+ * collections, plain and quoted one-line scalars, `|` literals, comments), about ten times faster
+ * than the full parser. It gives up on anything else (anchors, tags, multi-line flow or plain
+ * scalars, tabs, folded scalars, directives, odd keys, duplicate keys, errors), and the caller
+ * then uses the full parser, so it never has to agree with YAML on more than it understands.
+ */
+class QuickParser {
+  private readonly lines: string[];
+  private readonly starts: number[] = [];
+  private readonly indents: number[];
+  private line = 0;
+
+  constructor(text: string) {
+    this.lines = text.split('\n');
+    this.lines.pop();
+    let at = 0;
+    for (const line of this.lines) {
+      this.starts.push(at);
+      at += line.length + 1;
+    }
+    this.indents = this.lines.map((line) => line.length - line.trimStart().length);
+  }
+
+  static parse(text: string): Tree | undefined {
+    if (!text.endsWith('\n') || /[\t\r\uFEFF]/.test(text)) return undefined;
+    try {
+      return new QuickParser(text).document();
+    } catch (error) {
+      if (error === FULL_PARSER) return undefined;
+      throw error;
+    }
+  }
+
+  private document(): Tree {
+    if (!this.next()) bail();
+    const root = this.block(this.indents[this.line]);
+    if (this.next()) bail();
+    return root;
+  }
+
+  /** Moves to the next line with content (not blank, not a comment); false at the end. */
+  private next(): boolean {
+    while (this.line < this.lines.length) {
+      const text = this.lines[this.line];
+      const first = this.indents[this.line];
+      if (first < text.length && text[first] !== '#') return true;
+      this.line++;
+    }
+    return false;
+  }
+
+  private isEntry(line: number, column: number): boolean {
+    const text = this.lines[line];
+    return text[column] === '-' && (text.length === column + 1 || text[column + 1] === ' ');
+  }
+
+  private block(column: number): Tree {
+    return this.isEntry(this.line, column) ? this.seq(column) : this.map(column);
+  }
+
+  private map(column: number): TreeMap {
+    const map: TreeMap = { type: 'map', pairs: new Map(), keyAt: new Map(), at: this.starts[this.line] + column };
+    while (this.next() && this.indents[this.line] === column && !this.isEntry(this.line, column)) {
+      const text = this.lines[this.line];
+      const match = BLOCK_KEY.exec(text.slice(column));
+      if (!match || map.pairs.has(match[1])) bail();
+      map.keyAt.set(match![1], this.starts[this.line] + column);
+      map.pairs.set(match![1], this.value(column + match![0].length, column));
+    }
+    if (this.next() && this.indents[this.line] > column) bail();
+    return map;
+  }
+
+  private seq(column: number): TreeSeq {
+    const seq: TreeSeq = { type: 'seq', items: [], at: this.starts[this.line] + column };
+    while (this.next() && this.indents[this.line] === column && this.isEntry(this.line, column)) {
+      const text = this.lines[this.line];
+      let content = column + 1;
+      while (text[content] === ' ') content++;
+      const rest = text.slice(content);
+      if (rest === '' || rest.startsWith('#')) seq.items.push(this.below(this.starts[this.line] + column, column));
+      else if (rest === '-' || rest.startsWith('- ') || rest.startsWith('|')) bail();
+      else if (BLOCK_KEY.test(rest)) {
+        this.indents[this.line] = content;
+        seq.items.push(this.map(content));
+      } else seq.items.push(this.value(content, column));
+    }
+    if (this.next() && this.indents[this.line] > column) bail();
+    return seq;
+  }
+
+  /** The value after `key:` or `-` with nothing else on the line: a block below, or null. */
+  private below(at: number, parent: number): Tree {
+    this.line++;
+    if (this.next()) {
+      const column = this.indents[this.line];
+      if (column > parent) return this.block(column);
+      if (column === parent && this.isEntry(this.line, column)) return this.seq(column);
+    }
+    return { type: 'scalar', text: '', plain: true, at };
+  }
+
+  /** The value starting at `column` of the current line, inside a collection at column `parent`. */
+  private value(column: number, parent: number): Tree {
+    const text = this.lines[this.line];
+    const at = this.starts[this.line] + column;
+    const first = text[column];
+    if (first === undefined || first === '#') return this.below(at, parent);
+    if (first === '|') return this.literal(column, parent);
+    let value: Tree;
+    let end: number;
+    if (first === '{' || first === '[') [value, end] = this.flow(text, column);
+    else if (first === '"' || first === "'") [value, end] = quoted(text, column, this.starts[this.line]);
+    else {
+      const comment = text.indexOf(' #', column);
+      const plain = text.slice(column, comment < 0 ? text.length : comment).trimEnd();
+      if (!isPlainStart(plain) || plain.includes(': ') || plain.endsWith(':')) bail();
+      value = { type: 'scalar', text: plain, plain: true, at };
+      end = text.length;
+    }
+    if (!COMMENT_OR_NOTHING.test(text.slice(end))) bail();
+    this.line++;
+    if (this.next() && this.indents[this.line] > parent) bail();
+    return value;
+  }
+
+  /** A `|` literal block scalar, with its chomping (`|-` strip, `|+` keep). */
+  private literal(column: number, parent: number): Tree {
+    const header = /^\|([-+]?)(?: +#.*| *)$/.exec(this.lines[this.line].slice(column));
+    if (!header) bail();
+    const at = this.starts[this.line] + column;
+    const content: string[] = [];
+    let indent = -1;
+    let blankTail = 0;
+    let widestBlank = 0;
+    for (this.line++; this.line < this.lines.length; this.line++) {
+      const text = this.lines[this.line];
+      if (text.trim() === '') {
+        widestBlank = Math.max(widestBlank, text.length);
+        if (indent >= 0 && text.length > indent) bail();
+        content.push('');
+        blankTail++;
+        continue;
+      }
+      const lineIndent = this.indents[this.line];
+      if (indent < 0) {
+        if (lineIndent <= parent || widestBlank > lineIndent) bail();
+        indent = lineIndent;
+      }
+      if (lineIndent < indent) break;
+      content.push(text.slice(indent));
+      blankTail = 0;
+    }
+    if (indent < 0) bail();
+    const lines = content.slice(0, content.length - blankTail);
+    const chomp = header![1];
+    const body = lines.join('\n');
+    const value = chomp === '-' ? body : chomp === '+' ? `${body}\n${'\n'.repeat(blankTail)}` : `${body}\n`;
+    if (this.next() && this.indents[this.line] > parent) bail();
+    return { type: 'scalar', text: value, plain: false, at };
+  }
+
+  /** A flow collection that opens and closes on this line; returns it and the column after it. */
+  private flow(text: string, column: number): [Tree, number] {
+    const lineStart = this.starts[this.line];
+    const close = text[column] === '{' ? '}' : ']';
+    const node: TreeMap | TreeSeq = close === '}'
+      ? { type: 'map', pairs: new Map(), keyAt: new Map(), at: lineStart + column }
+      : { type: 'seq', items: [], at: lineStart + column };
+    let index = column + 1;
+    const spaces = () => {
+      while (text[index] === ' ') index++;
+    };
+    for (;;) {
+      spaces();
+      if (text[index] === close) return [node, index + 1];
+      let keyAt = 0;
+      let key = '';
+      if (node.type === 'map') {
+        FLOW_KEY.lastIndex = index;
+        const match = FLOW_KEY.exec(text);
+        if (!match || text[index + match[0].length] !== ':' || node.pairs.has(match[0])) bail();
+        key = match![0];
+        keyAt = lineStart + index;
+        index += key.length + 1;
+        if (text[index] !== ' ' && text[index] !== ',' && text[index] !== '}') bail();
+        spaces();
+      }
+      let value: Tree;
+      const first = text[index];
+      if (first === '{' || first === '[') [value, index] = this.flow(text, index);
+      else if (first === '"' || first === "'") [value, index] = quoted(text, index, lineStart);
+      else {
+        const start = index;
+        while (index < text.length && !',[]{}'.includes(text[index]) && !(text[index] === ':' && /[ ,\]}]/.test(text[index + 1] ?? ' ')) && !(text[index] === '#' && text[index - 1] === ' ')) index++;
+        if (text[index] === ':' || text[index] === '#') bail();
+        const plain = text.slice(start, index).trimEnd();
+        if (plain !== '' && !isPlainStart(plain)) bail();
+        if (plain === '' && node.type === 'seq') bail();
+        value = { type: 'scalar', text: plain, plain: true, at: lineStart + start };
+      }
+      if (node.type === 'map') {
+        node.pairs.set(key, value);
+        node.keyAt.set(key, keyAt);
+      } else node.items.push(value);
+      spaces();
+      if (text[index] === ',') index++;
+      else if (text[index] !== close) bail();
+    }
+  }
+}
+
+/** Whether `text` can be a plain scalar: it must not start with an indicator. */
+function isPlainStart(text: string): boolean {
+  const first = text[0];
+  if (first === undefined) return false;
+  if (first === '-' || first === '?' || first === ':') return text.length > 1 && text[1] !== ' ';
+  return !',[]{}#&*!|>\'"%@`'.includes(first);
+}
+
+/** A single- or double-quoted scalar closed on this line; returns it and the column after it. */
+function quoted(text: string, column: number, lineStart: number): [TreeScalar, number] {
+  const at = lineStart + column;
+  if (text[column] === "'") {
+    let value = '';
+    let index = column + 1;
+    for (;;) {
+      const quote = text.indexOf("'", index);
+      if (quote < 0) bail();
+      if (text[quote + 1] === "'") {
+        value += text.slice(index, quote + 1);
+        index = quote + 2;
+        continue;
+      }
+      return [{ type: 'scalar', text: value + text.slice(index, quote), plain: false, at }, quote + 1];
+    }
+  }
+  let index = column + 1;
+  for (; index < text.length && text[index] !== '"'; index++) {
+    if (text[index] !== '\\') continue;
+    const escape = text[index + 1];
+    if (escape === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(index + 2, index + 6))) index += 5;
+    else if (escape !== undefined && '"\\/bfnrt'.includes(escape)) index++;
+    else bail();
+  }
+  if (index >= text.length) bail();
+  let value: string;
+  try {
+    value = JSON.parse(text.slice(column, index + 1)) as string;
+  } catch {
+    return bail();
+  }
+  return [{ type: 'scalar', text: value, plain: false, at }, index + 1];
+}
+
+/** The same tree from the full yaml parser, for files the quick parser leaves to it. */
+function treeOf(node: unknown, document: Document, seen: Set<unknown>, path: string, text: string): Tree {
+  if (isAlias(node)) {
+    if (seen.has(node)) throw fieldError({ path, text, root: null }, node.range?.[0], `*${node.source}`, 'an alias may not refer to itself');
+    seen.add(node);
+    const target = treeOf(node.resolve(document), document, seen, path, text);
+    seen.delete(node);
+    return target;
+  }
+  const at = (node as Node | null)?.range?.[0] ?? 0;
+  if (isMap(node)) {
+    const map: TreeMap = { type: 'map', pairs: new Map(), keyAt: new Map(), at };
+    for (const pair of node.items) {
+      const key = pair.key as Node | null;
+      if (!isScalar(key)) throw fieldError({ path, text, root: null }, key?.range?.[0] ?? at, 'key', 'expected a plain key');
+      const name = String(key.value);
+      map.keyAt.set(name, key.range?.[0] ?? at);
+      map.pairs.set(name, treeOf(pair.value, document, seen, path, text));
+    }
+    return map;
+  }
+  if (isSeq(node)) return { type: 'seq', items: node.items.map((item) => treeOf(item, document, seen, path, text)), at };
+  if (isScalar(node)) {
+    const plain = node.type === 'PLAIN' && !node.tag;
+    const value = node.value;
+    const written = plain && typeof node.source === 'string' ? node.source : typeof value === 'string' ? value : String(value);
+    return { type: 'scalar', text: written, plain, at };
+  }
+  return { type: 'scalar', text: '', plain: true, at };
+}
+
+/** The tree of the quick parser, or undefined where it leaves the text to the full one. Exported for tests. */
+export function quickTree(text: string): Tree | undefined {
+  return QuickParser.parse(text);
+}
+
+/** The tree of the full yaml parser; throws a ChaseError at the line and column of a syntax error. Exported for tests. */
+export function fullTree(path: string, text: string): Tree | null {
+  const source = parseYamlSource(path, text);
+  const contents = source.document.contents;
+  return contents === null ? null : treeOf(contents, source.document, new Set(), path, text);
+}
+
+function parseLedgerFile(path: string, text: string): ParsedFile {
+  return { path, text, root: quickTree(text) ?? fullTree(path, text) };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Reading
-
-/** The text of a scalar as written: `0012` stays "0012" and `2026-10-01` stays a date string. */
-function scalarText(node: Node): string | undefined {
-  if (!isScalar(node) || (node.value !== null && typeof node.value === 'object')) return undefined;
-  if (typeof node.value === 'string') return node.value;
-  return typeof node.source === 'string' ? node.source : String(node.value);
-}
-
-function isNull(node: unknown): boolean {
-  return node === undefined || node === null || (isScalar(node) && node.value === null);
-}
 
 /** The fields of one YAML mapping, refusing keys the contract doesn't know (a typo would otherwise be ignored). */
 class Fields {
-  private readonly pairs = new Map<string, Node>();
+  private readonly pairs = new Map<string, Tree>();
+  readonly node: TreeMap;
 
   constructor(
-    readonly source: YamlSource,
-    readonly node: Node,
+    readonly file: ParsedFile,
+    node: Tree,
     readonly label: string,
     allowed: readonly string[],
   ) {
-    if (!isMap(node)) throw invalidField(source, node, label || 'file', 'expected a mapping of keys to values');
-    for (const pair of node.items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-      if (key === undefined || !allowed.includes(key)) {
-        const suggestion = key === undefined ? undefined : closestMatch(key, allowed);
-        throw invalidField(source, pair.key, this.field(key ?? '?'), `unknown field${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+    if (node.type !== 'map') throw fieldError(file, node.at, label || 'file', 'expected a mapping of keys to values');
+    this.node = node;
+    for (const [key, value] of node.pairs) {
+      if (!allowed.includes(key)) {
+        const suggestion = closestMatch(key, allowed);
+        throw fieldError(file, node.keyAt.get(key), this.field(key), `unknown field${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
           `the fields here are: ${allowed.join(', ')}`);
       }
-      if (!isNull(pair.value)) this.pairs.set(key, pair.value as Node);
+      if (!isNull(value)) this.pairs.set(key, value);
     }
   }
 
@@ -67,20 +437,19 @@ class Fields {
     return this.label ? `${this.label}.${key}` : key;
   }
 
-  at(key: string): Node | undefined {
+  at(key: string): Tree | undefined {
     return this.pairs.get(key);
   }
 
   fail(key: string, problem: string): ChaseError {
-    return invalidField(this.source, this.at(key) ?? this.node, this.field(key), problem);
+    return fieldError(this.file, this.at(key)?.at ?? this.node.keyAt.get(key) ?? this.node.at, this.field(key), problem);
   }
 
   text(key: string): string | undefined {
     const node = this.at(key);
     if (node === undefined) return undefined;
-    const value = scalarText(node);
-    if (value === undefined) throw this.fail(key, 'expected text');
-    return value;
+    if (node.type !== 'scalar') throw this.fail(key, 'expected text');
+    return node.text;
   }
 
   required(key: string): string {
@@ -92,18 +461,18 @@ class Fields {
   number(key: string): number | undefined {
     const node = this.at(key);
     if (node === undefined) return undefined;
-    if (!isScalar(node) || typeof node.value !== 'number') throw this.fail(key, `expected a number, got ${JSON.stringify(scalarText(node) ?? 'a list or mapping')}`);
-    return node.value;
+    const value = node.type === 'scalar' ? numberOf(node) : undefined;
+    if (value === undefined) throw this.fail(key, `expected a number, got ${node.type === 'scalar' ? JSON.stringify(node.text) : 'a list or mapping'}`);
+    return value;
   }
 
   /** An amount in minor units, parsed from the digits as written so 0.10 is exactly ten cents. */
   amount(key: string, currency: string): number | undefined {
     const node = this.at(key);
     if (node === undefined) return undefined;
-    const text = isScalar(node) ? scalarText(node) : undefined;
-    if (text === undefined) throw this.fail(key, 'expected an amount like 1200.00');
+    if (node.type !== 'scalar') throw this.fail(key, 'expected an amount like 1200.00');
     try {
-      return parseAmount(text, currency, { allowNegative: true });
+      return parseAmount(node.text, currency, { allowNegative: true });
     } catch (error) {
       throw this.fail(key, `expected an amount like 1200.00 in ${currency}: ${(error as Error).message}`);
     }
@@ -117,22 +486,21 @@ class Fields {
 
   map(key: string, allowed: readonly string[]): Fields | undefined {
     const node = this.at(key);
-    return node === undefined ? undefined : new Fields(this.source, node, this.field(key), allowed);
+    return node === undefined ? undefined : new Fields(this.file, node, this.field(key), allowed);
   }
 
-  list(key: string): Node[] {
+  list(key: string): Tree[] {
     const node = this.at(key);
     if (node === undefined) return [];
-    if (!isSeq(node)) throw this.fail(key, 'expected a list');
-    return node.items as Node[];
+    if (node.type !== 'seq') throw this.fail(key, 'expected a list');
+    return node.items;
   }
 
   texts(key: string): string[] | undefined {
     if (this.at(key) === undefined) return undefined;
     return this.list(key).map((item, index) => {
-      const value = scalarText(item);
-      if (value === undefined) throw invalidField(this.source, item, `${this.field(key)}[${index}]`, 'expected text');
-      return value;
+      if (item.type !== 'scalar' || isNull(item)) throw fieldError(this.file, item.at, `${this.field(key)}[${index}]`, 'expected text');
+      return item.text;
     });
   }
 }
@@ -143,25 +511,27 @@ function put<T extends object, K extends keyof T>(target: T, key: K, value: T[K]
 }
 
 /** Runs a model check and reports its problem at the line and column of the offending field. */
-function located(source: YamlSource, entry: Node, label: string, check: () => void): void {
+function located(file: ParsedFile, entry: Tree, label: string, check: () => void): void {
   try {
     check();
   } catch (error) {
     if (!(error instanceof FieldProblem)) throw error;
-    let node: unknown;
-    for (let depth = error.path.length; node === undefined && depth > 0; depth--) {
-      const found = (entry as YAMLMap).getIn(error.path.slice(0, depth), true);
-      if (!isNull(found)) node = found;
+    let node: Tree | undefined = entry;
+    let at = entry.at;
+    for (const part of error.path) {
+      node = node?.type === 'map' && typeof part === 'string' ? node.pairs.get(part) : node?.type === 'seq' && typeof part === 'number' ? node.items[part] : undefined;
+      if (node === undefined || isNull(node)) break;
+      at = node.at;
     }
-    throw invalidField(source, node ?? entry, `${label}.${pathText(error.path)}`, error.message);
+    throw fieldError(file, at, `${label}.${pathText(error.path)}`, error.message);
   }
 }
 
 const CONTACT_FIELDS = ['name', 'email', 'phone'] as const;
 const LATE_FEE_FIELDS = ['rule', 'graceDays', 'flatFee', 'percentFee', 'annualRate', 'monthlyRate', 'dayCount', 'interestFrom'] as const;
 
-function readClient(source: YamlSource, node: Node, label: string): Client {
-  const fields = new Fields(source, node, label, CLIENT_FIELDS);
+function readClient(file: ParsedFile, node: Tree, label: string): Client {
+  const fields = new Fields(file, node, label, CLIENT_FIELDS);
   const client: Client = { id: fields.required('id'), name: fields.required('name') };
   put(client, 'contact', fields.text('contact'));
   put(client, 'email', fields.text('email'));
@@ -188,12 +558,12 @@ function readClient(source: YamlSource, node: Node, label: string): Client {
     client.lateFees = lateFees;
   }
   put(client, 'notes', fields.text('notes'));
-  located(source, node, label, () => checkClient(client));
+  located(file, node, label, () => checkClient(client));
   return client;
 }
 
-function readInvoice(source: YamlSource, node: Node, label: string): Invoice {
-  const fields = new Fields(source, node, label, INVOICE_FIELDS);
+function readInvoice(file: ParsedFile, node: Tree, label: string): Invoice {
+  const fields = new Fields(file, node, label, INVOICE_FIELDS);
   const number = fields.required('number');
   const currency = fields.required('currency');
   if (!isKnownCurrency(currency)) throw fields.fail('currency', `unknown currency "${currency}"; use an ISO 4217 code such as GBP, EUR or USD`);
@@ -223,7 +593,7 @@ function readInvoice(source: YamlSource, node: Node, label: string): Invoice {
     put(invoice.promise, 'note', promise.text('note'));
     put(invoice.promise, 'made', promise.text('made'));
   }
-  const item = (key: string, entry: Node, index: number, allowed: readonly string[]) => new Fields(source, entry, `${fields.field(key)}[${index}]`, allowed);
+  const item = (key: string, entry: Tree, index: number, allowed: readonly string[]) => new Fields(file, entry, `${fields.field(key)}[${index}]`, allowed);
   invoice.payments = fields.list('payments').map((entry, index) => {
     const payment = item('payments', entry, index, ['date', 'amount', 'method', 'reference']);
     const result: Payment = { date: payment.required('date'), amount: payment.requiredAmount('amount', currency) };
@@ -242,7 +612,7 @@ function readInvoice(source: YamlSource, node: Node, label: string): Invoice {
     invoice.plan = {
       created: plan.required('created'),
       installments: plan.list('installments').map((entry, index) => {
-        const installment = new Fields(source, entry, `${plan.field('installments')}[${index}]`, ['due', 'amount']);
+        const installment = new Fields(file, entry, `${plan.field('installments')}[${index}]`, ['due', 'amount']);
         return { due: installment.required('due'), amount: installment.requiredAmount('amount', currency) };
       }),
     };
@@ -266,7 +636,7 @@ function readInvoice(source: YamlSource, node: Node, label: string): Invoice {
     }
     return result;
   });
-  located(source, node, label, () => checkInvoice(invoice));
+  located(file, node, label, () => checkInvoice(invoice));
   return invoice;
 }
 
@@ -311,48 +681,46 @@ class Records implements LedgerReader {
 interface Loaded {
   text: string;
   records: Records;
-  /** Undefined when the file has no block mapping at the top (empty, or written in flow style). */
+  /** The CST for edits, parsed at the first write; undefined when the file has no block mapping at the top. */
   editor?: LedgerText;
 }
 
 /** Parses and validates a whole YAML ledger; throws a ChaseError naming file:line:col and field. */
 export function readYamlLedger(path: string, text: string): Loaded {
-  const source = parseYamlSource(path, text);
-  const root = source.document.contents as Node | null;
+  const file = parseLedgerFile(path, text);
   const clients: Client[] = [];
   const invoices: Invoice[] = [];
-  let seqs: Partial<Record<EntryKind, Node>> = {};
-  if (!isNull(root)) {
-    const fields = new Fields(source, root as Node, '', ROOT_FIELDS);
-    seqs = { clients: fields.at('clients'), invoices: fields.at('invoices') };
+  if (!isNull(file.root ?? undefined)) {
+    const fields = new Fields(file, file.root!, '', ROOT_FIELDS);
     const clientSeen = new Map<string, number>();
     fields.list('clients').forEach((node, index) => {
-      const client = readClient(source, node, `clients[${index}]`);
+      const client = readClient(file, node, `clients[${index}]`);
       const earlier = clientSeen.get(client.id);
-      if (earlier !== undefined) {
-        throw invalidField(source, (node as YAMLMap).get('id', true), `clients[${index}].id`, `client "${client.id}" is already clients[${earlier}]`);
-      }
+      if (earlier !== undefined) throw fieldError(file, keyValueAt(node, 'id'), `clients[${index}].id`, `client "${client.id}" is already clients[${earlier}]`);
       clientSeen.set(client.id, index);
       clients.push(client);
     });
     const invoiceSeen = new Map<string, number>();
     fields.list('invoices').forEach((node, index) => {
-      const invoice = readInvoice(source, node, `invoices[${index}]`);
+      const invoice = readInvoice(file, node, `invoices[${index}]`);
       const earlier = invoiceSeen.get(invoice.number);
       if (earlier !== undefined) {
-        throw invalidField(source, (node as YAMLMap).get('number', true), `invoices[${index}].number`, `invoice "${invoice.number}" is already invoices[${earlier}]`);
+        throw fieldError(file, keyValueAt(node, 'number'), `invoices[${index}].number`, `invoice "${invoice.number}" is already invoices[${earlier}]`);
       }
       if (!clientSeen.has(invoice.client)) {
         const suggestion = closestMatch(invoice.client, clientSeen.keys());
-        throw invalidField(source, (node as YAMLMap).get('client', true), `invoices[${index}].client`,
+        throw fieldError(file, keyValueAt(node, 'client'), `invoices[${index}].client`,
           `unknown client "${invoice.client}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`, 'add the client under `clients:` or fix the id');
       }
       invoiceSeen.set(invoice.number, index);
       invoices.push(invoice);
     });
   }
-  const records = new Records(clients, invoices);
-  return { text, records, editor: LedgerText.from(text, root, seqs) };
+  return { text, records: new Records(clients, invoices) };
+}
+
+function keyValueAt(node: Tree, key: string): number {
+  return (node as TreeMap).pairs.get(key)?.at ?? node.at;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -669,14 +1037,16 @@ class LedgerText {
     private readonly style: Style,
   ) {}
 
-  static from(text: string, root: Node | null, seqs: Partial<Record<EntryKind, Node>>): LedgerText | undefined {
-    const token = (root as YAMLMap | null)?.srcToken;
+  /** The CST of a ledger file already read without error; undefined when its top is not a block mapping. */
+  static parse(text: string): LedgerText | undefined {
+    const document = [...new Parser().parse(text)].find((token) => token.type === 'document');
+    const token = document?.type === 'document' ? document.value : undefined;
     if (token?.type !== 'block-map') return undefined;
     const rootText = CST.stringify(token);
     const entries = { clients: [] as SeqItem[], invoices: [] as SeqItem[] };
     let style: Style = { indent: 2, indentSeq: true };
     for (const kind of ROOT_FIELDS) {
-      const seq = (seqs[kind] as YAMLSeq | undefined)?.srcToken;
+      const seq = token.items.find((item) => keyOf(item) === kind)?.value;
       if (seq?.type !== 'block-seq') continue;
       entries[kind] = seq.items.filter(isEntry);
       style = seq.indent > token.indent ? { indent: seq.indent - token.indent, indentSeq: true } : { indent: 2, indentSeq: false };
@@ -889,9 +1259,9 @@ class YamlWriter implements LedgerWriter {
         const expected = kind === 'clients' ? this.records.clientList[index] : this.records.invoiceList[index];
         let actual: unknown;
         try {
-          const source = parseYamlSource(path, text);
-          const entry = (source.document.contents as YAMLSeq).items[0] as Node;
-          actual = kind === 'clients' ? readClient(source, entry, `${kind}[${index}]`) : readInvoice(source, entry, `${kind}[${index}]`);
+          const file = parseLedgerFile(path, text);
+          const entry = (file.root as TreeSeq).items[0];
+          actual = kind === 'clients' ? readClient(file, entry, `${kind}[${index}]`) : readInvoice(file, entry, `${kind}[${index}]`);
         } catch (error) {
           actual = error;
         }
@@ -907,8 +1277,8 @@ class YamlWriter implements LedgerWriter {
     const invoice = this.records.invoiceList[index];
     const list = invoice[key] as T[];
     checked(`invoice ${number}`, () => check([key, list.length]));
-    list.push(copy(record));
     const map = this.text.entryMap('invoices', index, () => invoiceNode(invoice));
+    list.push(copy(record));
     this.text.appendToList(map, key, render(invoice), () => invoiceField(invoice, key));
     this.touched.invoices.add(index);
   }
@@ -989,14 +1359,14 @@ class YamlLedger implements Ledger {
    * are in flow style, has those parts rewritten from the records first.
    */
   private editable(): LedgerText {
-    let { editor } = this.loaded;
+    let editor = (this.loaded.editor ??= LedgerText.parse(this.loaded.text));
     if (!editor) {
       const { records } = this.loaded;
       const root = new YAMLMap();
       root.items.push(new Pair(node('clients'), blockSeq(records.clientList.map(clientNode)) ?? new YAMLSeq()));
       root.items.push(new Pair(node('invoices'), blockSeq(records.invoiceList.map(invoiceNode)) ?? new YAMLSeq()));
       this.loaded = readYamlLedger(this.path, commentLines(this.loaded.text) + render(root, { indent: 2, indentSeq: true }));
-      editor = this.loaded.editor!;
+      editor = this.loaded.editor = LedgerText.parse(this.loaded.text)!;
     }
     const { records } = this.loaded;
     if (editor.entryCount('clients') !== records.clientList.length) editor.setEntries('clients', records.clientList.map(clientNode));
