@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import lockfile from 'proper-lockfile';
+import { createRequire } from 'node:module';
 import { ChaseError } from '../core/errors.js';
 import { isISODate } from '../core/dates.js';
 import { isKnownCurrency } from '../core/money.js';
@@ -303,6 +303,7 @@ export class RunLock {
     const deadline = Date.now() + waitMs;
     for (;;) {
       try {
+        const lockfile = createRequire(import.meta.url)('proper-lockfile') as typeof import('proper-lockfile');
         return await lockfile.lock(this.path, {
           stale: STALE_MS,
           update: UPDATE_MS,

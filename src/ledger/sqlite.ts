@@ -1,4 +1,5 @@
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { ChaseError, notFound } from '../core/errors.js';
 import type { Charge, Client, HistoryEvent, Invoice, Payment } from '../core/model.js';
 import type { ClientChanges, InvoiceChanges, InvoiceQuery, Ledger, LedgerWriter } from './ledger.js';
@@ -439,7 +440,8 @@ class SqliteLedger implements Ledger {
 export function openSqliteLedger(path: string, options: { create?: boolean } = {}): Ledger {
   let db: Database.Database;
   try {
-    db = new Database(path, { fileMustExist: !options.create, timeout: BUSY_TIMEOUT_MS });
+    const open = createRequire(import.meta.url)('better-sqlite3') as typeof import('better-sqlite3');
+    db = new open(path, { fileMustExist: !options.create, timeout: BUSY_TIMEOUT_MS });
   } catch (error) {
     throw new ChaseError(`cannot open the ledger ${path}: ${(error as Error).message}`, { hint: 'run `chase init` to create one', cause: error });
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
-import writeFileAtomic from 'write-file-atomic';
 import { CST, Document, isAlias, isMap, isScalar, isSeq, Pair, Parser, YAMLMap, YAMLSeq, type Node, type ScalarTag } from 'yaml';
 import { ChaseError, closestMatch, notFound } from '../core/errors.js';
 import { formatAmount, isKnownCurrency, parseAmount } from '../core/money.js';
@@ -11,6 +11,9 @@ import {
   CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, RunLock, assertFields, checkCharge, checkClient, checkHistory, checkInvoice,
   checkPayment, checked, copy, pathText, withChanges, type FieldPath,
 } from './model-io.js';
+
+/** Loaded on the first write, so commands that only read the ledger start faster. */
+const loadWriteFileAtomic = () => createRequire(import.meta.url)('write-file-atomic') as typeof import('write-file-atomic');
 
 /**
  * The YAML ledger: a file people edit by hand. Reading validates the whole file, reporting every
@@ -1345,7 +1348,7 @@ class YamlLedger implements Ledger {
       const result = change(writer);
       writer.verify(this.path);
       const after = editor.toString();
-      if (after !== before) writeFileAtomic.sync(this.path, after);
+      if (after !== before) loadWriteFileAtomic().sync(this.path, after);
       this.loaded.text = after;
       return result;
     } catch (error) {
