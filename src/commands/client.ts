@@ -3,6 +3,7 @@ import { ChaseError, notFound } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js';
 import type { Client } from '../core/model.js';
+import { clientRisk } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { ClientChanges } from '../ledger/ledger.js';
@@ -196,9 +197,12 @@ export async function show(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
   const client = ledger.client(options.id);
   if (!client) throw notFound('client', options.id, ledger.clients().map((c) => c.id));
   const invoices = ledger.invoices({ client: client.id }).map((invoice) => ({ invoice, assessment: assess(invoice, config.policy, today) }));
+  const risk = clientRisk(client.id, invoices.map(({ invoice }) => invoice), today);
   if (options.json) {
     printJson(io, {
       ...client,
+      grade: risk.grade,
+      gradeReasons: risk.reasons,
       invoices: invoices.map(({ invoice, assessment }) => ({ number: invoice.number, due: invoice.due, currency: invoice.currency, balance: formatAmount(assessment.balance, invoice.currency), state: assessment.state, daysOverdue: assessment.daysOverdue })),
     });
     return 0;
@@ -214,6 +218,7 @@ export async function show(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
   line('terms', client.terms !== undefined ? `${client.terms} days` : undefined);
   line('notes', client.notes);
   line('owes', owedText(summary.owed, true) || 'nothing');
+  line('grade', `${risk.grade ?? 'none yet'} (${risk.reasons.join('; ')})`);
   if (invoices.length > 0) {
     io.out('  invoices:');
     for (const { invoice, assessment } of invoices) {

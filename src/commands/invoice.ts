@@ -8,6 +8,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { InvoiceChanges } from '../ledger/ledger.js';
 import { validatingWith } from '../prompts.js';
+import { riskWarning } from './clients.js';
 import { examples, printJson, printTable } from './output.js';
 import { run as showInvoice } from './show.js';
 
@@ -21,6 +22,8 @@ export interface InvoiceAddOptions {
   terms?: string;
   description?: string;
   file?: string;
+  /** Add it without asking, even for a client graded C or D. */
+  yes?: boolean;
   quiet?: boolean;
 }
 
@@ -47,6 +50,7 @@ export function command(context: CommandContext): Command {
     .option('--terms <days>', 'payment terms in days, instead of --due')
     .option('--description <text>', 'what it was for')
     .option('--file <path>', 'the invoice PDF, attached when it is resent')
+    .option('-y, --yes', 'do not ask before invoicing a client graded C or D (the warning is still printed)')
     .addHelpText('after', examples(['chase invoice add INV-2026-014 --client acme --amount 1200.00 --due 2026-12-31', 'add one with flags'], ['chase invoice add', 'asks for everything on a terminal']))
     .action(async (number: string | undefined, options: InvoiceAddOptions, cmd: Command) => {
       await context.run(cmd, (deps) => add(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
@@ -115,6 +119,14 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   if (!Number.isInteger(terms) || terms < 0) throw new ChaseError(`--terms "${options.terms}" is not a number of days`);
   const due = options.due ? parseDate(options.due, '--due') : addDays(issued, terms);
   if (due < issued) throw new ChaseError(`the due date ${due} is before the issue date ${issued}`);
+  const warning = riskWarning(client, ledger.invoices({ client: client.id }), today, { amount, currency, issued, due });
+  if (warning) {
+    for (const line of warning) io.err(line);
+    if (ask && !options.yes && !(await prompter.confirm(`Invoice ${client.name} anyway?`, false))) {
+      io.out('Nothing added.');
+      return 0;
+    }
+  }
   const invoice: Invoice = { ...emptyInvoice({ number, client: client.id, issued, due, amount, currency }) };
   if (options.description) invoice.description = options.description;
   if (options.file) invoice.file = options.file;

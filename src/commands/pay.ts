@@ -8,6 +8,7 @@ import { displayAmount, parseAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { examples } from './output.js';
+import { settleIfReached } from './settle.js';
 
 export interface PayOptions {
   number: string;
@@ -64,8 +65,14 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
       ...(options.method ? { method: options.method } : {}),
       ...(options.reference ? { reference: options.reference } : {}),
     });
-    return { invoice, amount, remaining: balance - amount };
+    const settled = settleIfReached(tx, invoice.number, date, deps.now().toISOString());
+    return { invoice, amount, remaining: balance - amount, settled };
   });
+  if (result.settled) {
+    const show = (minor: number) => displayAmount(minor, result.invoice.currency);
+    if (!options.quiet) io.out(`Recorded ${show(result.amount)} on ${result.invoice.number}: the agreed settlement is paid; ${show(result.settled.writtenOff)} written off and ${result.invoice.number} is settled.`);
+    return 0;
+  }
   if (!options.quiet) {
     const { invoice, amount, remaining } = result;
     const show = (minor: number) => displayAmount(minor, invoice.currency);

@@ -1,7 +1,7 @@
 import { addDays, addMonthsClamped, maxDate, nextWeekday, parseDate, type ISODate } from './dates.js';
 import { ChaseError } from './errors.js';
 import type { NextAction } from './ladder.js';
-import type { ChasePolicy, HistoryEvent, Installment, Invoice } from './model.js';
+import { balanceOf, type ChasePolicy, type HistoryEvent, type Installment, type Invoice } from './model.js';
 import { displayAmount, splitEvenly, type Money } from './money.js';
 
 /**
@@ -105,14 +105,18 @@ export interface PlanProgress {
 }
 
 /**
- * How `invoice`'s plan stands on `today`; null without a plan. Payments made on or after the plan was
- * created apply to the installments oldest first, partly where they fall short; earlier payments are
- * what the plan was made after.
+ * How `invoice`'s plan stands on `today`; null without a plan. The plan covers what was owed when it
+ * was agreed, so what has been paid towards it is its total less what is still owed of that (charges
+ * added after the plan are not part of it). That amount pays the installments oldest first, partly
+ * where it falls short. Counting from the balance rather than from payment dates keeps a payment
+ * made earlier on the day the plan was agreed from counting twice.
  */
 export function planProgress(invoice: Invoice, today: ISODate, planGraceDays: number): PlanProgress | null {
   const plan = invoice.plan;
   if (!plan) return null;
-  let left = invoice.payments.reduce((sum, payment) => (payment.date >= plan.created ? sum + payment.amount : sum), 0);
+  const planTotal = plan.installments.reduce((sum, row) => sum + row.amount, 0);
+  const chargedSince = invoice.charges.reduce((sum, charge) => (charge.date > plan.created ? sum + charge.amount : sum), 0);
+  let left = Math.max(0, planTotal - (balanceOf(invoice) - chargedSince));
   const installments = plan.installments.map(({ due, amount }) => {
     const paid = Math.min(amount, Math.max(0, left));
     left -= paid;

@@ -137,9 +137,18 @@ describe('planProgress', () => {
     expect(progress).toMatchObject({ state: 'on-track', paidCount: 1, next: { due: '2026-12-01', amount: minor('300.00') }, missed: null });
   });
 
-  it('does not count payments made before the plan was agreed', () => {
-    const progress = progressOf(onPlan({ payments: [aPayment('2026-10-04', '200.00')] }), '2026-10-20');
-    expect(progress.installments.map((row) => row.paid)).toEqual([0, 0, 0]);
+  it('does not count payments made before the plan was agreed, even on the same day', () => {
+    // 1,200.00 invoiced, 300.00 paid, then the remaining 900.00 planned in three on the same day.
+    const plan: PaymentPlan = { created: '2026-10-05', installments: PLAN.installments.map((row) => ({ ...row, amount: minor('300.00') })) };
+    for (const paidOn of ['2026-10-04', '2026-10-05']) {
+      const progress = progressOf(anInvoice({ plan, payments: [aPayment(paidOn, '300.00')] }), '2026-10-20');
+      expect(progress.installments.map((row) => row.paid), `paid on ${paidOn}`).toEqual([0, 0, 0]);
+    }
+  });
+
+  it('does not count charges applied after the plan as paid towards it', () => {
+    const progress = progressOf(onPlan({ charges: [{ date: '2026-10-10', kind: 'fee', amount: minor('40.00') }], payments: [aPayment('2026-10-20', '400.00')] }), '2026-10-21');
+    expect(progress.installments.map((row) => row.paid)).toEqual([minor('400.00'), 0, 0]);
   });
 
   it('an installment past due and not fully paid is missed; the plan defaults after its grace days', () => {

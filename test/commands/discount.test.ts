@@ -1,0 +1,81 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { run as discount } from '../../src/commands/discount.js';
+import { ChaseError } from '../../src/core/errors.js';
+import { balanceOf, type Invoice } from '../../src/core/model.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { createLedger } from '../../src/ledger/open.js';
+import { aClient, anInvoice, aPayment, minor } from '../support/builders.js';
+import { tempDir, testDeps } from '../support/io.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+async function ledgerWith(backend: 'yaml' | 'db', invoice: Invoice = anInvoice()): Promise<Ledger> {
+  const dir = tempDir();
+  const ledger = createLedger(join(dir.path, `chase.${backend}`));
+  cleanups.push(() => dir.remove(), () => ledger.close());
+  await ledger.write((tx) => {
+    tx.addClient(aClient());
+    tx.addInvoice(invoice);
+  });
+  return ledger;
+}
+
+describe.each(['yaml', 'db'] as const)('chase discount (%s ledger)', (backend) => {
+  it('records a goodwill reduction as a negative discount charge, with its reason, in the history', async () => {
+    const ledger = await ledgerWith(backend);
+    const deps = testDeps({ ledger });
+    expect(await discount(deps, { number: 'INV-2026-001', amount: '50.00', reason: 'late delivery of the final files' })).toBe(0);
+    const invoice = ledger.invoice('INV-2026-001')!;
+    expect(invoice.charges).toEqual([{ date: '2026-11-23', kind: 'discount', amount: minor('-50.00'), reason: 'late delivery of the final files' }]);
+    expect(balanceOf(invoice)).toBe(minor('1150.00'));
+    expect(invoice.history).toEqual([expect.objectContaining({ on: '2026-11-23', kind: 'charge', note: 'discount of £50.00: late delivery of the final files' })]);
+    expect(deps.io.stdout()).toBe('Recorded a discount of £50.00 on INV-2026-001; £1,150.00 still owed.\n');
+  });
+
+  it('takes a percent of the current balance', async () => {
+    const ledger = await ledgerWith(backend, anInvoice({ payments: [aPayment('2026-10-15', '200.00')] }));
+    const deps = testDeps({ ledger });
+    await discount(deps, { number: 'INV-2026-001', percent: '10', reason: 'goodwill' });
+    expect(ledger.invoice('INV-2026-001')!.charges[0].amount).toBe(minor('-100.00'));
+    expect(deps.io.stdout()).toBe('Recorded a discount of £100.00 (10% of £1,000.00) on INV-2026-001; £900.00 still owed.\n');
+  });
+});
+
+describe('chase discount --percent', () => {
+  it.each([
+    ['10', '333.33', '33.33'],
+    ['12.5', '1000.05', '125.01'],
+    ['10', '0.05', '0.01'],
+    ['100', '999.99', '999.99'],
+  ])('takes %s%% of %s as %s, rounded half-up', async (percent, balance, expected) => {
+    const ledger = await ledgerWith('yaml', anInvoice({ amount: minor(balance) }));
+    await discount(testDeps({ ledger }), { number: 'INV-2026-001', percent, reason: 'goodwill' });
+    expect(ledger.invoice('INV-2026-001')!.charges[0].amount).toBe(-minor(expected));
+  });
+});
+
+describe('chase discount refuses', () => {
+  it.each([
+    ['more than the balance', anInvoice({ payments: [aPayment('2026-10-15', '1100.00')] }), { amount: '100.01' }, /a discount of £100.01 is more than the balance of £100.00/],
+    ['a percent above 100', anInvoice(), { percent: '101' }, /--percent 101 is not between 0 and 100/],
+    ['a percent of nothing', anInvoice(), { percent: '0' }, /--percent 0 is not between 0 and 100/],
+    ['a percent that rounds to nothing', anInvoice({ amount: minor('0.04') }), { percent: '10' }, /10% of £0.04 rounds to nothing/],
+    ['a malformed percent', anInvoice(), { percent: '10%' }, /--percent: "10%" is not a decimal number/],
+    ['a discount of nothing', anInvoice(), { amount: '0.00' }, /a discount must be more than zero/],
+    ['both --amount and --percent', anInvoice(), { amount: '10.00', percent: '10' }, /give --amount or --percent, one of them/],
+    ['neither', anInvoice(), {}, /give --amount or --percent, one of them/],
+    ['a paid invoice', anInvoice({ payments: [aPayment('2026-10-15', '1200.00')] }), { amount: '10.00' }, /nothing is owed \(the balance is £0.00\)/],
+    ['a settled invoice', anInvoice({ status: 'settled' }), { amount: '10.00' }, /INV-2026-001 is settled; there is nothing to discount/],
+  ])('%s: exit 2, nothing written', async (_what, invoice, options, message) => {
+    const ledger = await ledgerWith('db', invoice);
+    const before = ledger.invoices();
+    const error = await discount(testDeps({ ledger }), { number: 'INV-2026-001', reason: 'goodwill', ...options }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChaseError);
+    expect(error).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) });
+    expect(ledger.invoices()).toEqual(before);
+  });
+});
