@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { run as pay } from '../../src/commands/pay.js';
 import { run as settle, settleIfReached } from '../../src/commands/settle.js';
 import { run as status } from '../../src/commands/status.js';
 import { ChaseError } from '../../src/core/errors.js';
@@ -29,12 +30,9 @@ async function ledgerWith(backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoi
 
 const depsFor = (ledger: Ledger, overrides: Partial<Deps> = {}) => testDeps({ ledger, ...overrides });
 
-/** What `chase pay` does once the lead's hook is in: the payment, then the settlement check, in one write. */
+/** `chase pay` itself: the payment and the settlement check in one write. */
 async function payWithHook(ledger: Ledger, date: string, amount: string): Promise<void> {
-  await ledger.write((tx) => {
-    tx.addPayment('INV-2026-001', aPayment(date, amount));
-    settleIfReached(tx, 'INV-2026-001', date, `${date}T12:00:00.000Z`);
-  });
+  expect(await pay(depsFor(ledger, { today: date }), { number: 'INV-2026-001', amount, date })).toBe(0);
 }
 
 describe.each(['yaml', 'db'] as const)('chase settle (%s ledger)', (backend) => {
