@@ -86,7 +86,7 @@ const CASES = [
   {
     id: 'version',
     label: '`chase --version`',
-    command: () => chase('--version'),
+    command: () => ({ ...chase('--version'), expect: (stdout) => (stdout.trim() === readPackageVersion() ? undefined : `printed ${JSON.stringify(stdout.trim())}`) }),
     target: { text: '≤ 1.5× node', pass: (ms, ctx) => ms <= 1.5 * ctx.value('node') },
   },
   {

@@ -50,6 +50,19 @@ Exit codes: 0 all done; 1 some work failed and was reported; 2 bad usage or inpu
   return program;
 }
 
+/** Global options that take a value, so their value is not mistaken for the command's name. */
+const GLOBAL_OPTIONS_WITH_VALUES = new Set(['--ledger', '--config', '--today']);
+
+/** The command named on the command line, if any; help and unknown names load every command. */
+function invokedCommand(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (GLOBAL_OPTIONS_WITH_VALUES.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
 function exitOverrideAll(command: Command): void {
   command.exitOverride();
   command.commands.forEach(exitOverrideAll);
@@ -63,7 +76,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
-  const [commander, { commands }, { processDeps }] = await Promise.all([import('commander'), import('./commands/index.js'), import('./deps.js')]);
+  const [commander, { commandLoaders }, { processDeps }] = await Promise.all([import('commander'), import('./commands/index.js'), import('./deps.js')]);
+  const invoked = invokedCommand(args);
+  const needed = commandLoaders.filter(([name]) => name === invoked);
+  const commands = await Promise.all((needed.length > 0 ? needed : commandLoaders).map(([, load]) => load()));
   const opened: Ledger[] = [];
   let exitCode = 0;
   let debug = argv.includes('--debug');

@@ -1,37 +1,41 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../cli.js';
-import * as calls from './calls.js';
-import * as client from './client.js';
-import * as doctor from './doctor.js';
-import * as hold from './hold.js';
-import * as init from './init.js';
-import * as invoice from './invoice.js';
-import * as ledger from './ledger.js';
-import * as log from './log.js';
-import * as pay from './pay.js';
-import * as preview from './preview.js';
-import * as resend from './resend.js';
-import * as send from './send.js';
-import * as show from './show.js';
-import * as status from './status.js';
-import * as templates from './templates.js';
 
-/** Every command, in the order `chase --help` lists them. */
-export const commands: ((context: CommandContext) => Command)[] = [
-  init.command,
-  status.command,
-  show.command,
-  send.command,
-  resend.command,
-  preview.command,
-  calls.command,
-  client.command,
-  invoice.command,
-  pay.command,
-  log.command,
-  hold.command,
-  hold.resumeCommand,
-  templates.command,
-  ledger.command,
-  doctor.command,
+export type CommandFactory = (context: CommandContext) => Command;
+
+/**
+ * Every command by name, in the order `chase --help` lists them. Each module is imported only when
+ * its command runs (or for help), so `chase status` does not load the PDF or CSV code.
+ */
+export const commandLoaders: readonly (readonly [string, () => Promise<CommandFactory>])[] = [
+  ['init', async () => (await import('./init.js')).command],
+  ['status', async () => (await import('./status.js')).command],
+  ['show', async () => (await import('./show.js')).command],
+  ['send', async () => (await import('./send.js')).command],
+  ['resend', async () => (await import('./resend.js')).command],
+  ['preview', async () => (await import('./preview.js')).command],
+  ['calls', async () => (await import('./calls.js')).command],
+  ['client', async () => (await import('./client.js')).command],
+  ['clients', async () => (await import('./clients.js')).command],
+  ['invoice', async () => (await import('./invoice.js')).command],
+  ['import', async () => (await import('./import.js')).command],
+  ['pay', async () => (await import('./pay.js')).command],
+  ['match', async () => (await import('./match.js')).command],
+  ['log', async () => (await import('./log.js')).command],
+  ['hold', async () => (await import('./hold.js')).command],
+  ['resume', async () => (await import('./hold.js')).resumeCommand],
+  ['plan', async () => (await import('./plan.js')).command],
+  ['fee', async () => (await import('./fee.js')).command],
+  ['discount', async () => (await import('./discount.js')).command],
+  ['settle', async () => (await import('./settle.js')).command],
+  ['write-off', async () => (await import('./write-off.js')).command],
+  ['letter', async () => (await import('./letter.js')).command],
+  ['statement', async () => (await import('./statement.js')).command],
+  ['options', async () => (await import('./options.js')).command],
+  ['case', async () => (await import('./case.js')).command],
+  ['report', async () => (await import('./report.js')).command],
+  ['export', async () => (await import('./export.js')).command],
+  ['templates', async () => (await import('./templates.js')).command],
+  ['ledger', async () => (await import('./ledger.js')).command],
+  ['doctor', async () => (await import('./doctor.js')).command],
 ];

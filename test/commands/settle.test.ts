@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { run as pay } from '../../src/commands/pay.js';
-import { run as settle, settleIfReached } from '../../src/commands/settle.js';
+import { run as settle } from '../../src/commands/settle.js';
 import { run as status } from '../../src/commands/status.js';
 import { ChaseError } from '../../src/core/errors.js';
 import type { Invoice } from '../../src/core/model.js';
