@@ -54,7 +54,9 @@ function withFieldOptions(command: Command): Command {
 }
 
 export function command(context: CommandContext): Command {
-  const client = new Command('client').description('add, list, show and edit clients');
+  const client = new Command('client')
+    .description('add, list, show and edit clients')
+    .addHelpText('after', examples(['chase client add acme --name "Acme Ltd" --email bob@acme.example', 'a new client'], ['chase client list', 'every client and what they owe'], ['chase client show acme', 'one client, with their risk grade']));
   withFieldOptions(client.command('add').description('add a client (asks for what is missing on a terminal)').argument('[id]', 'short id, e.g. acme (default: from the name)'))
     .addHelpText('after', examples(['chase client add acme --name "Acme Ltd" --contact "Bob Jones" --email bob@acme.example', 'add a client'], ['chase client add', 'asks on a terminal']))
     .action(async (id: string | undefined, options: ClientFields, cmd: Command) => {

@@ -37,7 +37,9 @@ export interface InvoiceListOptions {
 }
 
 export function command(context: CommandContext): Command {
-  const invoice = new Command('invoice').description('add, list, show, edit and void invoices');
+  const invoice = new Command('invoice')
+    .description('add, list, show, edit and void invoices')
+    .addHelpText('after', examples(['chase invoice add INV-2026-014 --client acme --amount 1200.00 --due 2026-12-31', 'a new invoice'], ['chase invoice list --client acme', "acme's invoices"], ['chase invoice void INV-2026-014 --reason "sent twice"', 'cancel one']));
   invoice
     .command('add')
     .description('add an invoice (asks for what is missing on a terminal)')

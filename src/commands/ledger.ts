@@ -6,7 +6,9 @@ import { convertLedger } from '../ledger/open.js';
 import { examples } from './output.js';
 
 export function command(context: CommandContext): Command {
-  const ledger = new Command('ledger').description('ledger file operations');
+  const ledger = new Command('ledger')
+    .description('ledger file operations')
+    .addHelpText('after', examples(['chase ledger convert chase.yaml chase.db', 'move your books to SQLite']));
   ledger
     .command('convert')
     .description('copy a YAML ledger into a new SQLite one, or back, with nothing lost')

@@ -273,10 +273,18 @@ async function sendStep(deps: SendDeps, step: EmailStep, report: Report, dryRun:
     return 'ok';
   }
   const at = now().toISOString();
-  await ledger.write((tx) => {
+  const claimed = await ledger.write((tx) => {
+    // The run lock makes this rare, but if anything touched the invoice since the plan was made,
+    // leave it for the next run rather than risk a second message.
+    if (tx.invoice(invoice.number)?.history.length !== invoice.history.length) return false;
     for (const skipped of step.skipping) tx.addHistory(invoice.number, { on: today, kind: 'skipped', stage: skipped, note: `passed over for ${step.stage}`, at });
     tx.addHistory(invoice.number, { on: today, kind: 'email', stage: step.stage, template: step.template, status: 'pending', messageId: message.messageId, to: message.to, ...(message.cc.length ? { cc: message.cc } : {}), subject: message.subject, ...(step.note ? { note: step.note } : {}), at });
+    return true;
   });
+  if (!claimed) {
+    report.add({ ...base, result: 'waiting', detail: 'changed by another chase while this run was planning; left for the next run' });
+    return 'ok';
+  }
   for (const skipped of step.skipping) report.add({ ...base, stage: skipped, result: 'skipped', detail: `passed over for ${step.stage}` });
   const { describeMailError, isFatalMailError } = await mail();
   try {

@@ -7,7 +7,9 @@ import type { Deps } from '../deps.js';
 import { examples, printJson, printTable } from './output.js';
 
 export function command(context: CommandContext): Command {
-  const templates = new Command('templates').description('list, show and eject (copy out for editing) the message templates');
+  const templates = new Command('templates')
+    .description('list, show and eject (copy out for editing) the message templates')
+    .addHelpText('after', examples(['chase templates list', 'every template, default or yours'], ['chase templates eject friendly', 'copy the friendly reminder out to edit it']));
   templates
     .command('list')
     .description('every template and where it comes from (yours override the defaults by name)')

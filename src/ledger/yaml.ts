@@ -1331,7 +1331,16 @@ class YamlLedger implements Ledger {
   }
 
   withLock<T>(work: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {
-    return this.lock.hold(work, options.waitMs ?? LOCK_WAIT_MS);
+    return this.lock.hold(() => {
+      // Another process may have written while we waited: what `work` reads must be what is on disk now.
+      this.refresh();
+      return work();
+    }, options.waitMs ?? LOCK_WAIT_MS);
+  }
+
+  private refresh(): void {
+    const text = readLedgerText(this.path);
+    if (text !== this.loaded.text) this.loaded = readYamlLedger(this.path, text);
   }
 
   /** Nothing stays open between calls: each write re-reads the file under the lock. */
@@ -1340,8 +1349,8 @@ class YamlLedger implements Ledger {
   /** Synchronous from the re-read to the rename, so two writes in one process never interleave. */
   private writeHeld<T>(change: (ledger: LedgerWriter) => T): T {
     this.lock.assertHeld();
-    const before = readLedgerText(this.path);
-    if (before !== this.loaded.text) this.loaded = readYamlLedger(this.path, before);
+    this.refresh();
+    const before = this.loaded.text;
     try {
       const editor = this.editable();
       const writer = new YamlWriter(this.loaded.records, editor);
