@@ -3,7 +3,7 @@ import { ChaseError, notFound } from '../core/errors.js';
 import { addDays, parseDate, daysBetween } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import { assertCurrency, displayAmount, formatAmount, parseAmount } from '../core/money.js';
-import { emptyInvoice, type Invoice } from '../core/model.js';
+import { emptyInvoice, paidOf, totalOf, type Invoice } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { InvoiceChanges } from '../ledger/ledger.js';
@@ -107,6 +107,7 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const ask = io.interactive;
   const number = options.number ?? (ask ? await prompter.text('Invoice number', { validate: (v) => (v.trim() ? true : 'required') }) : undefined);
   if (!number) throw new ChaseError('the invoice number is missing', { hint: 'chase invoice add <number> --client ID --amount X' });
+  if (ledger.invoice(number)) throw new ChaseError(`invoice ${number} already exists`, { hint: `see it with chase show ${number}; change it with chase invoice edit` });
   const clientIds = ledger.clients().map((client) => client.id);
   const clientId = options.client ?? (ask && clientIds.length > 0 ? await prompter.choose('Client', clientIds) : undefined);
   if (!clientId) throw new ChaseError('--client is missing', { hint: clientIds.length ? `clients: ${clientIds.slice(0, 10).join(', ')}` : 'add one first with `chase client add`' });
@@ -187,7 +188,13 @@ export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: InvoiceEd
       if (invoice.payments.length > 0 || invoice.charges.length > 0) throw new ChaseError(`${invoice.number} has payments or charges in ${invoice.currency}; its currency cannot change`);
       changes.currency = currency;
     }
-    if (options.amount !== undefined) changes.amount = parseAmount(options.amount, currency);
+    if (options.amount !== undefined) {
+      changes.amount = parseAmount(options.amount, currency);
+      const paid = paidOf(invoice);
+      if (totalOf({ amount: changes.amount, charges: invoice.charges }) < paid) {
+        throw new ChaseError(`${invoice.number} has ${displayAmount(paid, currency)} paid already; the amount cannot go below that`, { hint: 'record a refund outside chase, or void the invoice' });
+      }
+    }
     else if (changes.currency) changes.amount = parseAmount(formatAmount(invoice.amount, invoice.currency), currency);
     if (options.issued !== undefined) changes.issued = parseDate(options.issued, '--issued');
     if (options.due !== undefined) changes.due = parseDate(options.due, '--due');

@@ -4,7 +4,7 @@ import { ChaseError, notFound } from '../core/errors.js';
 import { addressesFor, planChasing, type ChasePlan, type ChaseStep, type EmailStep } from '../core/chasing.js';
 import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
-import type { Client, Invoice, LadderStage } from '../core/model.js';
+import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { OutgoingMessage } from '../mail/message.js';
@@ -229,10 +229,14 @@ async function recordBrokenPromises(deps: SendDeps, plan: ChasePlan, report: Rep
     const promise = invoice.promise!;
     report.add({ invoice: invoice.number, client: invoice.client, result: 'promise-broken', detail: `promised ${promise.date}; chasing resumes` });
     if (dryRun) continue;
+    const event: HistoryEvent = { on: deps.today, kind: 'promise-broken', note: `promised to pay by ${promise.date}${promise.note ? ` (${promise.note})` : ''}`, at: deps.now().toISOString() };
     await deps.ledger.write((tx) => {
       tx.updateInvoice(invoice.number, { promise: undefined });
-      tx.addHistory(invoice.number, { on: deps.today, kind: 'promise-broken', note: `promised to pay by ${promise.date}${promise.note ? ` (${promise.note})` : ''}`, at: deps.now().toISOString() });
+      tx.addHistory(invoice.number, event);
     });
+    // The plan's copy follows the ledger, so this run's own record does not look like another run's change.
+    delete invoice.promise;
+    invoice.history.push(event);
   }
 }
 
@@ -240,10 +244,14 @@ async function recordDefaultedPlans(deps: SendDeps, plan: ChasePlan, report: Rep
   for (const { invoice, on } of plan.defaultedPlans) {
     report.add({ invoice: invoice.number, client: invoice.client, result: 'plan-defaulted', detail: `an installment was missed past its grace; chasing resumes on the balance` });
     if (dryRun) continue;
+    const plan = { ...invoice.plan!, defaulted: on };
+    const event: HistoryEvent = { on: deps.today, kind: 'plan-default', note: `payment plan defaulted on ${on}`, at: deps.now().toISOString() };
     await deps.ledger.write((tx) => {
-      tx.updateInvoice(invoice.number, { plan: { ...invoice.plan!, defaulted: on } });
-      tx.addHistory(invoice.number, { on: deps.today, kind: 'plan-default', note: `payment plan defaulted on ${on}`, at: deps.now().toISOString() });
+      tx.updateInvoice(invoice.number, { plan });
+      tx.addHistory(invoice.number, event);
     });
+    invoice.plan = plan;
+    invoice.history.push(event);
   }
 }
 

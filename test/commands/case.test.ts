@@ -1,0 +1,166 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { run } from '../../src/commands/case.js';
+import { run as letterRun } from '../../src/commands/letter.js';
+import { run as statusRun } from '../../src/commands/status.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { aCall, aPayment, sentEmail } from '../support/builders.js';
+import { tempDir, testDeps, testIo } from '../support/io.js';
+import { BACKENDS, acme, globex, invoice, ledgerWith, snapshot, testConfig } from '../fixtures/helpers/world.js';
+import { pdfText, spaced } from '../letters/support.js';
+
+const csv = (path: string) => parse(readFileSync(path, 'utf8'), { columns: true }) as Record<string, string>[];
+
+/**
+ * Acme owes on two invoices on 2026-11-23. INV-A: £1,200.00 with £200.00 paid, a file, reminders
+ * with Message-IDs, a call, a broken promise and a plan that defaulted. INV-B: €450.00 with a
+ * discount. Globex's INV-G is not part of the case.
+ */
+function contents() {
+  return {
+    clients: [acme({ address: '1 High Street\nLondon EC1A 1AA' }), globex()],
+    invoices: [
+      invoice('INV-A', {
+        file: 'invoices/INV-A.pdf',
+        payments: [aPayment('2026-10-15', '200.00')],
+        plan: { created: '2026-10-20', installments: [{ due: '2026-10-27', amount: 50_000 }, { due: '2026-11-03', amount: 50_000 }], defaulted: '2026-11-01' },
+        history: [
+          sentEmail('resend', '2026-10-02', { messageId: '<chase.INV-A.resend.aaa@janesmith.example>', to: ['bob@acme.example'], subject: 'Invoice INV-A', at: '2026-10-02T09:00:00.000Z' }),
+          sentEmail('escalate', '2026-10-22', { messageId: '<chase.INV-A.escalate.bbb@janesmith.example>', to: ['ap@acme.example'], cc: ['bob@acme.example'], subject: 'Invoice INV-A, 21 days overdue', at: '2026-10-22T09:00:00.000Z' }),
+          aCall('2026-10-16', { contact: 'Sue in AP', note: 'promised Friday', at: '2026-10-16T14:00:00.000Z' }),
+          { on: '2026-10-16', kind: 'promise', note: 'promised to pay by 2026-10-17', at: '2026-10-16T14:01:00.000Z' },
+          { on: '2026-10-21', kind: 'promise-broken', note: 'promised to pay by 2026-10-17' },
+          { on: '2026-10-20', kind: 'plan', note: '2 installments' },
+          { on: '2026-11-01', kind: 'plan-default', note: 'installment of 2026-10-27 missed' },
+        ],
+      }),
+      invoice('INV-B', { issued: '2026-09-10', due: '2026-10-10', amount: 50_000, currency: 'EUR', charges: [{ date: '2026-10-12', kind: 'discount', amount: -5_000, reason: 'goodwill' }] }),
+      invoice('INV-G', { client: 'globex', amount: 10_000 }),
+    ],
+  };
+}
+
+describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
+  let dir: ReturnType<typeof tempDir>;
+  let ledger: Ledger;
+  let ledgerPath: string;
+
+  beforeEach(async () => {
+    dir = tempDir('chase-case-');
+    ledgerPath = join(dir.path, `ledger${backend.ext}`);
+    ledger = await ledgerWith(ledgerPath, contents());
+    mkdirSync(join(dir.path, 'invoices'));
+    writeFileSync(join(dir.path, 'invoices', 'INV-A.pdf'), '%PDF-1.4 the invoice as sent\n');
+  });
+  afterEach(() => {
+    ledger.close();
+    dir.remove();
+  });
+
+  const deps = () => testDeps({ ledger, config: testConfig(), io: testIo({ cwd: dir.path }) });
+
+  it('writes every file an agency or court needs, and records the collections stage', async () => {
+    await letterRun(deps(), { numbers: [], client: 'acme', quiet: true });
+    const d = deps();
+    expect(await run(d, { numbers: [], client: 'acme', output: 'case-acme' })).toBe(0);
+    const root = join(dir.path, 'case-acme');
+    const letter = '2026-11-23-acme-demand-2-invoices.pdf';
+    expect(readdirSync(root).sort()).toEqual(['case.json', 'charges.csv', 'history.csv', 'invoices', 'invoices.csv', 'letters', 'payments.csv', 'summary.pdf']);
+    expect(readFileSync(join(root, 'invoices', 'INV-A.pdf'), 'utf8')).toBe('%PDF-1.4 the invoice as sent\n');
+    expect(readFileSync(join(root, 'letters', letter)).equals(readFileSync(join(dir.path, 'letters', letter)))).toBe(true);
+    expect(d.io.stdout()).toBe('Wrote the case file for Acme Ltd (2 invoices) to case-acme: 8 files\n  claimed: £1,000.00 and €450.00\n');
+
+    const invoices = csv(join(root, 'invoices.csv'));
+    expect(invoices.map((row) => [row.number, row.currency, row.amount, row.total, row.paid, row.balance, row.days_overdue, row.file, row.plan_installments, row.plan_defaulted])).toEqual([
+      ['INV-A', 'GBP', '1200.00', '1200.00', '200.00', '1000.00', '53', 'invoices/INV-A.pdf', '2026-10-27 500.00; 2026-11-03 500.00', '2026-11-01'],
+      ['INV-B', 'EUR', '500.00', '450.00', '0.00', '450.00', '44', '', '', ''],
+    ]);
+    expect(csv(join(root, 'payments.csv'))).toEqual([{ invoice: 'INV-A', date: '2026-10-15', currency: 'GBP', amount: '200.00', method: 'bank', reference: '' }]);
+    expect(csv(join(root, 'charges.csv'))).toEqual([{ invoice: 'INV-B', date: '2026-10-12', kind: 'discount', currency: 'EUR', amount: '-50.00', reason: 'goodwill' }]);
+    const history = csv(join(root, 'history.csv'));
+    expect(history.filter((row) => row.kind === 'email').map((row) => [row.date, row.to, row.cc, row.subject, row.message_id])).toEqual([
+      ['2026-10-02', 'bob@acme.example', '', 'Invoice INV-A', '<chase.INV-A.resend.aaa@janesmith.example>'],
+      ['2026-10-22', 'ap@acme.example', 'bob@acme.example', 'Invoice INV-A, 21 days overdue', '<chase.INV-A.escalate.bbb@janesmith.example>'],
+    ]);
+    expect(history.find((row) => row.kind === 'call')).toMatchObject({ date: '2026-10-16', contact: 'Sue in AP', note: 'promised Friday' });
+    expect(history.map((row) => row.kind)).toEqual(expect.arrayContaining(['promise', 'promise-broken', 'plan', 'plan-default', 'letter']));
+    expect(history.filter((row) => row.kind === 'letter').map((row) => [row.invoice, row.stage, row.status, row.file])).toEqual([
+      ['INV-A', 'demand', 'drafted', `letters/${letter}`],
+      ['INV-B', 'demand', 'drafted', `letters/${letter}`],
+    ]);
+
+    const json = JSON.parse(readFileSync(join(root, 'case.json'), 'utf8'));
+    expect(json.asOf).toBe('2026-11-23');
+    expect(json.creditor).toMatchObject({ name: 'Jane Smith Design', email: 'jane@janesmith.example' });
+    expect(json.debtor).toMatchObject({ id: 'acme', name: 'Acme Ltd', address: '1 High Street\nLondon EC1A 1AA', accounts: { name: 'Accounts Payable', email: 'ap@acme.example' } });
+    expect(json.totals).toEqual([
+      { currency: 'GBP', balance: '1000.00', interest: '0.00', fees: '0.00', compensation: '0.00', claimable: '0.00', total: '1000.00' },
+      { currency: 'EUR', balance: '450.00', interest: '0.00', fees: '0.00', compensation: '0.00', claimable: '0.00', total: '450.00' },
+    ]);
+    expect(json.files).toEqual(['summary.pdf', 'invoices.csv', 'payments.csv', 'charges.csv', 'history.csv', 'case.json', 'invoices/INV-A.pdf', `letters/${letter}`]);
+    // case.json holds the ledger's own record of each invoice, amounts as exact decimals.
+    for (const entry of json.invoices) {
+      const stored = ledger.invoice(entry.number)!;
+      const before = stored.history.filter((event) => event.kind !== 'collections');
+      expect(entry).toMatchObject({ number: stored.number, currency: stored.currency, issued: stored.issued, due: stored.due });
+      expect(entry.payments).toEqual(stored.payments.map((payment) => ({ ...payment, amount: (payment.amount / 100).toFixed(2) })));
+      expect(entry.history.map(({ copy: _copy, ...event }: Record<string, unknown>) => event)).toEqual(before);
+    }
+    expect(json.invoices[0].file).toEqual({ ledger: 'invoices/INV-A.pdf', copy: 'invoices/INV-A.pdf' });
+    expect(json.invoices[0].plan).toEqual({ created: '2026-10-20', installments: [{ due: '2026-10-27', amount: '500.00' }, { due: '2026-11-03', amount: '500.00' }], defaulted: '2026-11-01' });
+
+    const summary = pdfText(join(root, 'summary.pdf'));
+    for (const words of [
+      ['Collections case file: Acme Ltd'],
+      ['Creditor', 'Jane Smith Design'],
+      ['Debtor', 'Acme Ltd', '1 High Street'],
+      ['INV-A', '2026-09-01', '2026-10-01', '53', '£1,200.00', '£200.00', '£1,000.00', '£0.00', '£1,000.00'],
+      ['INV-B', '2026-09-10', '2026-10-10', '44', '€450.00', '€0.00', '€450.00', '€0.00', '€450.00'],
+      ['Total GBP', '£1,000.00', '£0.00', '£1,000.00'],
+      ['2026-10-16', 'INV-A', 'Call with Sue in AP: promised Friday'],
+      ['2026-10-22', 'INV-A', 'Email (escalate) to ap@acme.example, copy to bob@acme.example: "Invoice INV-A, 21'],
+      ['2026-11-01', 'INV-A', 'Plan default: installment of 2026-10-27 missed'],
+    ]) {
+      expect(summary).toMatch(spaced(...words));
+    }
+
+    for (const number of ['INV-A', 'INV-B']) {
+      expect(ledger.invoice(number)!.history.at(-1)).toEqual({ on: '2026-11-23', kind: 'collections', stage: 'collections', note: 'case file written to case-acme', file: 'case-acme', at: '2026-11-23T09:00:00.000Z' });
+    }
+    expect(ledger.invoice('INV-G')!.history).toEqual([]);
+    const status = deps();
+    await statusRun(status, { json: true });
+    const entry = (JSON.parse(status.io.stdout()) as { invoices: Record<string, unknown>[] }).invoices.find((e) => e.number === 'INV-A');
+    expect(entry).toMatchObject({ lastAction: { stage: 'collections', kind: 'collections', on: '2026-11-23' }, nextAction: null });
+  });
+
+  it('reports an invoice file that is missing, writes the rest, and exits 1', async () => {
+    await ledger.write((tx) => tx.updateInvoice('INV-A', { file: 'invoices/gone.pdf' }));
+    const d = deps();
+    expect(await run(d, { numbers: ['INV-A'], output: 'case', json: true })).toBe(1);
+    expect(d.io.stderr()).toBe(`missing: INV-A: invoices/gone.pdf (looked for ${join(dir.path, 'invoices', 'gone.pdf')}); the case file has no copy of it\n`);
+    expect(JSON.parse(d.io.stdout())).toMatchObject({ invoices: ['INV-A'], files: ['summary.pdf', 'invoices.csv', 'payments.csv', 'charges.csv', 'history.csv', 'case.json'] });
+    expect(existsSync(join(dir.path, 'case', 'summary.pdf'))).toBe(true);
+  });
+
+  it('never writes into a folder that already holds something, and changes nothing', async () => {
+    mkdirSync(join(dir.path, 'old-case'));
+    writeFileSync(join(dir.path, 'old-case', 'notes.txt'), 'mine');
+    const before = snapshot(ledgerPath);
+    await expect(run(deps(), { numbers: ['INV-A'], output: 'old-case' })).rejects.toThrow(`${join(dir.path, 'old-case')} is not empty`);
+    expect(readdirSync(join(dir.path, 'old-case'))).toEqual(['notes.txt']);
+    expect(snapshot(ledgerPath)).toEqual(before);
+  });
+
+  it('uses an empty folder that is already there', async () => {
+    mkdirSync(join(dir.path, 'empty'));
+    expect(await run(deps(), { numbers: ['INV-B'], output: 'empty', quiet: true })).toBe(0);
+    expect(readdirSync(join(dir.path, 'empty')).sort()).toEqual(['case.json', 'charges.csv', 'history.csv', 'invoices.csv', 'payments.csv', 'summary.pdf']);
+  });
+
+  it('needs a folder', async () => {
+    await expect(run(deps(), { numbers: ['INV-A'] })).rejects.toThrow('where should the case file go?');
+  });
+});

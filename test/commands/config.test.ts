@@ -1,0 +1,166 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig, resolveConfigPath } from '../../src/config.js';
+import { ChaseError } from '../../src/core/errors.js';
+import { DEFAULT_LADDER } from '../../src/core/ladder.js';
+import { resolveToday } from '../../src/deps.js';
+import { wantsColor } from '../../src/io.js';
+import { resolveLedgerPath } from '../../src/ledger/open.js';
+import { tempDir } from '../support/io.js';
+
+function parseFailure(text: string): ChaseError {
+  try {
+    parseConfig('/home/jane/chase.config.yaml', text);
+  } catch (error) {
+    if (error instanceof ChaseError) return error;
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('the config file', () => {
+  it('reads the example config', () => {
+    const path = new URL('../../examples/chase.config.yaml', import.meta.url).pathname;
+    const config = parseConfig(path, readFileSync(path, 'utf8'));
+    expect(config.path).toBe(path);
+    expect(config.business.name).toBe('Jane Smith Design');
+    expect(config.business.payment).toContain('Sort code 00-00-00');
+    expect(config.timezone).toBe('Europe/London');
+    expect(config.policy.ladder).toEqual(DEFAULT_LADDER);
+    expect(config.policy.lateFees).toMatchObject({ rule: 'contractual', graceDays: 7, flatFee: '25.00', annualRate: 8 });
+    expect(config.mail).toMatchObject({ transport: 'print', from: 'Jane Smith <jane@janesmith.example>', bcc: 'jane@janesmith.example' });
+  });
+
+  it('keeps a fee amount as its exact text', () => {
+    expect(parseConfig('c.yaml', 'lateFees: { rule: contractual, flatFee: 0.10 }\n').policy.lateFees.flatFee).toBe('0.10');
+  });
+
+  it('derives the sender from the business when mail.from is left out', () => {
+    expect(parseConfig('c.yaml', 'business: { name: Jane, email: jane@x.example }\n').mail.from).toBe('Jane <jane@x.example>');
+  });
+
+  it('takes a renamed, re-timed ladder', () => {
+    const config = parseConfig('c.yaml', 'ladder:\n  - { name: nudge, offset: 2 }\n  - { name: letter, offset: 40, action: letter }\n');
+    expect(config.policy.ladder).toEqual([
+      { name: 'nudge', offset: 2, action: 'email', template: 'nudge' },
+      { name: 'letter', offset: 40, action: 'letter', template: 'letter' },
+    ]);
+  });
+
+  it.each([
+    ['a word where a number goes', 'business:\n  name: Jane\nminGapDays: soon\n', '/home/jane/chase.config.yaml:3:13: minGapDays: expected a number'],
+    ['a time zone that is not a zone name', 'timezone: "Europe London"\n', '/home/jane/chase.config.yaml:1:11: timezone: '],
+    ['an unknown currency', 'currency: QQQ\n', '/home/jane/chase.config.yaml:1:11: currency: unknown currency "QQQ"'],
+    ['a password in the file', 'mail:\n  transport: smtp\n  smtp: { host: smtp.x.example, password: hunter2 }\n', 'mail.smtp.password: passwords never go in the config file'],
+    ['smtp without a host', 'mail:\n  transport: smtp\n', 'mail.transport: transport smtp needs a mail.smtp section'],
+    ['a stage named twice', 'ladder:\n  - { name: a, offset: 1 }\n  - { name: a, offset: 2 }\n', 'ladder[1].name: stage "a" appears twice'],
+    ['an unknown recipient', 'ladder:\n  - { name: a, offset: 1, to: [boss] }\n', 'ladder[0].to[0]: expected contact or accounts, got "boss"'],
+    ['a stage without an offset', 'ladder:\n  - { name: a }\n', 'ladder[0].offset: is required'],
+    ['an unknown late-fee rule', 'lateFees:\n  rule: lots\n', '/home/jane/chase.config.yaml:2:9: lateFees.rule: expected one of none, contractual, uk-late-payment, eu-late-payment, got "lots"'],
+    ['broken YAML', 'business:\n  name: "Jane\nminGapDays: 4\n', '/home/jane/chase.config.yaml:'],
+  ])('refuses %s, saying where', (_what, text, message) => {
+    const error = parseFailure(text);
+    expect(error.message).toContain(message);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('points at the line and column of broken YAML', () => {
+    expect(parseFailure('business:\n  name: Jane\n  email: [a\ntimezone: UTC\n').message).toMatch(/^\/home\/jane\/chase\.config\.yaml:\d+:\d+: /);
+  });
+});
+
+describe('where chase finds its files', () => {
+  let dir: ReturnType<typeof tempDir>;
+
+  beforeEach(() => {
+    dir = tempDir('chase-files-');
+  });
+  afterEach(() => dir.remove());
+
+  it('config: --config, else CHASE_CONFIG, else ./chase.config.yaml, else $XDG_CONFIG_HOME/chase/config.yaml', () => {
+    const env = { CHASE_CONFIG: 'env.yaml', XDG_CONFIG_HOME: '/xdg', HOME: '/home/jane' };
+    expect(resolveConfigPath('flag.yaml', env, dir.path).path).toBe(join(dir.path, 'flag.yaml'));
+    expect(resolveConfigPath(undefined, env, dir.path).path).toBe(join(dir.path, 'env.yaml'));
+    expect(resolveConfigPath(undefined, { XDG_CONFIG_HOME: '/xdg' }, dir.path).path).toBe('/xdg/chase/config.yaml');
+    expect(resolveConfigPath(undefined, { HOME: '/home/jane' }, dir.path).path).toBe('/home/jane/.config/chase/config.yaml');
+    writeFileSync(join(dir.path, 'chase.config.yaml'), 'currency: EUR\n');
+    expect(resolveConfigPath(undefined, { XDG_CONFIG_HOME: '/xdg' }, dir.path).path).toBe(join(dir.path, 'chase.config.yaml'));
+  });
+
+  it('a missing config means the defaults, unless it was asked for by name', () => {
+    const env = { XDG_CONFIG_HOME: join(dir.path, 'nothing-here') };
+    const config = loadConfig(undefined, env, dir.path);
+    expect(config.path).toBeNull();
+    expect(config.policy.ladder).toEqual(DEFAULT_LADDER);
+    expect(() => loadConfig('missing.yaml', env, dir.path)).toThrow(/missing\.yaml does not exist/);
+  });
+
+  it('loads ./chase.config.yaml when it is there', () => {
+    writeFileSync(join(dir.path, 'chase.config.yaml'), 'currency: EUR\n');
+    expect(loadConfig(undefined, { XDG_CONFIG_HOME: '/xdg' }, dir.path).currency).toBe('EUR');
+  });
+
+  it('ledger: --ledger, else CHASE_LEDGER, else ./chase.yaml or ./chase.db, else $XDG_DATA_HOME/chase/ledger.db', () => {
+    const env = { CHASE_LEDGER: 'env.db', XDG_DATA_HOME: '/data', HOME: '/home/jane' };
+    expect(resolveLedgerPath('books.yaml', env, dir.path)).toBe(join(dir.path, 'books.yaml'));
+    expect(resolveLedgerPath(undefined, env, dir.path)).toBe(join(dir.path, 'env.db'));
+    expect(resolveLedgerPath(undefined, { XDG_DATA_HOME: '/data' }, dir.path)).toBe('/data/chase/ledger.db');
+    expect(resolveLedgerPath(undefined, { HOME: '/home/jane' }, dir.path)).toBe('/home/jane/.local/share/chase/ledger.db');
+    writeFileSync(join(dir.path, 'chase.db'), '');
+    expect(resolveLedgerPath(undefined, { XDG_DATA_HOME: '/data' }, dir.path)).toBe(join(dir.path, 'chase.db'));
+  });
+
+  it('refuses to guess between ./chase.yaml and ./chase.db', () => {
+    mkdirSync(dir.path, { recursive: true });
+    writeFileSync(join(dir.path, 'chase.yaml'), '');
+    writeFileSync(join(dir.path, 'chase.db'), '');
+    expect(() => resolveLedgerPath(undefined, {}, dir.path)).toThrow(/both chase\.yaml and chase\.db/);
+  });
+});
+
+describe('what today is', () => {
+  // 11:30 UTC on Monday 23 November 2026 is already 00:30 on Tuesday in Auckland (NZDT, UTC+13).
+  const instant = new Date('2026-11-23T11:30:00Z');
+  const noClock = () => {
+    throw new Error('the time zone should not be needed');
+  };
+
+  it('is the date in the configured time zone when nothing says otherwise', () => {
+    expect(resolveToday(undefined, {}, () => 'Pacific/Auckland', instant)).toBe('2026-11-24');
+    expect(resolveToday(undefined, {}, () => 'Europe/London', instant)).toBe('2026-11-23');
+    expect(resolveToday(undefined, {}, () => 'America/Los_Angeles', new Date('2026-11-24T05:00:00Z'))).toBe('2026-11-23');
+  });
+
+  it('is CHASE_TODAY when set, whatever the clock says', () => {
+    expect(resolveToday(undefined, { CHASE_TODAY: '2027-01-04' }, noClock, instant)).toBe('2027-01-04');
+  });
+
+  it('is --today over CHASE_TODAY', () => {
+    expect(resolveToday('2026-12-01', { CHASE_TODAY: '2027-01-04' }, noClock, instant)).toBe('2026-12-01');
+  });
+
+  it('refuses an impossible date and names where it came from', () => {
+    expect(() => resolveToday('2026-02-30', {}, noClock, instant)).toThrow(/--today "2026-02-30" is not a valid date/);
+    expect(() => resolveToday(undefined, { CHASE_TODAY: 'tomorrow' }, noClock, instant)).toThrow(/CHASE_TODAY "tomorrow" is not a valid date/);
+  });
+
+  it('refuses an unknown time zone when it is needed, naming it', () => {
+    expect(() => resolveToday(undefined, {}, () => 'Europe/Londn', instant)).toThrow(ChaseError);
+    expect(() => resolveToday(undefined, {}, () => 'Europe/Londn', instant)).toThrow(/Europe\/Londn/);
+  });
+});
+
+describe('colour', () => {
+  it.each([
+    ['a terminal', {}, true, false, true],
+    ['a pipe', {}, false, false, false],
+    ['NO_COLOR on a terminal', { NO_COLOR: '1' }, true, false, false],
+    ['--no-color on a terminal', {}, true, true, false],
+    ['TERM=dumb', { TERM: 'dumb' }, true, false, false],
+    ['FORCE_COLOR in a pipe', { FORCE_COLOR: '1' }, false, false, true],
+    ['NO_COLOR over FORCE_COLOR', { NO_COLOR: '1', FORCE_COLOR: '1' }, true, false, false],
+  ])('on %s is %s', (_what, env, isTTY, flag, expected) => {
+    expect(wantsColor(env, isTTY, flag)).toBe(expected);
+  });
+});

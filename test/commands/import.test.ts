@@ -1,0 +1,341 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig, type Config } from '../../src/config.js';
+import type { Client, Invoice } from '../../src/core/model.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { run, type ImportOptions } from '../../src/commands/import.js';
+import { ReadingProgress } from '../../src/csv/read.js';
+import { testDeps, testIo, tempDir } from '../support/io.js';
+import { minor } from '../support/builders.js';
+import { BACKENDS, ledgerWith, snapshot } from '../fixtures/helpers/world.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/csv/', import.meta.url));
+const TODAY = '2026-11-23';
+
+function config(currency = 'GBP'): Config {
+  return { ...defaultConfig(), currency };
+}
+
+/** The invoice as the ledger holds it, without the empty lists the test does not care about. */
+function expectInvoice(actual: Invoice | undefined, expected: Partial<Invoice>): void {
+  expect(actual).toBeDefined();
+  expect(actual).toEqual({ status: 'open', payments: [], charges: [], history: [], ...expected });
+}
+
+const imported = (amount: string, currency = 'GBP') => ({ date: TODAY, amount: minor(amount, currency), method: 'import' });
+
+describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
+  let dir: ReturnType<typeof tempDir>;
+  let path: string;
+  let ledger: Ledger;
+
+  /** A fresh ledger holding `contents`, in place of the empty one each test starts with. */
+  async function open(contents: { clients?: Client[]; invoices?: Invoice[] } = {}): Promise<void> {
+    ledger?.close();
+    path = join(dir.path, `ledger-${Object.keys(contents).length}${ext}`);
+    ledger = await ledgerWith(path, contents);
+  }
+
+  beforeEach(async () => {
+    dir = tempDir('chase-import-');
+    await open();
+  });
+  afterEach(() => {
+    ledger?.close();
+    dir.remove();
+  });
+
+  async function importing(files: string[], options: Partial<ImportOptions> = {}, currency = 'GBP', stdin?: string) {
+    const deps = testDeps({ ledger, config: config(currency), today: TODAY, io: testIo({ cwd: FIXTURES, stdin }) });
+    const code = await run(deps, { files, ...options });
+    return { code, out: deps.io.stdout(), err: deps.io.stderr() };
+  }
+
+  async function refused(files: string[], options: Partial<ImportOptions> = {}, currency = 'GBP') {
+    const deps = testDeps({ ledger, config: config(currency), today: TODAY, io: testIo({ cwd: FIXTURES }) });
+    const error = await run(deps, { files, ...options }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toMatchObject({ name: 'ChaseError', exitCode: 2 });
+    return { message: (error as Error).message, err: deps.io.stderr(), lines: deps.io.stderr().trim().split('\n') };
+  }
+
+  describe('recognises the exports of other tools and reads every field', () => {
+    it('Stripe: lower-case currencies, times after dates, paid as payments, void kept, drafts skipped, uncollectible still owed', async () => {
+      const result = await importing(['stripe-invoices.csv']);
+      expect(result.code).toBe(0);
+      expect(result.out).toBe('added 5, updated 0, unchanged 0; 3 new clients, 2 payments recorded, 1 draft skipped\n');
+      expectInvoice(ledger.invoice('ACME-0001'), { number: 'ACME-0001', client: 'acme-ltd', issued: '2026-09-01', due: '2026-10-01', amount: minor('1200.00'), currency: 'GBP', description: 'Design work, phase 1' });
+      expectInvoice(ledger.invoice('ACME-0002'), { number: 'ACME-0002', client: 'acme-ltd', issued: '2026-09-15', due: '2026-10-15', amount: minor('480.50'), currency: 'GBP', description: 'Logo refresh', payments: [imported('200.00')] });
+      expectInvoice(ledger.invoice('GLBX-0001'), { number: 'GLBX-0001', client: 'globex-corporation', issued: '2026-08-20', due: '2026-09-19', amount: minor('2750.00', 'USD'), currency: 'USD', description: 'Website', payments: [imported('2750.00', 'USD')] });
+      expectInvoice(ledger.invoice('GLBX-0002'), { number: 'GLBX-0002', client: 'globex-corporation', issued: '2026-10-01', due: '2026-10-31', amount: minor('900.00', 'USD'), currency: 'USD', status: 'void', description: 'Duplicate of GLBX-0001' });
+      // No name: the email names the client; no due date: issued + 30 days.
+      expectInvoice(ledger.invoice('INIT-0001'), { number: 'INIT-0001', client: 'peter-initech-example', issued: '2026-11-01', due: '2026-12-01', amount: minor('75.00', 'USD'), currency: 'USD' });
+      expect(ledger.clients()).toEqual([
+        { id: 'acme-ltd', name: 'Acme Ltd', email: 'bob@acme.example' },
+        { id: 'globex-corporation', name: 'Globex Corporation', email: 'hank@globex.example' },
+        { id: 'peter-initech-example', name: 'peter@initech.example', email: 'peter@initech.example' },
+      ]);
+    });
+
+    it('Invoice Ninja: paid to date, partial, paid and cancelled', async () => {
+      expect((await importing(['invoice-ninja.csv'])).out).toBe('added 4, updated 0, unchanged 0; 2 new clients, 2 payments recorded\n');
+      expectInvoice(ledger.invoice('0042'), { number: '0042', client: 'northwind-trading-gmbh', issued: '2026-09-22', due: '2026-10-22', amount: minor('3400.00', 'EUR'), currency: 'EUR' });
+      expectInvoice(ledger.invoice('0043'), { number: '0043', client: 'northwind-trading-gmbh', issued: '2026-08-28', due: '2026-09-27', amount: minor('1625.50', 'EUR'), currency: 'EUR', payments: [imported('500.00', 'EUR')] });
+      expectInvoice(ledger.invoice('0044'), { number: '0044', client: 'lumen-labs-b-v', issued: '2026-07-01', due: '2026-07-31', amount: minor('900.00', 'EUR'), currency: 'EUR', payments: [imported('900.00', 'EUR')] });
+      expectInvoice(ledger.invoice('0045'), { number: '0045', client: 'lumen-labs-b-v', issued: '2026-07-05', due: '2026-08-04', amount: minor('300.00', 'EUR'), currency: 'EUR', status: 'void' });
+      expect(ledger.client('northwind-trading-gmbh')).toEqual({ id: 'northwind-trading-gmbh', name: 'Northwind Trading GmbH', email: 'anna.becker@northwind.example' });
+    });
+
+    it('FreshBooks: thousands separators, currency symbols and quoted names with commas', async () => {
+      expect((await importing(['freshbooks.csv'])).out).toBe('added 3, updated 0, unchanged 0; 2 new clients, 2 payments recorded\n');
+      expectInvoice(ledger.invoice('0000101'), { number: '0000101', client: 'hartley-sons-bakery', issued: '2026-11-09', due: '2026-11-23', amount: minor('365.00'), currency: 'GBP' });
+      expectInvoice(ledger.invoice('0000102'), { number: '0000102', client: 'hartley-sons-bakery', issued: '2026-10-09', due: '2026-10-23', amount: minor('1250.00'), currency: 'GBP', payments: [imported('250.00')] });
+      expectInvoice(ledger.invoice('0000103'), { number: '0000103', client: 'greenleaf-florists-islington', issued: '2026-11-12', due: '2026-12-12', amount: minor('890.00'), currency: 'GBP', payments: [imported('890.00')] });
+      expect(ledger.client('greenleaf-florists-islington')?.name).toBe('Greenleaf Florists, Islington');
+    });
+
+    it('QuickBooks Online: US dates with --date-format, balances, payment rows skipped, the config currency', async () => {
+      const result = await importing(['quickbooks-online.csv'], { dateFormat: 'MM/DD/YYYY' }, 'USD');
+      expect(result.out).toBe('added 4, updated 0, unchanged 0; 2 new clients, 2 payments recorded, 1 non-invoice row skipped\n');
+      expectInvoice(ledger.invoice('1001'), { number: '1001', client: 'bluefin-studios-inc', issued: '2026-10-01', due: '2026-10-31', amount: minor('2750.00', 'USD'), currency: 'USD' });
+      expectInvoice(ledger.invoice('1002'), { number: '1002', client: 'bluefin-studios-inc', issued: '2026-10-15', due: '2026-11-14', amount: minor('450.00', 'USD'), currency: 'USD', payments: [imported('450.00', 'USD')] });
+      expectInvoice(ledger.invoice('1003'), { number: '1003', client: 'initech-llc', issued: '2026-11-20', due: '2026-12-20', amount: minor('1000.00', 'USD'), currency: 'USD' });
+      expectInvoice(ledger.invoice('1004'), { number: '1004', client: 'initech-llc', issued: '2026-10-20', due: '2026-11-19', amount: minor('600.00', 'USD'), currency: 'USD', payments: [imported('350.00', 'USD')] });
+    });
+
+    it('Xero: line items count once, credit notes skipped, UK dates, template headers with *', async () => {
+      const result = await importing(['xero.csv'], { dateFormat: 'DD/MM/YYYY' });
+      expect(result.out).toBe('added 4, updated 0, unchanged 0; 2 new clients, 2 payments recorded, 1 non-invoice row skipped\n');
+      expectInvoice(ledger.invoice('INV-0101'), { number: 'INV-0101', client: 'acme-ltd', issued: '2026-10-05', due: '2026-11-04', amount: minor('1440.00'), currency: 'GBP' });
+      expectInvoice(ledger.invoice('INV-0102'), { number: 'INV-0102', client: 'acme-ltd', issued: '2026-10-20', due: '2026-11-19', amount: minor('600.00'), currency: 'GBP', payments: [imported('600.00')] });
+      expectInvoice(ledger.invoice('INV-0103'), { number: 'INV-0103', client: 'globex-corporation', issued: '2026-10-31', due: '2026-11-30', amount: minor('2500.00', 'USD'), currency: 'USD', payments: [imported('1000.00', 'USD')] });
+      expectInvoice(ledger.invoice('INV-0104'), { number: 'INV-0104', client: 'globex-corporation', issued: '2026-11-01', due: '2026-12-01', amount: minor('100.00', 'USD'), currency: 'USD', status: 'void' });
+      expect(ledger.invoice('CN-0007')).toBeUndefined();
+    });
+
+    it('Wave: amount due and symbols', async () => {
+      expect((await importing(['wave.csv'])).out).toBe('added 3, updated 0, unchanged 0; 2 new clients, 2 payments recorded\n');
+      expectInvoice(ledger.invoice('W-2026-07'), { number: 'W-2026-07', client: 'lumen-labs-b-v', issued: '2026-10-03', due: '2026-11-02', amount: minor('1100.00', 'EUR'), currency: 'EUR' });
+      expectInvoice(ledger.invoice('W-2026-08'), { number: 'W-2026-08', client: 'lumen-labs-b-v', issued: '2026-10-17', due: '2026-11-16', amount: minor('640.00', 'EUR'), currency: 'EUR', payments: [imported('500.00', 'EUR')] });
+      expectInvoice(ledger.invoice('W-2026-09'), { number: 'W-2026-09', client: 'hartley-sons-bakery', issued: '2026-11-02', due: '2026-12-02', amount: minor('75.00'), currency: 'GBP', payments: [imported('75.00')] });
+    });
+
+    it("chase's own export: client ids, neutralised text restored, quoted line breaks, descriptions and files", async () => {
+      expect((await importing(['chase-invoices.csv'])).out).toBe('added 5, updated 0, unchanged 0; 3 new clients, 2 payments recorded\n');
+      expectInvoice(ledger.invoice('INV-2026-101'), { number: 'INV-2026-101', client: 'acme', issued: '2026-10-05', due: '2026-11-04', amount: minor('1200.00'), currency: 'GBP', description: 'Design, phase 1', file: 'invoices/INV-2026-101.pdf' });
+      expectInvoice(ledger.invoice('INV-2026-102'), { number: 'INV-2026-102', client: 'acme', issued: '2026-10-19', due: '2026-11-18', amount: minor('480.50'), currency: 'GBP', description: '=HYPERLINK("http://evil.example")', payments: [imported('200.00')] });
+      expectInvoice(ledger.invoice('INV-2026-103'), { number: 'INV-2026-103', client: 'northwind', issued: '2026-09-22', due: '2026-10-22', amount: minor('3400.00', 'EUR'), currency: 'EUR', description: 'Two lines:\nprint and web' });
+      expectInvoice(ledger.invoice('INV-2026-108'), { number: 'INV-2026-108', client: 'northwind', issued: '2026-10-07', due: '2026-11-06', amount: minor('900.00', 'EUR'), currency: 'EUR', status: 'void', description: '-5% agreed' });
+      expect(ledger.client('northwind')).toEqual({ id: 'northwind', name: 'Northwind Trading GmbH', email: 'anna.becker@northwind.example' });
+    });
+
+    it('the example CSV shipped in examples/ and the benchmark generator use the same columns', async () => {
+      const example = fileURLToPath(new URL('../../examples/invoices.csv', import.meta.url));
+      expect((await importing([example])).out).toMatch(/^added 8, updated 0, unchanged 0; /);
+    });
+  });
+
+  describe('reads CSV as spreadsheets and other countries write it', () => {
+    it('a BOM, CRLF, ; detected from the header, quoted ; and line breaks, decimal commas, DD.MM.YYYY, blank lines, empty currency', async () => {
+      const map = 'number=Rechnungsnummer,client=Kunde,email=E-Mail,issued=Datum,due=Fällig,amount=Betrag,paid=Bezahlt,currency=Währung';
+      const result = await importing(['semicolon-decimal-comma.csv'], { map, decimal: ',', dateFormat: 'DD.MM.YYYY' }, 'EUR');
+      expect(result.out).toBe('added 3, updated 0, unchanged 0; 3 new clients, 1 payment recorded\n');
+      expectInvoice(ledger.invoice('RE-2026-001'), { number: 'RE-2026-001', client: 'muller-sohne-gmbh', issued: '2026-09-01', due: '2026-10-01', amount: minor('1234.50', 'EUR'), currency: 'EUR' });
+      expectInvoice(ledger.invoice('RE-2026-002'), { number: 'RE-2026-002', client: 'schmidt-werkstatt', issued: '2026-09-15', due: '2026-10-15', amount: minor('2000.00', 'EUR'), currency: 'EUR', payments: [imported('500.00', 'EUR')] });
+      expectInvoice(ledger.invoice('RE-2026-003'), { number: 'RE-2026-003', client: 'becker-kg', issued: '2026-10-03', due: '2026-11-02', amount: minor('99.00', 'EUR'), currency: 'EUR' });
+      expect(ledger.client('muller-sohne-gmbh')?.name).toBe('Müller; Söhne GmbH');
+      expect(ledger.client('schmidt-werkstatt')?.name).toBe('Schmidt\r\nWerkstatt');
+    });
+
+    it('tab-separated files, detected or given with --delimiter tab; spaces as thousands separators', async () => {
+      expect((await importing(['freshbooks-tab.tsv'])).code).toBe(0);
+      expectInvoice(ledger.invoice('T-1'), { number: 'T-1', client: 'tab-co', issued: '2026-11-01', due: '2026-11-30', amount: minor('1000.00'), currency: 'GBP' });
+      expect((await importing(['freshbooks-tab.tsv'], { delimiter: 'tab' })).out).toBe('added 0, updated 0, unchanged 1\n');
+    });
+
+    it('reads standard input for -', async () => {
+      const csv = readFileSync(join(FIXTURES, 'wave.csv'), 'utf8');
+      expect((await importing(['-'], {}, 'GBP', csv)).out).toMatch(/^added 3, /);
+    });
+
+    it('refuses a date like 03/04/2026 without --date-format, and says which format fits', async () => {
+      const { lines, message } = await refused(['quickbooks-online.csv'], {}, 'USD');
+      expect(lines).toContain('quickbooks-online.csv:2: Date: "10/01/2026" is not a YYYY-MM-DD date (it could be either day or month first: pass --date-format DD/MM/YYYY or MM/DD/YYYY)');
+      expect(lines).toContain('quickbooks-online.csv:2: Due date: "10/31/2026" is not a YYYY-MM-DD date (pass --date-format MM/DD/YYYY)');
+      expect(message).toMatch(/problems in quickbooks-online\.csv; nothing was imported/);
+      expect(ledger.invoices()).toEqual([]);
+    });
+
+    it('refuses a symbol of another currency', async () => {
+      const { lines } = await refused(['quickbooks-online.csv'], { dateFormat: 'MM/DD/YYYY' }, 'GBP');
+      expect(lines[0]).toBe('quickbooks-online.csv:2: Total: "$2,750.00" is in "$", but the invoice currency is GBP');
+    });
+  });
+
+  describe('upserts by invoice number', () => {
+    it('re-importing the same file changes nothing, to the byte', async () => {
+      await importing(['stripe-invoices.csv']);
+      const before = snapshot(path);
+      expect((await importing(['stripe-invoices.csv'])).out).toBe('added 0, updated 0, unchanged 5; 1 draft skipped\n');
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('a changed row updates the invoice, and a higher amount paid becomes a payment for the difference', async () => {
+      await importing(['stripe-invoices.csv']);
+      const changed = readFileSync(join(FIXTURES, 'stripe-invoices.csv'), 'utf8')
+        .replace('2026-10-15 09:00,2026-09-15 09:01,gbp,400.00,480.50,200.00,280.50', '2026-10-29 09:00,2026-09-15 09:01,gbp,400.00,500.00,300.00,200.00')
+        .replace('0.00,0.00,void', '0.00,0.00,void');
+      writeFileSync(join(dir.path, 'changed.csv'), changed);
+      const result = await importing([join(dir.path, 'changed.csv')], { dryRun: true });
+      expect(result.out).toBe(`update ACME-0002: due 2026-10-15 → 2026-10-29; amount £480.50 → £500.00; payment £100.00 (import)\ndry run, nothing written: added 0, updated 1, unchanged 4; 1 payment recorded, 1 draft skipped\n`);
+      expect((await importing([join(dir.path, 'changed.csv')])).out).toBe('added 0, updated 1, unchanged 4; 1 payment recorded, 1 draft skipped\n');
+      expect(ledger.invoice('ACME-0002')).toMatchObject({ due: '2026-10-29', amount: minor('500.00'), payments: [imported('200.00'), imported('100.00')] });
+    });
+
+    it('a lower amount paid than the ledger knows leaves the payments alone, with a note', async () => {
+      await open({
+        clients: [{ id: 'acme', name: 'Acme Ltd' }],
+        invoices: [{ number: 'ACME-0002', client: 'acme', issued: '2026-09-15', due: '2026-10-15', amount: minor('480.50'), currency: 'GBP', status: 'open', description: 'Logo refresh', payments: [{ date: '2026-10-20', amount: minor('480.50'), method: 'bank' }], charges: [], history: [] }],
+      });
+      const result = await importing(['stripe-invoices.csv']);
+      expect(result.out).toMatch(/^added 4, updated 0, unchanged 1;/);
+      expect(result.err).toContain('note: stripe-invoices.csv:3: Amount Paid: £200.00 paid, but the ledger has £480.50 recorded on ACME-0002; payments are left as they are');
+      expect(ledger.invoice('ACME-0002')?.payments).toHaveLength(1);
+    });
+
+    it('uses a client with the same name; a new name gets a slug id, numbered when taken (acme, acme-2)', async () => {
+      await open({ clients: [{ id: 'acme', name: 'Acme (old account)' }, { id: 'globex', name: 'GLOBEX corporation' }] });
+      writeFileSync(join(dir.path, 'mapped.csv'), 'Invoice#,Customer Name,Email,Total,Date\nA-1,Acme,a@acme.example,10.00,2026-11-01\nA-2,Acme,a@acme.example,20.00,2026-11-02\nG-1,Globex Corporation,,30.00,2026-11-03\n');
+      const result = await importing([join(dir.path, 'mapped.csv')], { map: 'number=Invoice#,client="Customer Name",email=Email,amount=Total,issued=Date' });
+      expect(result.out).toBe('added 3, updated 0, unchanged 0; 1 new client\n');
+      expect(ledger.invoices().map((invoice) => [invoice.number, invoice.client])).toEqual([['A-1', 'acme-2'], ['A-2', 'acme-2'], ['G-1', 'globex']]);
+      expect(ledger.client('acme-2')).toEqual({ id: 'acme-2', name: 'Acme', email: 'a@acme.example' });
+    });
+
+    it('a void row closes an open invoice; an open row does not reopen one chase has closed', async () => {
+      await importing(['stripe-invoices.csv']);
+      const voided = readFileSync(join(FIXTURES, 'stripe-invoices.csv'), 'utf8').replace('1200.00,0.00,1200.00,open', '1200.00,0.00,1200.00,void').replace('900.00,0.00,0.00,void', '900.00,0.00,900.00,open');
+      writeFileSync(join(dir.path, 'voided.csv'), voided);
+      const result = await importing([join(dir.path, 'voided.csv')]);
+      expect(result.out).toBe('added 0, updated 1, unchanged 4; 1 draft skipped\n');
+      expect(result.err).toBe('note: ' + join(dir.path, 'voided.csv') + ':5: Status: open, but GLBX-0002 is void in the ledger; left void\n');
+      expect(ledger.invoice('ACME-0001')?.status).toBe('void');
+      expect(ledger.invoice('GLBX-0002')?.status).toBe('void');
+    });
+
+    it('--dry-run lists what would be added and writes nothing', async () => {
+      const before = snapshot(path);
+      const result = await importing(['freshbooks.csv'], { dryRun: true });
+      expect(result.out).toBe(
+        [
+          'add client hartley-sons-bakery (Hartley & Sons Bakery, sarah@hartleybakery.example)',
+          'add client greenleaf-florists-islington (Greenleaf Florists, Islington, orders@greenleaf.example)',
+          'add 0000101 for hartley-sons-bakery: £365.00 issued 2026-11-09, due 2026-11-23',
+          'add 0000102 for hartley-sons-bakery: £1,250.00 issued 2026-10-09, due 2026-10-23, £250.00 paid',
+          'add 0000103 for greenleaf-florists-islington: £890.00 issued 2026-11-12, due 2026-12-12, £890.00 paid',
+          'dry run, nothing written: added 3, updated 0, unchanged 0; 2 new clients, 2 payments recorded',
+          '',
+        ].join('\n'),
+      );
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('--json prints the counts and numbers', async () => {
+      await importing(['wave.csv']);
+      const result = await importing(['wave.csv', 'freshbooks.csv'], { json: true });
+      expect(JSON.parse(result.out)).toEqual({
+        dryRun: false,
+        added: 3,
+        updated: 0,
+        unchanged: 3,
+        clients: { added: ['greenleaf-florists-islington'], updated: [] },
+        skipped: { drafts: 0, notInvoices: 0 },
+        invoices: { added: ['0000101', '0000102', '0000103'], updated: [] },
+        warnings: [],
+      });
+    });
+  });
+
+  describe('all or nothing', () => {
+    it('lists every bad row with its line, column and problem, writes nothing and exits 2', async () => {
+      await importing(['wave.csv']);
+      const before = snapshot(path);
+      const { lines, message } = await refused(['bad-rows.csv']);
+      expect(lines).toEqual([
+        'bad-rows.csv:3: issued: "2026-09-31" is not a date that exists',
+        'bad-rows.csv:4: amount: "-5.00" is negative; amounts are zero or more',
+        'bad-rows.csv:5: number: missing',
+        'bad-rows.csv:6: currency: "XYZ" is not a currency chase knows (an ISO 4217 code such as GBP, EUR or USD)',
+        'bad-rows.csv:7: amount: "12,34.5" is not an amount',
+        'bad-rows.csv:8: a quoted field starts on this row and is never closed (unterminated quote); rows after it were not read',
+      ]);
+      expect(message).toBe('6 problems in bad-rows.csv; nothing was imported');
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('problems only the ledger shows (a payment for an unknown invoice, a currency change) also stop the whole import', async () => {
+      await importing(['wave.csv']);
+      const before = snapshot(path);
+      writeFileSync(join(dir.path, 'payments.csv'), 'invoice,type,date,amount,currency,method,reference,reason\nW-2026-07,payment,2026-11-20,100.00,EUR,bank,,\nNOPE-1,payment,2026-11-20,5.00,EUR,bank,,\n');
+      const changed = readFileSync(join(FIXTURES, 'wave.csv'), 'utf8').replace('€640.00,€140.00,EUR', '640.00,140.00,USD');
+      writeFileSync(join(dir.path, 'wave.csv'), changed);
+      const deps = testDeps({ ledger, config: config(), today: TODAY, io: testIo({ cwd: dir.path }) });
+      await expect(run(deps, { files: ['wave.csv', 'payments.csv'] })).rejects.toMatchObject({ exitCode: 2, message: '2 problems in wave.csv, payments.csv; nothing was imported' });
+      expect(deps.io.stderr()).toBe('wave.csv:3: Currency: W-2026-08 has payments or charges in EUR; its currency cannot change to USD\npayments.csv:3: invoice: NOPE-1 is not in the ledger or in this import\n');
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('the same number twice with different values is a problem; repeated identical rows count once', async () => {
+      writeFileSync(join(dir.path, 'twice.csv'), 'Invoice Number,Customer,Invoice Date,Total,Amount Due\nX-1,A,2026-11-01,10,10\nX-1,A,2026-11-01,10,10\nX-1,A,2026-11-01,11,10\n');
+      const { lines } = await refused([join(dir.path, 'twice.csv')]);
+      expect(lines).toEqual([`${join(dir.path, 'twice.csv')}:4: Invoice Number: X-1 is also on line 2, with different values`]);
+    });
+
+    it('an unknown layout names its columns and points at --map; a --map column that is not there is named', async () => {
+      writeFileSync(join(dir.path, 'odd.csv'), 'Ref,Who,How much\n1,A,10\n');
+      expect((await refused([join(dir.path, 'odd.csv')])).lines[0]).toMatch(/odd\.csv:1: its columns \("Ref", "Who", "How much"\) are not an export chase recognises; name them with --map/);
+      expect((await refused([join(dir.path, 'odd.csv')], { map: 'number=Ref,client=Who,amount=Total,issued=When' })).lines[0]).toMatch(/odd\.csv:1: has no column "Total", "When" for --map/);
+    });
+
+    it('a missing file is an error before anything is read', async () => {
+      await expect(importing(['nope.csv'])).rejects.toMatchObject({ exitCode: 2, message: 'cannot read nope.csv: no such file' });
+    });
+  });
+});
+
+describe('the progress line', () => {
+  it('appears on a terminal after half a second, redraws in place and is replaced by a summary', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const io = { err: (text: string) => void lines.push(text), stderrIsTTY: true };
+    const progress = new ReadingProgress(io, { name: 'big.csv', stream: process.stdin, size: 1000 }, { now: () => now });
+    progress.onBytes(500);
+    for (let row = 0; row < 256; row++) progress.onRow();
+    expect(lines).toEqual([]);
+    now = 600;
+    for (let row = 0; row < 256; row++) progress.onRow();
+    now = 800;
+    progress.onBytes(1000);
+    for (let row = 0; row < 256; row++) progress.onRow();
+    progress.finish('read 768 rows from big.csv');
+    expect(lines).toEqual([
+      'reading big.csv  [############------------]  50%  512 rows',
+      '\x1b[1A\x1b[2Kreading big.csv  [########################] 100%  768 rows',
+      '\x1b[1A\x1b[2Kread 768 rows from big.csv',
+    ]);
+  });
+
+  it('never appears when stderr is not a terminal', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const progress = new ReadingProgress({ err: (text) => void lines.push(text), stderrIsTTY: false }, { name: 'stdin', stream: process.stdin }, { now: () => now });
+    now = 10_000;
+    for (let row = 0; row < 1024; row++) progress.onRow();
+    progress.finish('done');
+    expect(lines).toEqual([]);
+  });
+});

@@ -1,0 +1,114 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { ChaseError } from '../../src/core/errors.js';
+import { DEFAULT_LADDER } from '../../src/core/ladder.js';
+import { openLedger } from '../../src/ledger/open.js';
+import { run, type InitOptions } from '../../src/commands/init.js';
+import { neverPrompter, scriptedPrompter, testIo, tempDir } from '../support/io.js';
+
+async function failure(work: Promise<unknown>): Promise<ChaseError> {
+  const error = await work.then(() => undefined, (e: unknown) => e);
+  if (error instanceof ChaseError) return error;
+  throw new Error(`expected a ChaseError, got ${String(error)}`);
+}
+
+describe('chase init', () => {
+  let dir: ReturnType<typeof tempDir>;
+
+  beforeEach(() => {
+    dir = tempDir('chase-init-');
+  });
+  afterEach(() => dir.remove());
+
+  function init(options: InitOptions, io = testIo({ cwd: dir.path })) {
+    return { io, done: run({ io, prompter: neverPrompter() }, options) };
+  }
+
+  const flags: InitOptions = { business: 'Jane Smith Design', email: 'jane@janesmith.example', currency: 'eur', timezone: 'Europe/Paris' };
+
+  it('writes a commented config that loads with what the flags said', async () => {
+    const { io, done } = init(flags);
+    expect(await done).toBe(0);
+    const path = join(dir.path, 'chase.config.yaml');
+    const text = readFileSync(path, 'utf8');
+    expect(text.split('\n').filter((line) => line.trimStart().startsWith('#')).length).toBeGreaterThan(5);
+    const config = parseConfig(path, text);
+    expect(config.business.name).toBe('Jane Smith Design');
+    expect(config.business.email).toBe('jane@janesmith.example');
+    expect(config.currency).toBe('EUR');
+    expect(config.timezone).toBe('Europe/Paris');
+    expect(config.mail).toMatchObject({ transport: 'print', from: 'Jane Smith Design <jane@janesmith.example>' });
+    expect(config.policy.ladder).toEqual(DEFAULT_LADDER);
+    expect(config.policy).toMatchObject({ weekdaysOnly: true, minGapDays: 4, promiseGraceDays: 3 });
+    expect(io.stdout()).toContain('Created chase.config.yaml and chase.yaml.');
+  });
+
+  it('makes an empty YAML ledger by default', async () => {
+    await init(flags).done;
+    const ledger = openLedger(join(dir.path, 'chase.yaml'));
+    expect(ledger.backend).toBe('yaml');
+    expect(ledger.clients()).toEqual([]);
+    expect(ledger.invoices()).toEqual([]);
+    ledger.close();
+  });
+
+  it('makes a SQLite ledger for a .db name, and says how to point chase at it', async () => {
+    const { io, done } = init({ ...flags, ledger: 'books/ledger.db' });
+    await done;
+    const path = join(dir.path, 'books', 'ledger.db');
+    expect(readFileSync(path).subarray(0, 16).toString('latin1')).toBe('SQLite format 3\0');
+    const ledger = openLedger(path);
+    expect(ledger.backend).toBe('sqlite');
+    expect(ledger.invoices()).toEqual([]);
+    ledger.close();
+    expect(io.stdout()).toContain(`export CHASE_LEDGER=${path}`);
+  });
+
+  it('with no terminal asks nothing and uses the defaults', async () => {
+    const { done } = init({});
+    expect(await done).toBe(0);
+    const config = parseConfig('chase.config.yaml', readFileSync(join(dir.path, 'chase.config.yaml'), 'utf8'));
+    expect(config.business.name).toBe('Your Business');
+    expect(config.currency).toBe('GBP');
+    expect(existsSync(join(dir.path, 'chase.yaml'))).toBe(true);
+  });
+
+  it('on a terminal asks for the business, email, currency, time zone and ledger', async () => {
+    const io = testIo({ cwd: dir.path, tty: true, interactive: true });
+    const prompter = scriptedPrompter(['Hartley Design', 'sarah@hartley.example', 'usd', 'America/New_York', 'money.db']);
+    expect(await run({ io, prompter }, {})).toBe(0);
+    expect(prompter.asked).toHaveLength(5);
+    const config = parseConfig('c', readFileSync(join(dir.path, 'chase.config.yaml'), 'utf8'));
+    expect(config).toMatchObject({ currency: 'USD', timezone: 'America/New_York', business: { name: 'Hartley Design', email: 'sarah@hartley.example' } });
+    expect(existsSync(join(dir.path, 'money.db'))).toBe(true);
+  });
+
+  it('refuses to overwrite an existing config, and creates no ledger', async () => {
+    writeFileSync(join(dir.path, 'chase.config.yaml'), '# mine\n');
+    const error = await failure(init(flags).done);
+    expect(error.message).toContain('chase.config.yaml already exists');
+    expect(readFileSync(join(dir.path, 'chase.config.yaml'), 'utf8')).toBe('# mine\n');
+    expect(existsSync(join(dir.path, 'chase.yaml'))).toBe(false);
+  });
+
+  it('refuses to overwrite an existing ledger, and writes no config', async () => {
+    writeFileSync(join(dir.path, 'chase.yaml'), 'clients: []\ninvoices: []\n# mine\n');
+    const error = await failure(init(flags).done);
+    expect(error.message).toContain('chase.yaml already exists');
+    expect(readFileSync(join(dir.path, 'chase.yaml'), 'utf8')).toBe('clients: []\ninvoices: []\n# mine\n');
+    expect(existsSync(join(dir.path, 'chase.config.yaml'))).toBe(false);
+  });
+
+  it.each<[string, InitOptions, RegExp]>([
+    ['an unknown currency', { ...flags, currency: 'ABC' }, /unknown currency "ABC"/],
+    ['an unknown time zone', { ...flags, timezone: 'Mars/Olympus_Mons' }, /unknown time zone/],
+    ['a ledger that is neither YAML nor SQLite', { ...flags, ledger: 'ledger.txt' }, /not a YAML or SQLite ledger/],
+  ])('refuses %s and writes nothing', async (_what, options, message) => {
+    const error = await failure(init(options).done);
+    expect(error.message).toMatch(message);
+    expect(error.exitCode).toBe(2);
+    expect(readdirSync(dir.path)).toEqual([]);
+  });
+});

@@ -1,0 +1,160 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { run } from '../../src/commands/letter.js';
+import { run as logRun } from '../../src/commands/log.js';
+import { run as statusRun } from '../../src/commands/status.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { aPayment, sentEmail } from '../support/builders.js';
+import { tempDir, testDeps, testIo } from '../support/io.js';
+import { BACKENDS, acme, configText, globex, invoice, ledgerWith, snapshot, testConfig } from '../fixtures/helpers/world.js';
+import { pdfText, spaced } from '../letters/support.js';
+
+const ADDRESS = '1 High Street\nLondon EC1A 1AA';
+
+/**
+ * On Monday 2026-11-23:
+ *   INV-A acme £1,200.00, £200.00 paid, due 2026-10-01, final reminder sent: the demand letter is due
+ *   INV-B acme £300.00, due 2026-10-15
+ *   INV-C acme £90.00, due 2026-11-01, on hold (disputed)
+ *   INV-D acme £50.00, due 2026-12-01: not yet due
+ *   INV-E acme £75.00, paid
+ *   INV-F globex £500.00, due 2026-10-20
+ */
+function contents() {
+  return {
+    clients: [acme({ address: ADDRESS }), globex()],
+    invoices: [
+      invoice('INV-A', { payments: [aPayment('2026-10-15', '200.00')], history: [sentEmail('final', '2026-10-31')] }),
+      invoice('INV-B', { issued: '2026-09-15', due: '2026-10-15', amount: 30_000 }),
+      invoice('INV-C', { issued: '2026-10-01', due: '2026-11-01', amount: 9_000, hold: { reason: 'disputed: missing logo', since: '2026-11-02' } }),
+      invoice('INV-D', { issued: '2026-11-01', due: '2026-12-01', amount: 5_000 }),
+      invoice('INV-E', { issued: '2026-09-01', due: '2026-10-01', amount: 7_500, payments: [aPayment('2026-09-30', '75.00')] }),
+      invoice('INV-F', { client: 'globex', issued: '2026-09-20', due: '2026-10-20', amount: 50_000 }),
+    ],
+  };
+}
+
+describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
+  let dir: ReturnType<typeof tempDir>;
+  let ledger: Ledger;
+  let ledgerPath: string;
+
+  beforeEach(async () => {
+    dir = tempDir('chase-letter-');
+    ledgerPath = join(dir.path, `ledger${backend.ext}`);
+    ledger = await ledgerWith(ledgerPath, contents());
+  });
+  afterEach(() => {
+    ledger.close();
+    dir.remove();
+  });
+
+  const deps = (config = testConfig()) => testDeps({ ledger, config, io: testIo({ cwd: dir.path }) });
+
+  it('drafts the letter into letters/ and records it, so status shows the demand stage done', async () => {
+    const d = deps();
+    expect(await run(d, { numbers: ['INV-A'] })).toBe(0);
+    const path = join(dir.path, 'letters', '2026-11-23-acme-demand-INV-A.pdf');
+    expect(existsSync(path)).toBe(true);
+    expect(d.io.stdout()).toBe(
+      'Drafted the demand letter to Acme Ltd for INV-A: letters/2026-11-23-acme-demand-INV-A.pdf\n' +
+        '  to pay by 2026-12-07: £1,000.00\n' +
+        '  once posted: chase log INV-A --letter-sent --tracking REF\n',
+    );
+    expect(pdfText(path)).toMatch(spaced('INV-A', '1 September 2026', '1 October 2026', '£1,200.00', '£200.00', '£1,000.00'));
+    expect(ledger.invoice('INV-A')!.history.at(-1)).toEqual({ on: '2026-11-23', kind: 'letter', stage: 'demand', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-A', file: 'letters/2026-11-23-acme-demand-INV-A.pdf', at: '2026-11-23T09:00:00.000Z' });
+
+    const status = deps();
+    await statusRun(status, { json: true });
+    const entry = (JSON.parse(status.io.stdout()) as { invoices: Record<string, unknown>[] }).invoices.find((e) => e.number === 'INV-A');
+    expect(entry).toMatchObject({ lastAction: { stage: 'demand', kind: 'letter', on: '2026-11-23' }, nextAction: { stage: 'collections', kind: 'collections', on: '2026-11-30' } });
+  });
+
+  it('records the posting with chase log --letter-sent against the same stage', async () => {
+    await run(deps(), { numbers: ['INV-A'], quiet: true });
+    expect(await logRun(deps(), { number: 'INV-A', letterSent: true, tracking: 'RR123456785GB', quiet: true })).toBe(0);
+    expect(ledger.invoice('INV-A')!.history.at(-1)).toMatchObject({ kind: 'letter', stage: 'demand', status: 'posted', tracking: 'RR123456785GB' });
+  });
+
+  it("puts all of a client's overdue invoices in one letter with --client, leaving out those on hold", async () => {
+    const d = deps();
+    expect(await run(d, { numbers: [], client: 'acme', deadline: '7' })).toBe(0);
+    expect(d.io.stderr()).toBe('note: INV-C left out: on hold: disputed: missing logo\n');
+    const path = join(dir.path, 'letters', '2026-11-23-acme-demand-2-invoices.pdf');
+    const text = pdfText(path);
+    expect(text).toMatch(spaced('INV-A', '1 September 2026', '1 October 2026', '£1,200.00', '£200.00', '£1,000.00'));
+    expect(text).toMatch(spaced('INV-B', '15 September 2026', '15 October 2026', '£300.00', '£0.00', '£300.00'));
+    expect(text).not.toMatch(/INV-[CDEF]/);
+    expect(text).toMatch(spaced('Total due', '£1,300.00'));
+    expect(text).toMatch(spaced('reaches me by 30 November 2026, 7 days'));
+    for (const number of ['INV-A', 'INV-B']) expect(ledger.invoice(number)!.history.at(-1)).toMatchObject({ kind: 'letter', stage: 'demand', file: 'letters/2026-11-23-acme-demand-2-invoices.pdf' });
+    for (const number of ['INV-C', 'INV-D', 'INV-E']) expect(ledger.invoice(number)!.history.filter((event) => event.kind === 'letter')).toEqual([]);
+    expect(d.io.stdout()).toContain('once posted: chase log INV-A --letter-sent --tracking REF, and the same for the other 1 invoice');
+  });
+
+  it('prints Markdown or HTML with -o - and records nothing', async () => {
+    const before = snapshot(ledgerPath);
+    const d = deps();
+    expect(await run(d, { numbers: ['INV-A'], format: 'md', output: '-' })).toBe(0);
+    expect(d.io.stdout()).toContain('| INV-A | 1 September 2026 | 1 October 2026 | £1,200.00 | £200.00 | £1,000.00 |');
+    expect(existsSync(join(dir.path, 'letters'))).toBe(false);
+    expect(snapshot(ledgerPath)).toEqual(before);
+  });
+
+  it('writes exactly the file -o names, relative to the working folder', async () => {
+    const d = deps();
+    expect(await run(d, { numbers: ['INV-B'], format: 'html', output: 'out/acme.html' })).toBe(0);
+    const html = readFileSync(join(dir.path, 'out', 'acme.html'), 'utf8');
+    expect(html).toContain('<td class="right">£300.00</td>');
+    expect(ledger.invoice('INV-B')!.history.at(-1)).toMatchObject({ file: 'out/acme.html' });
+  });
+
+  it('prints what it drafted as JSON', async () => {
+    const d = deps();
+    await run(d, { numbers: ['INV-B', 'INV-A'], style: 'letter-before-action', json: true });
+    expect(JSON.parse(d.io.stdout())).toEqual({
+      file: join(dir.path, 'letters', '2026-11-23-acme-letter-before-action-2-invoices.pdf'),
+      format: 'pdf',
+      style: 'letter-before-action',
+      stage: 'demand',
+      date: '2026-11-23',
+      deadline: '2026-12-07',
+      client: 'acme',
+      invoices: ['INV-A', 'INV-B'],
+      totals: [{ currency: 'GBP', balance: '1300.00', claimable: '0.00', total: '1300.00' }],
+      warnings: [],
+    });
+  });
+
+  it.each([
+    [{ numbers: ['INV-A'], client: 'acme' }, 'give invoice numbers or --client, not both'],
+    [{ numbers: [] }, 'which invoices? a demand letter needs invoice numbers or --client ID'],
+    [{ numbers: ['INV-Z'] }, 'unknown invoice "INV-Z"'],
+    [{ numbers: ['INV-E'] }, 'invoice INV-E is paid; there is nothing to claim'],
+    [{ numbers: ['INV-D'] }, 'invoice INV-D is not overdue: it falls due on 2026-12-01'],
+    [{ numbers: ['INV-C'] }, 'invoice INV-C is on hold (disputed: missing logo)'],
+    [{ numbers: ['INV-A', 'INV-F'] }, 'those invoices belong to acme and globex: a demand letter goes to one client'],
+    [{ numbers: [], client: 'acmee' }, 'unknown client "acmee"'],
+    [{ numbers: ['INV-A'], format: 'docx' }, '--format takes pdf, md or html, not "docx"'],
+    [{ numbers: ['INV-A'], deadline: 'soon' }, '--deadline takes a whole number of days, at least 1, not "soon"'],
+    [{ numbers: ['INV-A'], output: '-' }, 'a PDF cannot be printed to the terminal'],
+    [{ numbers: ['INV-A'], style: 'threat' }, 'unknown letter style "threat"'],
+  ])('refuses %j, changing nothing', async (options, message) => {
+    const before = snapshot(ledgerPath);
+    await expect(run(deps(), options)).rejects.toThrow(message);
+    expect(snapshot(ledgerPath)).toEqual(before);
+  });
+
+  it('ejects a letter template into the configured templates folder', async () => {
+    const text = configText({ extra: 'templates: ./templates\n' });
+    const config = parseConfig(join(dir.path, 'chase.config.yaml'), text);
+    const d = deps(config);
+    expect(await run(d, { numbers: [], eject: 'letter-before-action' })).toBe(0);
+    expect(readdirSync(join(dir.path, 'templates', 'letters'))).toEqual(['letter-before-action.md']);
+    expect(d.io.stdout()).toBe('Copied the letter-before-action letter to templates/letters/letter-before-action.md; edit it there. chase now uses your copy.\n');
+    await expect(run(deps(config), { numbers: [], eject: 'letter-before-action' })).rejects.toThrow('already exists');
+    await expect(run(deps(), { numbers: [], eject: 'demand' })).rejects.toThrow('no templates folder is configured');
+  });
+});

@@ -1,0 +1,151 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultConfig } from '../../src/config.js';
+import type { Client, Invoice } from '../../src/core/model.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { run, type MatchOptions } from '../../src/commands/match.js';
+import { testDeps, testIo, tempDir } from '../support/io.js';
+import { minor } from '../support/builders.js';
+import { BACKENDS, ledgerWith, snapshot } from '../fixtures/helpers/world.js';
+
+const FIXTURES = fileURLToPath(new URL('../fixtures/csv/', import.meta.url));
+
+const clients: Client[] = [
+  { id: 'acme', name: 'Acme Ltd' },
+  { id: 'globex', name: 'Globex Corporation', email: 'hank@globex.example' },
+  { id: 'initech', name: 'Initech LLC' },
+  { id: 'umbrella', name: 'Umbrella Corp' },
+];
+
+function invoice(number: string, client: string, amount: string, due: string, fields: Partial<Invoice> = {}): Invoice {
+  const currency = fields.currency ?? 'GBP';
+  return { number, client, issued: '2026-05-01', due, amount: minor(amount, currency), currency, status: 'open', payments: [], charges: [], history: [], ...fields };
+}
+
+const invoices: Invoice[] = [
+  invoice('INV-2026-001', 'acme', '1200.00', '2026-10-01'),
+  invoice('INV-2026-002', 'acme', '480.50', '2026-11-18', { payments: [{ date: '2026-11-01', amount: minor('200.00'), method: 'bank' }] }),
+  // Two invoices with the same balance, both due around the middle of November.
+  invoice('INV-2026-003', 'globex', '750.00', '2026-11-10'),
+  invoice('INV-2026-004', 'initech', '750.00', '2026-11-12'),
+  // A payment plan: 300.00 a month; the first was paid, the second fell due on 15 November.
+  invoice('INV-2026-005', 'umbrella', '900.00', '2026-10-01', {
+    plan: { created: '2026-10-01', installments: [{ due: '2026-10-15', amount: minor('300.00') }, { due: '2026-11-15', amount: minor('300.00') }, { due: '2026-12-15', amount: minor('300.00') }] },
+    payments: [{ date: '2026-10-14', amount: minor('300.00'), method: 'bank' }],
+  }),
+  // Long overdue: an amount alone is out of the window, but the line names the client.
+  invoice('INV-2026-006', 'globex', '2000.00', '2026-06-01'),
+  invoice('INV-US-7', 'globex', '1500.00', '2026-11-30', { currency: 'USD' }),
+  invoice('INV-US-8', 'globex', '250.00', '2026-05-31', { currency: 'USD' }),
+];
+
+describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
+  let dir: ReturnType<typeof tempDir>;
+  let path: string;
+  let ledger: Ledger;
+
+  beforeEach(async () => {
+    dir = tempDir('chase-match-');
+    path = join(dir.path, `ledger${ext}`);
+    ledger = await ledgerWith(path, { clients, invoices });
+  });
+  afterEach(() => {
+    ledger.close();
+    dir.remove();
+  });
+
+  async function matching(file: string, options: Partial<MatchOptions> = {}) {
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: FIXTURES }) });
+    const code = await run(deps, { file, dateFormat: 'DD/MM/YYYY', ...options });
+    return { code, out: deps.io.stdout(), err: deps.io.stderr() };
+  }
+
+  it('reports matched, ambiguous and unmatched lines, ignores money going out, and writes nothing', async () => {
+    const before = snapshot(path);
+    const result = await matching('bank-statement.csv');
+    expect(result.code).toBe(0);
+    expect(result.out.split('\n')).toEqual([
+      'line\tdate\tamount\tcurrency\tresult\tinvoices\twhy\tdetails',
+      '2\t2026-11-15\t1200.00\tGBP\tmatched\tINV-2026-001\tINV-2026-001 is in the reference; pays it in full\tFASTER PAYMENT ACME LTD REF INV-2026-001',
+      '3\t2026-11-20\t280.50\tGBP\tmatched\tINV-2026-002\t£280.50 is the balance of INV-2026-002, due 2026-11-18\tBACS CREDIT A PAYER',
+      '4\t2026-11-15\t750.00\tGBP\tambiguous\tINV-2026-003, INV-2026-004\t£750.00 is owed on 2 invoices due around 2026-11-15\tBACS CREDIT PAYMENT',
+      '5\t2026-11-16\t300.00\tGBP\tmatched\tINV-2026-005\t£300.00 is the installment due 2026-11-15 of INV-2026-005, from umbrella\tUMBRELLA CORP INSTALMENT',
+      '6\t2026-11-21\t2000.00\tGBP\tmatched\tINV-2026-006\t£2,000.00 is the balance of INV-2026-006, from globex\tGLOBEX CORPORATION PAYMENT',
+      '8\t2026-11-22\t12.34\tGBP\tunmatched\t\tno open invoice fits\tREFUND FROM SUPPLIER',
+      '',
+    ]);
+    expect(result.err).toBe('matched 4, ambiguous 1, unmatched 1, already recorded 0; 1 outgoing or incomplete line ignored; nothing written: run again with --apply to record 4 payments\n');
+    expect(snapshot(path)).toEqual(before);
+  });
+
+  it('--apply records the matched payments with the line as reference, leaves the rest, and a second run records nothing', async () => {
+    const result = await matching('bank-statement.csv', { apply: true });
+    expect(result.err).toBe('matched 4, ambiguous 1, unmatched 1, already recorded 0; 1 outgoing or incomplete line ignored; recorded 4 payments\n');
+    expect(ledger.invoice('INV-2026-001')?.payments).toEqual([{ date: '2026-11-15', amount: minor('1200.00'), method: 'bank', reference: 'TX-1001 2026-11-15 1200.00' }]);
+    expect(ledger.invoice('INV-2026-002')?.payments.at(-1)).toEqual({ date: '2026-11-20', amount: minor('280.50'), method: 'bank', reference: 'TX-1002 2026-11-20 280.50' });
+    expect(ledger.invoice('INV-2026-005')?.payments).toHaveLength(2);
+    expect(ledger.invoice('INV-2026-006')?.payments).toHaveLength(1);
+    // The ambiguous line is left for the user: neither invoice with that balance was touched.
+    expect(ledger.invoice('INV-2026-003')?.payments).toEqual([]);
+    expect(ledger.invoice('INV-2026-004')?.payments).toEqual([]);
+
+    const after = snapshot(path);
+    const again = await matching('bank-statement.csv', { apply: true });
+    expect(again.err).toBe('matched 0, ambiguous 1, unmatched 1, already recorded 4; 1 outgoing or incomplete line ignored; recorded 0 payments\n');
+    expect(snapshot(path)).toEqual(after);
+  });
+
+  it('--json gives every line with its result and the reference a payment would carry', async () => {
+    const { out } = await matching('bank-statement.csv', { json: true });
+    const report = JSON.parse(out);
+    expect(report).toMatchObject({ applied: false, matched: 4, ambiguous: 1, unmatched: 1, alreadyRecorded: 0, ignored: 1, recorded: 0 });
+    expect(report.lines[2]).toEqual({
+      line: 4, date: '2026-11-15', amount: '750.00', currency: 'GBP', details: 'BACS CREDIT PAYMENT', result: 'ambiguous', pays: [],
+      candidates: ['INV-2026-003', 'INV-2026-004'], why: '£750.00 is owed on 2 invoices due around 2026-11-15', reference: 'TX-1003 2026-11-15 750.00',
+    });
+  });
+
+  it('a PayPal download: the Invoice Number column, payer email, pending lines and money out ignored', async () => {
+    const { out } = await matching('paypal.csv', { dateFormat: 'MM/DD/YYYY', json: true, apply: true });
+    const report = JSON.parse(out);
+    expect(report.lines.map((line: { result: string; pays: unknown[] }) => [line.result, line.pays])).toEqual([
+      ['matched', [{ invoice: 'INV-US-7', amount: '1500.00' }]],
+      ['matched', [{ invoice: 'INV-US-8', amount: '250.00' }]],
+    ]);
+    expect(report.ignored).toBe(2);
+    expect(ledger.invoice('INV-US-7')?.payments).toEqual([{ date: '2026-11-20', amount: minor('1500.00', 'USD'), method: 'paypal', reference: '5X123456AB7890123 2026-11-20 1500.00' }]);
+  });
+
+  it('one line naming several invoices pays them all when it is their total; more than a balance is left alone', async () => {
+    writeFileSync(join(dir.path, 'combined.csv'), 'Date,Description,Paid in,Paid out\n2026-11-20,INV-2026-003 + INV-2026-004,"1,500.00",\n2026-11-21,ACME INV-2026-001,1300.00,\n2026-11-22,RENT,,950.00\n');
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await run(deps, { file: 'combined.csv', apply: true, json: true });
+    const report = JSON.parse(deps.io.stdout());
+    expect(report.lines.map((line: { result: string; pays: unknown[]; why: string }) => [line.result, line.pays, line.why])).toEqual([
+      ['matched', [{ invoice: 'INV-2026-003', amount: '750.00' }, { invoice: 'INV-2026-004', amount: '750.00' }], 'INV-2026-003, INV-2026-004 are in the reference; pays their balances in full'],
+      ['ambiguous', [], 'INV-2026-001 is in the reference, but £1,300.00 is more than its balance of £1,200.00'],
+    ]);
+    expect(report.ignored).toBe(1);
+    expect(ledger.invoice('INV-2026-004')?.payments).toEqual([{ date: '2026-11-20', amount: minor('750.00'), method: 'bank', reference: 'INV-2026-003 + INV-2026-004 2026-11-20 1500.00' }]);
+  });
+
+  it('--window decides how far from the due date an amount alone may match', async () => {
+    writeFileSync(join(dir.path, 'late.csv'), 'Date,Description,Amount\n2026-12-20,BACS CREDIT,280.50\n');
+    const deps = () => testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    const late = deps();
+    await run(late, { file: 'late.csv', json: true });
+    expect(JSON.parse(late.io.stdout()).lines[0].result).toBe('unmatched');
+    const wide = deps();
+    await run(wide, { file: 'late.csv', json: true, window: '40' });
+    expect(JSON.parse(wide.io.stdout()).lines[0].result).toBe('matched');
+  });
+
+  it('bad lines are listed and nothing is matched', async () => {
+    writeFileSync(join(dir.path, 'bad.csv'), 'Date,Description,Amount\n2026-11-31,X,1.00\n2026-11-20,Y,abc\n');
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await expect(run(deps, { file: 'bad.csv', apply: true })).rejects.toMatchObject({ exitCode: 2, message: '2 problems in bad.csv; nothing was matched' });
+    expect(deps.io.stderr()).toBe('bad.csv:2: Date: "2026-11-31" is not a date that exists\nbad.csv:3: Amount: "abc" is not an amount\n');
+  });
+});

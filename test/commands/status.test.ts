@@ -1,0 +1,244 @@
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChaseError } from '../../src/core/errors.js';
+import type { Ledger } from '../../src/ledger/ledger.js';
+import { run } from '../../src/commands/status.js';
+import { testDeps, testIo, tempDir } from '../support/io.js';
+import { aPayment, sentEmail } from '../support/builders.js';
+import { acme, ANSI, BACKENDS, globex, initech, invoice, ledgerWith, testConfig } from '../fixtures/helpers/world.js';
+
+/** The fields design §3 promises for each invoice in `chase status --json`. */
+const CONTRACT_FIELDS = [
+  'number', 'client', 'currency', 'total', 'paid', 'balance', 'issued', 'due', 'daysOverdue', 'stage',
+  'lastAction', 'nextAction', 'hold', 'promise', 'plan', 'interest', 'fees', 'compensation', 'claimable',
+] as const;
+
+function contractPart(entry: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(CONTRACT_FIELDS.map((field) => [field, entry[field]]));
+}
+
+const NO_CLAIM = { interest: '0.00', fees: '0.00', compensation: '0.00', claimable: '0.00' };
+
+/**
+ * On Monday 2026-11-23:
+ *   INV-A acme GBP 1200.00, 200.00 paid, 53 days late, final sent 2026-10-31: the demand letter is due (design §3's example)
+ *   INV-B globex GBP 500.00, due in 17 days: no stage yet
+ *   INV-C acme GBP 300.00, paid in full
+ *   INV-D initech EUR 800.00, 13 days late, held until 2026-12-01
+ *   INV-E globex USD 2500.00, 10 days late, promised for 2026-11-27
+ *   INV-F initech JPY 120000, 114 days late, never chased
+ *   INV-G acme GBP 90.00, void
+ */
+async function aLedger(path: string): Promise<Ledger> {
+  return ledgerWith(path, {
+    clients: [acme(), globex(), initech()],
+    invoices: [
+      invoice('INV-A', { payments: [aPayment('2026-10-15', '200.00')], history: [sentEmail('final', '2026-10-31')] }),
+      invoice('INV-B', { client: 'globex', issued: '2026-11-10', due: '2026-12-10', amount: 50_000 }),
+      invoice('INV-C', { issued: '2026-10-01', due: '2026-11-01', amount: 30_000, payments: [aPayment('2026-11-02', '300.00')] }),
+      invoice('INV-D', { client: 'initech', issued: '2026-10-11', due: '2026-11-10', amount: 80_000, currency: 'EUR', hold: { reason: 'disputed: missing deliverable', until: '2026-12-01', since: '2026-11-12' } }),
+      invoice('INV-E', { client: 'globex', issued: '2026-10-14', due: '2026-11-13', amount: 250_000, currency: 'USD', promise: { date: '2026-11-27', note: 'AP run', made: '2026-11-20' } }),
+      invoice('INV-F', { client: 'initech', issued: '2026-07-01', due: '2026-08-01', amount: 120_000, currency: 'JPY' }),
+      invoice('INV-G', { issued: '2026-11-01', due: '2026-12-01', amount: 9_000, status: 'void' }),
+    ],
+  });
+}
+
+describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
+  let dir: ReturnType<typeof tempDir>;
+  let ledger: Ledger;
+
+  beforeEach(async () => {
+    dir = tempDir('chase-status-');
+    ledger = await aLedger(join(dir.path, `ledger${backend.ext}`));
+  });
+  afterEach(() => {
+    ledger?.close();
+    dir.remove();
+  });
+
+  async function statusJson(options: Parameters<typeof run>[1] = {}) {
+    const deps = testDeps({ ledger, config: testConfig() });
+    expect(await run(deps, { ...options, json: true })).toBe(0);
+    return JSON.parse(deps.io.stdout()) as { asOf: string; invoices: Record<string, unknown>[]; totals: Record<string, unknown>[] };
+  }
+
+  describe('--json', () => {
+    it('prints the design §3 example invoice field for field', async () => {
+      const report = await statusJson();
+      const entry = report.invoices.find((e) => e.number === 'INV-A')!;
+      expect(contractPart(entry)).toEqual({
+        number: 'INV-A', client: 'acme', currency: 'GBP',
+        total: '1200.00', paid: '200.00', balance: '1000.00',
+        issued: '2026-09-01', due: '2026-10-01', daysOverdue: 53,
+        stage: 'demand',
+        lastAction: { stage: 'final', kind: 'email', on: '2026-10-31' },
+        nextAction: { stage: 'demand', kind: 'letter', on: '2026-11-23' },
+        hold: null, promise: null, plan: null,
+        ...NO_CLAIM,
+      });
+    });
+
+    it('says asOf today and lists the open invoices most overdue first', async () => {
+      const report = await statusJson();
+      expect(report.asOf).toBe('2026-11-23');
+      expect(report.invoices.map((e) => e.number)).toEqual(['INV-F', 'INV-A', 'INV-D', 'INV-E', 'INV-B']);
+    });
+
+    it('gives a negative daysOverdue and a null stage before the due date and the first stage', async () => {
+      const entry = (await statusJson()).invoices.find((e) => e.number === 'INV-B')!;
+      expect(entry).toMatchObject({ daysOverdue: -17, stage: null, lastAction: null, nextAction: { stage: 'upcoming', kind: 'email', on: '2026-12-07' } });
+    });
+
+    it('shows a hold with its reason and end, and no next action while it lasts', async () => {
+      const entry = (await statusJson()).invoices.find((e) => e.number === 'INV-D')!;
+      expect(contractPart(entry)).toMatchObject({ currency: 'EUR', balance: '800.00', daysOverdue: 13, stage: 'friendly', hold: { reason: 'disputed: missing deliverable', until: '2026-12-01' }, nextAction: null });
+    });
+
+    it('shows a promise and puts the next action after the promise date and its grace days', async () => {
+      const entry = (await statusJson()).invoices.find((e) => e.number === 'INV-E')!;
+      expect(entry).toMatchObject({ promise: { date: '2026-11-27', note: 'AP run' }, nextAction: { stage: 'friendly', kind: 'email', on: '2026-12-01' } });
+    });
+
+    it('writes amounts in the minor-unit precision of each currency', async () => {
+      const entry = (await statusJson()).invoices.find((e) => e.number === 'INV-F')!;
+      expect(entry).toMatchObject({ currency: 'JPY', total: '120000', paid: '0', balance: '120000', interest: '0', claimable: '0', daysOverdue: 114, stage: 'collections' });
+    });
+
+    it('never chases an invoice that was never reminded with a harsh stage first', async () => {
+      const entry = (await statusJson()).invoices.find((e) => e.number === 'INV-F')!;
+      expect(entry.nextAction).toEqual({ stage: 'escalate', kind: 'email', on: '2026-11-23' });
+    });
+
+    it('totals each currency apart, with aging buckets, and never adds currencies together', async () => {
+      const { totals } = await statusJson();
+      expect(totals).toEqual([
+        { currency: 'EUR', balance: '800.00', buckets: { current: '0.00', '1-30': '800.00', '31-60': '0.00', '61-90': '0.00', '90+': '0.00' } },
+        { currency: 'GBP', balance: '1500.00', buckets: { current: '500.00', '1-30': '0.00', '31-60': '1000.00', '61-90': '0.00', '90+': '0.00' } },
+        { currency: 'JPY', balance: '120000', buckets: { current: '0', '1-30': '0', '31-60': '0', '61-90': '0', '90+': '120000' } },
+        { currency: 'USD', balance: '2500.00', buckets: { current: '0.00', '1-30': '2500.00', '31-60': '0.00', '61-90': '0.00', '90+': '0.00' } },
+      ]);
+    });
+
+    it('with --all includes the paid and void invoices, with no next action, and leaves them out of the totals', async () => {
+      const report = await statusJson({ all: true });
+      expect(report.invoices.map((e) => e.number)).toEqual(['INV-F', 'INV-A', 'INV-C', 'INV-D', 'INV-E', 'INV-G', 'INV-B']);
+      const paid = report.invoices.find((e) => e.number === 'INV-C')!;
+      expect(contractPart(paid)).toMatchObject({ total: '300.00', paid: '300.00', balance: '0.00', nextAction: null, hold: null, promise: null });
+      expect(report.invoices.find((e) => e.number === 'INV-G')!.nextAction).toBeNull();
+      expect(report.totals.find((t) => t.currency === 'GBP')!.balance).toBe('1500.00');
+    });
+  });
+
+  describe('filters', () => {
+    it('--client shows only that client', async () => {
+      expect((await statusJson({ client: 'globex' })).invoices.map((e) => e.number)).toEqual(['INV-E', 'INV-B']);
+    });
+
+    it('--client totals only that client', async () => {
+      expect((await statusJson({ client: 'globex' })).totals.map((t) => `${t.currency} ${t.balance}`)).toEqual(['GBP 500.00', 'USD 2500.00']);
+    });
+
+    it('--stage shows only invoices whose age has reached that stage', async () => {
+      expect((await statusJson({ stage: 'friendly' })).invoices.map((e) => e.number)).toEqual(['INV-D', 'INV-E']);
+    });
+
+    it('--overdue leaves out invoices not yet due', async () => {
+      expect((await statusJson({ overdue: true })).invoices.map((e) => e.number)).toEqual(['INV-F', 'INV-A', 'INV-D', 'INV-E']);
+    });
+
+    it('an unknown client is an error that suggests the nearest id', async () => {
+      const deps = testDeps({ ledger, config: testConfig() });
+      const error = await run(deps, { client: 'acmee' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect((error as ChaseError).hint).toContain('did you mean "acme"');
+    });
+
+    it('an unknown stage is an error that lists the stages', async () => {
+      const error = await run(testDeps({ ledger, config: testConfig() }), { stage: 'angry' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect((error as ChaseError).hint).toContain('friendly');
+    });
+  });
+
+  describe('on a terminal', () => {
+    async function table(options: { color?: boolean } = {}) {
+      const deps = testDeps({ ledger, config: testConfig(), io: testIo({ tty: true, color: options.color }) });
+      expect(await run(deps, {})).toBe(0);
+      return deps.io.stdout();
+    }
+
+    it('draws a table headed client, invoice, balance, due, overdue, stage, last and next action and note', async () => {
+      const header = (await table()).split('\n').find((line) => line.includes('Client'))!;
+      for (const column of ['Client', 'Invoice', 'Balance', 'Due', 'Overdue', 'Stage', 'Last action', 'Next action', 'Note']) expect(header).toContain(column);
+    });
+
+    it('shows client names, balances with symbols and how late each is', async () => {
+      const rowA = (await table()).split('\n').find((line) => line.includes('INV-A'))!;
+      expect(rowA).toContain('Acme Ltd');
+      expect(rowA).toContain('£1,000.00');
+      expect(rowA).toContain('53 days late');
+      expect(rowA).toContain('demand');
+      expect(rowA).toContain('final email 2026-10-31');
+    });
+
+    it('lists the most overdue first', async () => {
+      const out = await table();
+      const order = ['INV-F', 'INV-A', 'INV-D', 'INV-E', 'INV-B'].map((n) => out.indexOf(n));
+      expect(order.every((position) => position >= 0)).toBe(true);
+      expect([...order].sort((a, b) => a - b)).toEqual(order);
+    });
+
+    it('notes holds and promises', async () => {
+      const out = await table();
+      expect(out.split('\n').find((line) => line.includes('INV-D'))).toContain('held: disputed: missing deliverable until 2026-12-01');
+      expect(out.split('\n').find((line) => line.includes('INV-E'))).toContain('promised 2026-11-27 (AP run)');
+    });
+
+    it('ends with the totals per currency and their aging buckets', async () => {
+      const out = await table();
+      const totals = out.slice(out.indexOf('As of 2026-11-23'));
+      expect(totals).toContain('GBP £1,500.00 owed');
+      expect(totals).toContain('31-60 £1,000.00');
+      expect(totals).toContain('current £500.00');
+      expect(totals).toContain('EUR €800.00 owed');
+      expect(totals).toContain('USD $2,500.00 owed');
+    });
+
+    it('uses colour only when colour is on', async () => {
+      expect(await table({ color: true })).toMatch(ANSI);
+      expect(await table({ color: false })).not.toMatch(ANSI);
+    });
+  });
+
+  describe('piped', () => {
+    async function piped(options: Parameters<typeof run>[1] = {}) {
+      const deps = testDeps({ ledger, config: testConfig(), io: testIo({ tty: false }) });
+      expect(await run(deps, options)).toBe(0);
+      return deps.io.stdout();
+    }
+
+    it('prints tab-separated lines under a header, one per invoice', async () => {
+      const lines = (await piped()).replace(/\n$/, '').split('\n');
+      const header = lines[0].split('\t');
+      expect(header).toEqual(expect.arrayContaining(['client', 'number', 'currency', 'balance', 'due', 'days_overdue', 'stage', 'last_action', 'next_action', 'note']));
+      expect(lines).toHaveLength(6);
+      for (const line of lines) expect(line.split('\t')).toHaveLength(header.length);
+      const rowA = Object.fromEntries(header.map((column, i) => [column, lines[2].split('\t')[i]]));
+      expect(rowA).toMatchObject({ client: 'acme', number: 'INV-A', currency: 'GBP', balance: '1000.00', due: '2026-10-01', days_overdue: '53', stage: 'demand' });
+    });
+
+    it('has no escape codes and no table borders', async () => {
+      const out = await piped();
+      expect(out).not.toMatch(ANSI);
+      expect(out).not.toMatch(/[│─┌]/);
+    });
+
+    it('prints only the header when nothing matches', async () => {
+      const out = await piped({ client: 'acme', stage: 'upcoming' });
+      expect(out.replace(/\n$/, '').split('\n')).toHaveLength(1);
+      expect(out).toContain('number');
+    });
+  });
+});

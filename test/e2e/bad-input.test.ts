@@ -1,0 +1,188 @@
+/**
+ * Bad input through the built CLI: every mistake is one clear line on stderr (and perhaps a hint),
+ * exit 2, no stack trace, and the ledger exactly as it was. Needs `npx tsc -p tsconfig.json` first.
+ */
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { chaseSync, type CliResult } from '../support/cli.js';
+import { tempDir } from '../support/io.js';
+import { acme, BACKENDS, invoice, ledgerWith, snapshot, writeConfig } from '../fixtures/helpers/world.js';
+
+const STACK_LINE = /^\s+at .+[:(]/m;
+
+/** One line saying what is wrong, then at most one line of hint; never a stack trace. */
+function expectCleanFailure(result: CliResult, message: RegExp): void {
+  expect(result.code, result.stderr).toBe(2);
+  const lines = result.stderr.replace(/\n$/, '').split('\n');
+  expect(lines[0]).toMatch(/^chase: /);
+  expect(lines[0]).toMatch(message);
+  expect(lines.length).toBeLessThanOrEqual(2);
+  expect(result.stderr).not.toMatch(STACK_LINE);
+}
+
+let dir: ReturnType<typeof tempDir>;
+let config: string;
+
+beforeEach(() => {
+  dir = tempDir('chase-bad-');
+  config = writeConfig(dir.path);
+});
+afterEach(() => dir.remove());
+
+const chaseWith = (ledger: string, ...args: string[]) => chaseSync(['--ledger', ledger, '--config', config, '--today', '2026-11-23', ...args], { cwd: dir.path });
+
+const GOOD_YAML = `# Jane's books
+clients:
+  - id: acme
+    name: Acme Ltd
+    email: bob@acme.example
+invoices:
+  - number: INV-1
+    client: acme
+    issued: 2026-10-01
+    due: 2026-10-31
+    amount: 100.00
+    currency: GBP
+`;
+
+describe('a YAML ledger with a mistake in it', () => {
+  it('that is not valid YAML: exit 2, names file:line:col, and the file is byte for byte unchanged', () => {
+    const path = join(dir.path, 'chase.yaml');
+    const broken = GOOD_YAML.replace('    name: Acme Ltd\n', '    name: [Acme Ltd\n');
+    writeFileSync(path, broken);
+    for (const args of [['status'], ['pay', 'INV-1', '10'], ['invoice', 'add', 'INV-2', '--client', 'acme', '--amount', '5']]) {
+      const result = chaseWith(path, ...args);
+      expectCleanFailure(result, new RegExp(`${path.replace(/[.]/g, '\\.')}:\\d+:\\d+: `));
+      expect(readFileSync(path, 'utf8')).toBe(broken);
+    }
+  });
+
+  it('with an amount that is not an amount: names the line, the column and the field', () => {
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, GOOD_YAML.replace('amount: 100.00', 'amount: 1,200.00'));
+    const result = chaseWith(path, 'status');
+    expectCleanFailure(result, /chase\.yaml:11:13: invoices\[0\]\.amount/);
+  });
+
+  it('with an invoice for a client that is not there', () => {
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, GOOD_YAML.replace('    client: acme\n', '    client: acne\n'));
+    expectCleanFailure(chaseWith(path, 'status'), /chase\.yaml:\d+:\d+: .*acne/);
+  });
+});
+
+describe('a ledger file that is not a ledger', () => {
+  it('.txt: refused by its name, untouched', () => {
+    const path = join(dir.path, 'books.txt');
+    writeFileSync(path, GOOD_YAML);
+    expectCleanFailure(chaseWith(path, 'pay', 'INV-1', '10'), /books\.txt is not a YAML or SQLite ledger/);
+    expect(readFileSync(path, 'utf8')).toBe(GOOD_YAML);
+  });
+
+  it('a .db that is text: refused, untouched, and no -wal or -shm left beside it', () => {
+    const path = join(dir.path, 'books.db');
+    writeFileSync(path, GOOD_YAML);
+    expectCleanFailure(chaseWith(path, 'status'), /books\.db is not a SQLite/);
+    expect(readFileSync(path, 'utf8')).toBe(GOOD_YAML);
+    expect(existsSync(`${path}-wal`) || existsSync(`${path}-shm`)).toBe(false);
+  });
+
+  it('a .db with a SQLite header and garbage after it: refused and untouched', () => {
+    const path = join(dir.path, 'books.db');
+    const garbage = Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(4080, 0x5a)]);
+    writeFileSync(path, garbage);
+    const result = chaseWith(path, 'invoice', 'add', 'INV-2', '--client', 'acme', '--amount', '5');
+    expectCleanFailure(result, /books\.db/);
+    expect(readFileSync(path)).toEqual(garbage);
+  });
+
+  it('a ledger that does not exist: points at chase init and creates nothing', () => {
+    const path = join(dir.path, 'nothing.yaml');
+    expectCleanFailure(chaseWith(path, 'status'), /no ledger at .*nothing\.yaml/);
+    expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('a config with a mistake in it', () => {
+  it('names file:line:col and the key', () => {
+    writeFileSync(config, 'business:\n  name: Jane\nminGapDays: soon\n');
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, GOOD_YAML);
+    expectCleanFailure(chaseWith(path, 'status'), /chase\.config\.yaml:3:13: minGapDays/);
+  });
+});
+
+describe.each(BACKENDS)('bad input on a $name ledger', (backend) => {
+  let path: string;
+
+  beforeEach(async () => {
+    path = join(dir.path, `chase${backend.ext}`);
+    const ledger = await ledgerWith(path, { clients: [acme()], invoices: [invoice('INV-2026-001', { issued: '2026-11-01', due: '2026-12-01', amount: 10_000 })] });
+    ledger.close();
+  });
+
+  const add = (...extra: string[]) => chaseWith(path, 'invoice', 'add', ...extra);
+
+  it.each([
+    ['a duplicate invoice number', ['INV-2026-001', '--client', 'acme', '--amount', '5'], /INV-2026-001.*already exists/],
+    ['a negative amount', ['INV-2', '--client', 'acme', '--amount=-5'], /negative/],
+    ['a non-numeric amount', ['INV-2', '--client', 'acme', '--amount', 'five'], /"five" is not an amount/],
+    ['an unknown currency', ['INV-2', '--client', 'acme', '--amount', '5', '--currency', 'XXY'], /unknown currency "XXY"/],
+    ['a due date before the issue date', ['INV-2', '--client', 'acme', '--amount', '5', '--issued', '2026-11-10', '--due', '2026-11-01'], /before the issue date/],
+    ['an unknown client', ['INV-2', '--client', 'acmee', '--amount', '5'], /unknown client "acmee"/],
+  ])('invoice add with %s: one line, exit 2, nothing written', (_what, args, message) => {
+    const before = snapshot(path);
+    expectCleanFailure(add(...args), message);
+    expect(snapshot(path)).toEqual(before);
+  });
+
+  it('an unknown invoice: exit 2 with "did you mean"', () => {
+    const before = snapshot(path);
+    const result = chaseWith(path, 'pay', 'INV-2026-01', '5');
+    expectCleanFailure(result, /unknown invoice "INV-2026-01"/);
+    expect(result.stderr).toContain('did you mean "INV-2026-001"?');
+    expect(snapshot(path)).toEqual(before);
+  });
+
+  it('an unknown client: exit 2 with "did you mean"', () => {
+    const result = chaseWith(path, 'client', 'show', 'acmee');
+    expectCleanFailure(result, /unknown client "acmee"/);
+    expect(result.stderr).toContain('did you mean "acme"?');
+  });
+
+  it('an overpayment: exit 2, a clear error, ledger unchanged', () => {
+    const before = snapshot(path);
+    const result = chaseWith(path, 'pay', 'INV-2026-001', '100.01');
+    expectCleanFailure(result, /£100\.01 is more than the balance of £100\.00 on INV-2026-001/);
+    expect(result.stderr).toContain('--allow-overpayment');
+    expect(snapshot(path)).toEqual(before);
+    expect(chaseWith(path, 'pay', 'INV-2026-001', '100.01', '--allow-overpayment').code).toBe(0);
+  });
+
+  it('`-5` as an amount: exit 2, nothing written', () => {
+    const before = snapshot(path);
+    const result = chaseWith(path, 'pay', 'INV-2026-001', '-5');
+    expect(result.code).toBe(2);
+    expect(result.stderr).not.toMatch(STACK_LINE);
+    expect(snapshot(path)).toEqual(before);
+  });
+
+  it('--debug shows the stack trace of the same mistake', () => {
+    const result = chaseWith(path, '--debug', 'pay', 'INV-2026-01', '5');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(STACK_LINE);
+  });
+});
+
+describe('a YAML ledger that chase writes to', () => {
+  it('keeps the comments and layout of the lines it did not change', () => {
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, GOOD_YAML);
+    copyFileSync(path, join(dir.path, 'before.yaml'));
+    expect(chaseWith(path, 'pay', 'INV-1', '10', '--reference', 'TX-1').code).toBe(0);
+    const after = readFileSync(path, 'utf8');
+    expect(after.startsWith(GOOD_YAML)).toBe(true);
+    expect(after).toContain('TX-1');
+  });
+});

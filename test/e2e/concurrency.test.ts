@@ -1,0 +1,73 @@
+/**
+ * Two crons, or a cron and a person, running `chase send --due` at the same moment on one ledger:
+ * every message goes exactly once. The built CLI as two subprocesses against a real SMTP server.
+ * Needs `npx tsc -p tsconfig.json` first.
+ */
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Client, Invoice } from '../../src/core/model.js';
+import { openLedger } from '../../src/ledger/open.js';
+import { chase } from '../support/cli.js';
+import { tempDir } from '../support/io.js';
+import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import { BACKENDS, invoice, ledgerWith, writeConfig } from '../fixtures/helpers/world.js';
+
+const COUNT = 8;
+const clients: Client[] = Array.from({ length: COUNT }, (_, i) => ({ id: `c${i}`, name: `Client ${i}`, email: `ap${i}@client${i}.example` }));
+/** Eight invoices, each one day late on Monday 2026-11-23: eight resends due. */
+const invoices: Invoice[] = clients.map((client, i) => invoice(`INV-${i}`, { client: client.id, issued: '2026-10-23', due: '2026-11-22', amount: 10_000 + i }));
+
+describe.each(BACKENDS)('two chase send --due at once on a $name ledger', (backend) => {
+  let dir: ReturnType<typeof tempDir>;
+  let smtp: TestSmtpServer;
+  let ledger: string;
+  let config: string;
+
+  beforeEach(async () => {
+    dir = tempDir('chase-concurrent-');
+    ledger = join(dir.path, `chase${backend.ext}`);
+    (await ledgerWith(ledger, { clients, invoices })).close();
+    smtp = await startSmtpServer();
+    config = writeConfig(dir.path, { smtpPort: smtp.port });
+  });
+  afterEach(async () => {
+    await smtp.close();
+    dir.remove();
+  });
+
+  const send = () => chase(['--ledger', ledger, '--config', config, '--today', '2026-11-23', 'send', '--due'], { cwd: dir.path });
+
+  it('send every due message exactly once', async () => {
+    const results = await Promise.all([send(), send()]);
+
+    // Each either sent, or waited for the lock and found nothing left to send, or gave up waiting with a clear line.
+    for (const result of results) {
+      if (result.code === 1) expect(result.stderr).toMatch(/^chase: another chase is using .*; try again when it finishes$/m);
+      else expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    }
+
+    const ids = smtp.messages.map((m) => m.parsed.messageId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const perInvoice = smtp.messages.map((m) => /INV-\d+/.exec(m.parsed.subject ?? '')?.[0]).sort();
+    expect(perInvoice).toEqual(invoices.map((i) => i.number).sort());
+
+    const opened = openLedger(ledger);
+    try {
+      for (const { number } of invoices) {
+        const emails = opened.invoice(number)!.history.filter((event) => event.kind === 'email');
+        expect(emails.map((e) => `${e.stage} ${e.status}`), number).toEqual(['resend sent']);
+        expect(ids).toContain(emails[0].messageId);
+      }
+    } finally {
+      opened.close();
+    }
+  });
+
+  it('and a third run afterwards sends nothing', async () => {
+    await Promise.all([send(), send()]);
+    const third = await send();
+    expect(third.code).toBe(0);
+    expect(smtp.messages).toHaveLength(COUNT);
+  });
+});
