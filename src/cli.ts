@@ -76,6 +76,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
+  // `chase status | head` closes the pipe early: that is the reader's choice, not an error.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const [commander, { commandLoaders }, { processDeps }] = await Promise.all([import('commander'), import('./commands/index.js'), import('./deps.js')]);
   const invoked = invokedCommand(args);
   const needed = commandLoaders.filter(([name]) => name === invoked);

@@ -1,7 +1,7 @@
-import { dirname } from 'node:path';
+import { basename, dirname, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError, notFound } from '../core/errors.js';
-import { addressesFor, planChasing, type ChasePlan, type ChaseStep, type EmailStep } from '../core/chasing.js';
+import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep } from '../core/chasing.js';
 import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
 import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
@@ -22,6 +22,8 @@ export interface SendOptions {
   template?: string;
   to?: string;
   edit?: boolean;
+  /** With a number: print the stage's message as a PDF letter to post instead of emailing it. */
+  paper?: boolean;
   quiet?: boolean;
   json?: boolean;
 }
@@ -30,7 +32,9 @@ export interface SendOptions {
 export interface SendAction {
   invoice: string;
   client: string;
-  result: 'sent' | 'would-send' | 'failed' | 'skipped' | 'waiting' | 'call-due' | 'letter-due' | 'collections-due' | 'uncertain' | 'promise-broken' | 'plan-defaulted';
+  result: 'sent' | 'would-send' | 'failed' | 'skipped' | 'waiting' | 'call-due' | 'letter-due' | 'to-post' | 'collections-due' | 'uncertain' | 'promise-broken' | 'plan-defaulted';
+  /** A letter drafted for posting. */
+  file?: string;
   stage?: string;
   to?: string[];
   cc?: string[];
@@ -50,6 +54,7 @@ export function command(context: CommandContext): Command {
     .option('--template <name>', 'with a number: send this template instead of a stage')
     .option('--to <address>', 'with a number: send to this address instead')
     .option('--edit', 'with a number: edit the message in $EDITOR before it goes')
+    .option('--paper', 'with a number: render the message as a PDF letter to post (for clients who ignore email)')
     .option('--resolve <outcome>', 'with a number: settle an uncertain send: "sent" (it arrived) or "retry" (send it again)')
     .option('--json', 'print the actions as JSON')
     .addHelpText(
@@ -58,6 +63,7 @@ export function command(context: CommandContext): Command {
         ['chase send --due --dry-run', "what today's run would send, in full"],
         ['chase send --due --quiet', 'from cron: prints only failures'],
         ['chase send INV-2026-001 --stage firm --edit', 'one message, with a personal touch'],
+        ['chase send INV-2026-001 --paper', 'the same message as a printable letter'],
         ['chase send INV-2026-001 --resolve sent', 'the server got it before the crash'],
       ) + '\nExit codes: 0 all sent; 1 a message failed or an invoice needs --resolve; 2 bad usage.\n',
     )
@@ -76,7 +82,7 @@ export async function run(deps: SendDeps, options: SendOptions): Promise<number>
   }
   if (options.due) {
     if (options.number) throw new ChaseError('give either --due or an invoice number, not both');
-    for (const flag of ['stage', 'template', 'to', 'edit'] as const) if (options[flag]) throw new ChaseError(`--${flag} goes with one invoice number, not --due`);
+    for (const flag of ['stage', 'template', 'to', 'edit', 'paper'] as const) if (options[flag]) throw new ChaseError(`--${flag} goes with one invoice number, not --due`);
     return sendDue(deps, options);
   }
   if (options.number) return sendOne(deps, { ...options, number: options.number });
@@ -104,6 +110,7 @@ class Report {
       waiting: style.dim('waiting'),
       'call-due': style.yellow('call due'),
       'letter-due': style.yellow('letter due'),
+      'to-post': style.yellow('to post'),
       'collections-due': style.red('collections'),
       uncertain: style.red('UNCERTAIN'),
       'promise-broken': style.yellow('promise broken'),
@@ -135,7 +142,7 @@ class Report {
       `uncertain ${this.count('uncertain')}`,
       `waiting ${this.count('waiting')}`,
       `calls due ${this.count('call-due')}`,
-      `letters due ${this.count('letter-due')}`,
+      `letters ${dryRun ? 'due' : 'to post'} ${this.count(dryRun ? 'letter-due' : 'to-post')}`,
     ];
     const line = `${dryRun ? 'dry run: ' : ''}${parts.join(', ')}`;
     if (this.count('failed') + this.count('uncertain') > 0) this.deps.io.err(line);
@@ -155,7 +162,7 @@ const mail = async () => {
   return { buildMessage: message.buildMessage, describeMailError: transport.describeMailError, isFatalMailError: transport.isFatalMailError };
 };
 
-async function compose(deps: SendDeps, invoice: Invoice, client: Client, assessment: Assessment, stage: LadderStage, overrides: { to?: string[] } = {}): Promise<OutgoingMessage> {
+async function compose(deps: SendDeps, invoice: Invoice, client: Client, assessment: Assessment, stage: LadderStage | string, overrides: { to?: string[] } = {}): Promise<OutgoingMessage> {
   const { config, ledger, today } = deps;
   const { buildMessage } = await mail();
   const claim = claimFor(invoice, client, config, loadRateTables(config), today);
@@ -200,12 +207,9 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
     }
     let transport: MailTransport | undefined;
     try {
+      const openTransport = async () => (transport ??= await deps.transport());
       for (const step of plan.steps) {
-        if (step.kind !== 'email') {
-          reportPaperStep(report, step);
-          continue;
-        }
-        const outcome = await sendStep(deps, step, report, dryRun, async () => (transport ??= await deps.transport()));
+        const outcome = step.kind === 'email' ? await sendStep(deps, step, report, dryRun, openTransport) : await paperStep(deps, step, report, dryRun, openTransport);
         if (outcome === 'stop') break;
       }
     } finally {
@@ -218,10 +222,61 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
   return dryRun ? work() : ledger.withLock(work, { waitMs: 10_000 });
 }
 
-function reportPaperStep(report: Report, step: ChaseStep): void {
-  const result = step.kind === 'letter' ? 'letter-due' : 'collections-due';
-  const detail = step.kind === 'letter' ? `draft it: chase letter ${step.invoice.number}` : `see chase options ${step.invoice.number} and chase case ${step.invoice.number}`;
-  report.add({ invoice: step.invoice.number, client: step.invoice.client, result, stage: step.stage, detail });
+/**
+ * A letter stage drafts the demand letter into the letters folder and lists it to post, or, with
+ * `deliver: email`, sends it as an attachment. Collections is listed for the user to decide.
+ */
+async function paperStep(deps: SendDeps, step: PaperStep, report: Report, dryRun: boolean, transport: () => Promise<MailTransport>): Promise<'ok' | 'stop'> {
+  const { ledger, config, today, now } = deps;
+  const invoice = step.invoice;
+  const base = { invoice: invoice.number, client: invoice.client, stage: step.stage };
+  if (step.kind === 'collections') {
+    report.add({ ...base, result: 'collections-due', detail: `see chase options ${invoice.number} and chase case ${invoice.number}` });
+    return 'ok';
+  }
+  const { composeDemandLetter, draftDemandLetter } = await import('../letters/draft.js');
+  const input = { invoices: [invoice], client: clientOf(deps, invoice), config, today, ledgerDir: dirname(ledger.path), stage: step.stage, ...(step.template ? { style: step.template } : {}) };
+  try {
+    if (dryRun) {
+      composeDemandLetter(input);
+      report.add({ ...base, result: 'letter-due', detail: step.deliver === 'email' ? 'would draft the letter and email it' : 'would draft the letter to post' });
+      return 'ok';
+    }
+    if (step.deliver === 'email') return await emailLetter(deps, step, report, transport);
+    const letter = await draftDemandLetter(input);
+    const at = now().toISOString();
+    const claimed = await ledger.write((tx) => {
+      if (tx.invoice(invoice.number)?.history.length !== invoice.history.length) return false;
+      for (const skipped of step.skipping) tx.addHistory(invoice.number, { on: today, kind: 'skipped', stage: skipped, note: `passed over for ${step.stage}`, at });
+      tx.addHistory(invoice.number, { ...letter.event, at });
+      return true;
+    });
+    if (!claimed) {
+      report.add({ ...base, result: 'waiting', detail: 'changed by another chase while this run was planning; left for the next run' });
+      return 'ok';
+    }
+    report.add({ ...base, result: 'to-post', file: letter.path, detail: [relative(deps.io.cwd, letter.path) || letter.path, ...letter.warnings].join('; ') });
+  } catch (error) {
+    if (!(error instanceof ChaseError)) throw error;
+    report.add({ ...base, result: 'failed', detail: error.message + (error.hint ? ` (${error.hint})` : '') });
+  }
+  return 'ok';
+}
+
+/** `deliver: email`: the drafted letter goes to the client as a PDF attachment, exactly once like any message. */
+async function emailLetter(deps: SendDeps, step: PaperStep, report: Report, transport: () => Promise<MailTransport>): Promise<'ok' | 'stop'> {
+  const { ledger, config, today } = deps;
+  const invoice = step.invoice;
+  const { draftDemandLetter } = await import('../letters/draft.js');
+  const letter = await draftDemandLetter({ invoices: [invoice], client: clientOf(deps, invoice), config, today, ledgerDir: dirname(ledger.path), stage: step.stage, ...(step.template ? { style: step.template } : {}) });
+  const onLadder = config.policy.ladder.find((s) => s.name === step.stage);
+  const stage: LadderStage = { name: step.stage, offset: 0, action: 'email', template: 'letter-enclosed', ...(onLadder?.to ? { to: onLadder.to } : {}), ...(onLadder?.cc ? { cc: onLadder.cc } : {}) };
+  const message = await compose(deps, invoice, clientOf(deps, invoice), step.assessment, stage);
+  message.attachments = [...message.attachments, { filename: basename(letter.path), content: letter.content }];
+  const emailStep: EmailStep = { kind: 'email', invoice, assessment: step.assessment, stage: step.stage, template: 'letter-enclosed', to: stage.to ?? ['contact'], cc: stage.cc ?? [], skipping: step.skipping, call: false };
+  // The email takes the stage, so a refused send is retried; the letter is recorded only as the file it was.
+  const { stage: _taken, ...letterRecord } = letter.event;
+  return sendStep(deps, emailStep, report, false, transport, { message, alsoRecord: letterRecord });
 }
 
 async function recordBrokenPromises(deps: SendDeps, plan: ChasePlan, report: Report, dryRun: boolean): Promise<void> {
@@ -259,7 +314,14 @@ async function recordDefaultedPlans(deps: SendDeps, plan: ChasePlan, report: Rep
  * Exactly once: the message is recorded as pending (with its Message-ID) before the SMTP call and
  * as sent after the server accepts it. A crash in between leaves it pending, never resent on its own.
  */
-async function sendStep(deps: SendDeps, step: EmailStep, report: Report, dryRun: boolean, transport: () => Promise<MailTransport>): Promise<'ok' | 'stop'> {
+async function sendStep(
+  deps: SendDeps,
+  step: EmailStep,
+  report: Report,
+  dryRun: boolean,
+  transport: () => Promise<MailTransport>,
+  prepared: { message: OutgoingMessage; alsoRecord: HistoryEvent } | null = null,
+): Promise<'ok' | 'stop'> {
   const { ledger, today, now, io } = deps;
   const invoice = step.invoice;
   const base = { invoice: invoice.number, client: invoice.client, stage: step.stage };
@@ -267,7 +329,7 @@ async function sendStep(deps: SendDeps, step: EmailStep, report: Report, dryRun:
   const stage: LadderStage = { ...(onLadder ?? { name: step.stage, offset: 0, action: 'email' as const }), template: step.template };
   let message: OutgoingMessage;
   try {
-    message = await compose(deps, invoice, clientOf(deps, invoice), step.assessment, stage);
+    message = prepared?.message ?? (await compose(deps, invoice, clientOf(deps, invoice), step.assessment, stage));
   } catch (error) {
     if (!(error instanceof ChaseError)) throw error;
     report.add({ ...base, result: 'failed', detail: error.message + (error.hint ? ` (${error.hint})` : '') });
@@ -286,6 +348,7 @@ async function sendStep(deps: SendDeps, step: EmailStep, report: Report, dryRun:
     // leave it for the next run rather than risk a second message.
     if (tx.invoice(invoice.number)?.history.length !== invoice.history.length) return false;
     for (const skipped of step.skipping) tx.addHistory(invoice.number, { on: today, kind: 'skipped', stage: skipped, note: `passed over for ${step.stage}`, at });
+    if (prepared) tx.addHistory(invoice.number, { ...prepared.alsoRecord, at });
     tx.addHistory(invoice.number, { on: today, kind: 'email', stage: step.stage, template: step.template, status: 'pending', messageId: message.messageId, to: message.to, ...(message.cc.length ? { cc: message.cc } : {}), subject: message.subject, ...(step.note ? { note: step.note } : {}), at });
     return true;
   });
@@ -311,6 +374,26 @@ async function sendStep(deps: SendDeps, step: EmailStep, report: Report, dryRun:
   report.add({ ...base, ...sentTo, result: 'sent', detail: message.subject });
   if (step.call) report.add({ ...base, result: 'call-due', detail: `ring ${clientOf(deps, invoice).phone ?? 'them'}: chase calls` });
   return 'ok';
+}
+
+/** `send <number> --paper`: the stage's message as a printable letter, recorded like a message sent. */
+async function sendOnPaper(deps: SendDeps, invoice: Invoice, client: Client, stage: LadderStage | string, options: SendOptions): Promise<number> {
+  const { io, ledger, config, today, now } = deps;
+  if (options.to || options.edit) throw new ChaseError('--paper cannot go with --to or --edit');
+  const { renderPaperReminder } = await import('../letters/draft.js');
+  const input = { invoice, client, stage, config, today, ledgerDir: dirname(ledger.path) };
+  if (options.dryRun) {
+    io.out(`Would print this as a letter to post:\n`);
+    io.out(previewOf(await compose(deps, invoice, client, assess(invoice, config.policy, today), stage)));
+    return 0;
+  }
+  return ledger.withLock(async () => {
+    const paper = await renderPaperReminder(input);
+    await ledger.write((tx) => tx.addHistory(invoice.number, { ...paper.event, at: now().toISOString() }));
+    for (const warning of paper.warnings) io.err(`chase: ${warning}`);
+    if (!options.quiet) io.out(`Wrote ${relative(io.cwd, paper.path) || paper.path}: print it and post it (then chase log ${invoice.number} --letter-sent).`);
+    return 0;
+  });
 }
 
 /** The message as the recipient's mail program would show it, for dry runs and confirmations. */
@@ -370,6 +453,7 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
     if (found.action !== 'email') throw new ChaseError(`stage ${found.name} is a ${found.action}, not an email`, { hint: found.action === 'letter' ? `draft it with chase letter ${invoice.number}` : undefined });
     stage = found;
   }
+  if (options.paper) return sendOnPaper(deps, invoice, client, options.template ?? stage, options);
   let message = await compose(deps, invoice, client, assessment, stage, options.to ? { to: [options.to] } : {});
   if (options.edit) message = await deps.editor(message);
   if (options.dryRun) {

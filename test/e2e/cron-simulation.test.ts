@@ -195,9 +195,8 @@ describe.each(BACKENDS)('120 days of daily cron runs on a $name ledger', (backen
     expect(escalation.cc).toEqual(['bob@acme.example']);
   });
 
-  it('after final, reports the demand letter as due rather than sending anything', () => {
-    const letterDue = (today: ISODate) => actions.get(today)?.filter((a) => a.result === 'letter-due').map((a) => a.invoice) ?? [];
-    expect(letterDue('2026-10-21')).not.toContain('INV-E');
-    expect(letterDue('2026-10-22')).toContain('INV-E');
+  it('after final, drafts the demand letter to post rather than emailing anything, once', () => {
+    const drafted = [...actions.entries()].flatMap(([today, list]) => list.filter((a) => a.result === 'to-post' && a.invoice === 'INV-E').map(() => today));
+    expect(drafted).toEqual(['2026-10-22']);
   });
 });

@@ -1,0 +1,144 @@
+import { rmSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { Command } from 'commander';
+import { ChaseError } from '../core/errors.js';
+import { displayAmount, formatAmount } from '../core/money.js';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import { examples, printJson } from './output.js';
+
+export interface LetterOptions {
+  numbers: string[];
+  client?: string;
+  format?: string;
+  output?: string;
+  deadline?: string;
+  style?: string;
+  eject?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function command(context: CommandContext): Command {
+  return new Command('letter')
+    .description('draft a formal demand letter for overdue invoices (PDF to post, or Markdown/HTML to edit)')
+    .argument('[number...]', 'invoice numbers, all of one client')
+    .option('--client <id>', "every overdue invoice of this client that is not on hold")
+    .option('--format <format>', 'pdf, md or html (default: pdf)')
+    .option('-o, --output <file>', 'write to this file instead of a new one in the letters folder; "-" prints Markdown or HTML and records nothing')
+    .option('--deadline <days>', 'days to pay, from the letter date (default: letters.deadlineDays in the config, else 14)')
+    .option('--style <name>', 'the letter template: demand, letter-before-action (UK pre-action wording), or one of yours (default: the ladder\'s letter stage template)')
+    .option('--eject <style>', 'copy a letter template into <templates>/letters/ to edit it; chase then uses your copy')
+    .option('--json', 'print what was drafted as JSON')
+    .addHelpText(
+      'after',
+      examples(
+        ['chase letter INV-2026-001', 'a demand letter to post, in letters/'],
+        ['chase letter --client acme --deadline 7', "all of acme's overdue invoices in one letter, 7 days to pay"],
+        ['chase letter INV-2026-001 --style letter-before-action', 'the UK pre-action wording, before a court claim'],
+        ['chase letter INV-2026-001 --format md -o -', 'look at the text first; records nothing'],
+        ['chase letter --eject demand', 'edit the wording: templates/letters/demand.md'],
+      ) +
+        `
+Drafting records a "letter" in each invoice's history, so chase status shows the demand stage done.
+After posting it: chase log NUMBER --letter-sent --tracking REF.
+Letter before action: when the client is an individual or a sole trader, England and Wales' Pre-Action
+Protocol for Debt Claims asks for 30 days to reply (--deadline 30) and an information sheet and reply form.
+`,
+    )
+    .action(async (numbers: string[], options: Omit<LetterOptions, 'numbers'>, cmd: Command) => {
+      const globals = cmd.optsWithGlobals();
+      await context.run(cmd, (deps) => run(deps, { ...options, numbers, json: globals.json, quiet: globals.quiet }));
+    });
+}
+
+const FORMATS = ['pdf', 'md', 'html'] as const;
+type Format = (typeof FORMATS)[number];
+
+function parseFormat(value: string | undefined): Format {
+  const format = value ?? 'pdf';
+  if (!(FORMATS as readonly string[]).includes(format)) throw new ChaseError(`--format takes pdf, md or html, not "${format}"`);
+  return format as Format;
+}
+
+function parseDays(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new ChaseError(`--deadline takes a whole number of days, at least 1, not "${value}"`);
+  return Number(value);
+}
+
+/** A path as the user would type it: relative to the working folder when inside it. */
+export function shownPath(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+
+async function eject(deps: Pick<Deps, 'io' | 'config'>, style: string, quiet: boolean | undefined): Promise<number> {
+  if (!deps.config.templates) {
+    throw new ChaseError('no templates folder is configured', { hint: deps.config.path ? `add \`templates: ./templates\` to ${shownPath(deps.config.path, deps.io.cwd)}, then eject again` : 'run chase init first, or add `templates: ./templates` to your config' });
+  }
+  const { ejectLetterTemplate } = await import('../letters/template.js');
+  const path = ejectLetterTemplate(style, deps.config.templates);
+  if (!quiet) deps.io.out(`Copied the ${style} letter to ${shownPath(path, deps.io.cwd)}; edit it there. chase now uses your copy.`);
+  return 0;
+}
+
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now'>, options: LetterOptions): Promise<number> {
+  const { io, config, today } = deps;
+  if (options.eject) {
+    if (options.numbers.length > 0 || options.client) throw new ChaseError('--eject copies a template; give it no invoices');
+    return eject(deps, options.eject, options.quiet);
+  }
+  const format = parseFormat(options.format);
+  const deadlineDays = parseDays(options.deadline);
+  const { ledger } = deps;
+  const { selectInvoices } = await import('../letters/select.js');
+  const selection = selectInvoices(ledger, { numbers: options.numbers, client: options.client }, config.policy, today, 'a demand letter');
+  for (const item of selection.leftOut) io.err(`note: ${item.number} left out: ${item.reason}`);
+  const ledgerDir = dirname(ledger.path);
+  const draft = await import('../letters/draft.js');
+  const input = { invoices: selection.invoices, client: selection.client, config, today, ledgerDir, format, ...(options.style ? { style: options.style } : {}), ...(deadlineDays ? { deadlineDays } : {}) };
+
+  if (options.output === '-') {
+    if (format === 'pdf') throw new ChaseError('a PDF cannot be printed to the terminal', { hint: 'give -o FILE, or --format md or html with -o -' });
+    const { renderDocument } = await import('../letters/files.js');
+    const composed = draft.composeDemandLetter(input);
+    io.write((await renderDocument(composed.document, format, composed.letters)).toString('utf8'));
+    return 0;
+  }
+
+  const letter = await draft.draftDemandLetter({ ...input, ...(options.output ? { output: resolve(io.cwd, options.output) } : {}) });
+  try {
+    const at = deps.now().toISOString();
+    await ledger.write((tx) => {
+      for (const invoice of selection.invoices) tx.addHistory(invoice.number, { ...letter.event, at });
+    });
+  } catch (error) {
+    // A letter the history does not know about would be drafted again on the next run.
+    rmSync(letter.path, { force: true });
+    throw error;
+  }
+  for (const warning of letter.warnings) io.err(`warning: ${warning}`);
+  if (options.json) {
+    printJson(io, {
+      file: letter.path,
+      format,
+      style: letter.style,
+      stage: letter.stage,
+      date: today,
+      deadline: letter.deadline,
+      client: selection.client.id,
+      invoices: selection.invoices.map((invoice) => invoice.number),
+      totals: letter.totals.map((entry) => ({ currency: entry.currency, balance: formatAmount(entry.balance, entry.currency), claimable: formatAmount(entry.claimable, entry.currency), total: formatAmount(entry.total, entry.currency) })),
+      warnings: letter.warnings,
+    });
+    return 0;
+  }
+  if (!options.quiet) {
+    const count = selection.invoices.length;
+    io.out(`Drafted the ${letter.style} letter to ${selection.client.name} for ${count === 1 ? selection.invoices[0].number : `${count} invoices`}: ${shownPath(letter.path, io.cwd)}`);
+    io.out(`  to pay by ${letter.deadline}: ${letter.totals.map((entry) => displayAmount(entry.total, entry.currency)).join(' and ')}`);
+    if (format === 'pdf') io.out(`  once posted: chase log ${selection.invoices[0].number} --letter-sent --tracking REF${count === 1 ? '' : `, and the same for the other ${count - 1} invoice${count === 2 ? '' : 's'}`}`);
+  }
+  return 0;
+}

@@ -1,0 +1,73 @@
+import type { Config } from '../config.js';
+import type { ISODate } from '../core/dates.js';
+import type { Claim } from '../core/interest.js';
+import { assess, type Assessment } from '../core/ladder.js';
+import type { Charge, Client, Invoice } from '../core/model.js';
+import { claimFor, loadRateTables } from '../rates-file.js';
+
+/** Late charges that may still be claimed on top of the balance, minor units. */
+export interface Outstanding {
+  interest: number;
+  fees: number;
+  compensation: number;
+  claimable: number;
+}
+
+export interface InvoiceFigures {
+  invoice: Invoice;
+  assessment: Assessment;
+  /** Everything claimable under the late-fee rule as of the date, applied or not. */
+  claim: Claim;
+  /**
+   * The claim less what is already applied to the invoice as charges of the same kind: applied
+   * charges are in the balance, and counting them twice would overstate the debt.
+   */
+  outstanding: Outstanding;
+}
+
+function applied(invoice: Invoice, kind: Charge['kind']): number {
+  return invoice.charges.reduce((sum, charge) => (charge.kind === kind ? sum + charge.amount : sum), 0);
+}
+
+export function outstandingClaim(invoice: Invoice, claim: Claim): Outstanding {
+  const interest = Math.max(0, claim.interest - applied(invoice, 'interest'));
+  const fees = Math.max(0, claim.fees - applied(invoice, 'fee'));
+  const compensation = Math.max(0, claim.compensation - applied(invoice, 'compensation'));
+  return { interest, fees, compensation, claimable: interest + fees + compensation };
+}
+
+/** The money of each invoice as of `today`, under the client's late-fee terms. */
+export function figuresFor(invoices: readonly Invoice[], client: Client, config: Config, today: ISODate): InvoiceFigures[] {
+  const rates = loadRateTables(config);
+  return invoices.map((invoice) => {
+    const claim = claimFor(invoice, client, config, rates, today);
+    return { invoice, assessment: assess(invoice, config.policy, today), claim, outstanding: outstandingClaim(invoice, claim) };
+  });
+}
+
+export interface CurrencyTotals {
+  currency: string;
+  balance: number;
+  interest: number;
+  fees: number;
+  compensation: number;
+  claimable: number;
+  /** balance + claimable: what is demanded. */
+  total: number;
+}
+
+/** Totals per currency, in the order the currencies first appear; two currencies are never added. */
+export function totalsOf(figures: readonly InvoiceFigures[]): CurrencyTotals[] {
+  const totals = new Map<string, CurrencyTotals>();
+  for (const { invoice, assessment, outstanding } of figures) {
+    const entry = totals.get(invoice.currency) ?? { currency: invoice.currency, balance: 0, interest: 0, fees: 0, compensation: 0, claimable: 0, total: 0 };
+    entry.balance += assessment.balance;
+    entry.interest += outstanding.interest;
+    entry.fees += outstanding.fees;
+    entry.compensation += outstanding.compensation;
+    entry.claimable += outstanding.claimable;
+    entry.total += assessment.balance + outstanding.claimable;
+    totals.set(invoice.currency, entry);
+  }
+  return [...totals.values()];
+}

@@ -1,0 +1,65 @@
+import { ChaseError, notFound } from '../core/errors.js';
+import type { ISODate } from '../core/dates.js';
+import { assess } from '../core/ladder.js';
+import type { ChasePolicy, Client, Invoice } from '../core/model.js';
+import type { LedgerReader } from '../ledger/ledger.js';
+
+export interface InvoiceRequest {
+  /** Invoice numbers given on the command line. */
+  numbers?: string[];
+  /** Or a client, for all of its overdue invoices. */
+  client?: string;
+}
+
+export interface Selection {
+  client: Client;
+  /** Oldest due date first. */
+  invoices: Invoice[];
+  /** Overdue invoices of the client that were passed over, and why (held: in dispute or in talks). */
+  leftOut: { number: string; reason: string }[];
+}
+
+/**
+ * The invoices a demand letter or a case file is about: overdue, owed and not on hold, all of one
+ * client. Named invoices that do not qualify are an error; a client's are filtered, saying what was
+ * left out and why. `what` names the document in messages ("a demand letter").
+ */
+export function selectInvoices(ledger: LedgerReader, request: InvoiceRequest, policy: ChasePolicy, today: ISODate, what: string): Selection {
+  const numbers = request.numbers ?? [];
+  if (numbers.length > 0 && request.client) throw new ChaseError('give invoice numbers or --client, not both');
+  if (numbers.length === 0 && !request.client) throw new ChaseError(`which invoices? ${what} needs invoice numbers or --client ID`);
+  const byDue = (a: Invoice, b: Invoice) => a.due.localeCompare(b.due) || a.number.localeCompare(b.number);
+
+  if (request.client) {
+    const client = ledger.client(request.client);
+    if (!client) throw notFound('client', request.client, ledger.clients().map((c) => c.id));
+    const selection: Selection = { client, invoices: [], leftOut: [] };
+    for (const invoice of ledger.invoices({ client: client.id, open: true })) {
+      const assessment = assess(invoice, policy, today);
+      if (assessment.state !== 'open' || assessment.daysOverdue <= 0) continue;
+      if (assessment.held) selection.leftOut.push({ number: invoice.number, reason: `on hold: ${invoice.hold?.reason ?? ''}`.trim() });
+      else selection.invoices.push(invoice);
+    }
+    if (selection.invoices.length === 0) {
+      throw new ChaseError(`${client.name} has no overdue invoices to put in ${what}`, { hint: selection.leftOut.length ? `on hold: ${selection.leftOut.map((item) => item.number).join(', ')} (chase resume NUMBER ends a hold)` : 'chase status --client ' + client.id });
+    }
+    selection.invoices.sort(byDue);
+    return selection;
+  }
+
+  const invoices: Invoice[] = [];
+  for (const number of [...new Set(numbers)]) {
+    const invoice = ledger.invoice(number);
+    if (!invoice) throw notFound('invoice', number, ledger.invoices().map((i) => i.number));
+    const assessment = assess(invoice, policy, today);
+    if (assessment.state !== 'open') throw new ChaseError(`invoice ${number} is ${assessment.state}; there is nothing to claim`);
+    if (assessment.daysOverdue <= 0) throw new ChaseError(`invoice ${number} is not overdue: it falls due on ${invoice.due}`);
+    if (assessment.held) throw new ChaseError(`invoice ${number} is on hold (${invoice.hold?.reason})`, { hint: `end the hold first: chase resume ${number}` });
+    invoices.push(invoice);
+  }
+  const clients = [...new Set(invoices.map((invoice) => invoice.client))];
+  if (clients.length > 1) throw new ChaseError(`those invoices belong to ${clients.join(' and ')}: ${what} goes to one client`, { hint: 'run it once per client' });
+  const client = ledger.client(clients[0]);
+  if (!client) throw new ChaseError(`invoice ${invoices[0].number} names unknown client "${clients[0]}"`);
+  return { client, invoices: invoices.sort(byDue), leftOut: [] };
+}

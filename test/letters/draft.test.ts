@@ -1,0 +1,277 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig, type Config } from '../../src/config.js';
+import { ChaseError } from '../../src/core/errors.js';
+import { DEFAULT_LADDER } from '../../src/core/ladder.js';
+import { composeDemandLetter, draftDemandLetter, renderPaperReminder } from '../../src/letters/draft.js';
+import { aPayment } from '../support/builders.js';
+import { tempDir } from '../support/io.js';
+import { acme, configText, invoice } from '../fixtures/helpers/world.js';
+import { pdfInfo, pdfPageCount, pdfText, spaced } from './support.js';
+
+const ADDRESS = '1 High Street\nLondon EC1A 1AA';
+const BUSINESS = 'business:\n  name: Jane Smith Design\n  email: jane@janesmith.example\n  phone: "+44 20 7946 0321"\n  address: |\n    Studio 4, 27 Hackney Road\n    London E2 7NX\n  payment: |\n    Bank transfer to Jane Smith Design, sort code 12-34-56, account 12345678\n';
+
+let dir: ReturnType<typeof tempDir>;
+beforeEach(() => {
+  dir = tempDir('chase-letters-');
+});
+afterEach(() => dir.remove());
+
+/** A config file in the temp folder: Jane Smith Design, with `extra` YAML appended. */
+function aConfig(extra = ''): Config {
+  const text = configText({ extra }).replace(/^business:\n(?:  .*\n|    .*\n)*/, BUSINESS);
+  const path = join(dir.path, 'chase.config.yaml');
+  writeFileSync(path, text);
+  return parseConfig(path, text);
+}
+
+const UK_RULE = 'lateFees:\n  rule: uk-late-payment\n';
+
+/**
+ * On 24 November 2025, Acme owes on two invoices under the UK statute (Bank Rate 4.25% on 30 June
+ * 2025, so 12.25% a year): INV-1 £1,200.00 due 1 October with £200.00 paid on 15 October; INV-2
+ * £500.00 due 10 October, nothing paid.
+ */
+function ukInvoices() {
+  return [
+    invoice('INV-1', { issued: '2025-09-01', due: '2025-10-01', payments: [aPayment('2025-10-15', '200.00')] }),
+    invoice('INV-2', { issued: '2025-09-10', due: '2025-10-10', amount: 50_000 }),
+  ];
+}
+
+describe('a demand letter as PDF', () => {
+  it('names both parties, every invoice, every amount and date, the interest, the total and the deadline', async () => {
+    const letter = await draftDemandLetter({ invoices: ukInvoices(), client: acme({ address: ADDRESS }), config: aConfig(UK_RULE), today: '2025-11-24', ledgerDir: dir.path });
+    const text = pdfText(letter.path);
+    for (const words of [
+      ['Jane Smith Design'], ['Studio 4, 27 Hackney Road'], ['London E2 7NX'], ['jane@janesmith.example'], ['+44 20 7946 0321'],
+      ['Accounts Payable'], ['Acme Ltd'], ['1 High Street'], ['London EC1A 1AA'],
+      ['24 November 2025'], ['Dear Accounts Payable,'], ['Formal demand for payment: Invoices INV-1 and INV-2'],
+      ['INV-1', '1 September 2025', '1 October 2025', '£1,200.00', '£200.00', '£1,000.00'],
+      ['INV-2', '10 September 2025', '10 October 2025', '£500.00', '£0.00', '£500.00'],
+      ['Late Payment of Commercial Debts (Interest) Act 1998'],
+      // £1,000.00 from 2 October (the £200 came off on 15 October: 14 days on £1,200, then 40 on £1,000) and £500 from 11 October.
+      ['INV-1', '2 October 2025', '12.25%', '£19.06', '£70.00'],
+      ['INV-2', '11 October 2025', '12.25%', '£7.55', '£40.00'],
+      ['Unpaid invoices', '£1,500.00'], ['Interest', '£26.61'], ['Fixed compensation', '£110.00'], ['Total due', '£1,636.61'],
+      ['Please pay £1,636.61 so that it reaches me by 8 December 2025'],
+      ['Bank transfer to Jane Smith Design, sort code 12-34-56, account 12345678'],
+      ['collection agency'], ['small-claims court'], ['Yours sincerely,'], ['Jane Smith'],
+    ]) {
+      expect(text).toMatch(spaced(...words));
+    }
+    expect(letter).toMatchObject({ format: 'pdf', style: 'demand', stage: 'demand', deadline: '2025-12-08', warnings: [] });
+    expect(letter.totals).toEqual([{ currency: 'GBP', balance: 150_000, interest: 2_661, fees: 0, compensation: 11_000, claimable: 13_661, total: 163_661 }]);
+  });
+
+  it('goes into letters/ beside the ledger under a dated name, never over an earlier draft, and says how to record it', async () => {
+    const input = { invoices: ukInvoices().slice(1), client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path };
+    const first = await draftDemandLetter(input);
+    const second = await draftDemandLetter(input);
+    expect(first.path).toBe(join(dir.path, 'letters', '2025-11-24-acme-demand-INV-2.pdf'));
+    expect(second.path).toBe(join(dir.path, 'letters', '2025-11-24-acme-demand-INV-2-2.pdf'));
+    expect(readFileSync(first.path).subarray(0, 5).toString()).toBe('%PDF-');
+    expect(first.content.equals(readFileSync(first.path))).toBe(true);
+    expect(first.event).toEqual({ on: '2025-11-24', kind: 'letter', stage: 'demand', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-2', file: 'letters/2025-11-24-acme-demand-INV-2.pdf' });
+  });
+
+  it('uses the configured folder, paper, deadline, next steps and signature', async () => {
+    const config = aConfig('letters:\n  folder: ./out/letters\n  paper: Letter\n  deadlineDays: 7\n  nextSteps: I will pass the debt to Debt Recovery Partners Ltd.\n  signature: |\n    Jane Smith\n    Director\n');
+    const letter = await draftDemandLetter({ invoices: ukInvoices().slice(1), client: acme({ address: ADDRESS }), config, today: '2025-11-24', ledgerDir: join(dir.path, 'elsewhere') });
+    expect(letter.path.startsWith(join(dir.path, 'out', 'letters'))).toBe(true);
+    expect(pdfInfo(letter.path)['Page size']).toMatch(/^612 x 792 pts/);
+    const text = pdfText(letter.path);
+    expect(text).toMatch(spaced('reaches me by 1 December 2025, 7 days from'));
+    expect(text).toContain('I will pass the debt to Debt Recovery Partners Ltd.');
+    expect(text).toMatch(/Jane Smith\s+Director/);
+    expect(letter.deadline).toBe('2025-12-01');
+  });
+
+  it('prints on A4 by default, with the document title and author set', async () => {
+    const letter = await draftDemandLetter({ invoices: ukInvoices().slice(1), client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path });
+    const info = pdfInfo(letter.path);
+    expect(info['Page size']).toMatch(/^595\.\d+ x 841\.\d+ pts \(A4\)/);
+    expect(info.Title).toBe('Formal demand for payment: Invoice INV-2');
+    expect(info.Author).toBe('Jane Smith Design');
+  });
+
+  it('shows euro amounts and the EU statutory wording, keeping each currency to its own total', async () => {
+    const invoices = [invoice('F-1', { issued: '2025-09-01', due: '2025-10-01', amount: 250_000, currency: 'EUR' }), invoice('F-2', { issued: '2025-09-01', due: '2025-10-01', amount: 100_000, currency: 'GBP' })];
+    const letter = await draftDemandLetter({ invoices, client: acme({ address: ADDRESS }), config: aConfig('lateFees:\n  rule: eu-late-payment\n'), today: '2025-11-24', ledgerDir: dir.path });
+    const text = pdfText(letter.path);
+    expect(text).toContain('Directive 2011/7/EU');
+    expect(text).toMatch(spaced('F-1', '1 September 2025', '1 October 2025', '€2,500.00', '€0.00', '€2,500.00'));
+    // ECB 2.15% on 1 July 2025 + 8 = 10.15%: €2,500 x 54 days x 10.15% / 365 = €37.54, plus €40 compensation.
+    expect(text).toMatch(spaced('F-1', '2 October 2025', '10.15%', '€37.54', '€40.00'));
+    expect(text).toMatch(spaced('In EUR', 'Amount'));
+    expect(text).toMatch(spaced('Total due', '€2,577.54'));
+    expect(text).toMatch(spaced('In GBP', 'Amount'));
+    expect(text).toContain('Please pay €2,577.54 and £1,015.02');
+  });
+
+  it('spreads 60 invoices over pages with the table header on each, numbers every page, and totals them all', async () => {
+    const invoices = Array.from({ length: 60 }, (_, i) => invoice(`INV-${String(i + 1).padStart(3, '0')}`, { issued: '2025-08-01', due: '2025-09-01', amount: 10_000 + i * 101 }));
+    const letter = await draftDemandLetter({ invoices, client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path });
+    const pages = pdfPageCount(letter.path);
+    expect(pages).toBeGreaterThanOrEqual(3);
+    const header = spaced('Invoice', 'Issued', 'Due', 'Amount', 'Paid', 'Balance');
+    const pagesWithRows = [];
+    for (let page = 1; page <= pages; page++) {
+      const text = pdfText(letter.path, page);
+      expect(text).toMatch(spaced(`Page ${page} of ${pages}`));
+      if (/INV-\d{3}/.test(text)) {
+        pagesWithRows.push(page);
+        expect(text).toMatch(header);
+      }
+    }
+    expect(pagesWithRows.length).toBeGreaterThanOrEqual(2);
+    const all = pdfText(letter.path);
+    for (const [i, row] of invoices.entries()) {
+      expect(all).toMatch(spaced(row.number, '1 August 2025', '1 September 2025', `£${(100 + i * 1.01).toFixed(2)}`));
+    }
+    // 60 x 100.00 + 1.01 x (0 + 1 + ... + 59) = 6000.00 + 1787.70
+    expect(all).toMatch(spaced('Total due', '£7,787.70'));
+    expect(letter.warnings).toEqual([]);
+  });
+
+  it('warns when the client has no postal address', async () => {
+    const letter = await draftDemandLetter({ invoices: ukInvoices().slice(1), client: acme(), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path });
+    expect(letter.warnings).toEqual(['Acme Ltd has no postal address in the ledger: add address: to client acme before posting']);
+  });
+
+  it('addresses the contact when the client has no accounts department', async () => {
+    const letter = await draftDemandLetter({ invoices: ukInvoices().slice(1), client: acme({ accounts: undefined, address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path });
+    const text = pdfText(letter.path);
+    expect(text).toContain('Dear Bob Jones,');
+    expect(text).toMatch(/Bob Jones\s+24 November 2025\s+Acme Ltd/);
+  });
+
+  it('refuses characters the built-in font cannot show, and embeds a configured TrueType font that has them', async () => {
+    const client = acme({ name: 'Dvořák Łódź s.r.o.', address: ADDRESS });
+    const input = { invoices: ukInvoices().slice(1), client, config: aConfig(), today: '2025-11-24', ledgerDir: dir.path };
+    await expect(draftDemandLetter(input)).rejects.toThrow(/cannot show "ř" \(U\+0159\), "Ł" \(U\+0141\), "ź" \(U\+017A\)/);
+    const font = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+    if (!existsSync(font)) return;
+    const letter = await draftDemandLetter({ ...input, config: aConfig(`letters:\n  font: ${font}\n  boldFont: ${font.replace('Sans.ttf', 'Sans-Bold.ttf')}\n`) });
+    expect(pdfText(letter.path)).toContain('Dvořák Łódź s.r.o.');
+  });
+
+  it('reads a letters font path relative to the config file and refuses one that is not there', () => {
+    const config = aConfig('letters:\n  font: fonts/missing.ttf\n');
+    expect(() => composeDemandLetter({ invoices: ukInvoices(), client: acme(), config, today: '2025-11-24', ledgerDir: dir.path })).toThrow(
+      new RegExp(`chase\\.config\\.yaml:\\d+:\\d+: letters\\.font: there is no font file at ${join(dir.path, 'fonts', 'missing.ttf').replace(/[.]/g, '\\.')}`),
+    );
+  });
+});
+
+describe('letter styles and templates', () => {
+  it('writes the UK letter before action with --style letter-before-action', async () => {
+    const letter = await draftDemandLetter({ invoices: ukInvoices(), client: acme({ address: ADDRESS }), config: aConfig(UK_RULE), today: '2025-11-24', ledgerDir: dir.path, style: 'letter-before-action', format: 'md' });
+    const text = letter.content.toString();
+    expect(letter.subject).toBe('Letter before action: Invoices INV-1 and INV-2');
+    expect(text).toContain('Practice Direction on Pre-Action Conduct and Protocols');
+    expect(text).toContain('issue a claim against Acme Ltd in the County Court');
+    expect(text).toContain('| **Total claimed** | **£1,636.61** |');
+    expect(letter.event).toMatchObject({ stage: 'demand', template: 'letter-before-action' });
+  });
+
+  it("takes the style from the ladder's letter stage", async () => {
+    const ladder = DEFAULT_LADDER.map((stage) => (stage.action === 'letter' ? `  - { name: lawyer, offset: ${stage.offset}, action: letter, template: letter-before-action }` : `  - { name: ${stage.name}, offset: ${stage.offset}, action: ${stage.action} }`));
+    const letter = composeDemandLetter({ invoices: ukInvoices(), client: acme(), config: aConfig(`ladder:\n${ladder.join('\n')}\n`), today: '2025-11-24', ledgerDir: dir.path });
+    expect(letter).toMatchObject({ style: 'letter-before-action', stage: 'lawyer' });
+  });
+
+  it("uses the user's own template from <templates>/letters/ over the default, and names the line of a mistake", async () => {
+    const templates = join(dir.path, 'templates', 'letters');
+    mkdirSync(templates, { recursive: true });
+    writeFileSync(join(templates, 'demand.md'), "---\nsubject: 'Pay up: {{reference}}'\n---\nDear {{recipient}},\n\nYou owe **{{total}}** by {{deadline}}.\n");
+    const config = aConfig('templates: ./templates\n');
+    const letter = await draftDemandLetter({ invoices: ukInvoices(), client: acme(), config, today: '2025-11-24', ledgerDir: dir.path, format: 'md' });
+    expect(letter.content.toString()).toContain('You owe **£1,500.00** by 8 December 2025.');
+    writeFileSync(join(templates, 'demand.md'), "---\nsubject: 'Pay up'\n---\nDear {{recipient}},\n\nYou owe {{totl}}.\n");
+    expect(() => composeDemandLetter({ invoices: ukInvoices(), client: acme(), config, today: '2025-11-24', ledgerDir: dir.path })).toThrow(/letters\/demand\.md:6: unknown variable "totl"/);
+  });
+
+  it('lists the styles when none is near, and never takes the README for one', () => {
+    const error = (() => {
+      try {
+        composeDemandLetter({ invoices: ukInvoices(), client: acme(), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, style: 'README' });
+      } catch (caught) {
+        return caught as ChaseError;
+      }
+      throw new Error('expected an error');
+    })();
+    expect([error.message, error.hint]).toEqual(['unknown letter style "README"', 'letter styles are demand, letter-before-action']);
+  });
+
+  it('refuses an unknown style, suggesting the nearest', () => {
+    const compose = () => composeDemandLetter({ invoices: ukInvoices(), client: acme(), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, style: 'demnd' });
+    expect(compose).toThrow(ChaseError);
+    expect(compose).toThrow('unknown letter style "demnd"');
+  });
+
+  it('prints values as written: Markdown and table pipes in a name are not formatting', async () => {
+    const client = acme({ name: '*Acme* | [Co](x)', accounts: undefined, contact: '_Bob_' });
+    const letter = await draftDemandLetter({ invoices: ukInvoices().slice(1), client, config: aConfig(), today: '2025-11-24', ledgerDir: dir.path });
+    const text = pdfText(letter.path);
+    expect(text).toContain('*Acme* | [Co](x)');
+    expect(text).toContain('Dear _Bob_,');
+    const html = (await draftDemandLetter({ invoices: ukInvoices().slice(1), client, config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, format: 'html' })).content.toString();
+    expect(html).toContain('*Acme* | [Co](x)');
+    expect(html).not.toContain('<em>Acme</em>');
+    const markdown = (await draftDemandLetter({ invoices: ukInvoices().slice(1), client, config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, format: 'md' })).content.toString();
+    expect(markdown).toContain('\\*Acme\\* \\| \\[Co\\](x)');
+  });
+});
+
+describe('Markdown and HTML exports', () => {
+  it('carry the same content, ready for a word processor', async () => {
+    const input = { invoices: ukInvoices(), client: acme({ address: ADDRESS }), config: aConfig(UK_RULE), today: '2025-11-24', ledgerDir: dir.path };
+    const markdown = (await draftDemandLetter({ ...input, format: 'md' })).content.toString();
+    expect(markdown).toContain('Accounts Payable\\\nAcme Ltd\\\n1 High Street\\\nLondon EC1A 1AA');
+    expect(markdown).toContain('| INV-1 | 1 September 2025 | 1 October 2025 | £1,200.00 | £200.00 | £1,000.00 |');
+    expect(markdown).toContain('|---|---|---|---:|---:|---:|');
+    expect(markdown).toContain('| **Total due** | **£1,636.61** |');
+    const html = (await draftDemandLetter({ ...input, format: 'html' }));
+    const page = html.content.toString();
+    expect(html.path.endsWith('.html')).toBe(true);
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain('@page { size: A4;');
+    expect(page).toContain('<thead>');
+    expect(page).toContain('<td class="right">£1,000.00</td>');
+    expect(page).toContain('<p class="signature">Jane Smith<br>\nJane Smith Design</p>');
+  });
+});
+
+describe('a paper reminder', () => {
+  const friendly = DEFAULT_LADDER.find((stage) => stage.name === 'friendly')!;
+  const escalate = DEFAULT_LADDER.find((stage) => stage.name === 'escalate')!;
+
+  it("prints the stage's email as a letter, addressed by post, and takes the stage", async () => {
+    const reminder = await renderPaperReminder({ invoice: invoice('INV-9', { issued: '2026-09-01', due: '2026-10-01' }), client: acme({ address: ADDRESS }), stage: friendly, config: aConfig(), today: '2026-10-08', ledgerDir: dir.path });
+    const text = pdfText(reminder.path);
+    expect(reminder.subject).toBe('Reminder: invoice INV-9 is overdue');
+    expect(text).toContain('Reminder: invoice INV-9 is overdue');
+    expect(text).toMatch(/Bob Jones\s+8 October 2026\s+Acme Ltd\s+1 High Street\s+London EC1A 1AA/);
+    expect(text).toContain('Hi Bob Jones,');
+    expect(text).toContain('£1,200.00');
+    expect(text).toMatch(spaced('Page 1 of 1'));
+    expect(reminder.path).toBe(join(dir.path, 'letters', '2026-10-08-acme-friendly-INV-9.pdf'));
+    expect(reminder.event).toEqual({ on: '2026-10-08', kind: 'letter', stage: 'friendly', template: 'friendly', status: 'drafted', subject: 'Reminder: invoice INV-9 is overdue', file: 'letters/2026-10-08-acme-friendly-INV-9.pdf' });
+    expect(reminder.warnings).toEqual([]);
+  });
+
+  it('goes to the accounts department for a stage addressed to it', async () => {
+    const reminder = await renderPaperReminder({ invoice: invoice('INV-9'), client: acme({ address: ADDRESS }), stage: escalate, config: aConfig(), today: '2026-10-22', ledgerDir: dir.path });
+    expect(pdfText(reminder.path)).toMatch(/Accounts Payable\s+22 October 2026\s+Acme Ltd/);
+  });
+
+  it('records a one-off template without taking a ladder stage', async () => {
+    const reminder = await renderPaperReminder({ invoice: invoice('INV-9'), client: acme(), stage: 'stop-work', config: aConfig(), today: '2026-10-22', ledgerDir: dir.path, format: 'md' });
+    expect(reminder.event.stage).toBeUndefined();
+    expect(reminder.event.template).toBe('stop-work');
+    expect(reminder.warnings).toHaveLength(1);
+  });
+});
