@@ -6,7 +6,7 @@ import { defaultConfig, type Config } from '../../src/config.js';
 import type { Client, Invoice } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { run, type ImportOptions } from '../../src/commands/import.js';
-import { ReadingProgress } from '../../src/csv/read.js';
+import { ReadingProgress, parseAmountCell, parseDateCell, parseDateFormat } from '../../src/csv/read.js';
 import { testDeps, testIo, tempDir } from '../support/io.js';
 import { minor } from '../support/builders.js';
 import { BACKENDS, ledgerWith, snapshot } from '../fixtures/helpers/world.js';
@@ -337,5 +337,92 @@ describe('the progress line', () => {
     for (let row = 0; row < 1024; row++) progress.onRow();
     progress.finish('done');
     expect(lines).toEqual([]);
+  });
+});
+
+describe('reading amounts', () => {
+  const read = (text: string, currency = 'GBP', decimal: '.' | ',' = '.', negative = false) => parseAmountCell(text, { currency, decimal, negative });
+
+  it.each([
+    ['1200', 'GBP', '.', 120000],
+    ['1200.5', 'GBP', '.', 120050],
+    ['1,200.00', 'GBP', '.', 120000],
+    ['1 234 567.89', 'GBP', '.', 123456789],
+    ["1'234.50", 'CHF', '.', 123450],
+    ['£1,200.00', 'GBP', '.', 120000],
+    ['1.234,50 €', 'EUR', ',', 123450],
+    ['EUR 12,50', 'EUR', ',', 1250],
+    ['12.50 usd', 'USD', '.', 1250],
+    ['US$ 9.99', 'USD', '.', 999],
+    ['.50', 'GBP', '.', 50],
+    ['¥1,200', 'JPY', '.', 1200],
+    ['1200.00', 'JPY', '.', 1200],
+    ['1.500', 'KWD', '.', 1500],
+    ['\u00a0£\u00a012.00\u00a0', 'GBP', '.', 1200], // no-break spaces, as spreadsheets write them
+  ] as const)('%j in %s (decimal %s) is %d minor units', (text, currency, decimal, minorUnits) => {
+    expect(read(text, currency, decimal)).toBe(minorUnits);
+  });
+
+  it.each([
+    ['(12.50)', -1250],
+    ['-£12.50', -1250],
+    ['£-12.50', -1250],
+    ['12.50-', -1250],
+    ['−12.50', -1250],
+  ])('%j is negative where negatives are allowed', (text, minorUnits) => {
+    expect(read(text, 'GBP', '.', true)).toBe(minorUnits);
+  });
+
+  it.each([
+    ['12,34.5', 'GBP', '.', '"12,34.5" is not an amount'],
+    ['12,50', 'GBP', '.', '"12,50" is not an amount (if "," is the decimal mark, pass --decimal ,)'],
+    ['1.234,50', 'GBP', '.', '"1.234,50" is not an amount'],
+    ['12.345', 'GBP', '.', '"12.345" has more decimals than GBP has (2)'],
+    ['€12.00', 'GBP', '.', '"€12.00" is in EUR, but the invoice currency is GBP'],
+    ['12.00 USD', 'GBP', '.', '"12.00 USD" is in USD, but the invoice currency is GBP'],
+    ['-5.00', 'GBP', '.', '"-5.00" is negative; amounts are zero or more'],
+    ['(5.00)', 'GBP', '.', '"(5.00)" is negative; amounts are zero or more'],
+    ['--5', 'GBP', '.', '"--5" is not an amount'],
+    ['12 CR', 'GBP', '.', '"12 CR" is not an amount'],
+    ['abc', 'GBP', '.', '"abc" is not an amount'],
+    ['12.', 'GBP', '.', '"12." is not an amount'],
+  ] as const)('%j in %s is refused: %s', (text, currency, decimal, message) => {
+    expect(() => read(text, currency, decimal)).toThrow(message);
+  });
+});
+
+describe('reading dates', () => {
+  it.each([
+    ['2026-09-01', undefined, '2026-09-01'],
+    ['2026-09-01 14:03', undefined, '2026-09-01'],
+    ['2026-09-01T14:03:22.123Z', undefined, '2026-09-01'],
+    ['2026-09-01 14:03 UTC', undefined, '2026-09-01'],
+    ['31/12/2026', 'DD/MM/YYYY', '2026-12-31'],
+    ['3/4/2026', 'DD/MM/YYYY', '2026-04-03'],
+    ['3/4/2026', 'MM/DD/YYYY', '2026-03-04'],
+    ['12/31/2026 2:15 PM', 'MM/DD/YYYY', '2026-12-31'],
+    ['31.12.2026', 'DD.MM.YYYY', '2026-12-31'],
+    ['2026/12/31', 'YYYY/MM/DD', '2026-12-31'],
+    ['2026-12-31', 'DD/MM/YYYY', '2026-12-31'],
+  ])('%j with %s is %s', (text, format, date) => {
+    expect(parseDateCell(text, format ? parseDateFormat(format) : undefined)).toBe(date);
+  });
+
+  it.each([
+    ['03/04/2026', undefined, '"03/04/2026" is not a YYYY-MM-DD date (it could be either day or month first: pass --date-format DD/MM/YYYY or MM/DD/YYYY)'],
+    ['31/12/2026', undefined, '"31/12/2026" is not a YYYY-MM-DD date (pass --date-format DD/MM/YYYY)'],
+    ['12.31.2026', undefined, '"12.31.2026" is not a YYYY-MM-DD date (pass --date-format MM.DD.YYYY)'],
+    ['2026-02-30', undefined, '"2026-02-30" is not a date that exists'],
+    ['31/02/2026', 'DD/MM/YYYY', '"31/02/2026" is not a date that exists (read as DD/MM/YYYY)'],
+    ['12/31/2026', 'DD/MM/YYYY', '"12/31/2026" is not a date that exists (read as DD/MM/YYYY)'],
+    ['Sep 1, 2026', undefined, '"Sep 1, 2026" is not a YYYY-MM-DD date'],
+    ['01-09-2026', 'DD/MM/YYYY', '"01-09-2026" is not a DD/MM/YYYY date'],
+  ])('%j with %s is refused: %s', (text, format, message) => {
+    expect(() => parseDateCell(text, format ? parseDateFormat(format) : undefined)).toThrow(message);
+  });
+
+  it('refuses a --date-format it cannot read', () => {
+    expect(() => parseDateFormat('D/M/Y')).toThrow('--date-format "D/M/Y" is not a date format chase knows');
+    expect(() => parseDateFormat('DD/DD/YYYY')).toThrow(/is not a date format chase knows/);
   });
 });

@@ -142,6 +142,15 @@ describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
     expect(JSON.parse(wide.io.stdout()).lines[0].result).toBe('matched');
   });
 
+  it('--map reads any other statement, with money in and out in two columns', async () => {
+    writeFileSync(join(dir.path, 'odd.csv'), 'Booked;Text;Payer;In;Out\n20.11.2026;Rechnung INV-2026-001;ACME;1.200,00;\n21.11.2026;Miete;;;950,00\n');
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await run(deps, { file: 'odd.csv', map: 'date=Booked,text=Text,text=Payer,credit=In,debit=Out', decimal: ',', dateFormat: 'DD.MM.YYYY', json: true });
+    const report = JSON.parse(deps.io.stdout());
+    expect(report.lines).toMatchObject([{ date: '2026-11-20', amount: '1200.00', details: 'Rechnung INV-2026-001 / ACME', result: 'matched', pays: [{ invoice: 'INV-2026-001', amount: '1200.00' }] }]);
+    expect(report.ignored).toBe(1);
+  });
+
   it('bad lines are listed and nothing is matched', async () => {
     writeFileSync(join(dir.path, 'bad.csv'), 'Date,Description,Amount\n2026-11-31,X,1.00\n2026-11-20,Y,abc\n');
     const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });

@@ -10,7 +10,7 @@ import { DEFAULT_TEMPLATE_DIR, ejectTemplate, htmlForEditedText, listTemplates, 
 import { aClient, anInvoice, aPayment, aPolicy, minor } from '../support/builders.js';
 
 const LADDER_TEMPLATES = ['upcoming', 'resend', 'friendly', 'firm', 'escalate', 'final'];
-const OTHER_TEMPLATES = ['payment-received', 'promise-confirmation', 'stop-work', 'plan-confirmation', 'installment-upcoming', 'installment-missed', 'plan-default'];
+const OTHER_TEMPLATES = ['payment-received', 'promise-confirmation', 'stop-work', 'plan-confirmation', 'installment-upcoming', 'installment-missed', 'plan-default', 'letter-enclosed'];
 
 /** The due date each message gives: the invoice's, or for plan messages the installment's. */
 const DUE_DATE_SHOWN: Record<string, string> = {
@@ -20,6 +20,7 @@ const DUE_DATE_SHOWN: Record<string, string> = {
   'plan-confirmation': 'due on 12 October 2026',
   'installment-upcoming': 'is due on 12 October 2026',
   'installment-missed': 'was due on 12 October 2026',
+  'letter-enclosed': 'which was due on 1 October 2026',
 };
 
 function aConfig(): Config {
@@ -109,7 +110,7 @@ describe('the default templates', () => {
     expect(message.html).toMatch(/^<!DOCTYPE html>[\s\S]*<\/html>\n$/);
   });
 
-  it.each(['resend', 'friendly', 'firm', 'escalate', 'final', 'stop-work', 'plan-default'])('%s says how many days overdue the invoice is', (name) => {
+  it.each(['resend', 'friendly', 'firm', 'escalate', 'final', 'stop-work', 'plan-default', 'letter-enclosed'])('%s says how many days overdue the invoice is', (name) => {
     expect(render(name).text).toContain('14 days overdue');
   });
 

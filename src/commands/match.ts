@@ -1,0 +1,468 @@
+import { Command } from 'commander';
+import { ChaseError } from '../core/errors.js';
+import { addDays, type ISODate } from '../core/dates.js';
+import { assertCurrency, displayAmount, formatAmount } from '../core/money.js';
+import { balanceOf, type Client, type Invoice, type Payment } from '../core/model.js';
+import { planProgress } from '../core/plan.js';
+import type { CommandContext } from '../cli.js';
+import type { Deps } from '../deps.js';
+import type { LedgerReader } from '../ledger/ledger.js';
+import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
+import { CellError, CsvSyntaxError, openSource, parseAmountCell, parseDateCell, parseDateFormat, parseDecimalMark, parseDelimiter, readCsv, type DateFormat, type DecimalMark } from '../csv/read.js';
+import { describeProblem, type ImportProblem } from './import.js';
+import { examples, printJson, printTable } from './output.js';
+
+export interface MatchOptions {
+  file?: string;
+  apply?: boolean;
+  window?: string;
+  currency?: string;
+  map?: string;
+  delimiter?: string;
+  decimal?: string;
+  dateFormat?: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+const DEFAULT_WINDOW_DAYS = 30;
+
+export function command(context: CommandContext): Command {
+  return new Command('match')
+    .description('match incoming payments in a bank statement or payment export (Stripe, PayPal) to open invoices; --apply records the sure ones')
+    .argument('[file]', 'CSV file, or - for standard input (default: -)')
+    .option('--apply', 'record the matched payments (each line once: running it again records nothing new)')
+    .option('--window <days>', `an amount alone matches an invoice due within this many days either side of the line's date (default: ${DEFAULT_WINDOW_DAYS})`)
+    .option('--currency <code>', 'currency of lines without a currency column (default: the config currency)')
+    .option('--map <fields>', 'columns of a CSV chase does not recognise: date=Date,amount=Amount (or credit=In,debit=Out),text=Memo,text=Payee,id=FITID,currency=Currency,name=...,email=...')
+    .option('--delimiter <char>', 'field separator: , ; | or tab (default: detected from the header line)')
+    .option('--decimal <mark>', 'decimal mark in amounts: . or , (default: .)')
+    .option('--date-format <format>', 'for dates not written YYYY-MM-DD: DD/MM/YYYY, MM/DD/YYYY, ...')
+    .option('--json', 'print the matches as JSON')
+    .addHelpText(
+      'after',
+      `${examples(
+        ['chase match statement.csv --date-format DD/MM/YYYY', 'what would be marked paid; nothing is written'],
+        ['chase match statement.csv --date-format DD/MM/YYYY --apply', 'record the matched payments'],
+        ['chase match paypal.csv --date-format MM/DD/YYYY', 'a PayPal activity download'],
+      )}
+A line (money in; money out is ignored) is matched when
+  - its reference or description carries the number of an open invoice, and it is no more than the
+    balance (several numbers: when it pays all their balances exactly), or
+  - its amount equals one open invoice's balance, or the next installment of its payment plan, and
+    the line is dated within --window days either side of that invoice's (or installment's) due
+    date, and not before the invoice was issued, or
+  - its amount equals the balance or next installment of an invoice of the one client it names
+    (by name or email), whatever the date.
+Two invoices that fit equally well make the line ambiguous; it is left for you (chase pay).
+Recorded payments carry the line's id (or description), date and amount as their reference.`,
+    )
+    .action(async (file: string | undefined, options: Omit<MatchOptions, 'file'>, cmd: Command) => {
+      const globals = cmd.optsWithGlobals();
+      await context.run(cmd, (deps) => run(deps, { ...options, file, json: globals.json, quiet: globals.quiet }));
+    });
+}
+
+/** One incoming amount from the file. */
+interface BankLine {
+  line: number;
+  date: ISODate;
+  /** Minor units, more than zero. */
+  amount: number;
+  currency: string;
+  /** The reference, description and other free text, searched for invoice numbers and client names. */
+  text: string;
+  name?: string;
+  email?: string;
+  /** The reference recorded with the payment: id (or text), date and amount; unique in the file. */
+  key: string;
+  method: string;
+}
+
+type Outcome = 'matched' | 'ambiguous' | 'unmatched' | 'recorded';
+
+interface LineMatch {
+  line: BankLine;
+  outcome: Outcome;
+  /** What a matched line pays on each invoice. */
+  pays: { invoice: string; amount: number }[];
+  /** Invoices that fit an ambiguous line. */
+  candidates: string[];
+  why: string;
+}
+
+/** Invoice numbers compared without case and separators: INV-2026-001, inv 2026 001 and INV2026001 are one. */
+const compact = (text: string) => text.toUpperCase().replace(/[^A-Z0-9]/g, '');
+
+/** Numbers shorter than this are not searched for in text: 7 or 42 turn up in any reference. */
+const MIN_NUMBER_LENGTH = 3;
+
+/**
+ * The invoice numbers `text` may carry: runs of up to four neighbouring tokens joined, where tokens are
+ * letter or digit runs (so INV2026001ACME still yields INV + 2026001), each looked up compacted.
+ */
+function numbersIn(text: string, byCompact: ReadonlyMap<string, readonly string[]>): Set<string> {
+  const tokens = text.toUpperCase().match(/[A-Z]+|\d+/g) ?? [];
+  const found = new Set<string>();
+  for (let start = 0; start < tokens.length; start++) {
+    let joined = '';
+    for (let end = start; end < Math.min(tokens.length, start + 4); end++) {
+      joined += tokens[end];
+      for (const number of byCompact.get(joined) ?? []) found.add(number);
+    }
+  }
+  return found;
+}
+
+const LEGAL_SUFFIX = /\b(ltd|limited|inc|incorporated|llc|llp|plc|gmbh|bv|nv|sarl|sas|sa|ag|pty|co|corp|corporation|company|the)\b/g;
+const words = (text: string) => ` ${text.toLowerCase().normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^a-z0-9]+/g, ' ').trim()} `;
+
+/** The forms of a client's name looked for in a line: the whole name, and without "Ltd", "Inc"... when that leaves 4+ letters. */
+function nameForms(client: Client): string[] {
+  const whole = words(client.name);
+  const core = words(whole.replace(LEGAL_SUFFIX, ' '));
+  return core.trim().length >= 4 && core !== whole ? [whole, core] : [whole];
+}
+
+interface MatchSettings {
+  windowDays: number;
+  planGraceDays: number;
+}
+
+/** An open invoice as matching sees it: what is owed now, and the next installment of its plan. */
+interface Owed {
+  invoice: Invoice;
+  balance: number;
+  installment?: { due: ISODate; amount: number };
+}
+
+/**
+ * The open invoices with something owed, indexed by the amounts a payment could equal (balance, next
+ * installment) and by client, so each line costs a few lookups however large the ledger.
+ */
+class OpenInvoices {
+  private readonly byAmount = new Map<string, Set<Owed>>();
+  private readonly byClient = new Map<string, Set<Owed>>();
+  readonly byNumber = new Map<string, Owed>();
+
+  constructor(
+    invoices: readonly Invoice[],
+    private readonly settings: MatchSettings,
+  ) {
+    for (const invoice of invoices) if (invoice.status === 'open') this.index(invoice);
+  }
+
+  /** Invoices in `currency` owing exactly `amount` as their balance or next installment. */
+  owing(amount: number, currency: string): Owed[] {
+    return [...(this.byAmount.get(`${currency} ${amount}`) ?? [])];
+  }
+
+  ofClients(clients: ReadonlySet<string>, currency: string): Owed[] {
+    return [...clients].flatMap((client) => [...(this.byClient.get(client) ?? [])]).filter((owed) => owed.invoice.currency === currency);
+  }
+
+  /** Records `payment` against the invoice, so later lines see what is left. */
+  pay(number: string, payment: Payment): void {
+    const owed = this.byNumber.get(number)!;
+    this.forget(owed);
+    owed.invoice.payments.push(payment);
+    this.index(owed.invoice);
+  }
+
+  private index(invoice: Invoice): void {
+    const balance = balanceOf(invoice);
+    if (balance <= 0) return;
+    const next = planProgress(invoice, invoice.due, this.settings.planGraceDays)?.next ?? undefined;
+    const owed: Owed = next ? { invoice, balance, installment: { due: next.due, amount: next.amount } } : { invoice, balance };
+    this.byNumber.set(invoice.number, owed);
+    for (const amount of new Set([balance, next?.amount])) if (amount !== undefined) add(this.byAmount, `${invoice.currency} ${amount}`, owed);
+    add(this.byClient, invoice.client, owed);
+  }
+
+  private forget(owed: Owed): void {
+    this.byNumber.delete(owed.invoice.number);
+    for (const amount of [owed.balance, owed.installment?.amount]) if (amount !== undefined) this.byAmount.get(`${owed.invoice.currency} ${amount}`)?.delete(owed);
+    this.byClient.get(owed.invoice.client)?.delete(owed);
+  }
+}
+
+function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
+
+/**
+ * Matches each line to open invoices, in file order: a line matched earlier reduces the balance a
+ * later line sees. Reads the ledger once and never writes to it (the caller records the payments).
+ */
+function matchLines(lines: readonly BankLine[], ledger: LedgerReader, settings: MatchSettings): LineMatch[] {
+  const clients = ledger.clients();
+  const invoices = ledger.invoices();
+  const recorded = new Set<string>();
+  const all = new Map<string, Invoice>();
+  const byCompact = new Map<string, string[]>();
+  for (const invoice of invoices) {
+    for (const payment of invoice.payments) if (payment.reference) recorded.add(payment.reference);
+    all.set(invoice.number, invoice);
+    const key = compact(invoice.number);
+    if (key.length < MIN_NUMBER_LENGTH) continue;
+    const list = byCompact.get(key);
+    if (list) list.push(invoice.number);
+    else byCompact.set(key, [invoice.number]);
+  }
+  const open = new OpenInvoices(invoices, settings);
+  const names = clients.map((client) => ({ client, forms: nameForms(client) }));
+
+  return lines.map((line): LineMatch => {
+    const result = (outcome: Outcome, why: string, pays: LineMatch['pays'] = [], candidates: string[] = []): LineMatch => {
+      for (const { invoice, amount } of pays) open.pay(invoice, { date: line.date, amount, reference: line.key });
+      return { line, outcome, pays, candidates, why };
+    };
+    const show = (minor: number) => displayAmount(minor, line.currency);
+    if (recorded.has(line.key)) return result('recorded', 'already recorded by an earlier match');
+
+    const referenced = [...numbersIn(line.text, byCompact)];
+    const owing = referenced.map((number) => open.byNumber.get(number)).filter((owed): owed is Owed => owed !== undefined && owed.invoice.currency === line.currency);
+    if (owing.length === 1) {
+      const [{ invoice, balance }] = owing;
+      if (line.amount <= balance) return result('matched', `${invoice.number} is in the reference${line.amount === balance ? '; pays it in full' : `; ${show(balance - line.amount)} still owed`}`, [{ invoice: invoice.number, amount: line.amount }]);
+      return result('ambiguous', `${invoice.number} is in the reference, but ${show(line.amount)} is more than its balance of ${show(balance)}`, [], [invoice.number]);
+    }
+    if (owing.length > 1) {
+      const total = owing.reduce((sum, owed) => sum + owed.balance, 0);
+      const numbers = owing.map((owed) => owed.invoice.number);
+      if (total === line.amount) return result('matched', `${numbers.join(', ')} are in the reference; pays their balances in full`, owing.map((owed) => ({ invoice: owed.invoice.number, amount: owed.balance })));
+      return result('ambiguous', `the reference names ${numbers.join(', ')}, whose balances add up to ${show(total)}`, [], numbers);
+    }
+
+    const lowered = words(`${line.text} ${line.name ?? ''}`);
+    const email = line.email?.toLowerCase();
+    const named = new Set(
+      names
+        .filter(({ client, forms }) => forms.some((form) => lowered.includes(form)) || (email && [client.email, client.accounts?.email].some((address) => address?.toLowerCase() === email)))
+        .map(({ client }) => client.id),
+    );
+    /** What the amount is on `owed` (its balance or next installment) and the due date that goes with it. */
+    const fit = (owed: Owed) => (owed.balance === line.amount ? { owed, due: owed.invoice.due, what: 'the balance' } : { owed, due: owed.installment!.due, what: `the installment due ${owed.installment!.due}` });
+    const exact = open.owing(line.amount, line.currency).map(fit);
+    const timely = exact.filter(({ owed, due }) => owed.invoice.issued <= line.date && addDays(due, -settings.windowDays) <= line.date && line.date <= addDays(due, settings.windowDays));
+    const ofNamed = <T extends { owed: Owed }>(list: T[]) => list.filter(({ owed }) => named.has(owed.invoice.client));
+    const pay = ({ owed, what }: ReturnType<typeof fit>, why: string) =>
+      result('matched', `${show(line.amount)} is ${what} of ${owed.invoice.number}${why}`, [{ invoice: owed.invoice.number, amount: line.amount }]);
+
+    if (timely.length === 1 && (named.size === 0 || named.has(timely[0].owed.invoice.client))) {
+      return pay(timely[0], named.size ? `, from ${timely[0].owed.invoice.client}` : `, due ${timely[0].due}`);
+    }
+    const timelyNamed = ofNamed(timely);
+    if (timelyNamed.length === 1) return pay(timelyNamed[0], `, from ${timelyNamed[0].owed.invoice.client}`);
+    if (timely.length > 1) {
+      return result('ambiguous', `${show(line.amount)} is owed on ${timely.length} invoices due around ${line.date}`, [], timely.map(({ owed }) => owed.invoice.number));
+    }
+    const exactNamed = ofNamed(exact);
+    if (exactNamed.length === 1) return pay(exactNamed[0], `, from ${exactNamed[0].owed.invoice.client}`);
+    if (timely.length === 1) {
+      return result('ambiguous', `${show(line.amount)} is the balance of ${timely[0].owed.invoice.number} (${timely[0].owed.invoice.client}), but the line names ${[...named].join(', ')}`, [], [timely[0].owed.invoice.number]);
+    }
+    const fromNamed = open.ofClients(named, line.currency).filter((owed) => line.amount <= owed.balance);
+    if (exactNamed.length > 1 || fromNamed.length > 0) {
+      const list = exactNamed.length > 1 ? exactNamed.map(({ owed }) => owed) : fromNamed;
+      return result('ambiguous', `from ${[...named].join(', ')}, but ${show(line.amount)} is not the balance of one invoice`, [], list.map((owed) => owed.invoice.number));
+    }
+    const closed = referenced.map((number) => all.get(number)!).map((invoice) => `${invoice.number} is ${invoice.status !== 'open' ? invoice.status : invoice.currency !== line.currency ? `in ${invoice.currency}` : 'paid'}`);
+    return result('unmatched', closed.length ? closed.join('; ') : 'no open invoice fits');
+  });
+}
+
+interface ReadSettings {
+  currency: string;
+  decimal: DecimalMark;
+  dateFormat?: DateFormat;
+  delimiter?: string;
+  map?: TransactionsFormat;
+}
+
+const COMPLETED = /^(completed?|paid|succeeded|success|settled|cleared|posted|booked|available)$/i;
+
+/** The lines of a statement with money coming in; `ignored` counts money out and lines not completed. */
+async function readLines(file: string, io: Deps['io'], settings: ReadSettings): Promise<{ lines: BankLine[]; ignored: number; problems: ImportProblem[] }> {
+  const source = await openSource(file, io);
+  const lines: BankLine[] = [];
+  const problems: ImportProblem[] = [];
+  const seen = new Map<string, number>();
+  let ignored = 0;
+  let format: TransactionsFormat | undefined;
+  let index: ColumnIndex<string> | undefined;
+  try {
+    for await (const record of readCsv(source, { delimiter: settings.delimiter })) {
+      if (!format || !index) {
+        ({ format, index } = identify(record.fields, settings.map));
+        continue;
+      }
+      const at = { source: source.name, line: record.line };
+      const cell = (field: string) => (index!.positions.get(field) ?? []).map((position) => (record.fields[position] ?? '').trim());
+      const first = (field: string) => cell(field)[0] ?? '';
+      const fail = (field: string, message: string) => problems.push({ ...at, column: index!.headers[index!.positions.get(field)?.[0] ?? -1] ?? field, message });
+      const status = first('status');
+      if (status && !COMPLETED.test(status)) {
+        ignored++;
+        continue;
+      }
+      const code = (first('currency') || settings.currency).toUpperCase();
+      let currency: string;
+      try {
+        currency = assertCurrency(code);
+      } catch {
+        fail('currency', `"${first('currency')}" is not a currency chase knows`);
+        continue;
+      }
+      const amountOf = (field: string) => {
+        const text = first(field);
+        if (!text) return undefined;
+        try {
+          return parseAmountCell(text, { currency, decimal: settings.decimal, negative: true });
+        } catch (error) {
+          if (!(error instanceof CellError)) throw error;
+          fail(field, error.message);
+          return null;
+        }
+      };
+      let amount = amountOf('amount');
+      if (amount === undefined) {
+        const credit = amountOf('credit');
+        amount = credit === undefined ? (amountOf('debit') === null ? null : 0) : credit;
+      }
+      let date: ISODate | undefined;
+      try {
+        date = parseDateCell(first('date'), settings.dateFormat);
+      } catch (error) {
+        if (!(error instanceof CellError)) throw error;
+        fail('date', first('date') ? error.message : 'missing');
+      }
+      if (amount === null || !date) continue;
+      if (amount <= 0) {
+        ignored++;
+        continue;
+      }
+      const text = cell('text').filter(Boolean).join(' / ');
+      const id = first('id');
+      const base = `${(id || text || 'no reference').slice(0, 80)} ${date} ${formatAmount(amount, currency)}`;
+      const repeat = (seen.get(base) ?? 0) + 1;
+      seen.set(base, repeat);
+      const line: BankLine = { line: record.line, date, amount, currency, text, key: repeat > 1 ? `${base} #${repeat}` : base, method: format.id === 'stripe-payments' ? 'stripe' : format.id === 'paypal' ? 'paypal' : 'bank' };
+      const name = first('name');
+      const email = first('email');
+      if (name) line.name = name;
+      if (email) line.email = email;
+      lines.push(line);
+    }
+    if (!format) problems.push({ source: source.name, line: 0, message: 'is empty: no header line' });
+  } catch (error) {
+    if (error instanceof CsvSyntaxError) problems.push({ source: source.name, line: error.line, message: `${error.message}; rows after it were not read` });
+    else throw error;
+  }
+  return { lines, ignored, problems };
+}
+
+function identify(headers: string[], map: TransactionsFormat | undefined): { format: TransactionsFormat; index: ColumnIndex<string> } {
+  if (map) {
+    const missing = missingColumns(map, headers);
+    if (missing.length) throw new ChaseError(`the file has no column ${missing.map((column) => `"${column}"`).join(', ')} for --map`, { hint: `its columns are ${headers.map((header) => `"${header}"`).join(', ')}` });
+    return { format: map, index: indexColumns(headers, map.columns) };
+  }
+  const found = detectFormat(headers, TRANSACTION_FORMATS);
+  if (!found) {
+    throw new ChaseError(`its columns (${headers.map((header) => `"${header}"`).join(', ')}) are not a statement chase recognises`, {
+      hint: 'name them with --map, e.g. --map date=Date,amount=Amount,text=Description (see docs/import-formats.md)',
+    });
+  }
+  return found;
+}
+
+function parseWindow(option: string | undefined): number {
+  if (option === undefined) return DEFAULT_WINDOW_DAYS;
+  if (!/^\d+$/.test(option)) throw new ChaseError(`--window "${option}" is not a whole number of days`);
+  return Number(option);
+}
+
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config'>, options: MatchOptions): Promise<number> {
+  const { io, ledger, config } = deps;
+  const settings: ReadSettings = {
+    currency: assertCurrency((options.currency ?? config.currency).toUpperCase()),
+    decimal: options.decimal ? parseDecimalMark(options.decimal) : '.',
+    dateFormat: options.dateFormat ? parseDateFormat(options.dateFormat) : undefined,
+    delimiter: options.delimiter ? parseDelimiter(options.delimiter) : undefined,
+    map: options.map ? formatFromMap(options.map, 'transactions', MAP_TRANSACTION_FIELDS, TRANSACTION_REQUIRED_MAP) : undefined,
+  };
+  const matchSettings = { windowDays: parseWindow(options.window), planGraceDays: config.policy.planGraceDays };
+  const file = options.file ?? '-';
+  if (options.file === undefined && io.interactive) throw new ChaseError('which file?', { hint: 'chase match statement.csv, or pipe one in: cat statement.csv | chase match -' });
+  const { lines, ignored, problems } = await readLines(file, io, settings);
+  if (problems.length) {
+    for (const problem of problems) io.err(describeProblem(problem));
+    throw new ChaseError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${file === '-' ? 'stdin' : file}; nothing was matched`, { hint: 'fix the rows listed above (or the options) and run it again' });
+  }
+  const matches = options.apply
+    ? await ledger.write((tx) => {
+        const found = matchLines(lines, tx, matchSettings);
+        for (const match of found) {
+          if (match.outcome !== 'matched') continue;
+          for (const { invoice, amount } of match.pays) {
+            const payment: Payment = { date: match.line.date, amount, method: match.line.method, reference: match.line.key };
+            tx.addPayment(invoice, payment);
+          }
+        }
+        return found;
+      })
+    : matchLines(lines, ledger, matchSettings);
+  await report(io, matches, ignored, options);
+  return 0;
+}
+
+async function report(io: Deps['io'], matches: LineMatch[], ignored: number, options: MatchOptions): Promise<void> {
+  const count = (outcome: Outcome) => matches.filter((match) => match.outcome === outcome).length;
+  const payments = matches.filter((match) => match.outcome === 'matched').reduce((sum, match) => sum + match.pays.length, 0);
+  if (options.json) {
+    printJson(io, {
+      applied: Boolean(options.apply),
+      lines: matches.map(({ line, outcome, pays, candidates, why }) => ({
+        line: line.line,
+        date: line.date,
+        amount: formatAmount(line.amount, line.currency),
+        currency: line.currency,
+        details: line.text,
+        result: outcome,
+        pays: pays.map((pay) => ({ invoice: pay.invoice, amount: formatAmount(pay.amount, line.currency) })),
+        candidates,
+        why,
+        reference: line.key,
+      })),
+      matched: count('matched'),
+      ambiguous: count('ambiguous'),
+      unmatched: count('unmatched'),
+      alreadyRecorded: count('recorded'),
+      ignored,
+      recorded: options.apply ? payments : 0,
+    });
+    return;
+  }
+  if (options.quiet) return;
+  const invoices = (match: LineMatch) => (match.pays.length ? match.pays.map((pay) => pay.invoice) : match.candidates).join(', ');
+  const rows = matches.map((match) =>
+    io.isTTY
+      ? [match.line.line, match.line.date, displayAmount(match.line.amount, match.line.currency), match.line.text.length > 40 ? `${match.line.text.slice(0, 39)}…` : match.line.text, match.outcome, invoices(match), match.why]
+      : [match.line.line, match.line.date, formatAmount(match.line.amount, match.line.currency), match.line.currency, match.outcome, invoices(match), match.why, match.line.text],
+  );
+  if (matches.length) {
+    await printTable(io, io.isTTY ? ['Line', 'Date', 'Amount', 'Details', 'Result', 'Invoice', 'Why'] : ['line', 'date', 'amount', 'currency', 'result', 'invoices', 'why', 'details'], rows);
+  }
+  const summary = `matched ${count('matched')}, ambiguous ${count('ambiguous')}, unmatched ${count('unmatched')}, already recorded ${count('recorded')}${ignored ? `; ${ignored} outgoing or incomplete line${ignored === 1 ? '' : 's'} ignored` : ''}`;
+  const next = options.apply
+    ? `recorded ${payments} payment${payments === 1 ? '' : 's'}`
+    : payments
+      ? `nothing written: run again with --apply to record ${payments} payment${payments === 1 ? '' : 's'}`
+      : 'nothing to record';
+  const text = `${summary}; ${next}`;
+  if (io.isTTY) io.out(text);
+  else io.err(text);
+}
