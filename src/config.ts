@@ -5,6 +5,7 @@ import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { ChaseError } from './core/errors.js';
 import { assertCurrency, parseAmount } from './core/money.js';
 import { DEFAULT_LADDER } from './core/ladder.js';
+import { NO_LATE_FEES } from './core/interest.js';
 import type { ChasePolicy, LadderStage, LateFeePolicy, Recipient, StageAction } from './core/model.js';
 import { invalidField, parseYamlSource, type YamlSource } from './yaml-input.js';
 
@@ -54,15 +55,6 @@ export interface Config {
   source?: YamlSource;
 }
 
-export const DEFAULT_LATE_FEES: LateFeePolicy = {
-  rule: 'none',
-  graceDays: 0,
-  flatFee: '0.00',
-  percentFee: 0,
-  annualRate: 0,
-  dayCount: 'actual/365',
-  interestFrom: 'due',
-};
 
 export function defaultConfig(): Config {
   return {
@@ -76,7 +68,7 @@ export function defaultConfig(): Config {
       promiseGraceDays: 3,
       planGraceDays: 5,
       weekdaysOnly: true,
-      lateFees: { ...DEFAULT_LATE_FEES },
+      lateFees: { ...NO_LATE_FEES },
     },
     mail: { transport: 'print', paymentReceived: false },
   };

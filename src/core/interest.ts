@@ -22,6 +22,17 @@ import { addDecimals, formatDecimal, multiplyDecimal, parseDecimal, rateOn, RATE
  *   A paid invoice keeps the interest that ran until it was paid.
  */
 
+/** The default policy: nothing claimable until the user chooses a rule. */
+export const NO_LATE_FEES: LateFeePolicy = {
+  rule: 'none',
+  graceDays: 0,
+  flatFee: '0.00',
+  percentFee: 0,
+  annualRate: 0,
+  dayCount: 'actual/365',
+  interestFrom: 'due',
+};
+
 export interface Claim {
   /** Accrued simple interest, minor units of the invoice currency. */
   interest: number;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants, copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChaseError, closestMatch } from '../core/errors.js';
-import { DEFAULT_TEMPLATE_DIR, loadTemplate, renderTemplate, type Template } from '../mail/template.js';
+import { DEFAULT_TEMPLATE_DIR, loadTemplate, renderTemplate, withSlots, type Template } from '../mail/template.js';
 import type { Block } from './document.js';
 import { markdownBlocks } from './markdown.js';
 
@@ -64,22 +64,6 @@ export function ejectLetterTemplate(name: string, userTemplates: string): string
   mkdirSync(dir, { recursive: true });
   copyFileSync(source, target, constants.COPYFILE_EXCL);
   return target;
-}
-
-/**
- * Stands every non-empty string value in for a token of letters and digits, which Markdown leaves
- * alone, so a client called `*Acme* | Co` is printed as written and never read as formatting or as
- * a table cell. Numbers, booleans, null and empty strings stay, so `{{#if}}` behaves the same.
- */
-function withSlots(value: unknown, slots: string[], nonce: string): unknown {
-  if (typeof value === 'string') {
-    if (value === '') return value;
-    slots.push(value);
-    return `chase${nonce}slot${slots.length - 1}x`;
-  }
-  if (Array.isArray(value)) return value.map((item) => withSlots(item, slots, nonce));
-  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withSlots(item, slots, nonce)]));
-  return value;
 }
 
 export interface RenderedLetter {

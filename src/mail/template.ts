@@ -238,7 +238,7 @@ function escapeHtml(text: string): string {
  * leaves alone. Numbers, booleans and null stay as they are so `{{#if}}` and helpers behave the same
  * in both renders; an empty string stays empty for the same reason.
  */
-function withSlots(value: unknown, slots: string[], nonce: string): unknown {
+export function withSlots(value: unknown, slots: string[], nonce: string): unknown {
   if (typeof value === 'string') {
     if (value === '') return value;
     slots.push(value);

@@ -4,8 +4,9 @@
  */
 import type { ISODate } from '../../src/core/dates.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
-import type { ChasePolicy, Client, HistoryEvent, Invoice, LateFeePolicy, Payment } from '../../src/core/model.js';
+import type { ChasePolicy, Client, HistoryEvent, Invoice, Payment } from '../../src/core/model.js';
 import { money, parseAmount, type Money } from '../../src/core/money.js';
+import { NO_LATE_FEES } from '../../src/core/interest.js';
 
 /** `gbp('12.50')` is { minor: 1250, currency: 'GBP' }. */
 export function gbp(text: string): Money {
@@ -17,16 +18,8 @@ export function minor(text: string, currency = 'GBP'): number {
   return parseAmount(text, currency, { allowNegative: true });
 }
 
-/** Mirrors DEFAULT_LATE_FEES in src/config.ts; defined here so core tests import only the core. */
-export const NO_LATE_FEES: LateFeePolicy = {
-  rule: 'none',
-  graceDays: 0,
-  flatFee: '0.00',
-  percentFee: 0,
-  annualRate: 0,
-  dayCount: 'actual/365',
-  interestFrom: 'due',
-};
+/** The default late-fee policy: nothing claimable. */
+export { NO_LATE_FEES };
 
 /** An open GBP invoice for 1200.00, issued 2026-09-01 and due 2026-10-01, with nothing paid or sent. */
 export function anInvoice(overrides: Partial<Invoice> = {}): Invoice {
