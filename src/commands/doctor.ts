@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { resolveConfigPath } from '../config.js';
@@ -57,6 +58,14 @@ export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transpo
       await attempt('business', () => {
         if (!config.business.payment) throw new ChaseError('business.payment is empty: messages will not say how to pay', { hint: 'add your bank details or a payment link under business.payment' });
         return `${config.business.name}; payment instructions set`;
+      }),
+    );
+    checks.push(
+      await attempt('letters', async () => {
+        const [{ lettersConfig }, { optionsConfig }] = await Promise.all([import('../letters/config.js'), import('../letters/options.js')]);
+        const letters = lettersConfig(config, dirname(resolveLedgerPath(deps.globals.ledger, io.env, io.cwd)));
+        optionsConfig(config);
+        return `${letters.paper} paper, drafted into ${letters.folder}`;
       }),
     );
     checks.push(
