@@ -99,7 +99,23 @@ export function loadTemplate(name: string, options: { userDir?: string } = {}): 
         ? { name, source: 'default', path: join(DEFAULT_TEMPLATE_DIR, `${name}.md`) }
         : undefined;
   if (!info) throw unknownTemplate(name, options.userDir);
-  return parseTemplate(info, readFileSync(info.path, 'utf8'));
+  return parsedTemplate(info, readFileSync(info.path, 'utf8'));
+}
+
+/**
+ * A run renders the same few templates thousands of times: parse (and so compile) each file's text
+ * once per process. Keyed by path and text, so an edited file is parsed again.
+ */
+const parsedCache = new Map<string, Template>();
+
+function parsedTemplate(info: TemplateInfo, content: string): Template {
+  const key = `${info.source}\0${info.path}\0${content}`;
+  let template = parsedCache.get(key);
+  if (!template) {
+    template = parseTemplate(info, content);
+    parsedCache.set(key, template);
+  }
+  return template;
 }
 
 /** Copies a default template into the user's folder for editing; never overwrites. Returns the new path. */

@@ -1,6 +1,7 @@
 import { exec } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
+import { connect, type Socket } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { MailConfig, SmtpConfig } from '../config.js';
 import { ChaseError } from '../core/errors.js';
@@ -228,6 +229,26 @@ function result(info: SentInfo, response: string): SendResult {
 }
 
 /**
+ * Opens the SMTP connection for nodemailer with Nagle's algorithm off. Errors keep their codes
+ * (ECONNREFUSED, ENOTFOUND, ETIMEDOUT) so `classify` still stops the run on them.
+ */
+function noDelaySocket(options: { host?: string; port?: number; connectionTimeout?: number }, callback: (error: Error | null, socketOptions?: { connection: Socket }) => void): void {
+  const socket = connect({ host: options.host, port: Number(options.port), noDelay: true });
+  const fail = (error: Error) => {
+    clearTimeout(timer);
+    socket.destroy();
+    callback(error);
+  };
+  const timer = setTimeout(() => fail(Object.assign(new Error('Connection timeout'), { code: 'ETIMEDOUT' })), options.connectionTimeout ?? 20_000);
+  socket.once('error', fail);
+  socket.once('connect', () => {
+    clearTimeout(timer);
+    socket.removeListener('error', fail);
+    callback(null, { connection: socket });
+  });
+}
+
+/**
  * Creates the configured transport. For SMTP the password is resolved now, so a bad password
  * command fails before anything is sent; such failures are fatal MailErrors like a refused login.
  * `io` receives printed messages (transport: print).
@@ -294,6 +315,10 @@ export async function createTransport(mail: MailConfig, env: Env, io?: Pick<Io, 
     connectionTimeout: 20_000,
     greetingTimeout: 20_000,
     socketTimeout: 60_000,
+    // nodemailer ends each message with a separate small write; with Nagle's algorithm on, that
+    // write waits ~40 ms for the server's delayed ACK, which caps a run at ~20 messages a second.
+    // Handing it an unconnected socket keeps its own DNS, timeouts, STARTTLS and error codes.
+    ...(smtp.secure ? {} : { getSocket: noDelaySocket }),
   });
   const server = `${smtp.host}:${smtp.port}`;
   return {
