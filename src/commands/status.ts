@@ -2,11 +2,13 @@ import { Command } from 'commander';
 import { ChaseError, notFound } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, parseAmount } from '../core/money.js';
-import { byMostOverdue, statusInvoice, statusTotals, type StatusInvoice, type StatusReport } from '../core/status.js';
+import { byNumber, statusInvoice, StatusTotalsBuilder, type StatusInvoice, type StatusReport, type StatusTotals } from '../core/status.js';
+import type { Client } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import type { Io } from '../io.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-import { describeDays, examples, printJson, printTable, type Cell } from './output.js';
+import { describeDays, examples, printTable, type Cell } from './output.js';
 
 export interface StatusOptions {
   client?: string;
@@ -38,26 +40,88 @@ export function command(context: CommandContext): Command {
     });
 }
 
-export function buildStatus(deps: Pick<Deps, 'ledger' | 'config' | 'today'>, options: StatusOptions): StatusReport {
+/**
+ * The status report entry by entry, in its order (most overdue first), handed to `emit` as each is
+ * ready; returns the totals. The ledger is read one invoice at a time in due-date order, so only the
+ * entries due on one day are held (to order them by number) and memory does not grow with the ledger.
+ */
+export function eachStatusEntry(
+  deps: Pick<Deps, 'ledger' | 'config' | 'today'>,
+  options: StatusOptions,
+  emit: (entry: StatusInvoice, client: Client | undefined) => void,
+): StatusTotals[] {
   const { ledger, config, today } = deps;
   if (options.client && !ledger.client(options.client)) throw notFound('client', options.client, ledger.clients().map((c) => c.id));
   if (options.stage && !config.policy.ladder.some((stage) => stage.name === options.stage)) {
     throw new ChaseError(`unknown stage "${options.stage}"`, { hint: `stages: ${config.policy.ladder.map((stage) => stage.name).join(', ')}` });
   }
   const rates = loadRateTables(config);
-  const entries: StatusInvoice[] = [];
-  const owed: { currency: string; balance: number; daysOverdue: number }[] = [];
-  for (const invoice of ledger.invoices({ client: options.client, open: !options.all })) {
-    const assessment = assess(invoice, config.policy, today);
-    if (!options.all && assessment.state !== 'open') continue;
-    if (options.overdue && assessment.daysOverdue <= 0) continue;
-    if (options.stage && assessment.stage !== options.stage) continue;
-    const client = ledger.client(invoice.client);
-    entries.push(statusInvoice(invoice, assessment, claimFor(invoice, client, config, rates, today)));
-    if (assessment.state === 'open') owed.push({ currency: invoice.currency, balance: assessment.balance, daysOverdue: assessment.daysOverdue });
+  const clients = new Map(ledger.clients().map((client) => [client.id, client]));
+  const totals = new StatusTotalsBuilder();
+  let sameDay: StatusInvoice[] = [];
+  const flush = () => {
+    for (const entry of sameDay.sort(byNumber)) emit(entry, clients.get(entry.client));
+    sameDay = [];
+  };
+  ledger.eachInvoiceByDue(
+    (invoice) => {
+      const assessment = assess(invoice, config.policy, today);
+      if (options.overdue && assessment.daysOverdue <= 0) return;
+      if (options.stage && assessment.stage !== options.stage) return;
+      if (sameDay.length > 0 && sameDay[0].due !== invoice.due) flush();
+      sameDay.push(statusInvoice(invoice, assessment, claimFor(invoice, clients.get(invoice.client), config, rates, today)));
+      if (assessment.state === 'open') totals.add(invoice.currency, assessment.balance, assessment.daysOverdue);
+    },
+    { client: options.client, owed: !options.all },
+  );
+  flush();
+  return totals.totals();
+}
+
+/** The whole report as one value, for callers that want to look at it rather than print it. */
+export function buildStatus(deps: Pick<Deps, 'ledger' | 'config' | 'today'>, options: StatusOptions): StatusReport {
+  const invoices: StatusInvoice[] = [];
+  const totals = eachStatusEntry(deps, options, (entry) => invoices.push(entry));
+  return { asOf: deps.today, invoices, totals };
+}
+
+/** Output gathered into chunks of about this many characters: one write each, not one per line. */
+const CHUNK = 1 << 16;
+
+/** Writes text to stdout in chunks as it is produced. */
+class ChunkedOutput {
+  private buffer = '';
+
+  constructor(private readonly io: Io) {}
+
+  write(text: string): void {
+    this.buffer += text;
+    if (this.buffer.length >= CHUNK) this.flush();
   }
-  entries.sort(byMostOverdue);
-  return { asOf: today, invoices: entries, totals: statusTotals(owed) };
+
+  flush(): void {
+    if (this.buffer) this.io.write(this.buffer);
+    this.buffer = '';
+  }
+}
+
+/**
+ * `chase status --json`, written entry by entry: the same text as `JSON.stringify(report, null, 2)`
+ * (what printJson writes), never the whole report in memory. Nothing is written before the first
+ * entry is ready, so a bad option prints nothing; an error further on ends the output short.
+ */
+function streamJson(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): void {
+  const output = new ChunkedOutput(deps.io);
+  const head = `{\n  "asOf": ${JSON.stringify(deps.today)},\n  "invoices": [`;
+  let count = 0;
+  const totals = eachStatusEntry(deps, options, (entry) => {
+    output.write(count++ === 0 ? `${head}\n` : ',\n');
+    // Nested two deep, an entry is indented as it is inside the report; the brackets are cut off.
+    output.write(JSON.stringify([[entry]], null, 2).slice(6, -6));
+  });
+  output.write(count === 0 ? `${head}],\n` : '\n  ],\n');
+  output.write(`${JSON.stringify({ totals }, null, 2).slice(2)}\n`);
+  output.flush();
 }
 
 /** "final email", "demand letter", "collections": the stage and what it does, without repeating a word. */
@@ -83,52 +147,91 @@ function noteText(entry: StatusInvoice): string {
   return notes.join('; ');
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): Promise<number> {
-  const { io, ledger } = deps;
-  const report = buildStatus(deps, options);
-  if (options.json) {
-    printJson(io, report);
-    return 0;
-  }
-  const names = new Map(ledger.clients().map((client) => [client.id, client.name]));
+/** How a row stands out on a terminal: the later, the redder. */
+function rowStyle(io: Io, entry: StatusInvoice): (text: string) => string {
+  if (entry.uncertain || entry.daysOverdue >= 45) return io.style.red.bold;
+  if (entry.daysOverdue >= 14) return io.style.red;
+  if (entry.daysOverdue > 0) return io.style.yellow;
+  return (text: string) => text;
+}
+
+/** Above this many rows, cli-table3 is too slow: its layout takes time quadratic in the rows (minutes for 50,000). */
+const CLI_TABLE_MAX_ROWS = 1000;
+
+/** Characters on screen: code points, not UTF-16 units, so £ and € count one. */
+const screenLength = (text: string) => (/[^\u0000-\u00ff]/.test(text) ? [...text].length : text.length);
+
+/** A long table drawn as cli-table3 draws a compact one, line by line: only the column widths take a pass over the rows. */
+function printLongTable(io: Io, headers: string[], rows: string[][], styles: ((text: string) => string)[]): void {
+  const oneLine = (cell: string) => (cell.includes('\n') ? cell.replace(/\n/g, ' ') : cell);
+  const widths = headers.map((header, column) => rows.reduce((width, row) => Math.max(width, screenLength(oneLine(row[column]))), screenLength(header)));
+  const rule = (left: string, middle: string, right: string) => `${left}${widths.map((width) => '─'.repeat(width + 2)).join(middle)}${right}\n`;
+  const line = (cells: string[], paint: (text: string) => string) =>
+    `│${cells.map((cell, column) => {
+      const text = oneLine(cell);
+      return ` ${text ? paint(text) : ''}${' '.repeat(widths[column] - screenLength(text))} `;
+    }).join('│')}│\n`;
+  const output = new ChunkedOutput(io);
+  output.write(rule('┌', '┬', '┐'));
+  output.write(line(headers, io.style.bold));
+  output.write(rule('├', '┼', '┤'));
+  rows.forEach((row, index) => output.write(line(row, styles[index])));
+  output.write(rule('└', '┴', '┘'));
+  output.flush();
+}
+
+/** A table for people: held in memory to size its columns. */
+async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): Promise<void> {
+  const { io, today } = deps;
   const show = (amount: string, currency: string) => displayAmount(parseAmount(amount, currency, { allowNegative: true }), currency);
-  const step = (ref: { stage: string | null; kind: string; on: string } | null) => (ref ? `${ref.stage ?? ''}:${ref.kind}:${ref.on}` : '');
-  const headers = io.isTTY
-    ? ['Client', 'Invoice', 'Balance', 'Due', 'Overdue', 'Stage', 'Last action', 'Next action', 'Note']
-    : ['client', 'number', 'currency', 'balance', 'due', 'days_overdue', 'stage', 'last_action', 'next_action', 'note'];
-  const rows: Cell[][] = report.invoices.map((entry) =>
-    io.isTTY
-      ? [
-          names.get(entry.client) ?? entry.client,
-          entry.number,
-          show(entry.balance, entry.currency),
-          entry.due,
-          describeDays(entry.daysOverdue),
-          entry.stage,
-          entry.lastAction ? `${stepText(entry.lastAction)} ${entry.lastAction.on}` : '',
-          nextActionText(entry, report.asOf),
-          noteText(entry),
-        ]
-      : [entry.client, entry.number, entry.currency, entry.balance, entry.due, entry.daysOverdue, entry.stage, step(entry.lastAction), step(entry.nextAction), noteText(entry)],
-  );
-  if (report.invoices.length === 0) {
-    if (io.isTTY) io.out(`Nothing owed as of ${report.asOf}.`);
-    else io.out(headers.join('\t'));
-    return 0;
-  }
-  await printTable(io, headers, rows, (_row, index) => {
-    const entry = report.invoices[index];
-    if (entry.uncertain || entry.daysOverdue >= 45) return io.style.red.bold;
-    if (entry.daysOverdue >= 14) return io.style.red;
-    if (entry.daysOverdue > 0) return io.style.yellow;
-    return (text: string) => text;
+  const rows: string[][] = [];
+  const styles: ((text: string) => string)[] = [];
+  const totals = eachStatusEntry(deps, options, (entry, client) => {
+    rows.push([
+      client?.name ?? entry.client,
+      entry.number,
+      show(entry.balance, entry.currency),
+      entry.due,
+      describeDays(entry.daysOverdue),
+      entry.stage ?? '',
+      entry.lastAction ? `${stepText(entry.lastAction)} ${entry.lastAction.on}` : '',
+      nextActionText(entry, today),
+      noteText(entry),
+    ]);
+    styles.push(rowStyle(io, entry));
   });
-  if (io.isTTY) {
-    io.out(`As of ${report.asOf}:`);
-    for (const total of report.totals) {
-      const buckets = Object.entries(total.buckets).map(([bucket, amount]) => `${bucket} ${show(amount, total.currency)}`).join('  ·  ');
-      io.out(`  ${io.style.bold(`${total.currency} ${show(total.balance, total.currency)} owed`)}   ${io.style.dim(buckets)}`);
-    }
+  if (rows.length === 0) {
+    io.out(`Nothing owed as of ${today}.`);
+    return;
   }
+  const headers = ['Client', 'Invoice', 'Balance', 'Due', 'Overdue', 'Stage', 'Last action', 'Next action', 'Note'];
+  if (rows.length > CLI_TABLE_MAX_ROWS) printLongTable(io, headers, rows, styles);
+  else await printTable(io, headers, rows, (_row, index) => styles[index]);
+  io.out(`As of ${today}:`);
+  for (const total of totals) {
+    const buckets = Object.entries(total.buckets).map(([bucket, amount]) => `${bucket} ${show(amount, total.currency)}`).join('  ·  ');
+    io.out(`  ${io.style.bold(`${total.currency} ${show(total.balance, total.currency)} owed`)}   ${io.style.dim(buckets)}`);
+  }
+}
+
+const TSV_HEADERS = ['client', 'number', 'currency', 'balance', 'due', 'days_overdue', 'stage', 'last_action', 'next_action', 'note'];
+
+/** Tab-separated lines for pipes, as printTable writes them, line by line as the entries come. */
+function streamTsv(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): void {
+  const output = new ChunkedOutput(deps.io);
+  const cell = (value: Cell) => (value === null || value === undefined ? '' : String(value).replace(/[\t\n]/g, ' '));
+  const step = (ref: { stage: string | null; kind: string; on: string } | null) => (ref ? `${ref.stage ?? ''}:${ref.kind}:${ref.on}` : '');
+  output.write(`${TSV_HEADERS.join('\t')}\n`);
+  eachStatusEntry(deps, options, (entry) => {
+    const cells: Cell[] = [entry.client, entry.number, entry.currency, entry.balance, entry.due, entry.daysOverdue, entry.stage, step(entry.lastAction), step(entry.nextAction), noteText(entry)];
+    output.write(`${cells.map(cell).join('\t')}\n`);
+  });
+  output.flush();
+}
+
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): Promise<number> {
+  if (options.json) streamJson(deps, options);
+  else if (deps.io.isTTY) await printStatusTable(deps, options);
+  else streamTsv(deps, options);
   return 0;
 }

@@ -8,6 +8,12 @@ export interface InvoiceQuery {
   open?: boolean;
 }
 
+export interface InvoiceVisit {
+  client?: string;
+  /** Only invoices still owed: status `open` and a balance (amount + charges - payments) above zero. */
+  owed?: boolean;
+}
+
 /** Field changes: a key set to `undefined` removes that field. */
 export type ClientChanges = Partial<Omit<Client, 'id'>>;
 export type InvoiceChanges = Partial<Omit<Invoice, 'number' | 'payments' | 'charges' | 'history'>>;
@@ -18,6 +24,12 @@ export interface LedgerReader {
   /** Invoices in ledger order (YAML: file order; SQLite: insertion order). */
   invoices(query?: InvoiceQuery): Invoice[];
   invoice(number: string): Invoice | undefined;
+  /**
+   * Hands `visit` each invoice (a copy, as `invoices` does) in due-date order, invoices due the same
+   * day in ledger order, one at a time: a caller that keeps nothing needs memory for one invoice, not
+   * for the ledger. `visit` may read the ledger but not write to it.
+   */
+  eachInvoiceByDue(visit: (invoice: Invoice) => void, query?: InvoiceVisit): void;
 }
 
 /**

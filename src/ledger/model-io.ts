@@ -46,152 +46,162 @@ export function pathText(path: FieldPath): string {
   return path.reduce<string>((text, part) => (typeof part === 'number' ? `${text}[${part}]` : text ? `${text}.${part}` : part), '');
 }
 
-function text(value: unknown, path: FieldPath, required: boolean): void {
+/*
+ * Each check names the field it checks as the path to its parent (`at`) and its own key, and makes
+ * the field's full path only for a problem: reading a ledger checks every field of every record.
+ */
+const TOP: FieldPath = [];
+const HISTORY_TEXT_FIELDS = ['stage', 'template', 'messageId', 'subject', 'contact', 'note', 'error', 'file', 'tracking', 'at'] as const;
+const CLIENT_TEXT_FIELDS = ['contact', 'email', 'phone', 'address', 'notes'] as const;
+const CONTACT_FIELDS = ['name', 'email', 'phone'] as const;
+const RECIPIENT_FIELDS = ['to', 'cc'] as const;
+
+function text(value: unknown, at: FieldPath, key: string | number, required: boolean): void {
   if (value === undefined && !required) return;
-  if (typeof value !== 'string') throw new FieldProblem(path, value === undefined ? 'is required' : 'expected text');
-  if (required && value.trim() === '') throw new FieldProblem(path, 'is required');
+  if (typeof value !== 'string') throw new FieldProblem([...at, key], value === undefined ? 'is required' : 'expected text');
+  if (required && value.trim() === '') throw new FieldProblem([...at, key], 'is required');
 }
 
-function date(value: unknown, path: FieldPath, required: boolean): void {
+function date(value: unknown, at: FieldPath, key: string, required: boolean): void {
   if (value === undefined && !required) return;
-  if (value === undefined) throw new FieldProblem(path, 'is required');
-  if (typeof value !== 'string' || !isISODate(value)) throw new FieldProblem(path, `expected a date like 2026-10-01, got ${JSON.stringify(value)}`);
+  if (value === undefined) throw new FieldProblem([...at, key], 'is required');
+  if (typeof value !== 'string' || !isISODate(value)) throw new FieldProblem([...at, key], `expected a date like 2026-10-01, got ${JSON.stringify(value)}`);
 }
 
-function minor(value: unknown, path: FieldPath, options: { negative?: boolean; required?: boolean } = {}): void {
+function minor(value: unknown, at: FieldPath, key: string, options: { negative?: boolean; required?: boolean } = {}): void {
   if (value === undefined && !options.required) return;
-  if (value === undefined) throw new FieldProblem(path, 'is required');
-  if (!Number.isSafeInteger(value)) throw new FieldProblem(path, `expected a whole number of minor units, got ${JSON.stringify(value)}`);
-  if (!options.negative && (value as number) < 0) throw new FieldProblem(path, 'must be zero or more');
+  if (value === undefined) throw new FieldProblem([...at, key], 'is required');
+  if (!Number.isSafeInteger(value)) throw new FieldProblem([...at, key], `expected a whole number of minor units, got ${JSON.stringify(value)}`);
+  if (!options.negative && (value as number) < 0) throw new FieldProblem([...at, key], 'must be zero or more');
 }
 
-function count(value: unknown, path: FieldPath, integer: boolean): void {
+function count(value: unknown, at: FieldPath, key: string, integer: boolean): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    throw new FieldProblem(path, `expected ${integer ? 'a whole number' : 'a number'} of zero or more, got ${JSON.stringify(value)}`);
+    throw new FieldProblem([...at, key], `expected ${integer ? 'a whole number' : 'a number'} of zero or more, got ${JSON.stringify(value)}`);
   }
 }
 
-function oneOf(value: unknown, allowed: readonly string[], path: FieldPath, required: boolean): void {
+function oneOf(value: unknown, allowed: readonly string[], at: FieldPath, key: string, required: boolean): void {
   if (value === undefined && !required) return;
   if (typeof value !== 'string' || !allowed.includes(value)) {
-    throw new FieldProblem(path, value === undefined ? 'is required' : `expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
+    throw new FieldProblem([...at, key], value === undefined ? 'is required' : `expected one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
   }
 }
 
-function object(value: unknown, path: FieldPath): value is Record<string, unknown> {
+function object(value: unknown, at: FieldPath, key: string | number): value is Record<string, unknown> {
   if (value === undefined) return false;
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FieldProblem(path, 'expected a mapping of keys to values');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new FieldProblem([...at, key], 'expected a mapping of keys to values');
   return true;
 }
 
-function list(value: unknown, path: FieldPath): unknown[] {
-  if (!Array.isArray(value)) throw new FieldProblem(path, 'expected a list');
+function list(value: unknown, at: FieldPath, key: string): unknown[] {
+  if (!Array.isArray(value)) throw new FieldProblem([...at, key], 'expected a list');
   return value;
 }
 
 export function checkLateFees(fees: Partial<LateFeePolicy>, path: FieldPath): void {
-  oneOf(fees.rule, LATE_FEE_RULES, [...path, 'rule'], false);
-  count(fees.graceDays, [...path, 'graceDays'], true);
+  oneOf(fees.rule, LATE_FEE_RULES, path, 'rule', false);
+  count(fees.graceDays, path, 'graceDays', true);
   if (fees.flatFee !== undefined && (typeof fees.flatFee !== 'string' || !/^\d+(\.\d+)?$/.test(fees.flatFee))) {
     throw new FieldProblem([...path, 'flatFee'], `expected an amount like 40.00, got ${JSON.stringify(fees.flatFee)}`);
   }
-  count(fees.percentFee, [...path, 'percentFee'], false);
-  count(fees.annualRate, [...path, 'annualRate'], false);
-  count(fees.monthlyRate, [...path, 'monthlyRate'], false);
-  oneOf(fees.dayCount, DAY_COUNTS, [...path, 'dayCount'], false);
-  oneOf(fees.interestFrom, INTEREST_FROM, [...path, 'interestFrom'], false);
+  count(fees.percentFee, path, 'percentFee', false);
+  count(fees.annualRate, path, 'annualRate', false);
+  count(fees.monthlyRate, path, 'monthlyRate', false);
+  oneOf(fees.dayCount, DAY_COUNTS, path, 'dayCount', false);
+  oneOf(fees.interestFrom, INTEREST_FROM, path, 'interestFrom', false);
 }
 
 /** Throws a FieldProblem naming the first field of `client` that breaks the ledger's rules. */
 export function checkClient(client: Client): void {
-  text(client.id, ['id'], true);
+  text(client.id, TOP, 'id', true);
   if (/\s/.test(client.id)) throw new FieldProblem(['id'], `expected a slug without spaces, got ${JSON.stringify(client.id)}`);
-  text(client.name, ['name'], true);
-  for (const key of ['contact', 'email', 'phone', 'address', 'notes'] as const) text(client[key], [key], false);
-  if (object(client.accounts, ['accounts'])) {
-    for (const key of ['name', 'email', 'phone'] as const) text(client.accounts[key], ['accounts', key], false);
+  text(client.name, TOP, 'name', true);
+  for (const key of CLIENT_TEXT_FIELDS) text(client[key], TOP, key, false);
+  if (object(client.accounts, TOP, 'accounts')) {
+    for (const key of CONTACT_FIELDS) text(client.accounts[key], ['accounts'], key, false);
   }
-  count(client.terms, ['terms'], true);
-  if (object(client.lateFees, ['lateFees'])) checkLateFees(client.lateFees, ['lateFees']);
+  count(client.terms, TOP, 'terms', true);
+  if (object(client.lateFees, TOP, 'lateFees')) checkLateFees(client.lateFees, ['lateFees']);
 }
 
 export function checkPayment(payment: Payment, path: FieldPath): void {
-  date(payment.date, [...path, 'date'], true);
-  minor(payment.amount, [...path, 'amount'], { required: true });
-  text(payment.method, [...path, 'method'], false);
-  text(payment.reference, [...path, 'reference'], false);
+  date(payment.date, path, 'date', true);
+  minor(payment.amount, path, 'amount', { required: true });
+  text(payment.method, path, 'method', false);
+  text(payment.reference, path, 'reference', false);
 }
 
 export function checkCharge(charge: Charge, path: FieldPath): void {
-  date(charge.date, [...path, 'date'], true);
-  oneOf(charge.kind, CHARGE_KINDS, [...path, 'kind'], true);
-  minor(charge.amount, [...path, 'amount'], { required: true, negative: true });
+  date(charge.date, path, 'date', true);
+  oneOf(charge.kind, CHARGE_KINDS, path, 'kind', true);
+  minor(charge.amount, path, 'amount', { required: true, negative: true });
   if (charge.kind === 'discount' ? charge.amount > 0 : charge.amount < 0) {
     throw new FieldProblem([...path, 'amount'], charge.kind === 'discount' ? 'a discount is written as a negative amount' : `a ${charge.kind} must be zero or more`);
   }
-  text(charge.reason, [...path, 'reason'], false);
+  text(charge.reason, path, 'reason', false);
 }
 
 export function checkHistory(event: HistoryEvent, path: FieldPath): void {
-  date(event.on, [...path, 'on'], true);
-  oneOf(event.kind, HISTORY_KINDS, [...path, 'kind'], true);
-  oneOf(event.status, HISTORY_STATUSES, [...path, 'status'], false);
-  for (const key of ['stage', 'template', 'messageId', 'subject', 'contact', 'note', 'error', 'file', 'tracking', 'at'] as const) {
-    text(event[key], [...path, key], false);
-  }
-  for (const key of ['to', 'cc'] as const) {
-    if (event[key] !== undefined) list(event[key], [...path, key]).forEach((address, index) => text(address, [...path, key, index], true));
+  date(event.on, path, 'on', true);
+  oneOf(event.kind, HISTORY_KINDS, path, 'kind', true);
+  oneOf(event.status, HISTORY_STATUSES, path, 'status', false);
+  for (const key of HISTORY_TEXT_FIELDS) text(event[key], path, key, false);
+  for (const key of RECIPIENT_FIELDS) {
+    if (event[key] === undefined) continue;
+    const at = [...path, key];
+    list(event[key], path, key).forEach((address, index) => text(address, at, index, true));
   }
 }
 
 /** Throws a FieldProblem naming the first field of `invoice` that breaks the ledger's rules. */
 export function checkInvoice(invoice: Invoice): void {
-  text(invoice.number, ['number'], true);
-  text(invoice.client, ['client'], true);
-  date(invoice.issued, ['issued'], true);
-  date(invoice.due, ['due'], true);
+  text(invoice.number, TOP, 'number', true);
+  text(invoice.client, TOP, 'client', true);
+  date(invoice.issued, TOP, 'issued', true);
+  date(invoice.due, TOP, 'due', true);
   if (invoice.due < invoice.issued) throw new FieldProblem(['due'], `the due date ${invoice.due} is before the issue date ${invoice.issued}`);
-  text(invoice.currency, ['currency'], true);
+  text(invoice.currency, TOP, 'currency', true);
   if (!isKnownCurrency(invoice.currency)) throw new FieldProblem(['currency'], `unknown currency ${JSON.stringify(invoice.currency)}; use an ISO 4217 code such as GBP, EUR or USD`);
-  minor(invoice.amount, ['amount'], { required: true });
-  oneOf(invoice.status, INVOICE_STATUSES, ['status'], true);
-  text(invoice.description, ['description'], false);
-  text(invoice.file, ['file'], false);
-  if (object(invoice.hold, ['hold'])) {
-    text(invoice.hold.reason, ['hold', 'reason'], true);
-    date(invoice.hold.until, ['hold', 'until'], false);
-    date(invoice.hold.since, ['hold', 'since'], false);
+  minor(invoice.amount, TOP, 'amount', { required: true });
+  oneOf(invoice.status, INVOICE_STATUSES, TOP, 'status', true);
+  text(invoice.description, TOP, 'description', false);
+  text(invoice.file, TOP, 'file', false);
+  if (object(invoice.hold, TOP, 'hold')) {
+    text(invoice.hold.reason, ['hold'], 'reason', true);
+    date(invoice.hold.until, ['hold'], 'until', false);
+    date(invoice.hold.since, ['hold'], 'since', false);
   }
-  if (object(invoice.promise, ['promise'])) {
-    date(invoice.promise.date, ['promise', 'date'], true);
-    text(invoice.promise.note, ['promise', 'note'], false);
-    date(invoice.promise.made, ['promise', 'made'], false);
+  if (object(invoice.promise, TOP, 'promise')) {
+    date(invoice.promise.date, ['promise'], 'date', true);
+    text(invoice.promise.note, ['promise'], 'note', false);
+    date(invoice.promise.made, ['promise'], 'made', false);
   }
-  list(invoice.payments, ['payments']).forEach((payment, index) => checkPayment(payment as Payment, ['payments', index]));
-  list(invoice.charges, ['charges']).forEach((charge, index) => checkCharge(charge as Charge, ['charges', index]));
-  if (object(invoice.plan, ['plan'])) {
-    date(invoice.plan.created, ['plan', 'created'], true);
-    list(invoice.plan.installments, ['plan', 'installments']).forEach((installment, index) => {
+  list(invoice.payments, TOP, 'payments').forEach((payment, index) => checkPayment(payment as Payment, ['payments', index]));
+  list(invoice.charges, TOP, 'charges').forEach((charge, index) => checkCharge(charge as Charge, ['charges', index]));
+  if (object(invoice.plan, TOP, 'plan')) {
+    date(invoice.plan.created, ['plan'], 'created', true);
+    list(invoice.plan.installments, ['plan'], 'installments').forEach((installment, index) => {
       const path = ['plan', 'installments', index];
-      if (object(installment, path)) {
-        date(installment.due, [...path, 'due'], true);
-        minor(installment.amount, [...path, 'amount'], { required: true });
+      if (object(installment, ['plan', 'installments'], index)) {
+        date(installment.due, path, 'due', true);
+        minor(installment.amount, path, 'amount', { required: true });
       }
     });
-    date(invoice.plan.defaulted, ['plan', 'defaulted'], false);
+    date(invoice.plan.defaulted, ['plan'], 'defaulted', false);
   }
-  if (object(invoice.settlement, ['settlement'])) {
-    date(invoice.settlement.agreed, ['settlement', 'agreed'], true);
-    minor(invoice.settlement.amount, ['settlement', 'amount'], { required: true });
-    date(invoice.settlement.by, ['settlement', 'by'], false);
-    text(invoice.settlement.note, ['settlement', 'note'], false);
+  if (object(invoice.settlement, TOP, 'settlement')) {
+    date(invoice.settlement.agreed, ['settlement'], 'agreed', true);
+    minor(invoice.settlement.amount, ['settlement'], 'amount', { required: true });
+    date(invoice.settlement.by, ['settlement'], 'by', false);
+    text(invoice.settlement.note, ['settlement'], 'note', false);
   }
-  if (object(invoice.writeOff, ['writeOff'])) {
-    date(invoice.writeOff.on, ['writeOff', 'on'], true);
-    text(invoice.writeOff.reason, ['writeOff', 'reason'], true);
+  if (object(invoice.writeOff, TOP, 'writeOff')) {
+    date(invoice.writeOff.on, ['writeOff'], 'on', true);
+    text(invoice.writeOff.reason, ['writeOff'], 'reason', true);
   }
-  list(invoice.history, ['history']).forEach((event, index) => checkHistory(event as HistoryEvent, ['history', index]));
+  list(invoice.history, TOP, 'history').forEach((event, index) => checkHistory(event as HistoryEvent, ['history', index]));
 }
 
 /** A ChaseError for a problem found in a record a command handed to the ledger. */

@@ -4,9 +4,9 @@ import { isDeepStrictEqual } from 'node:util';
 import { CST, Document, isAlias, isMap, isScalar, isSeq, Pair, Parser, YAMLMap, YAMLSeq, type Node, type ScalarTag } from 'yaml';
 import { ChaseError, closestMatch, notFound } from '../core/errors.js';
 import { formatAmount, isKnownCurrency, parseAmount } from '../core/money.js';
-import type { Charge, Client, Contact, HistoryEvent, Invoice, LateFeePolicy, Payment } from '../core/model.js';
+import { balanceOf, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
 import { parseYamlSource } from '../yaml-input.js';
-import type { ClientChanges, InvoiceChanges, InvoiceQuery, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
+import type { ClientChanges, InvoiceChanges, InvoiceQuery, InvoiceVisit, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
 import {
   CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, RunLock, assertFields, checkCharge, checkClient, checkHistory, checkInvoice,
   checkPayment, checked, copy, pathText, withChanges, type FieldPath,
@@ -48,7 +48,8 @@ interface TreeScalar {
 interface TreeMap {
   type: 'map';
   pairs: Map<string, Tree>;
-  keyAt: Map<string, number>;
+  /** Where each key is, in the order of `pairs` (an array, not a second Map: a ledger has a mapping per invoice and event). */
+  keyAt: number[];
   at: number;
 }
 interface TreeSeq {
@@ -63,10 +64,11 @@ interface ParsedFile {
   root: Tree | null;
 }
 
-const NULL_TEXT = /^(?:~|null|Null|NULL)?$/;
+/** The plain scalars that mean null. A set, not a regex: it is asked about every value read. */
+const NULL_TEXTS = new Set(['', '~', 'null', 'Null', 'NULL']);
 
 function isNull(node: Tree | undefined): boolean {
-  return node === undefined || (node.type === 'scalar' && node.plain && NULL_TEXT.test(node.text));
+  return node === undefined || (node.type === 'scalar' && node.plain && NULL_TEXTS.has(node.text));
 }
 
 /** A plain scalar's number under the YAML 1.2 core schema (as the yaml package resolves it). */
@@ -103,6 +105,7 @@ const bail = (): never => {
   throw FULL_PARSER;
 };
 
+const NOT_WHITE_SPACE = /\S/;
 const BLOCK_KEY = /^([A-Za-z_][A-Za-z0-9_-]*):(?: +|$)/;
 const FLOW_KEY = /[A-Za-z_][A-Za-z0-9_-]*/y;
 const COMMENT_OR_NOTHING = /^(?: +#.*| *)$/;
@@ -128,11 +131,15 @@ class QuickParser {
       this.starts.push(at);
       at += line.length + 1;
     }
-    this.indents = this.lines.map((line) => line.length - line.trimStart().length);
+    // Counted without trimStart, which would copy every line; \S finds what trimStart keeps.
+    this.indents = this.lines.map((line) => {
+      const first = line.search(NOT_WHITE_SPACE);
+      return first < 0 ? line.length : first;
+    });
   }
 
   static parse(text: string): Tree | undefined {
-    if (!text.endsWith('\n') || /[\t\r\uFEFF]/.test(text)) return undefined;
+    if (!text.endsWith('\n') || text.includes('\t') || text.includes('\r') || text.includes('\uFEFF')) return undefined;
     try {
       return new QuickParser(text).document();
     } catch (error) {
@@ -169,12 +176,12 @@ class QuickParser {
   }
 
   private map(column: number): TreeMap {
-    const map: TreeMap = { type: 'map', pairs: new Map(), keyAt: new Map(), at: this.starts[this.line] + column };
+    const map: TreeMap = { type: 'map', pairs: new Map(), keyAt: [], at: this.starts[this.line] + column };
     while (this.next() && this.indents[this.line] === column && !this.isEntry(this.line, column)) {
       const text = this.lines[this.line];
       const match = BLOCK_KEY.exec(text.slice(column));
       if (!match || map.pairs.has(match[1])) bail();
-      map.keyAt.set(match![1], this.starts[this.line] + column);
+      map.keyAt.push(this.starts[this.line] + column);
       map.pairs.set(match![1], this.value(column + match![0].length, column));
     }
     if (this.next() && this.indents[this.line] > column) bail();
@@ -275,7 +282,7 @@ class QuickParser {
     const lineStart = this.starts[this.line];
     const close = text[column] === '{' ? '}' : ']';
     const node: TreeMap | TreeSeq = close === '}'
-      ? { type: 'map', pairs: new Map(), keyAt: new Map(), at: lineStart + column }
+      ? { type: 'map', pairs: new Map(), keyAt: [], at: lineStart + column }
       : { type: 'seq', items: [], at: lineStart + column };
     let index = column + 1;
     const spaces = () => {
@@ -288,9 +295,9 @@ class QuickParser {
       let key = '';
       if (node.type === 'map') {
         FLOW_KEY.lastIndex = index;
-        const match = FLOW_KEY.exec(text);
-        if (!match || text[index + match[0].length] !== ':' || node.pairs.has(match[0])) bail();
-        key = match![0];
+        if (!FLOW_KEY.test(text)) bail();
+        key = text.slice(index, FLOW_KEY.lastIndex);
+        if (text[FLOW_KEY.lastIndex] !== ':' || node.pairs.has(key)) bail();
         keyAt = lineStart + index;
         index += key.length + 1;
         if (text[index] !== ' ' && text[index] !== ',' && text[index] !== '}') bail();
@@ -302,7 +309,8 @@ class QuickParser {
       else if (first === '"' || first === "'") [value, index] = quoted(text, index, lineStart);
       else {
         const start = index;
-        while (index < text.length && !',[]{}'.includes(text[index]) && !(text[index] === ':' && /[ ,\]}]/.test(text[index + 1] ?? ' ')) && !(text[index] === '#' && text[index - 1] === ' ')) index++;
+        FLOW_PLAIN_END.lastIndex = index;
+        index = FLOW_PLAIN_END.exec(text)?.index ?? text.length;
         if (text[index] === ':' || text[index] === '#') bail();
         const plain = text.slice(start, index).trimEnd();
         if (plain !== '' && !isPlainStart(plain)) bail();
@@ -311,7 +319,7 @@ class QuickParser {
       }
       if (node.type === 'map') {
         node.pairs.set(key, value);
-        node.keyAt.set(key, keyAt);
+        node.keyAt.push(keyAt);
       } else node.items.push(value);
       spaces();
       if (text[index] === ',') index++;
@@ -319,6 +327,15 @@ class QuickParser {
     }
   }
 }
+
+/**
+ * Where a plain scalar in a flow collection ends: at `,[]{}`, at a `:` followed by a space, `,`,
+ * `]`, `}` or the line's end, or at a comment. A regex, not a loop over characters: it runs over
+ * most of a ledger's text, and the regex engine is fast even before the loop would be optimised.
+ */
+const FLOW_PLAIN_END = /[,[\]{}]|:(?=[ ,\]}]|$)|(?<= )#/g;
+/** What ends or escapes a double-quoted scalar. */
+const QUOTE_OR_ESCAPE = /["\\]/g;
 
 /** Whether `text` can be a plain scalar: it must not start with an indicator. */
 function isPlainStart(text: string): boolean {
@@ -346,14 +363,17 @@ function quoted(text: string, column: number, lineStart: number): [TreeScalar, n
     }
   }
   let index = column + 1;
-  for (; index < text.length && text[index] !== '"'; index++) {
-    if (text[index] !== '\\') continue;
+  for (;;) {
+    QUOTE_OR_ESCAPE.lastIndex = index;
+    const found = QUOTE_OR_ESCAPE.exec(text);
+    if (!found) bail();
+    index = found!.index;
+    if (text[index] === '"') break;
     const escape = text[index + 1];
-    if (escape === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(index + 2, index + 6))) index += 5;
-    else if (escape !== undefined && '"\\/bfnrt'.includes(escape)) index++;
+    if (escape === 'u' && /^[0-9a-fA-F]{4}$/.test(text.slice(index + 2, index + 6))) index += 6;
+    else if (escape !== undefined && '"\\/bfnrt'.includes(escape)) index += 2;
     else bail();
   }
-  if (index >= text.length) bail();
   let value: string;
   try {
     value = JSON.parse(text.slice(column, index + 1)) as string;
@@ -374,12 +394,14 @@ function treeOf(node: unknown, document: Document, seen: Set<unknown>, path: str
   }
   const at = (node as Node | null)?.range?.[0] ?? 0;
   if (isMap(node)) {
-    const map: TreeMap = { type: 'map', pairs: new Map(), keyAt: new Map(), at };
+    const map: TreeMap = { type: 'map', pairs: new Map(), keyAt: [], at };
     for (const pair of node.items) {
       const key = pair.key as Node | null;
       if (!isScalar(key)) throw fieldError({ path, text, root: null }, key?.range?.[0] ?? at, 'key', 'expected a plain key');
       const name = String(key.value);
-      map.keyAt.set(name, key.range?.[0] ?? at);
+      // Keys the yaml package tells apart can have the same text (1 and "1"): the later one wins, in the earlier one's place.
+      if (!map.pairs.has(name)) map.keyAt.push(key.range?.[0] ?? at);
+      else map.keyAt[[...map.pairs.keys()].indexOf(name)] = key.range?.[0] ?? at;
       map.pairs.set(name, treeOf(pair.value, document, seen, path, text));
     }
     return map;
@@ -413,9 +435,14 @@ function parseLedgerFile(path: string, text: string): ParsedFile {
 // ---------------------------------------------------------------------------------------------
 // Reading
 
+/** Where `key` of `map` is written; undefined without it. */
+function whereKey(map: TreeMap, key: string): number | undefined {
+  const index = [...map.pairs.keys()].indexOf(key);
+  return index < 0 ? undefined : map.keyAt[index];
+}
+
 /** The fields of one YAML mapping, refusing keys the contract doesn't know (a typo would otherwise be ignored). */
 class Fields {
-  private readonly pairs = new Map<string, Tree>();
   readonly node: TreeMap;
 
   constructor(
@@ -426,13 +453,12 @@ class Fields {
   ) {
     if (node.type !== 'map') throw fieldError(file, node.at, label || 'file', 'expected a mapping of keys to values');
     this.node = node;
-    for (const [key, value] of node.pairs) {
+    for (const key of node.pairs.keys()) {
       if (!allowed.includes(key)) {
         const suggestion = closestMatch(key, allowed);
-        throw fieldError(file, node.keyAt.get(key), this.field(key), `unknown field${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
+        throw fieldError(file, whereKey(node, key), this.field(key), `unknown field${suggestion ? `; did you mean "${suggestion}"?` : ''}`,
           `the fields here are: ${allowed.join(', ')}`);
       }
-      if (!isNull(value)) this.pairs.set(key, value);
     }
   }
 
@@ -440,12 +466,14 @@ class Fields {
     return this.label ? `${this.label}.${key}` : key;
   }
 
+  /** The value under `key`; undefined when it is missing or null. */
   at(key: string): Tree | undefined {
-    return this.pairs.get(key);
+    const value = this.node.pairs.get(key);
+    return isNull(value) ? undefined : value;
   }
 
   fail(key: string, problem: string): ChaseError {
-    return fieldError(this.file, this.at(key)?.at ?? this.node.keyAt.get(key) ?? this.node.at, this.field(key), problem);
+    return fieldError(this.file, this.at(key)?.at ?? whereKey(this.node, key) ?? this.node.at, this.field(key), problem);
   }
 
   text(key: string): string | undefined {
@@ -678,6 +706,15 @@ class Records implements LedgerReader {
   invoice(number: string): Invoice | undefined {
     const index = this.invoiceAt.get(number);
     return index === undefined ? undefined : copy(this.invoiceList[index]);
+  }
+
+  eachInvoiceByDue(visit: (invoice: Invoice) => void, query: InvoiceVisit = {}): void {
+    const chosen = this.invoiceList.filter(
+      (invoice) => (query.client === undefined || invoice.client === query.client) && (!query.owed || (invoice.status === 'open' && balanceOf(invoice) > 0)),
+    );
+    // A stable sort: invoices due the same day stay in ledger order.
+    chosen.sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));
+    for (const invoice of chosen) visit(copy(invoice));
   }
 }
 
@@ -1178,6 +1215,10 @@ class YamlWriter implements LedgerWriter {
     return this.records.invoice(number);
   }
 
+  eachInvoiceByDue(visit: (invoice: Invoice) => void, query?: InvoiceVisit): void {
+    this.records.eachInvoiceByDue(visit, query);
+  }
+
   addClient(client: Client): void {
     checked(`client ${client.id}`, () => checkClient(client));
     if (this.records.clientAt.has(client.id)) throw new ChaseError(`client "${client.id}" already exists`, { hint: 'choose another id' });
@@ -1324,6 +1365,10 @@ class YamlLedger implements Ledger {
 
   invoice(number: string): Invoice | undefined {
     return this.loaded.records.invoice(number);
+  }
+
+  eachInvoiceByDue(visit: (invoice: Invoice) => void, query?: InvoiceVisit): void {
+    this.loaded.records.eachInvoiceByDue(visit, query);
   }
 
   write<T>(change: (ledger: LedgerWriter) => T): Promise<T> {

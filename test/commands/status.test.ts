@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChaseError } from '../../src/core/errors.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
-import { run } from '../../src/commands/status.js';
+import { buildStatus, run } from '../../src/commands/status.js';
 import { testDeps, testIo, tempDir } from '../support/io.js';
 import { aPayment, sentEmail } from '../support/builders.js';
 import { acme, ANSI, BACKENDS, globex, initech, invoice, ledgerWith, testConfig } from '../fixtures/helpers/world.js';
@@ -128,6 +128,22 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       expect(report.invoices.find((e) => e.number === 'INV-G')!.nextAction).toBeNull();
       expect(report.totals.find((t) => t.currency === 'GBP')!.balance).toBe('1500.00');
     });
+    it('prints exactly the text JSON.stringify makes of the whole report, whatever the filters', async () => {
+      for (const options of [{}, { all: true }, { client: 'globex' }, { stage: 'collections', overdue: true }, { client: 'acme', stage: 'upcoming' }]) {
+        const deps = testDeps({ ledger, config: testConfig() });
+        expect(await run(deps, { ...options, json: true })).toBe(0);
+        expect(deps.io.stdout()).toBe(`${JSON.stringify(buildStatus(deps, options), null, 2)}\n`);
+      }
+    });
+
+    it('lists invoices due on the same day by number, in the order localeCompare gives', async () => {
+      const numbers = ['INV-9', 'b-2', 'INV-10', 'C-1', 'a-3', 'INV-10a', 'INV-1-2'];
+      await ledger.write((tx) => {
+        for (const number of numbers) tx.addInvoice(invoice(number, { issued: '2026-10-20', due: '2026-11-20', amount: 1_000 }));
+      });
+      const sameDay = (await statusJson()).invoices.filter((e) => e.due === '2026-11-20').map((e) => e.number);
+      expect(sameDay).toEqual([...numbers].sort((a, b) => a.localeCompare(b)));
+    });
   });
 
   describe('filters', () => {
@@ -213,6 +229,11 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
   });
 
   describe('piped', () => {
+    it('prints the rows in the order of --json', async () => {
+      const lines = (await piped({ all: true })).replace(/\n$/, '').split('\n').slice(1);
+      expect(lines.map((line) => line.split('\t')[1])).toEqual((await statusJson({ all: true })).invoices.map((e) => e.number));
+    });
+
     async function piped(options: Parameters<typeof run>[1] = {}) {
       const deps = testDeps({ ledger, config: testConfig(), io: testIo({ tty: false }) });
       expect(await run(deps, options)).toBe(0);
@@ -240,5 +261,34 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       expect(out.replace(/\n$/, '').split('\n')).toHaveLength(1);
       expect(out).toContain('number');
     });
+  });
+});
+
+describe('chase status on a terminal, with more invoices than cli-table3 draws in good time', () => {
+  it('draws the same kind of table, row by row, every line as wide as the others', async () => {
+    const dir = tempDir('chase-status-');
+    const count = 1001;
+    const ledger = await ledgerWith(join(dir.path, 'ledger.db'), {
+      clients: [acme(), globex()],
+      invoices: Array.from({ length: count }, (_, index) =>
+        invoice(`INV-${String(index).padStart(4, '0')}`, { client: index % 2 ? 'acme' : 'globex', due: `2026-11-${String(1 + (index % 28)).padStart(2, '0')}`, amount: 1_000 + index }),
+      ),
+    });
+    try {
+      const deps = testDeps({ ledger, config: testConfig(), io: testIo({ tty: true }) });
+      expect(await run(deps, {})).toBe(0);
+      const lines = deps.io.stdout().split('\n');
+      const table = lines.slice(0, lines.findIndex((line) => line.startsWith('As of 2026-11-23')));
+      expect(table).toHaveLength(count + 4);
+      expect(table[0]).toMatch(/^┌─+┬.*┐$/);
+      expect(table[1]).toMatch(/^│ Client +│ Invoice +│ Balance +│ Due +│ Overdue +│ Stage +│ Last action +│ Next action +│ Note +│$/);
+      expect(table[2]).toMatch(/^├─+┼.*┤$/);
+      expect(table[3]).toMatch(/^│ Globex Corporation +│ INV-0000 +│ £10\.00 +│ 2026-11-01 +│ 22 days late +│ escalate +│ +│ escalate email now +│ +│$/);
+      expect(table.at(-1)).toMatch(/^└─+┴.*┘$/);
+      expect(new Set(table.map((line) => [...line].length)).size).toBe(1);
+    } finally {
+      ledger.close();
+      dir.remove();
+    }
   });
 });

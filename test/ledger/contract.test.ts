@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChaseError } from '../../src/core/errors.js';
-import type { Client, Invoice } from '../../src/core/model.js';
-import type { Ledger } from '../../src/ledger/ledger.js';
+import { balanceOf, type Client, type Invoice } from '../../src/core/model.js';
+import type { InvoiceVisit, Ledger, LedgerReader } from '../../src/ledger/ledger.js';
 import { convertLedger, createLedger, openLedger } from '../../src/ledger/open.js';
 
 /** Every optional field set, amounts that a float would get wrong. */
@@ -89,6 +89,18 @@ const backends: Backend[] = [
     },
   },
 ];
+
+/** What eachInvoiceByDue hands out, in order. */
+function visited(reader: LedgerReader, query?: InvoiceVisit): Invoice[] {
+  const seen: Invoice[] = [];
+  reader.eachInvoiceByDue((each) => seen.push(each), query);
+  return seen;
+}
+
+const numbers = (invoices: Invoice[]) => invoices.map((each) => each.number);
+
+/** Earliest due first; a stable sort, so invoices due the same day stay in ledger order. */
+const byDue = (invoices: Invoice[]) => [...invoices].sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));
 
 function caught(work: () => unknown): ChaseError {
   try {
@@ -418,6 +430,107 @@ describe.each(backends)('the $name ledger', (backend) => {
     const longAgo = new Date(Date.now() - 60_000);
     utimesSync(`${path}.lock`, longAgo, longAgo);
     await expect(ledger.withLock(async () => 'recovered', { waitMs: 500 })).resolves.toBe('recovered');
+  });
+
+  describe('visiting invoices by due date', () => {
+    it('visits none in an empty ledger', () => {
+      expect(visited(ledger)).toEqual([]);
+      expect(visited(ledger, { owed: true })).toEqual([]);
+    });
+
+    it('visits every invoice, earliest due first and in ledger order on the same day, each as invoice() reads it', async () => {
+      await seed();
+      await ledger.write((w) => {
+        w.addInvoice(invoice('INV-3', { due: '2026-10-10' }));
+        w.addInvoice(invoice('INV-4', { issued: '2026-08-01', due: '2026-09-15' }));
+        w.addInvoice(invoice('INV-5', { due: '2026-10-01' }));
+      });
+      const all = visited(ledger);
+      expect(numbers(all)).toEqual(['INV-4', 'INV-2026-001', 'INV-5', 'INV-2026-002', 'INV-3']);
+      expect(all).toStrictEqual(all.map((each) => ledger.invoice(each.number)));
+      expect(visited(open())).toStrictEqual(all);
+    });
+
+    it('visits only what is owed when asked: open, with the amount plus charges less payments above zero', async () => {
+      await ledger.write((w) => {
+        w.addClient(fullClient);
+        w.addInvoice(invoice('PAID', { payments: [{ date: '2026-10-02', amount: 10_000 }] }));
+        w.addInvoice(invoice('PART-PAID', { payments: [{ date: '2026-10-02', amount: 9_999 }] }));
+        w.addInvoice(invoice('PAID-BUT-FEE', { payments: [{ date: '2026-10-02', amount: 10_000 }], charges: [{ date: '2026-10-03', kind: 'fee', amount: 1 }] }));
+        w.addInvoice(invoice('DISCOUNTED', { payments: [{ date: '2026-10-02', amount: 9_000 }], charges: [{ date: '2026-10-03', kind: 'discount', amount: -1_000 }] }));
+        w.addInvoice(invoice('OVERPAID', { payments: [{ date: '2026-10-02', amount: 6_000 }, { date: '2026-10-03', amount: 6_000 }] }));
+        w.addInvoice(invoice('NOTHING', { amount: 0 }));
+        w.addInvoice(invoice('VOID', { status: 'void' }));
+        w.addInvoice(invoice('SETTLED', { status: 'settled', payments: [{ date: '2026-10-02', amount: 1 }] }));
+        w.addInvoice(invoice('OWED'));
+      });
+      expect(numbers(visited(ledger, { owed: true }))).toEqual(['PART-PAID', 'PAID-BUT-FEE', 'OWED']);
+      expect(visited(ledger)).toHaveLength(9);
+    });
+
+    it("visits one client's invoices", async () => {
+      await seed();
+      await ledger.write((w) => {
+        w.addInvoice(invoice('INV-3', { client: 'globex', due: '2026-09-20', status: 'void' }));
+        w.addInvoice(invoice('INV-4'));
+      });
+      expect(numbers(visited(ledger, { client: 'globex' }))).toEqual(['INV-3', 'INV-2026-002']);
+      expect(numbers(visited(ledger, { client: 'globex', owed: true }))).toEqual(['INV-2026-002']);
+      expect(numbers(visited(ledger, { client: 'acme', owed: true }))).toEqual(['INV-4']);
+      expect(visited(ledger, { client: 'nobody' })).toEqual([]);
+    });
+
+    it('puts the payments, charges and history of many invoices on the right ones, in the order they were added', async () => {
+      const many = Array.from({ length: 250 }, (_, index) =>
+        invoice(`INV-${index}`, {
+          client: index % 2 ? 'acme' : 'globex',
+          due: `2026-10-${String(28 - (index % 28)).padStart(2, '0')}`,
+          status: index % 13 ? 'open' : 'void',
+          payments: index % 3 ? [] : [{ date: '2026-10-05', amount: index * 50 }, { date: '2026-10-04', amount: index }],
+          charges: index % 5 ? [] : [{ date: '2026-10-06', kind: 'fee', amount: index }],
+          history: Array.from({ length: index % 4 }, (_, event) => ({ on: `2026-10-0${event + 1}`, kind: 'note' as const, note: `${index}/${event}` })),
+        }),
+      );
+      await ledger.write((w) => {
+        w.addClient(fullClient);
+        w.addClient(plainClient);
+        for (const each of many) w.addInvoice(each);
+      });
+      expect(visited(ledger)).toStrictEqual(byDue(many));
+      expect(visited(ledger, { owed: true })).toStrictEqual(byDue(many.filter((each) => each.status === 'open' && balanceOf(each) > 0)));
+      expect(visited(ledger, { client: 'acme', owed: true })).toStrictEqual(byDue(many.filter((each) => each.client === 'acme' && each.status === 'open' && balanceOf(each) > 0)));
+    });
+
+    it('hands out copies, and may look the ledger up while it visits', async () => {
+      await seed();
+      ledger.eachInvoiceByDue((each) => {
+        expect(ledger.invoice(each.number)).toStrictEqual(each);
+        each.payments.push({ date: '2026-12-01', amount: 1 });
+        each.history.length = 0;
+      });
+      expect(ledger.invoices()).toStrictEqual([fullInvoice, plainInvoice]);
+    });
+
+    it('passes on an error thrown by visit, and visits again afterwards', async () => {
+      await seed();
+      const failure = new Error('stop');
+      expect(() => ledger.eachInvoiceByDue(() => {
+        throw failure;
+      })).toThrow(failure);
+      expect(numbers(visited(ledger))).toEqual(['INV-2026-001', 'INV-2026-002']);
+    });
+
+    it('sees the changes made so far inside a write', async () => {
+      const seen = await ledger.write((w) => {
+        w.addClient(fullClient);
+        w.addInvoice(invoice('INV-1', { due: '2026-10-05' }));
+        w.addInvoice(invoice('INV-2'));
+        w.addPayment('INV-2', { date: '2026-10-02', amount: 10_000 });
+        w.addInvoice(invoice('INV-3'));
+        return numbers(visited(w, { owed: true }));
+      });
+      expect(seen).toEqual(['INV-3', 'INV-1']);
+    });
   });
 
   it(`converts to ${backend.other} and back without losing anything`, async () => {
