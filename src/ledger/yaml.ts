@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isDeepStrictEqual } from 'node:util';
-import { CST, Document, isAlias, isMap, isScalar, isSeq, Pair, Parser, YAMLMap, YAMLSeq, type Node, type ScalarTag } from 'yaml';
+import { CST, Document, isAlias, isMap, isScalar, isSeq, Pair, Parser, visit, YAMLMap, YAMLSeq, type Node, type ScalarTag } from 'yaml';
 import { ChaseError, closestMatch, notFound } from '../core/errors.js';
 import { formatAmount, isKnownCurrency, parseAmount } from '../core/money.js';
 import { balanceOf, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
@@ -906,7 +906,22 @@ function isFiller(item: AnyItem): boolean {
   return !item.key && !item.value && !isEntry(item);
 }
 
+/**
+ * A block scalar cannot start with a line of only spaces (`|+` then "   " reads back differently),
+ * so such text, and any multi-line text inside a flow entry, is written double-quoted instead.
+ */
+function quoteAwkwardText(value: Node): void {
+  visit(value, {
+    Scalar(_key, scalar, path) {
+      if (typeof scalar.value !== 'string' || !scalar.value.includes('\n')) return;
+      const inFlow = path.some((parent) => (isMap(parent) || isSeq(parent)) && parent.flow);
+      if (inFlow || /^[ \t]|^\s*$/.test(scalar.value)) scalar.type = 'QUOTE_DOUBLE';
+    },
+  });
+}
+
 function render(value: Node, style: Style): string {
+  quoteAwkwardText(value);
   builder.contents = value;
   return builder.toString({ lineWidth: 0, indent: style.indent, indentSeq: style.indentSeq });
 }

@@ -223,13 +223,13 @@ describe('any set of invoices survives export and import unchanged (property)', 
     invoices: fc.uniqueArray(invoice, { maxLength: 6, selector: (value) => value.number }),
   });
 
-  it('clients, invoices, payments, charges and history', async () => {
+  it('clients, invoices, payments, charges and history, from SQLite into YAML', async () => {
     await fc.assert(
       fc.asyncProperty(world, async ({ clients, invoices: drafts }) => {
         const dir = tempDir('chase-property-');
         const list: Invoice[] = drafts.map(({ days, ...draft }, index) => compact({ ...draft, client: clients[index % clients.length].id, due: new Date(Date.parse(draft.issued) + days * 86_400_000).toISOString().slice(0, 10) }));
         const source = await ledgerWith(join(dir.path, 'source.db'), { clients, invoices: list });
-        const target = createLedger(join(dir.path, 'target.db'));
+        const target = createLedger(join(dir.path, 'target.yaml'));
         try {
           await roundTrip(source, target, dir.path);
           expect(target.clients()).toEqual(source.clients());

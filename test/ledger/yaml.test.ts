@@ -221,6 +221,24 @@ invoices:
 `);
   });
 
+  it('quotes text that a block scalar or a flow entry could not hold, so it reads back the same', async () => {
+    const ledger = ledgerOf('clients: []\ninvoices: []\n');
+    const awkward = { description: ' \n', note: ':\n=', method: '  indented\nsecond line' };
+    await ledger.write((w) => {
+      w.addClient({ id: 'acme', name: 'Acme Ltd' });
+      w.addInvoice({
+        number: 'INV-1', client: 'acme', issued: '2026-09-01', due: '2026-10-01', amount: 100, currency: 'GBP', status: 'open', description: awkward.description,
+        payments: [{ date: '2026-10-15', amount: 50, method: awkward.method }], charges: [],
+        history: [{ on: '2026-10-02', kind: 'note', note: awkward.note }],
+      });
+    });
+    const reread = openLedger(path);
+    opened.push(reread);
+    const invoice = reread.invoice('INV-1')!;
+    expect([invoice.description, invoice.history[0].note, invoice.payments[0].method]).toEqual([awkward.description, awkward.note, awkward.method]);
+    expect(fileText()).toMatch(/description: "/);
+  });
+
   it('starts an empty or comment-only file with the lists it needs', async () => {
     const ledger = ledgerOf('# my ledger\n');
     await ledger.write((w) => w.addClient({ id: 'acme', name: 'Acme' }));
