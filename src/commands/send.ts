@@ -7,6 +7,7 @@ import { displayAmount } from '../core/money.js';
 import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
 import type { MailTransport } from '../mail/transport.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
@@ -76,6 +77,7 @@ export function command(context: CommandContext): Command {
 export type SendDeps = Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now' | 'prompter' | 'transport' | 'editor'>;
 
 export async function run(deps: SendDeps, options: SendOptions): Promise<number> {
+  clientsOfLedger.delete(deps.ledger);
   if (options.resolve !== undefined) {
     if (!options.number) throw new ChaseError('--resolve needs an invoice number', { hint: 'chase send INV-2026-001 --resolve sent' });
     return resolveUncertain(deps, options.number, options.resolve, options);
@@ -150,8 +152,16 @@ class Report {
   }
 }
 
+/** A run reads each client once: send never changes clients, and a run may write thousands of messages. */
+const clientsOfLedger = new WeakMap<Ledger, Map<string, Client>>();
+
 function clientOf(deps: Pick<Deps, 'ledger'>, invoice: Invoice): Client {
-  const client = deps.ledger.client(invoice.client);
+  let clients = clientsOfLedger.get(deps.ledger);
+  if (!clients) {
+    clients = new Map(deps.ledger.clients().map((client) => [client.id, client]));
+    clientsOfLedger.set(deps.ledger, clients);
+  }
+  const client = clients.get(invoice.client);
   if (!client) throw new ChaseError(`invoice ${invoice.number} names unknown client "${invoice.client}"`);
   return client;
 }
