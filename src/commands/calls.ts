@@ -3,7 +3,7 @@ import { callsDue, type CallTask } from '../core/chasing.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 
 /** What to cover on the phone: confirm, listen, offer a way to pay, agree a date. */
 export const TALKING_POINTS = [

@@ -5,7 +5,7 @@ import { displayAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { shownPath } from './letter.js';
-import { examples, printJson } from './output.js';
+import { examples, printJson } from '../output.js';
 
 export interface CaseOptions {
   numbers: string[];

@@ -7,7 +7,7 @@ import { clientRisk } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { ClientChanges } from '../ledger/ledger.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 
 export interface ClientFields {
   name?: string;

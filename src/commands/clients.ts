@@ -5,7 +5,7 @@ import { displayAmount, formatAmount, splitEvenly } from '../core/money.js';
 import { clientRisk, riskByClient, type ClientRisk, type Grade } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 
 export interface ClientsOptions {
   json?: boolean;

@@ -5,7 +5,7 @@ import { displayAmount, parseAmount } from '../core/money.js';
 import { discountOf } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 export interface DiscountOptions {
   number: string;

@@ -6,7 +6,7 @@ import { resolveConfigPath } from '../config.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { resolveLedgerPath } from '../ledger/open.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 interface Check {
   name: string;

@@ -8,7 +8,7 @@ import type { Deps } from '../deps.js';
 import type { LedgerReader } from '../ledger/ledger.js';
 import { CHASE_CLIENT_COLUMNS, CHASE_HISTORY_COLUMNS, CHASE_INVOICE_COLUMNS, CHASE_PAYMENT_COLUMNS } from '../csv/formats.js';
 import { csvHeader, csvLine, type ColumnKind, type CsvColumn } from '../csv/write.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 const EXPORT_KINDS = ['invoices', 'payments', 'history', 'clients'] as const;
 type ExportKind = (typeof EXPORT_KINDS)[number];

@@ -7,7 +7,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { LedgerReader } from '../ledger/ledger.js';
 import { claimFor, lateFeePolicyFor, loadRateTables } from '../rates-file.js';
-import { examples, printJson } from './output.js';
+import { examples, printJson } from '../output.js';
 
 export interface FeeOptions {
   number: string;

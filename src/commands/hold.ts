@@ -3,7 +3,7 @@ import { ChaseError, notFound } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 export interface HoldOptions {
   number: string;

@@ -37,7 +37,7 @@ import {
   type DecimalMark,
 } from '../csv/read.js';
 import { slugOf } from './client.js';
-import { examples, printJson } from './output.js';
+import { examples, printJson } from '../output.js';
 
 export interface ImportOptions {
   /** CSV files; "-" is standard input. */

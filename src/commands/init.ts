@@ -9,7 +9,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { backendOf, createLedger } from '../ledger/open.js';
 import { validatingWith } from '../prompts.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 export interface InitOptions {
   business?: string;

@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import type { InvoiceChanges } from '../ledger/ledger.js';
 import { validatingWith } from '../prompts.js';
 import { riskWarning } from './clients.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 import { run as showInvoice } from './show.js';
 
 export interface InvoiceAddOptions {

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { convertLedger } from '../ledger/open.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 export function command(context: CommandContext): Command {
   const ledger = new Command('ledger')

@@ -5,7 +5,7 @@ import { ChaseError } from '../core/errors.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples, printJson } from './output.js';
+import { examples, printJson } from '../output.js';
 
 export interface LetterOptions {
   numbers: string[];

@@ -6,7 +6,7 @@ import { assess } from '../core/ladder.js';
 import type { HistoryEvent } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 export interface LogOptions {
   number: string;

@@ -10,7 +10,7 @@ import type { LedgerReader } from '../ledger/ledger.js';
 import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
 import { CellError, CsvSyntaxError, openSource, parseAmountCell, parseDateCell, parseDateFormat, parseDecimalMark, parseDelimiter, readCsv, type DateFormat, type DecimalMark } from '../csv/read.js';
 import { describeProblem, type ImportProblem } from './import.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 
 export interface MatchOptions {
   file?: string;

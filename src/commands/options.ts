@@ -5,7 +5,7 @@ import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 
 export interface OptionsOptions {
   number: string;

@@ -7,7 +7,7 @@ import { balanceOf } from '../core/model.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 import { settleIfReached } from './settle.js';
 
 export interface PayOptions {

@@ -11,7 +11,7 @@ import type { Deps } from '../deps.js';
 import type { LedgerReader } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
 import { validatingWith } from '../prompts.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 
 export interface PlanAddOptions {
   number: string;

@@ -5,7 +5,7 @@ import { assess, sortedLadder } from '../core/ladder.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-import { examples, printJson } from './output.js';
+import { examples, printJson } from '../output.js';
 import { previewOf } from './send.js';
 
 export interface PreviewOptions {

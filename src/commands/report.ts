@@ -4,7 +4,7 @@ import { balanceOf } from '../core/model.js';
 import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 
 export interface WriteOffReportOptions {
   year?: string;

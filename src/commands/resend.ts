@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import type { CommandContext } from '../cli.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 import { run as send } from './send.js';
 
 export function command(context: CommandContext): Command {

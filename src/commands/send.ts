@@ -11,7 +11,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
 import type { MailTransport } from '../mail/transport.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-import { examples, printJson } from './output.js';
+import { examples, printJson } from '../output.js';
 
 export interface SendOptions {
   number?: string;

@@ -6,7 +6,7 @@ import { agreeSettlement, closeSettlement, type SettlementClosing } from '../cor
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { LedgerWriter } from '../ledger/ledger.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 export interface SettleOptions {
   number: string;

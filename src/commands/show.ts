@@ -6,7 +6,7 @@ import { statusInvoice } from '../core/status.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-import { describeDays, examples, printJson } from './output.js';
+import { describeDays, examples, printJson } from '../output.js';
 
 export interface ShowOptions {
   number: string;

@@ -4,7 +4,7 @@ import { ChaseError, notFound } from '../core/errors.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { shownPath } from './letter.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 export interface StatementOptions {
   client: string;

@@ -8,7 +8,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { Io } from '../io.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-import { describeDays, examples, printTable, type Cell } from './output.js';
+import { describeDays, examples, printTable, type Cell } from '../output.js';
 
 export interface StatusOptions {
   client?: string;

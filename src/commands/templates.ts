@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples, printJson, printTable } from './output.js';
+import { examples, printJson, printTable } from '../output.js';
 
 export function command(context: CommandContext): Command {
   const templates = new Command('templates')

@@ -4,7 +4,7 @@ import { balanceOf } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples } from './output.js';
+import { examples } from '../output.js';
 
 export interface WriteOffOptions {
   number: string;
