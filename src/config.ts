@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import { ChaseError } from './core/errors.js';
 import { assertCurrency, parseAmount } from './core/money.js';
 import { DEFAULT_LADDER } from './core/ladder.js';
 import { NO_LATE_FEES } from './core/interest.js';
 import type { ChasePolicy, LadderStage, LateFeePolicy, Recipient, StageAction } from './core/model.js';
-import { invalidField, parseYamlSource, type YamlSource } from './yaml-input.js';
+import { booleanOf, invalidField, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from './yaml-input.js';
 
 export interface BusinessInfo {
   name: string;
@@ -102,26 +101,31 @@ const RECIPIENTS: readonly Recipient[] = ['contact', 'accounts'];
 export class MapReader {
   constructor(
     readonly source: YamlSource,
-    readonly node: YAMLMap | null,
+    readonly node: TreeMap | null,
     readonly prefix: string,
   ) {}
 
-  static of(source: YamlSource, node: unknown, prefix: string): MapReader {
-    if (node !== null && node !== undefined && !isMap(node)) throw invalidField(source, node, prefix || 'file', 'expected a mapping of keys to values');
-    return new MapReader(source, (node as YAMLMap) ?? null, prefix);
+  /** A reader of `node`, which must be a mapping; without one (null or undefined), every key is absent. */
+  static of(source: YamlSource, node: Tree | null | undefined, prefix: string): MapReader {
+    if (node && node.type !== 'map') throw invalidField(source, node, prefix || 'file', 'expected a mapping of keys to values');
+    return new MapReader(source, node ?? null, prefix);
   }
 
   field(key: string): string {
     return this.prefix ? `${this.prefix}.${key}` : key;
   }
 
-  nodeAt(key: string): Node | undefined {
-    return (this.node?.get(key, true) as Node | undefined) ?? undefined;
+  nodeAt(key: string): Tree | undefined {
+    return this.node?.pairs.get(key);
+  }
+
+  /** The keys of this map, each with where it is written. */
+  keys(): { key: string; at: number }[] {
+    return this.node ? [...this.node.pairs.keys()].map((key, index) => ({ key, at: this.node!.keyAt[index] })) : [];
   }
 
   has(key: string): boolean {
-    const node = this.nodeAt(key);
-    return node !== undefined && !(isScalar(node) && node.value === null);
+    return !isNull(this.nodeAt(key));
   }
 
   map(key: string): MapReader {
@@ -132,11 +136,12 @@ export class MapReader {
     return invalidField(this.source, this.nodeAt(key) ?? this.node, this.field(key), problem, hint);
   }
 
+  /** A scalar's text as written (`1.50` stays "1.50"). */
   string(key: string): string | undefined {
-    if (!this.has(key)) return undefined;
     const node = this.nodeAt(key);
-    if (!isScalar(node) || typeof node.value === 'object') throw this.fail(key, 'expected text');
-    return String(node.value);
+    if (isNull(node)) return undefined;
+    if (node!.type !== 'scalar') throw this.fail(key, 'expected text');
+    return node!.text;
   }
 
   requiredString(key: string): string {
@@ -146,20 +151,23 @@ export class MapReader {
   }
 
   number(key: string, options: { integer?: boolean; min?: number } = {}): number | undefined {
-    if (!this.has(key)) return undefined;
     const node = this.nodeAt(key);
-    const value = isScalar(node) ? node.value : undefined;
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw this.fail(key, `expected a number, got ${JSON.stringify(isScalar(node) ? node.value : 'a list or mapping')}`);
+    if (isNull(node)) return undefined;
+    const value = node!.type === 'scalar' ? numberOf(node!) : undefined;
+    if (value === undefined || !Number.isFinite(value)) {
+      throw this.fail(key, `expected a number, got ${node!.type === 'scalar' ? JSON.stringify(node!.text) : 'a list or mapping'}`);
+    }
     if (options.integer && !Number.isInteger(value)) throw this.fail(key, `expected a whole number, got ${value}`);
     if (options.min !== undefined && value < options.min) throw this.fail(key, `must be at least ${options.min}, got ${value}`);
     return value;
   }
 
   boolean(key: string): boolean | undefined {
-    if (!this.has(key)) return undefined;
     const node = this.nodeAt(key);
-    if (!isScalar(node) || typeof node.value !== 'boolean') throw this.fail(key, 'expected true or false');
-    return node.value;
+    if (isNull(node)) return undefined;
+    const value = node!.type === 'scalar' ? booleanOf(node!) : undefined;
+    if (value === undefined) throw this.fail(key, 'expected true or false');
+    return value;
   }
 
   oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
@@ -169,28 +177,28 @@ export class MapReader {
     return value as T;
   }
 
-  /** The raw source text of a scalar, so "0.10" stays ten cents and never becomes a float. */
+  /** The digits as written, so "0.10" stays ten cents and never becomes a float. */
   decimal(key: string): string | undefined {
-    if (!this.has(key)) return undefined;
     const node = this.nodeAt(key);
-    if (!isScalar(node)) throw this.fail(key, 'expected an amount');
-    return node.source ?? String(node.value);
+    if (isNull(node)) return undefined;
+    if (node!.type !== 'scalar') throw this.fail(key, 'expected an amount');
+    return node!.text;
   }
 
-  list(key: string): unknown[] {
-    if (!this.has(key)) return [];
+  list(key: string): Tree[] {
     const node = this.nodeAt(key);
-    if (!isSeq(node)) throw this.fail(key, 'expected a list');
-    return node.items;
+    if (isNull(node)) return [];
+    if (node!.type !== 'seq') throw this.fail(key, 'expected a list');
+    return node!.items;
   }
 }
 
-function readStage(source: YamlSource, node: unknown, index: number): LadderStage {
+function readStage(source: YamlSource, node: Tree, index: number): LadderStage {
   const stage = MapReader.of(source, node, `ladder[${index}]`);
   const recipients = (key: string): Recipient[] | undefined => {
     if (!stage.has(key)) return undefined;
     return stage.list(key).map((item, i) => {
-      const value = isScalar(item) ? String(item.value) : '';
+      const value = item.type === 'scalar' ? item.text : '';
       if (!(RECIPIENTS as readonly string[]).includes(value)) throw invalidField(source, item, `${stage.field(key)}[${i}]`, `expected contact or accounts, got "${value}"`);
       return value as Recipient;
     });
@@ -242,7 +250,7 @@ export function readLateFees(reader: MapReader, base: LateFeePolicy): LateFeePol
 
 export function parseConfig(path: string, text: string): Config {
   const source = parseYamlSource(path, text);
-  const root = MapReader.of(source, source.document.contents, '');
+  const root = MapReader.of(source, source.root, '');
   const config = defaultConfig();
   config.path = path;
   config.source = source;

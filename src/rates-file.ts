@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { ChaseError } from './core/errors.js';
 import type { ISODate } from './core/dates.js';
 import { claimable, type Claim } from './core/interest.js';
@@ -18,7 +18,8 @@ function readYaml(path: string): unknown {
     throw new ChaseError(`cannot read the reference-rate table ${path}: ${(error as Error).message}`);
   }
   try {
-    return parse(text);
+    // Loaded here, not at the top: most ledgers never need the rate tables, and the yaml package costs ~25 ms to load.
+    return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
   } catch (error) {
     throw new ChaseError(`${path}: ${(error as Error).message.split('\n')[0]}`, { hint: 'fix the YAML there' });
   }

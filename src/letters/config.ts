@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { MapReader, type Config } from '../config.js';
 import { sortedLadder } from '../core/ladder.js';
 import type { StageAction } from '../core/model.js';
-import { invalidField } from '../yaml-input.js';
+import { fieldError } from '../yaml-input.js';
 
 export type Paper = 'A4' | 'Letter';
 
@@ -39,17 +38,15 @@ const KEYS = ['folder', 'paper', 'deadlineDays', 'nextSteps', 'signature', 'font
 
 /** Rejects keys a section does not know, so a typo such as `deadlinedays` is not silently ignored. */
 export function assertKnownKeys(reader: MapReader, known: readonly string[]): void {
-  if (!reader.node || !isMap(reader.node)) return;
-  for (const pair of reader.node.items as Pair<Node>[]) {
-    const key = isScalar(pair.key) ? String(pair.key.value) : '';
-    if (!known.includes(key)) throw invalidField(reader.source, pair.key, reader.field(key || '?'), 'unknown key', `${reader.prefix} takes ${known.join(', ')}`);
+  for (const { key, at } of reader.keys()) {
+    if (!known.includes(key)) throw fieldError(reader.source, at, reader.field(key), 'unknown key', `${reader.prefix} takes ${known.join(', ')}`);
   }
 }
 
 /** The section `name` of the config file, or an empty reader when there is no file or no such section. */
 export function sectionReader(config: Config, name: string): MapReader | null {
   if (!config.source) return null;
-  return MapReader.of(config.source, config.source.document.contents, '').map(name);
+  return MapReader.of(config.source, config.source.root, '').map(name);
 }
 
 /**

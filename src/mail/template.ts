@@ -4,10 +4,9 @@ import { isAbsolute, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { Marked } from 'marked';
-import { isMap, isScalar, type Node, type Pair } from 'yaml';
 import { MapReader } from '../config.js';
 import { ChaseError, closestMatch } from '../core/errors.js';
-import { invalidField, parseYamlSource } from '../yaml-input.js';
+import { fieldError, lineAndColumn, parseYamlSource } from '../yaml-input.js';
 
 /**
  * Message templates: Markdown with YAML front matter, filled in by Handlebars in strict mode.
@@ -142,20 +141,16 @@ function parseTemplate(info: TemplateInfo, content: string): Template {
 
   // A blank first line in place of the opening --- keeps YAML line numbers equal to file lines.
   const source = parseYamlSource(file, ['', ...lines.slice(1, close)].join('\n'));
-  const root = source.document.contents;
-  if (isMap(root)) {
-    for (const pair of root.items as Pair<Node>[]) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!FRONT_MATTER_KEYS.includes(key)) {
-        throw invalidField(source, pair.key, key || 'front matter', 'unknown front matter key', 'a template\'s front matter has `subject:` and optionally `attach: invoice`');
-      }
+  const reader = MapReader.of(source, source.root, '');
+  for (const { key, at } of reader.keys()) {
+    if (!FRONT_MATTER_KEYS.includes(key)) {
+      throw fieldError(source, at, key, 'unknown front matter key', 'a template\'s front matter has `subject:` and optionally `attach: invoice`');
     }
   }
-  const reader = MapReader.of(source, root, '');
   const subject = reader.requiredString('subject');
   const attach = reader.oneOf('attach', ['invoice'] as const);
   const subjectNode = reader.nodeAt('subject');
-  const subjectLine = subjectNode?.range ? source.lineCounter.linePos(subjectNode.range[0]).line : 1;
+  const subjectLine = subjectNode ? lineAndColumn(source.text, subjectNode.at).line : 1;
   return {
     ...info,
     subject,

@@ -65,6 +65,32 @@ describe('the config file', () => {
     expect(error.exitCode).toBe(2);
   });
 
+  it.each([
+    ['a quoted number', 'minGapDays: "3"\n', '1:13: minGapDays: expected a number, got "3"'],
+    ['a quoted boolean', 'weekdaysOnly: "true"\n', '1:15: weekdaysOnly: expected true or false'],
+    ['yes, which YAML 1.2 reads as text', 'weekdaysOnly: yes\n', '1:15: weekdaysOnly: expected true or false'],
+    ['a fraction where whole days go', 'minGapDays: 1.5\n', 'minGapDays: expected a whole number, got 1.5'],
+    ['a list where text goes', 'business:\n  name: [Jane]\n', '2:9: business.name: expected text'],
+  ])('reads YAML types as the YAML 1.2 core schema does: refuses %s', (_what, text, message) => {
+    expect(parseFailure(text).message).toContain(message);
+  });
+
+  it('reads booleans and numbers in every spelling YAML 1.2 allows, and text as written', () => {
+    const config = parseConfig('c.yaml', 'weekdaysOnly: TRUE\nminGapDays: 0x3\npromiseGraceDays: +2\nbusiness: { name: 007, phone: 020 7946 0001 }\n');
+    expect(config.policy).toMatchObject({ weekdaysOnly: true, minGapDays: 3, promiseGraceDays: 2 });
+    expect(config.business).toMatchObject({ name: '007', phone: '020 7946 0001' });
+  });
+
+  it('reads YAML the quick parser leaves to the full one (anchors, folded text) the same way', () => {
+    const plain = parseConfig('c.yaml', 'business:\n  name: Jane Smith Design\n  payment: Bank transfer to 00-00-00 12345678\nminGapDays: 3\npromiseGraceDays: 3\n');
+    const fancy = parseConfig(
+      'c.yaml',
+      'business:\n  name: Jane Smith Design\n  payment: >-\n    Bank transfer to\n    00-00-00 12345678\nminGapDays: &gap 3\npromiseGraceDays: *gap\n',
+    );
+    expect(fancy.business).toEqual(plain.business);
+    expect(fancy.policy).toEqual(plain.policy);
+  });
+
   it('points at the line and column of broken YAML', () => {
     expect(parseFailure('business:\n  name: Jane\n  email: [a\ntimezone: UTC\n').message).toMatch(/^\/home\/jane\/chase\.config\.yaml:\d+:\d+: /);
   });

@@ -6,7 +6,7 @@ import { ChaseError } from '../../src/core/errors.js';
 import type { Invoice } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { openLedger } from '../../src/ledger/open.js';
-import { fullTree, quickTree, type Tree } from '../../src/ledger/yaml.js';
+import { fullTree, quickTree, type Tree } from '../../src/yaml-input.js';
 
 let dir: string;
 let path: string;
