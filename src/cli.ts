@@ -81,7 +81,12 @@ export async function main(argv: string[]): Promise<number> {
     if (error.code === 'EPIPE') process.exit(0);
     throw error;
   });
-  const [commander, { commandLoaders }, { processDeps }] = await Promise.all([import('commander'), import('./commands/index.js'), import('./deps.js')]);
+  const [commander, { commandLoaders }, { processDeps }, chalk] = await Promise.all([
+    import('commander'),
+    import('./commands/index.js'),
+    import('./deps.js'),
+    import('./io.js').then((io) => (io.colorPossible() ? import('chalk') : undefined)),
+  ]);
   const invoked = invokedCommand(args);
   const needed = commandLoaders.filter(([name]) => name === invoked);
   const commands = await Promise.all((needed.length > 0 ? needed : commandLoaders).map(([, load]) => load()));
@@ -90,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
   let debug = argv.includes('--debug');
   const context: CommandContext = {
     async run(command, work) {
-      const deps = processDeps(command, opened);
+      const deps = processDeps(command, opened, chalk);
       debug = Boolean(deps.globals.debug);
       exitCode = (await work(deps)) ?? 0;
     },

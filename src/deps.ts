@@ -50,9 +50,10 @@ export function resolveToday(flag: string | undefined, env: Readonly<Record<stri
   return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
 }
 
-export function processDeps(command: Command, opened: Ledger[]): Deps {
+/** The process's dependencies for `command`; `chalk` is given when colour is possible (see `colorPossible`). */
+export function processDeps(command: Command, opened: Ledger[], chalk?: typeof import('chalk')): Deps {
   const globals = command.optsWithGlobals<GlobalOptions>();
-  const io = processIo({ noColor: globals.color === false });
+  const io = processIo({ noColor: globals.color === false, chalk });
   let config: Config | undefined;
   let ledger: Ledger | undefined;
   let today: ISODate | undefined;

@@ -1,3 +1,4 @@
+import { Chalk } from 'chalk';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { loadConfig, parseConfig, resolveConfigPath } from '../../src/config.js'
 import { ChaseError } from '../../src/core/errors.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
 import { resolveToday } from '../../src/deps.js';
-import { wantsColor } from '../../src/io.js';
+import { NO_STYLE, wantsColor } from '../../src/io.js';
 import { resolveLedgerPath } from '../../src/ledger/open.js';
 import { tempDir } from '../support/io.js';
 
@@ -188,5 +189,16 @@ describe('colour', () => {
     ['NO_COLOR over FORCE_COLOR', { NO_COLOR: '1', FORCE_COLOR: '1' }, true, false, false],
   ])('on %s is %s', (_what, env, isTTY, flag, expected) => {
     expect(wantsColor(env, isTTY, flag)).toBe(expected);
+  });
+
+  it('off, styles text exactly as chalk without colour does, chained or not, without loading chalk', () => {
+    const chalk = new Chalk({ level: 0 });
+    for (const text of ['overdue', '', '£1,000.00 owed']) {
+      expect(NO_STYLE.red(text)).toBe(chalk.red(text));
+      expect(NO_STYLE.red.bold(text)).toBe(chalk.red.bold(text));
+      expect(NO_STYLE.dim.yellow(text)).toBe(chalk.dim.yellow(text));
+    }
+    expect(NO_STYLE.bold('two', 'words')).toBe(chalk.bold('two', 'words'));
+    expect(NO_STYLE.level).toBe(0);
   });
 });
