@@ -85,19 +85,23 @@ class Debt {
   private readonly reductions: Reduction[];
 
   constructor(private readonly invoice: Invoice) {
-    const discounts = invoice.charges.filter((charge) => charge.kind === 'discount').map((charge) => ({ date: charge.date, amount: -charge.amount }));
-    this.reductions = [...invoice.payments, ...discounts].sort((a, b) => a.date.localeCompare(b.date));
+    const reductions: Reduction[] = [...invoice.payments];
+    for (const charge of invoice.charges) if (charge.kind === 'discount') reductions.push({ date: charge.date, amount: -charge.amount });
+    this.reductions = reductions.sort((a, b) => a.date.localeCompare(b.date));
   }
 
   /** What is owed once everything dated on or before `date` has come off. */
   after(date: ISODate): number {
-    const reduced = this.reductions.reduce((sum, item) => (item.date <= date ? sum + item.amount : sum), 0);
+    let reduced = 0;
+    for (const item of this.reductions) if (item.date <= date) reduced += item.amount;
     return Math.max(0, this.invoice.amount - reduced);
   }
 
   /** Sum of balance x days over the intervals from `from` to `to`, split where the balance changes. */
   balanceDays(from: ISODate, to: ISODate, dayCount: DayCount): bigint {
-    const bounds = [from, ...new Set(this.reductions.map((item) => item.date).filter((date) => date > from && date < to)), to];
+    const bounds = [from];
+    for (const { date } of this.reductions) if (date > from && date < to && !bounds.includes(date)) bounds.push(date);
+    bounds.push(to);
     let total = 0n;
     for (let i = 0; i + 1 < bounds.length; i++) total += BigInt(this.after(bounds[i])) * BigInt(daysIn(dayCount, bounds[i], bounds[i + 1]));
     return total;
@@ -122,31 +126,58 @@ function amountOf(decimal: Decimal, currency: string, what: string): number {
   return Number(units);
 }
 
+/** A claim with its total, last: the key order a printed claim has always had. */
 function total(parts: Omit<Claim, 'claimable'>): Claim {
-  return { ...parts, claimable: parts.interest + parts.fees + parts.compensation };
+  const { interest, fees, compensation, rate, interestFrom, notes } = parts;
+  return { interest, fees, compensation, rate, interestFrom, notes, claimable: interest + fees + compensation };
 }
+
+/**
+ * What `make` gives for `key`, made once per key object: status claims on every invoice under the
+ * same policy, and parsing its decimals for each one was a good part of the claim. Nothing is kept
+ * when `make` throws, so a bad figure fails every time.
+ */
+function once<K extends object, V extends object>(make: (key: K) => V): (key: K) => V {
+  const made = new WeakMap<K, V>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
+}
+
+const flatFeeOf = once((policy: LateFeePolicy) => parseDecimal(policy.flatFee, 'lateFees.flatFee'));
+const percentFeeOf = once((policy: LateFeePolicy) => parseDecimal(policy.percentFee, 'lateFees.percentFee'));
+const contractRateOf = once((policy: LateFeePolicy) => {
+  const rate = policy.monthlyRate !== undefined
+    ? multiplyDecimal(parseDecimal(policy.monthlyRate, 'lateFees.monthlyRate'), 12)
+    : parseDecimal(policy.annualRate, 'lateFees.annualRate');
+  return { rate, text: formatDecimal(rate) };
+});
 
 function contractual(invoice: Invoice, policy: LateFeePolicy, today: ISODate, debt: Debt): Claim {
   const graceEnd = addDays(invoice.due, policy.graceDays);
   const owedAtGraceEnd = debt.after(graceEnd);
   if (today <= graceEnd || owedAtGraceEnd === 0) return nothing();
 
-  const flat = amountOf(parseDecimal(policy.flatFee, 'lateFees.flatFee'), invoice.currency, 'lateFees.flatFee');
-  const percent = parseDecimal(policy.percentFee, 'lateFees.percentFee');
+  const flat = amountOf(flatFeeOf(policy), invoice.currency, 'lateFees.flatFee');
+  const percent = percentFeeOf(policy);
   const fees = flat + roundHalfUp(BigInt(owedAtGraceEnd) * percent.units, 10n ** BigInt(percent.scale) * 100n);
 
-  const rate = policy.monthlyRate !== undefined
-    ? multiplyDecimal(parseDecimal(policy.monthlyRate, 'lateFees.monthlyRate'), 12)
-    : parseDecimal(policy.annualRate, 'lateFees.annualRate');
+  const { rate, text } = contractRateOf(policy);
   const from = policy.interestFrom === 'due' ? invoice.due : graceEnd;
   const runs = rate.units !== 0n;
-  const notes = runs ? [`simple interest at ${formatDecimal(rate)}% a year from ${addDays(from, 1)}, ${policy.dayCount === '30/360' ? '30E/360' : policy.dayCount}`] : [];
+  const firstDay = runs ? addDays(from, 1) : null;
+  const notes = runs ? [`simple interest at ${text}% a year from ${firstDay}, ${policy.dayCount === '30/360' ? '30E/360' : policy.dayCount}`] : [];
   return total({
     interest: runs ? simpleInterest(debt, from, today, rate, policy.dayCount) : 0,
     fees,
     compensation: 0,
-    rate: runs ? formatDecimal(rate) : null,
-    interestFrom: runs ? addDays(from, 1) : null,
+    rate: runs ? text : null,
+    interestFrom: firstDay,
     notes,
   });
 }

@@ -101,8 +101,19 @@ function lastOf<T>(items: readonly T[], keep: (item: T) => boolean): T | undefin
   return undefined;
 }
 
-export function sortedLadder(ladder: readonly LadderStage[]): LadderStage[] {
-  return [...ladder].sort((a, b) => a.offset - b.offset);
+const sortedLadders = new WeakMap<readonly LadderStage[], readonly LadderStage[]>();
+
+/**
+ * The ladder by offset. Sorted once per ladder array, not once per invoice assessed: the result is
+ * shared, so it is read-only, and a ladder must not be changed once it has been used.
+ */
+export function sortedLadder(ladder: readonly LadderStage[]): readonly LadderStage[] {
+  let sorted = sortedLadders.get(ladder);
+  if (!sorted) {
+    sorted = Object.freeze([...ladder].sort((a, b) => a.offset - b.offset));
+    sortedLadders.set(ladder, sorted);
+  }
+  return sorted;
 }
 
 export function holdActive(invoice: Pick<Invoice, 'hold'>, today: ISODate): boolean {
@@ -136,14 +147,15 @@ export function resumeStageAfterDefault(ladder: readonly LadderStage[], history:
  * default (`since`), counting only the stages taken from then on.
  */
 interface Climb {
-  stages: LadderStage[];
+  /** In offset order. */
+  stages: readonly LadderStage[];
   /** The date stage offsets count from. */
   anchor: ISODate;
   /** Stages taken before this date are an earlier episode and do not count; null: all count. */
   since: ISODate | null;
 }
 
-function afterDefault(invoice: Invoice, ladder: LadderStage[], since: ISODate): Climb | null {
+function afterDefault(invoice: Invoice, ladder: readonly LadderStage[], since: ISODate): Climb | null {
   const name = resumeStageAfterDefault(ladder, invoice.history.filter((event) => event.on < since));
   const from = ladder.findIndex((stage) => stage.name === name);
   if (from === -1) return null;
@@ -202,28 +214,35 @@ function nextStep(
   promised: boolean,
 ): NextAction | null {
   const { stages, anchor, since } = climb;
-  const taken = new Set(invoice.history.filter((event) => takesStage(event) && (since === null || event.on >= since)).map((event) => event.stage));
-  let doneIndex = -1;
-  stages.forEach((stage, index) => {
-    if (taken.has(stage.name)) doneIndex = index;
-  });
-  const candidates = stages.slice(doneIndex + 1);
-  if (candidates.length === 0) return null;
+  const taken = new Set<string | undefined>();
+  for (const event of invoice.history) if (takesStage(event) && (since === null || event.on >= since)) taken.add(event.stage);
+  // The stages left are those after the last one taken; in offset order, the ones the age has
+  // reached come first: stages[first] up to (not including) stages[end]. Indices rather than sliced
+  // arrays: status does this for every invoice.
+  let first = 0;
+  for (let index = stages.length - 1; index >= 0; index--) {
+    if (taken.has(stages[index].name)) {
+      first = index + 1;
+      break;
+    }
+  }
+  if (first === stages.length) return null;
 
   const age = daysBetween(anchor, today);
-  const reached = candidates.filter((stage) => stage.offset <= age);
-  const hasReminder = invoice.history.some(isContact);
+  let end = first;
+  while (end < stages.length && stages[end].offset <= age) end++;
   let target: LadderStage;
   let skipping: string[] = [];
-  if (reached.length === 0) {
-    target = candidates[0];
+  if (end === first) {
+    target = stages[first];
   } else {
     // Harsh stages are never passed over and never come first: catching up stops at the first one.
-    const firstHarsh = reached.findIndex(needsEarlierReminder);
-    if (firstHarsh === -1) target = reached[reached.length - 1];
-    else if (hasReminder || firstHarsh === 0) target = reached[firstHarsh];
-    else target = reached[firstHarsh - 1];
-    skipping = reached.slice(0, reached.indexOf(target)).map((stage) => stage.name);
+    let harsh = first;
+    while (harsh < end && !needsEarlierReminder(stages[harsh])) harsh++;
+    if (harsh === end) target = stages[end - 1];
+    else if (harsh === first || invoice.history.some(isContact)) target = stages[harsh];
+    else target = stages[harsh - 1];
+    skipping = stages.slice(first, stages.indexOf(target, first)).map((stage) => stage.name);
   }
 
   // A step already due shows as due today; one that falls on a weekend waits for Monday.

@@ -73,9 +73,11 @@ export function money(text: string, currency: string): Money {
 export function formatAmount(minor: number, currency: string): string {
   const digits = minorDigits(currency);
   const negative = minor < 0;
-  const units = String(Math.abs(minor)).padStart(digits + 1, '0');
-  const whole = units.slice(0, units.length - digits);
-  const text = digits === 0 ? whole : `${whole}.${units.slice(units.length - digits)}`;
+  const units = String(negative ? -minor : minor);
+  let text: string;
+  if (digits === 0) text = units;
+  else if (units.length > digits) text = `${units.slice(0, units.length - digits)}.${units.slice(units.length - digits)}`;
+  else text = `0.${units.padStart(digits, '0')}`;
   return negative ? `-${text}` : text;
 }
 

@@ -12,7 +12,16 @@ export interface InvoiceVisit {
   client?: string;
   /** Only invoices still owed: status `open` and a balance (amount + charges - payments) above zero. */
   owed?: boolean;
+  /**
+   * `all` (the default): history events with every field. `ladder`: events need only carry the
+   * LADDER_HISTORY_FIELDS, for a caller that only assesses invoices (status): on a big ledger most of
+   * the history is message details the ladder never reads. A backend may hand out more.
+   */
+  history?: 'all' | 'ladder';
 }
+
+/** What assessing an invoice (core/ladder.ts, core/plan.ts) reads of its history events. */
+export const LADDER_HISTORY_FIELDS = ['on', 'kind', 'stage', 'status', 'messageId', 'note'] as const satisfies readonly (keyof HistoryEvent)[];
 
 /** Field changes: a key set to `undefined` removes that field. */
 export type ClientChanges = Partial<Omit<Client, 'id'>>;

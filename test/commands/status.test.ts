@@ -4,7 +4,7 @@ import { ChaseError } from '../../src/core/errors.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { buildStatus, run } from '../../src/commands/status.js';
 import { testDeps, testIo, tempDir } from '../support/io.js';
-import { aPayment, sentEmail } from '../support/builders.js';
+import { anEmail, aPayment, sentEmail } from '../support/builders.js';
 import { acme, ANSI, BACKENDS, globex, initech, invoice, ledgerWith, testConfig } from '../fixtures/helpers/world.js';
 
 /** The fields design §3 promises for each invoice in `chase status --json`. */
@@ -133,6 +133,29 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
         const deps = testDeps({ ledger, config: testConfig() });
         expect(await run(deps, { ...options, json: true })).toBe(0);
         expect(deps.io.stdout()).toBe(`${JSON.stringify(buildStatus(deps, options), null, 2)}\n`);
+      }
+    });
+
+    it('prints exactly that text for entries with a plan, an uncertain email, and text that must be escaped', async () => {
+      await ledger.write((tx) => {
+        tx.addInvoice(invoice('INV-P', {
+          issued: '2026-09-15', due: '2026-10-15', amount: 120_000,
+          payments: [aPayment('2026-11-01', '600.00')],
+          plan: { created: '2026-10-20', installments: [{ due: '2026-11-01', amount: 60_000 }, { due: '2026-12-01', amount: 60_000 }] },
+        }));
+        tx.addInvoice(invoice('INV-U', { history: [anEmail('friendly', '2026-11-20', 'pending', { messageId: '<pending@janesmith.example>' })] }));
+        tx.addInvoice(invoice('INV-"Ü"\\1', {
+          client: 'globex',
+          hold: { reason: 'disputed: "missing" \\ deliverable\nsee ticket ☃ 😀', until: '2026-12-24' },
+          promise: { date: '2026-11-30', note: 'AP run\tFriday' },
+        }));
+      });
+      for (const options of [{}, { all: true }]) {
+        const deps = testDeps({ ledger, config: testConfig() });
+        expect(await run(deps, { ...options, json: true })).toBe(0);
+        const report = buildStatus(deps, options);
+        for (const field of ['plan', 'uncertain', 'hold', 'promise'] as const) expect(report.invoices.some((entry) => entry[field] !== null)).toBe(true);
+        expect(deps.io.stdout()).toBe(`${JSON.stringify(report, null, 2)}\n`);
       }
     });
 

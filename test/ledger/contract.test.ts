@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChaseError } from '../../src/core/errors.js';
-import { balanceOf, type Client, type Invoice } from '../../src/core/model.js';
-import type { InvoiceVisit, Ledger, LedgerReader } from '../../src/ledger/ledger.js';
+import { balanceOf, type Client, type HistoryEvent, type Invoice } from '../../src/core/model.js';
+import { LADDER_HISTORY_FIELDS, type InvoiceVisit, type Ledger, type LedgerReader } from '../../src/ledger/ledger.js';
 import { convertLedger, createLedger, openLedger } from '../../src/ledger/open.js';
 
 /** Every optional field set, amounts that a float would get wrong. */
@@ -98,6 +98,9 @@ function visited(reader: LedgerReader, query?: InvoiceVisit): Invoice[] {
 }
 
 const numbers = (invoices: Invoice[]) => invoices.map((each) => each.number);
+
+/** The fields of `event` the ladder reads, as they are set. */
+const ladderPart = (event: HistoryEvent) => Object.fromEntries(LADDER_HISTORY_FIELDS.filter((field) => event[field] !== undefined).map((field) => [field, event[field]]));
 
 /** Earliest due first; a stable sort, so invoices due the same day stay in ledger order. */
 const byDue = (invoices: Invoice[]) => [...invoices].sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));
@@ -499,6 +502,64 @@ describe.each(backends)('the $name ledger', (backend) => {
       expect(visited(ledger)).toStrictEqual(byDue(many));
       expect(visited(ledger, { owed: true })).toStrictEqual(byDue(many.filter((each) => each.status === 'open' && balanceOf(each) > 0)));
       expect(visited(ledger, { client: 'acme', owed: true })).toStrictEqual(byDue(many.filter((each) => each.client === 'acme' && each.status === 'open' && balanceOf(each) > 0)));
+    });
+
+    it("visits, when asked for the ladder's history only, the same invoices in the same order, with events that carry at least what the ladder reads", async () => {
+      await seed();
+      await ledger.write((w) => {
+        w.addInvoice(invoice('INV-3', {
+          due: '2026-09-20',
+          payments: [{ date: '2026-09-25', amount: 2_500, method: 'card' }],
+          history: [
+            { on: '2026-09-21', kind: 'email', stage: 'resend', template: 'resend', status: 'pending', messageId: '<3@chase.example>', to: ['bob@acme.example'], subject: 'Invoice INV-3' },
+            { on: '2026-09-22', kind: 'email', stage: 'installment-upcoming', status: 'sent', messageId: '<4@chase.example>', note: 'installment 2026-10-01' },
+            { on: '2026-09-23', kind: 'letter', stage: 'demand', template: 'demand', status: 'posted', file: 'letters/demand.pdf', tracking: 'RR1' },
+            { on: '2026-09-24', kind: 'skipped', stage: 'friendly' },
+          ],
+        }));
+        w.addInvoice(invoice('INV-4', { payments: [{ date: '2026-10-02', amount: 10_000 }], history: [{ on: '2026-10-02', kind: 'call', note: 'will pay' }] }));
+      });
+      const queries: InvoiceVisit[] = [{}, { owed: true }, { client: 'acme' }, { client: 'globex', owed: true }];
+      for (const query of queries) {
+        const full = visited(ledger, query);
+        const lean = visited(ledger, { ...query, history: 'ladder' });
+        expect(numbers(lean)).toEqual(numbers(full));
+        lean.forEach((each, index) => {
+          const { history, ...rest } = each;
+          const { history: fullHistory, ...fullRest } = full[index];
+          expect(rest).toStrictEqual(fullRest);
+          expect(balanceOf(each)).toBe(balanceOf(full[index]));
+          expect(history.map(ladderPart)).toStrictEqual(fullHistory.map(ladderPart));
+          history.forEach((event, at) => expect(fullHistory[at]).toMatchObject(event));
+        });
+      }
+    });
+
+    it('visits payments, charges and history in the order they were added, when added to several invoices in turns', async () => {
+      await ledger.write((w) => {
+        w.addClient(fullClient);
+        w.addInvoice(invoice('INV-1'));
+        w.addInvoice(invoice('INV-2', { due: '2026-09-20' }));
+      });
+      const dates = ['2026-10-05', '2026-10-01', '2026-10-09', '2026-10-02'];
+      for (const date of dates) {
+        await ledger.write((w) => {
+          for (const number of ['INV-2', 'INV-1']) {
+            w.addPayment(number, { date, amount: 100 });
+            w.addCharge(number, { date, kind: 'interest', amount: 3 });
+            w.addHistory(number, { on: date, kind: 'note', note: `${number} ${date}` });
+          }
+        });
+      }
+      for (const history of ['all', 'ladder'] as const) {
+        const [second, first] = visited(ledger, { history });
+        for (const [each, number] of [[first, 'INV-1'], [second, 'INV-2']] as const) {
+          expect(each.number).toBe(number);
+          expect(each.payments.map((p) => p.date)).toEqual(dates);
+          expect(each.charges.map((c) => c.date)).toEqual(dates);
+          expect(each.history.map((h) => h.note)).toEqual(dates.map((date) => `${number} ${date}`));
+        }
+      }
     });
 
     it('hands out copies, and may look the ledger up while it visits', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Invoice } from '../../src/core/model.js';
+import type { HistoryEvent, Invoice } from '../../src/core/model.js';
+import type { InvoiceVisit } from '../../src/ledger/ledger.js';
 import { createLedger, openLedger } from '../../src/ledger/open.js';
 
 let dir: string;
@@ -81,6 +82,26 @@ describe('the SQLite ledger', () => {
       expect(each.charges).toEqual(index % 5 ? [] : [{ date: '2026-10-02', kind: 'fee', amount: index }]);
       expect(each.history.map((event) => event.note ?? event.messageId)).toEqual([`n${index}`, `<${index}@x>`]);
     }
+    ledger.close();
+  });
+
+  it("reads only the ladder's fields of each event when a visit asks for no more, and every field otherwise", async () => {
+    const event: HistoryEvent = {
+      on: '2026-10-02', kind: 'email', stage: 'resend', template: 'resend', status: 'pending', messageId: '<1@x>', to: ['bob@acme.example'], cc: ['ap@acme.example'],
+      subject: 'Invoice INV-1', contact: 'Bob', note: 'first', error: 'timeout', file: 'letters/x.pdf', tracking: 'RR1', at: '2026-10-02T09:00:00.000Z',
+    };
+    const ledger = createLedger(path);
+    await ledger.write((w) => {
+      w.addClient({ id: 'acme', name: 'Acme' });
+      w.addInvoice(invoice('INV-1', { history: [event] }));
+    });
+    const history = (visit: InvoiceVisit) => {
+      const seen: HistoryEvent[][] = [];
+      ledger.eachInvoiceByDue((each) => seen.push(each.history), visit);
+      return seen;
+    };
+    expect(history({})).toStrictEqual([[event]]);
+    expect(history({ history: 'ladder' })).toStrictEqual([[{ on: '2026-10-02', kind: 'email', stage: 'resend', status: 'pending', messageId: '<1@x>', note: 'first' }]]);
     ledger.close();
   });
 
