@@ -6,7 +6,7 @@ import { assertCurrency, parseAmount } from './core/money.js';
 import { DEFAULT_LADDER } from './core/ladder.js';
 import { NO_LATE_FEES } from './core/interest.js';
 import type { ChasePolicy, LadderStage, LateFeePolicy, Recipient, StageAction } from './core/model.js';
-import { booleanOf, invalidField, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from './yaml-input.js';
+import { booleanOf, invalidField, isNull, numberOf, oneByte, parseYamlSource, type Tree, type TreeMap, type YamlSource } from './yaml-input.js';
 
 export interface BusinessInfo {
   name: string;
@@ -141,7 +141,7 @@ export class MapReader {
     const node = this.nodeAt(key);
     if (isNull(node)) return undefined;
     if (node!.type !== 'scalar') throw this.fail(key, 'expected text');
-    return node!.text;
+    return oneByte(node!.text);
   }
 
   requiredString(key: string): string {
