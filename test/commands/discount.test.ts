@@ -1,28 +1,12 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as discount } from '../../src/commands/discount.js';
 import { ChaseError } from '../../src/core/errors.js';
 import { balanceOf, type Invoice } from '../../src/core/model.js';
-import type { Ledger } from '../../src/ledger/ledger.js';
-import { createLedger } from '../../src/ledger/open.js';
 import { aClient, anInvoice, aPayment, minor } from '../support/builders.js';
-import { tempDir, testDeps } from '../support/io.js';
+import { tempLedger } from '../fixtures/helpers/world.js';
+import { testDeps } from '../support/io.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-
-async function ledgerWith(backend: 'yaml' | 'db', invoice: Invoice = anInvoice()): Promise<Ledger> {
-  const dir = tempDir();
-  const ledger = createLedger(join(dir.path, `chase.${backend}`));
-  cleanups.push(() => dir.remove(), () => ledger.close());
-  await ledger.write((tx) => {
-    tx.addClient(aClient());
-    tx.addInvoice(invoice);
-  });
-  return ledger;
-}
+const ledgerWith = (backend: 'yaml' | 'db', invoice: Invoice = anInvoice()) => tempLedger(backend, { clients: [aClient()], invoices: [invoice] });
 
 describe.each(['yaml', 'db'] as const)('chase discount (%s ledger)', (backend) => {
   it('records a goodwill reduction as a negative discount charge, with its reason, in the history', async () => {

@@ -7,8 +7,8 @@ import { ChaseError } from '../../src/core/errors.js';
 import { balanceOf, type Client, type Invoice, type LateFeePolicy } from '../../src/core/model.js';
 import type { Deps } from '../../src/deps.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
-import { createLedger } from '../../src/ledger/open.js';
 import { aClient, anInvoice, minor, NO_LATE_FEES } from '../support/builders.js';
+import { tempLedger } from '../fixtures/helpers/world.js';
 import { tempDir, testDeps } from '../support/io.js';
 
 const cleanups: (() => void)[] = [];
@@ -22,15 +22,7 @@ function scratch(): string {
   return dir.path;
 }
 
-async function ledgerWith(backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoice()], clients: Client[] = [aClient()]): Promise<Ledger> {
-  const ledger = createLedger(join(scratch(), `chase.${backend}`));
-  cleanups.push(() => ledger.close());
-  await ledger.write((tx) => {
-    for (const client of clients) tx.addClient(client);
-    for (const invoice of invoices) tx.addInvoice(invoice);
-  });
-  return ledger;
-}
+const ledgerWith = (backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoice()], clients: Client[] = [aClient()]) => tempLedger(backend, { clients, invoices });
 
 /** After 7 days' grace, a £25 fee and 8% a year simple interest from the due date. */
 const CONTRACTUAL: LateFeePolicy = { ...NO_LATE_FEES, rule: 'contractual', graceDays: 7, flatFee: '25.00', annualRate: 8 };

@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { add, cancel, show } from '../../src/commands/plan.js';
 import { run as status } from '../../src/commands/status.js';
 import { defaultConfig, type Config } from '../../src/config.js';
@@ -7,28 +6,15 @@ import { ChaseError } from '../../src/core/errors.js';
 import type { Client, Invoice } from '../../src/core/model.js';
 import type { Deps } from '../../src/deps.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
-import { createLedger } from '../../src/ledger/open.js';
 import type { OutgoingMessage } from '../../src/mail/message.js';
 import type { MailTransport } from '../../src/mail/transport.js';
 import { aClient, anInvoice, aPayment, minor } from '../support/builders.js';
-import { scriptedPrompter, tempDir, testDeps, testIo } from '../support/io.js';
-
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
+import { scriptedPrompter, testDeps, testIo } from '../support/io.js';
+import { tempLedger } from '../fixtures/helpers/world.js';
 
 /** A fresh ledger of either backend holding `invoices` (1000.00 owed on INV-1 unless given) for acme. */
-async function ledgerWith(backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoice({ number: 'INV-1', amount: minor('1000.00') })], clients: Client[] = [aClient()]): Promise<Ledger> {
-  const dir = tempDir();
-  const ledger = createLedger(join(dir.path, `chase.${backend}`));
-  cleanups.push(() => dir.remove(), () => ledger.close());
-  await ledger.write((tx) => {
-    for (const client of clients) tx.addClient(client);
-    for (const invoice of invoices) tx.addInvoice(invoice);
-  });
-  return ledger;
-}
+const ledgerWith = (backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoice({ number: 'INV-1', amount: minor('1000.00') })], clients: Client[] = [aClient()]) =>
+  tempLedger(backend, { clients, invoices });
 
 function mailConfig(): Config {
   const config = defaultConfig();

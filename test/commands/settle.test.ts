@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as pay } from '../../src/commands/pay.js';
 import { run as settle } from '../../src/commands/settle.js';
 import { run as status } from '../../src/commands/status.js';
@@ -8,25 +7,11 @@ import type { Invoice } from '../../src/core/model.js';
 import { closeSettlement, settlementReached } from '../../src/core/settlement.js';
 import type { Deps } from '../../src/deps.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
-import { createLedger } from '../../src/ledger/open.js';
 import { aClient, anInvoice, aPayment, minor } from '../support/builders.js';
-import { tempDir, testDeps } from '../support/io.js';
+import { tempLedger } from '../fixtures/helpers/world.js';
+import { testDeps } from '../support/io.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-
-async function ledgerWith(backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoice()]): Promise<Ledger> {
-  const dir = tempDir();
-  const ledger = createLedger(join(dir.path, `chase.${backend}`));
-  cleanups.push(() => dir.remove(), () => ledger.close());
-  await ledger.write((tx) => {
-    tx.addClient(aClient());
-    for (const invoice of invoices) tx.addInvoice(invoice);
-  });
-  return ledger;
-}
+const ledgerWith = (backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoice()]) => tempLedger(backend, { clients: [aClient()], invoices });
 
 const depsFor = (ledger: Ledger, overrides: Partial<Deps> = {}) => testDeps({ ledger, ...overrides });
 

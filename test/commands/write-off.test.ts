@@ -1,29 +1,14 @@
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { run as status } from '../../src/commands/status.js';
 import { run as writeOff } from '../../src/commands/write-off.js';
 import { ChaseError } from '../../src/core/errors.js';
 import type { Invoice } from '../../src/core/model.js';
-import type { Ledger } from '../../src/ledger/ledger.js';
-import { createLedger } from '../../src/ledger/open.js';
 import { aClient, anInvoice, aPayment } from '../support/builders.js';
-import { tempDir, testDeps } from '../support/io.js';
+import { tempLedger } from '../fixtures/helpers/world.js';
+import { testDeps } from '../support/io.js';
 
-const cleanups: (() => void)[] = [];
-afterEach(() => {
-  while (cleanups.length) cleanups.pop()!();
-});
-
-async function ledgerWith(backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoice({ payments: [aPayment('2026-10-15', '200.00')] })]): Promise<Ledger> {
-  const dir = tempDir();
-  const ledger = createLedger(join(dir.path, `chase.${backend}`));
-  cleanups.push(() => dir.remove(), () => ledger.close());
-  await ledger.write((tx) => {
-    tx.addClient(aClient());
-    for (const invoice of invoices) tx.addInvoice(invoice);
-  });
-  return ledger;
-}
+const ledgerWith = (backend: 'yaml' | 'db', invoices: Invoice[] = [anInvoice({ payments: [aPayment('2026-10-15', '200.00')] })]) =>
+  tempLedger(backend, { clients: [aClient()], invoices });
 
 describe.each(['yaml', 'db'] as const)('chase write-off (%s ledger)', (backend) => {
   it('accepts the loss of the balance: written off today with the reason, and out of status', async () => {

@@ -12,16 +12,7 @@ import {
   type Money,
 } from '../../src/core/money.js';
 import { gbp, minor } from '../support/builders.js';
-
-function errorFrom(action: () => unknown): ChaseError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ChaseError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChaseError, but nothing was thrown');
-}
+import { errorFrom } from '../support/errors.js';
 
 describe('parseAmount', () => {
   it.each([

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
-import { ChaseError } from '../../src/core/errors.js';
 import { assess, DEFAULT_LADDER } from '../../src/core/ladder.js';
 import type { Client, Invoice, LadderStage } from '../../src/core/model.js';
 import { buildMessage, displayDate, parseMailbox, variablesFor, type BuildMessageInput } from '../../src/mail/message.js';
 import { aClient, anInvoice, aPolicy, minor, sentEmail } from '../support/builders.js';
+import { errorFrom } from '../support/errors.js';
 
 const stage = (name: string): LadderStage => DEFAULT_LADDER.find((s) => s.name === name)!;
 
@@ -41,16 +41,6 @@ function build(options: { stage?: LadderStage | string; invoice?: Invoice; clien
     ...(options.to ? { to: options.to } : {}),
   };
   return buildMessage(input);
-}
-
-function errorFrom(action: () => unknown): ChaseError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ChaseError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChaseError, but nothing was thrown');
 }
 
 describe('buildMessage', () => {

@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
-import { ChaseError } from '../../src/core/errors.js';
 import { assess } from '../../src/core/ladder.js';
 import { variablesFor, type TemplateVariables } from '../../src/mail/message.js';
 import { DEFAULT_TEMPLATE_DIR, ejectTemplate, htmlForEditedText, listTemplates, loadTemplate, renderTemplate } from '../../src/mail/template.js';
 import { aClient, anInvoice, aPayment, aPolicy, minor } from '../support/builders.js';
+import { errorFrom } from '../support/errors.js';
 
 const LADDER_TEMPLATES = ['upcoming', 'resend', 'friendly', 'firm', 'escalate', 'final'];
 const OTHER_TEMPLATES = ['payment-received', 'promise-confirmation', 'stop-work', 'plan-confirmation', 'installment-upcoming', 'installment-missed', 'plan-default', 'letter-enclosed'];
@@ -68,16 +68,6 @@ function sample(options: { today?: string; clientName?: string; plan?: boolean }
 
 function render(name: string, variables: TemplateVariables = sample({ plan: true }), userDir?: string) {
   return renderTemplate(loadTemplate(name, { userDir }), variables);
-}
-
-function errorFrom(action: () => unknown): ChaseError {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof ChaseError) return error;
-    throw error;
-  }
-  throw new Error('expected a ChaseError, but nothing was thrown');
 }
 
 let userDir: string;
