@@ -3,6 +3,7 @@ import { ChaseError } from './errors.js';
 import type { Charge, Invoice, LateFeePolicy } from './model.js';
 import { minorDigits, roundHalfUp } from './money.js';
 import { addDecimals, formatDecimal, multiplyDecimal, parseDecimal, rateOn, RATE_TABLE_NAMES, type Decimal, type RateTableId, type ReferenceRates } from './rates.js';
+import { once } from './memo.js';
 
 /**
  * Late charges a creditor may claim: contractual fees and interest, or statutory interest and fixed
@@ -132,23 +133,7 @@ function total(parts: Omit<Claim, 'claimable'>): Claim {
   return { interest, fees, compensation, rate, interestFrom, notes, claimable: interest + fees + compensation };
 }
 
-/**
- * What `make` gives for `key`, made once per key object: status claims on every invoice under the
- * same policy, and parsing its decimals for each one was a good part of the claim. Nothing is kept
- * when `make` throws, so a bad figure fails every time.
- */
-function once<K extends object, V extends object>(make: (key: K) => V): (key: K) => V {
-  const made = new WeakMap<K, V>();
-  return (key) => {
-    let value = made.get(key);
-    if (value === undefined) {
-      value = make(key);
-      made.set(key, value);
-    }
-    return value;
-  };
-}
-
+// Status claims on every invoice under the same policy; parsing its decimals for each was a good part of the claim.
 const flatFeeOf = once((policy: LateFeePolicy) => parseDecimal(policy.flatFee, 'lateFees.flatFee'));
 const percentFeeOf = once((policy: LateFeePolicy) => parseDecimal(policy.percentFee, 'lateFees.percentFee'));
 const contractRateOf = once((policy: LateFeePolicy) => {

@@ -1,6 +1,7 @@
 import { addDays, daysBetween, maxDate, nextWeekday, type ISODate } from './dates.js';
 import { balanceOf, paidOf, totalOf, type ChasePolicy, type HistoryEvent, type Invoice, type LadderStage, type StageAction } from './model.js';
 import { planNextAction, planProgress, type PlanProgress } from './plan.js';
+import { once } from './memo.js';
 
 /** The default escalation ladder (design contract §3). A config may rename, remove, add and re-time stages. */
 export const DEFAULT_LADDER: readonly LadderStage[] = [
@@ -101,20 +102,11 @@ function lastOf<T>(items: readonly T[], keep: (item: T) => boolean): T | undefin
   return undefined;
 }
 
-const sortedLadders = new WeakMap<readonly LadderStage[], readonly LadderStage[]>();
-
 /**
  * The ladder by offset. Sorted once per ladder array, not once per invoice assessed: the result is
  * shared, so it is read-only, and a ladder must not be changed once it has been used.
  */
-export function sortedLadder(ladder: readonly LadderStage[]): readonly LadderStage[] {
-  let sorted = sortedLadders.get(ladder);
-  if (!sorted) {
-    sorted = Object.freeze([...ladder].sort((a, b) => a.offset - b.offset));
-    sortedLadders.set(ladder, sorted);
-  }
-  return sorted;
-}
+export const sortedLadder = once((ladder: readonly LadderStage[]): readonly LadderStage[] => Object.freeze([...ladder].sort((a, b) => a.offset - b.offset)));
 
 export function holdActive(invoice: Pick<Invoice, 'hold'>, today: ISODate): boolean {
   return invoice.hold !== undefined && (invoice.hold.until === undefined || today < invoice.hold.until);
