@@ -103,6 +103,13 @@ function lastOf<T>(items: readonly T[], keep: (item: T) => boolean): T | undefin
 }
 
 /**
+ * All that assessing an invoice (here, plan.ts and status.ts) reads of its history events, so a
+ * ledger may hand `status` only these (InvoiceVisit.history 'ladder'). A property test holds the
+ * assessment to it.
+ */
+export const LADDER_HISTORY_FIELDS = ['on', 'kind', 'stage', 'status', 'messageId', 'note'] as const satisfies readonly (keyof HistoryEvent)[];
+
+/**
  * The ladder by offset. Sorted once per ladder array, not once per invoice assessed: the result is
  * shared, so it is read-only, and a ladder must not be changed once it has been used.
  */

@@ -1,4 +1,5 @@
 import type { Client, HistoryEvent, Invoice, Charge, Payment } from '../core/model.js';
+export { LADDER_HISTORY_FIELDS } from '../core/ladder.js';
 
 export type Backend = 'yaml' | 'sqlite';
 
@@ -19,9 +20,6 @@ export interface InvoiceVisit {
    */
   history?: 'all' | 'ladder';
 }
-
-/** What assessing an invoice (core/ladder.ts, core/plan.ts) reads of its history events. */
-export const LADDER_HISTORY_FIELDS = ['on', 'kind', 'stage', 'status', 'messageId', 'note'] as const satisfies readonly (keyof HistoryEvent)[];
 
 /** Field changes: a key set to `undefined` removes that field. */
 export type ClientChanges = Partial<Omit<Client, 'id'>>;

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, daysBetween, isWeekend, type ISODate } from '../../src/core/dates.js';
-import { agingBucket, assess, DEFAULT_LADDER, needsEarlierReminder, sortedLadder, type Assessment, type NextAction } from '../../src/core/ladder.js';
+import { agingBucket, assess, DEFAULT_LADDER, LADDER_HISTORY_FIELDS, needsEarlierReminder, sortedLadder, type Assessment, type NextAction } from '../../src/core/ladder.js';
 import type { ChasePolicy, HistoryEvent, HistoryKind, Invoice, LadderStage } from '../../src/core/model.js';
+import { NO_LATE_FEES, claimable } from '../../src/core/interest.js';
+import { statusInvoice } from '../../src/core/status.js';
 import { aCall, aLetter, anEmail, anInvoice, aPayment, aPolicy, minor, sentEmail } from '../support/builders.js';
 
 /*
@@ -446,6 +448,35 @@ describe('ladder properties', () => {
           expect(assessment.uncertain).toBeNull();
         },
       ),
+    );
+  });
+
+  it('reads nothing of the history but LADDER_HISTORY_FIELDS: the status entry is the same without the rest', () => {
+    const text = fc.option(fc.constantFrom('friendly', 'firm', 'x', '<m@x>', 'installment 2026-12-01'), { nil: undefined });
+    const fullEvent = fc.record({
+      on: date,
+      kind: fc.constantFrom(...HISTORY_KINDS),
+      stage: fc.option(stageName, { nil: undefined }),
+      status: fc.option(fc.constantFrom('pending', 'sent', 'failed', 'posted') as fc.Arbitrary<NonNullable<HistoryEvent['status']>>, { nil: undefined }),
+      template: text,
+      messageId: text,
+      note: text,
+      subject: text,
+      contact: text,
+      error: text,
+      to: fc.option(fc.constant(['bob@acme.example']), { nil: undefined }),
+    });
+    const trimmed = (event: HistoryEvent) =>
+      Object.fromEntries(LADDER_HISTORY_FIELDS.filter((field) => event[field] !== undefined).map((field) => [field, event[field]])) as unknown as HistoryEvent;
+    fc.assert(
+      fc.property(policy, date, date, fc.array(fullEvent, { maxLength: 12 }), promise, hold, (rules, due, today, events, promised, held) => {
+        const entry = (history: HistoryEvent[]) => {
+          const invoice = anInvoice({ due, history, promise: promised, hold: held });
+          return statusInvoice(invoice, assess(invoice, aPolicy(rules), today), claimable(invoice, NO_LATE_FEES, today));
+        };
+        const full = events.map((event) => Object.fromEntries(Object.entries(event).filter(([, value]) => value !== undefined)) as unknown as HistoryEvent);
+        expect(entry(full.map(trimmed))).toEqual(entry(full));
+      }),
     );
   });
 
