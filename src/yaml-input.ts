@@ -296,11 +296,8 @@ class QuickParser {
       ? { type: 'map', pairs: new Map(), keyAt: [], at: lineStart + column }
       : { type: 'seq', items: [], at: lineStart + column };
     let index = column + 1;
-    const spaces = () => {
-      while (text[index] === ' ') index++;
-    };
     for (;;) {
-      spaces();
+      index = afterSpaces(text, index);
       if (text[index] === close) return [node, index + 1];
       let keyAt = 0;
       let key = '';
@@ -312,7 +309,7 @@ class QuickParser {
         keyAt = lineStart + index;
         index += key.length + 1;
         if (text[index] !== ' ' && text[index] !== ',' && text[index] !== '}') bail();
-        spaces();
+        index = afterSpaces(text, index);
       }
       let value: Tree;
       const first = text[index];
@@ -321,7 +318,8 @@ class QuickParser {
       else {
         const start = index;
         FLOW_PLAIN_END.lastIndex = index;
-        index = FLOW_PLAIN_END.exec(text)?.index ?? text.length;
+        // test, not exec: no match object for every value, and each way to end is one character long.
+        index = FLOW_PLAIN_END.test(text) ? FLOW_PLAIN_END.lastIndex - 1 : text.length;
         if (text[index] === ':' || text[index] === '#') bail();
         const plain = text.slice(start, index).trimEnd();
         if (plain !== '' && !isPlainStart(plain)) bail();
@@ -332,7 +330,7 @@ class QuickParser {
         node.pairs.set(key, value);
         node.keyAt.push(keyAt);
       } else node.items.push(value);
-      spaces();
+      index = afterSpaces(text, index);
       if (text[index] === ',') index++;
       else if (text[index] !== close) bail();
     }
@@ -347,6 +345,11 @@ class QuickParser {
 const FLOW_PLAIN_END = /[,[\]{}]|:(?=[ ,\]}]|$)|(?<= )#/g;
 /** What ends or escapes a double-quoted scalar. */
 const QUOTE_OR_ESCAPE = /["\\]/g;
+
+function afterSpaces(text: string, index: number): number {
+  while (text[index] === ' ') index++;
+  return index;
+}
 
 /** Whether `text` can be a plain scalar: it must not start with an indicator. */
 function isPlainStart(text: string): boolean {
