@@ -103,11 +103,20 @@ function lastOf<T>(items: readonly T[], keep: (item: T) => boolean): T | undefin
 }
 
 /**
- * All that assessing an invoice (here, plan.ts and status.ts) reads of its history events, so a
- * ledger may hand `status` only these (InvoiceVisit.history 'ladder'). A property test holds the
+ * All that assessing an invoice (here, plan.ts and status.ts) reads of one history event, so a
+ * ledger may hand `status` only this view of each (InvoiceVisit.history 'ladder'): its date, kind,
+ * stage and status, the message id only of a pending email (the message whose fate is unknown) and
+ * the note only of an email (installment messages are told apart by it). A property test holds the
  * assessment to it.
  */
-export const LADDER_HISTORY_FIELDS = ['on', 'kind', 'stage', 'status', 'messageId', 'note'] as const satisfies readonly (keyof HistoryEvent)[];
+export function ladderView(event: HistoryEvent): HistoryEvent {
+  const view: HistoryEvent = { on: event.on, kind: event.kind };
+  if (event.stage !== undefined) view.stage = event.stage;
+  if (event.status !== undefined) view.status = event.status;
+  if (event.status === 'pending' && event.messageId !== undefined) view.messageId = event.messageId;
+  if (event.kind === 'email' && event.note !== undefined) view.note = event.note;
+  return view;
+}
 
 /**
  * The ladder by offset. Sorted once per ladder array, not once per invoice assessed: the result is

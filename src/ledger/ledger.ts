@@ -1,5 +1,5 @@
 import type { Client, HistoryEvent, Invoice, Charge, Payment } from '../core/model.js';
-export { LADDER_HISTORY_FIELDS } from '../core/ladder.js';
+export { ladderView } from '../core/ladder.js';
 
 export type Backend = 'yaml' | 'sqlite';
 
@@ -14,9 +14,9 @@ export interface InvoiceVisit {
   /** Only invoices still owed: status `open` and a balance (amount + charges - payments) above zero. */
   owed?: boolean;
   /**
-   * `all` (the default): history events with every field. `ladder`: events need only carry the
-   * LADDER_HISTORY_FIELDS, for a caller that only assesses invoices (status): on a big ledger most of
-   * the history is message details the ladder never reads. A backend may hand out more.
+   * `all` (the default): history events with every field. `ladder`: events need only carry their
+   * ladderView, for a caller that only assesses invoices (status): on a big ledger most of the
+   * history is message details the ladder never reads. A backend may hand out more.
    */
   history?: 'all' | 'ladder';
 }

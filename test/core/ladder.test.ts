@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, daysBetween, isWeekend, type ISODate } from '../../src/core/dates.js';
-import { agingBucket, assess, DEFAULT_LADDER, LADDER_HISTORY_FIELDS, needsEarlierReminder, sortedLadder, type Assessment, type NextAction } from '../../src/core/ladder.js';
+import { agingBucket, assess, DEFAULT_LADDER, ladderView, needsEarlierReminder, sortedLadder, type Assessment, type NextAction } from '../../src/core/ladder.js';
 import type { ChasePolicy, HistoryEvent, HistoryKind, Invoice, LadderStage } from '../../src/core/model.js';
 import { NO_LATE_FEES, claimable } from '../../src/core/interest.js';
+import { INSTALLMENT_MISSED, INSTALLMENT_UPCOMING, installmentNote } from '../../src/core/plan.js';
 import { statusInvoice } from '../../src/core/status.js';
 import { aCall, aLetter, anEmail, anInvoice, aPayment, aPolicy, minor, sentEmail } from '../support/builders.js';
 
@@ -451,7 +452,7 @@ describe('ladder properties', () => {
     );
   });
 
-  it('reads nothing of the history but LADDER_HISTORY_FIELDS: the status entry is the same without the rest', () => {
+  it('reads nothing of the history but its ladderView: the status entry is the same without the rest', () => {
     const text = fc.option(fc.constantFrom('friendly', 'firm', 'x', '<m@x>', 'installment 2026-12-01'), { nil: undefined });
     const fullEvent = fc.record({
       on: date,
@@ -466,8 +467,6 @@ describe('ladder properties', () => {
       error: text,
       to: fc.option(fc.constant(['bob@acme.example']), { nil: undefined }),
     });
-    const trimmed = (event: HistoryEvent) =>
-      Object.fromEntries(LADDER_HISTORY_FIELDS.filter((field) => event[field] !== undefined).map((field) => [field, event[field]])) as unknown as HistoryEvent;
     fc.assert(
       fc.property(policy, date, date, fc.array(fullEvent, { maxLength: 12 }), promise, hold, (rules, due, today, events, promised, held) => {
         const entry = (history: HistoryEvent[]) => {
@@ -475,8 +474,39 @@ describe('ladder properties', () => {
           return statusInvoice(invoice, assess(invoice, aPolicy(rules), today), claimable(invoice, NO_LATE_FEES, today));
         };
         const full = events.map((event) => Object.fromEntries(Object.entries(event).filter(([, value]) => value !== undefined)) as unknown as HistoryEvent);
-        expect(entry(full.map(trimmed))).toEqual(entry(full));
+        expect(entry(full.map(ladderView))).toEqual(entry(full));
       }),
+    );
+  });
+
+  it('reads nothing of the history but its ladderView while a payment plan runs, kept, missed or defaulted', () => {
+    const dues: ISODate[] = ['2026-03-02', '2026-04-01', '2026-05-01'];
+    const near = fc.integer({ min: 0, max: 150 }).map((days) => addDays('2026-02-01', days));
+    const fullEvent = fc.record({
+      on: near,
+      kind: fc.constantFrom<HistoryKind>('email', 'email', 'email', 'letter', 'note'),
+      stage: fc.constantFrom(INSTALLMENT_UPCOMING, INSTALLMENT_MISSED, 'firm'),
+      status: fc.constantFrom('pending', 'sent', 'sent', 'failed') as fc.Arbitrary<NonNullable<HistoryEvent['status']>>,
+      note: fc.option(fc.constantFrom(...dues.map(installmentNote), 'x'), { nil: undefined }),
+      messageId: fc.option(fc.constantFrom('<1@x>', '<2@x>'), { nil: undefined }),
+    });
+    const plan = fc.record({
+      created: fc.constant('2026-02-01'),
+      installments: fc.constant(dues.map((due) => ({ due, amount: minor('400.00') }))),
+      defaulted: fc.option(fc.constant('2026-04-09'), { nil: undefined }),
+    });
+    const payments = fc.subarray(dues).map((paid) => paid.map((on) => aPayment(on, '400.00')));
+    fc.assert(
+      fc.property(policy, near, fc.array(fullEvent, { maxLength: 10 }), plan, payments, (rules, today, events, planned, paid) => {
+        const entry = (history: HistoryEvent[]) => {
+          const invoice = anInvoice({ due: '2026-02-15', history, plan: planned, payments: paid });
+          return statusInvoice(invoice, assess(invoice, aPolicy(rules), today), claimable(invoice, NO_LATE_FEES, today));
+        };
+        const full = events.map((event) => Object.fromEntries(Object.entries(event).filter(([, value]) => value !== undefined)) as unknown as HistoryEvent);
+        expect(entry(full.map(ladderView))).toEqual(entry(full));
+      }),
+      // Installment messages are rare among the histories drawn: enough runs that some decide the next step.
+      { numRuns: 500 },
     );
   });
 

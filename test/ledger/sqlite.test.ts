@@ -1,11 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HistoryEvent, Invoice } from '../../src/core/model.js';
-import type { InvoiceVisit } from '../../src/ledger/ledger.js';
+import { ladderView } from '../../src/core/ladder.js';
+import type { InvoiceVisit, LedgerReader } from '../../src/ledger/ledger.js';
 import { createLedger, openLedger } from '../../src/ledger/open.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const FIXTURES = join(ROOT, 'test', 'fixtures');
 
 let dir: string;
 let path: string;
@@ -31,16 +36,17 @@ const invoice = (number: string, fields: Partial<Invoice> = {}): Invoice => ({
 });
 
 describe('the SQLite ledger', () => {
-  it('creates its schema as version 1, in WAL mode, with the indexes listing needs', () => {
+  it('creates its schema as version 2, in WAL mode, with the indexes listing needs and the triggers that keep ladder_history', () => {
     createLedger(path).close();
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const names = db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'`).pluck().all();
       expect(names).toEqual(expect.arrayContaining([
         'clients', 'invoices', 'payments', 'charges', 'history',
         'invoices_status', 'invoices_client', 'payments_invoice', 'charges_invoice', 'history_invoice', 'history_message',
       ]));
+      expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).pluck().all()).toEqual(['history_added', 'history_changed', 'history_removed']);
     });
   });
 
@@ -105,12 +111,74 @@ describe('the SQLite ledger', () => {
     ledger.close();
   });
 
+  it("keeps each invoice's ladder_history the ladderView of its history through every change, made by chase or not", async () => {
+    const ledger = createLedger(path);
+    const ladderHistories = () => {
+      const seen: Record<string, HistoryEvent[]> = {};
+      ledger.eachInvoiceByDue((each) => (seen[each.number] = each.history), { history: 'ladder' });
+      return seen;
+    };
+    const expected = () => Object.fromEntries(ledger.invoices().map((each) => [each.number, each.history.map(ladderView)]));
+    const email: HistoryEvent = { on: '2026-10-02', kind: 'email', stage: 'resend', template: 'resend', status: 'pending', messageId: '<1@x>', note: 'first', subject: 'Invoice INV-1' };
+    await ledger.write((w) => {
+      w.addClient({ id: 'acme', name: 'Acme' });
+      w.addInvoice(invoice('INV-1', { history: [email, { on: '2026-10-03', kind: 'letter', stage: 'demand', status: 'posted', note: 'by hand', file: 'x.pdf' }] }));
+      w.addInvoice(invoice('INV-2'));
+    });
+    expect(ladderHistories()).toStrictEqual({
+      'INV-1': [
+        { on: '2026-10-02', kind: 'email', stage: 'resend', status: 'pending', messageId: '<1@x>', note: 'first' },
+        { on: '2026-10-03', kind: 'letter', stage: 'demand', status: 'posted' },
+      ],
+      'INV-2': [],
+    });
+
+    await ledger.write((w) => {
+      w.updateHistory('INV-1', '<1@x>', { status: 'sent' });
+      w.addHistory('INV-2', { on: '2026-10-04', kind: 'call', note: 'no answer' });
+      w.addHistory('INV-2', { on: '2026-10-05', kind: 'email', stage: 'friendly', status: 'failed', messageId: '<2@x>', error: 'timeout' });
+    });
+    expect(ladderHistories()['INV-1'][0]).toStrictEqual({ on: '2026-10-02', kind: 'email', stage: 'resend', status: 'sent', note: 'first' });
+    expect(ladderHistories()).toStrictEqual(expected());
+
+    // An edit with the sqlite3 tool: an event moved to another invoice, one changed, one deleted.
+    const db = new Database(path);
+    db.exec(`UPDATE history SET invoice_id = (SELECT id FROM invoices WHERE number = 'INV-1') WHERE kind = 'call'`);
+    db.exec(`UPDATE history SET status = 'pending' WHERE message_id = '<2@x>'`);
+    db.exec(`DELETE FROM history WHERE kind = 'letter'`);
+    db.close();
+    expect(ladderHistories()).toStrictEqual(expected());
+    expect(ladderHistories()['INV-2']).toStrictEqual([{ on: '2026-10-05', kind: 'email', stage: 'friendly', status: 'pending', messageId: '<2@x>' }]);
+    ledger.close();
+  });
+
+  it('migrates a schema-1 ledger: ladder_history is filled and status reads the same as from the YAML it came from', async () => {
+    const db = new Database(path);
+    db.exec(readFileSync(join(FIXTURES, 'ledger-schema-1.sql'), 'utf8'));
+    db.close();
+    const ledger = openLedger(path);
+    inspect((db) => expect(db.pragma('user_version', { simple: true })).toBe(2));
+    const original = openLedger(join(ROOT, 'examples', 'ledger.yaml'));
+    const visits = (reader: LedgerReader, history: InvoiceVisit['history']) => {
+      const seen: Invoice[] = [];
+      reader.eachInvoiceByDue((each) => seen.push({ ...each, history: each.history.map(ladderView) }), { history });
+      return seen;
+    };
+    const migrated = visits(ledger, 'ladder');
+    expect(migrated.length).toBe(24);
+    expect(migrated.filter((each) => each.history.length > 0).length).toBeGreaterThan(10);
+    expect(migrated).toStrictEqual(visits(ledger, 'all'));
+    expect(migrated).toStrictEqual(visits(original, 'all'));
+    original.close();
+    ledger.close();
+  });
+
   it('refuses a ledger written by a newer chase', () => {
     createLedger(path).close();
     const db = new Database(path);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => openLedger(path)).toThrow(/written by a newer chase \(schema 99; this one knows 1\)/);
+    expect(() => openLedger(path)).toThrow(/written by a newer chase \(schema 99; this one knows 2\)/);
   });
 
   it('refuses a SQLite database that is not a chase ledger, and leaves it alone', () => {
