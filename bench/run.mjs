@@ -56,6 +56,24 @@ SELECT currency,
 FROM owed WHERE balance > 0
 GROUP BY currency, bucket ORDER BY currency, bucket;`;
 
+/**
+ * What `status` reads at 100k, for scale: every owed invoice, most overdue first, with its payments,
+ * charges and ladder history, as src/ledger/sqlite.ts reads them for a visit with history 'ladder'
+ * (there a page at a time, through a temporary table of ids; here in one query).
+ */
+const STATUS_READ_SQL = `
+SELECT json_array(id, number, client, issued, due, amount, currency, status, description, file, hold, promise, plan, settlement, write_off,
+         (SELECT json_group_array(json_array(date, amount, method, reference))
+            FROM (SELECT date, amount, method, reference FROM payments WHERE invoice_id = invoices.id ORDER BY id)),
+         (SELECT json_group_array(json_array(date, kind, amount, reason))
+            FROM (SELECT date, kind, amount, reason FROM charges WHERE invoice_id = invoices.id ORDER BY id))),
+       ladder_history
+FROM invoices
+WHERE status = 'open'
+  AND amount + (SELECT coalesce(sum(amount), 0) FROM charges WHERE invoice_id = invoices.id)
+      - (SELECT coalesce(sum(amount), 0) FROM payments WHERE invoice_id = invoices.id) > 0
+ORDER BY due, id;`;
+
 /** The aging query's rows: currency|bucket|balance, 5 buckets for each of the 3 currencies. */
 const agingRows = (stdout) => {
   const rows = stdout.trim().split('\n').filter(Boolean);
@@ -73,13 +91,7 @@ const agingRows = (stdout) => {
  * ctx.value(id) the measured value of another case (list it in `needs`, so --only keeps it).
  * target: { text, pass(value, ctx) -> boolean }, or omit it for a reference figure.
  *
- * Cases for later:
- *   send --due --dry-run on 100k: the generated ledgers have exactly 10% of invoices with a step due
- *     on TODAY (counts.due), so `chase('send', '--due', '--dry-run', ...)` on ctx.ledger(100000, 'sqlite').
- *   SMTP send rate: a measure(ctx) that starts smtp-server on 127.0.0.1, points a config at it and
- *     reports messages per second for `send --due` on a copy of a ledger.
- *   CSV import of 100k rows: `chase import` of ctx.csv(100000).path into a fresh ledger each run
- *     (a command's cwd/args can point at a new temp file per run).
+ * `send` and `import` have their own benchmarks, bench/send.mjs and bench/import.mjs.
  */
 const CASES = [
   { id: 'node', label: '`node -e 0` (reference)', command: () => ({ file: process.execPath, args: ['-e', '0'] }) },
@@ -128,6 +140,19 @@ const CASES = [
     command: (ctx) => {
       if (!which('sqlite3')) throw new Error('the sqlite3 command-line tool is not installed: apt-get install -y sqlite3');
       return { file: 'sqlite3', args: ['-readonly', ctx.ledger(100000, 'sqlite').path, AGING_SQL], expect: agingRows };
+    },
+  },
+  {
+    id: 'sqlite3-status-read-100k',
+    label: '`sqlite3` reading what status reads, 100,000 invoices (reference)',
+    command: (ctx) => {
+      if (!which('sqlite3')) throw new Error('the sqlite3 command-line tool is not installed: apt-get install -y sqlite3');
+      const ledger = ctx.ledger(100000, 'sqlite');
+      const expect = (stdout) => {
+        const rows = stdout.split('\n').length - 1;
+        if (rows !== ledger.counts.owed) return `${rows} rows, expected ${ledger.counts.owed} owed invoices`;
+      };
+      return { file: 'sqlite3', args: ['-readonly', ledger.path, STATUS_READ_SQL], expect };
     },
   },
   {
