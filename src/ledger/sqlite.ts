@@ -482,21 +482,35 @@ class Tables implements LedgerWriter {
   }
 }
 
-/** Brings the schema up to date; refuses databases that are not chase ledgers or come from a newer chase. */
-function migrate(db: Database.Database, path: string): void {
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version > MIGRATIONS.length) {
-    throw new ChaseError(`${path} was written by a newer chase (schema ${version}; this one knows ${MIGRATIONS.length})`, { hint: 'upgrade chase' });
+/**
+ * Brings the schema up to date; refuses databases that are not chase ledgers or come from a newer
+ * chase. The version is read again inside the write transaction that upgrades: two chase processes
+ * opening an old ledger at once (cron's `send` and a `status`) both see it old, and the second must
+ * find the first one's work done rather than run a migration twice.
+ */
+export function migrate(db: Database.Database, path: string): void {
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const seen = version();
+  if (seen > MIGRATIONS.length) {
+    throw new ChaseError(`${path} was written by a newer chase (schema ${seen}; this one knows ${MIGRATIONS.length})`, { hint: 'upgrade chase' });
   }
-  if (version === 0) {
+  if (seen === MIGRATIONS.length) return;
+  if (seen === 0) {
     const tables = db.prepare(`SELECT count(*) FROM sqlite_master WHERE type = 'table'`).pluck().get() as number;
     if (tables > 0) throw new ChaseError(`${path} is a SQLite database but not a chase ledger`, { hint: 'pass the path of a chase ledger with --ledger' });
   }
-  for (let next = version; next < MIGRATIONS.length; next++) {
+  try {
     db.transaction(() => {
-      db.exec(MIGRATIONS[next]);
-      db.pragma(`user_version = ${next + 1}`);
+      for (let next = version(); next < MIGRATIONS.length; next++) {
+        db.exec(MIGRATIONS[next]);
+        db.pragma(`user_version = ${next + 1}`);
+      }
     }).immediate();
+  } catch (error) {
+    throw new ChaseError(`cannot upgrade ${path} from schema ${seen} to ${MIGRATIONS.length}: ${(error as Error).message}`, {
+      hint: 'chase upgrades an older ledger the first time it opens it, and needs to write to it once',
+      cause: error,
+    });
   }
 }
 

@@ -3,7 +3,10 @@
  * every message goes exactly once. The built CLI as two subprocesses against a real SMTP server.
  * Needs `npx tsc -p tsconfig.json` first.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Client, Invoice } from '../../src/core/model.js';
 import { openLedger } from '../../src/ledger/open.js';
@@ -69,5 +72,31 @@ describe.each(BACKENDS)('two chase send --due at once on a $name ledger', (backe
     const third = await send();
     expect(third.code).toBe(0);
     expect(smtp.messages).toHaveLength(COUNT);
+  });
+});
+
+describe('several chase at once on a SQLite ledger from an older chase', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => (dir = tempDir('chase-upgrade-')));
+  afterEach(() => dir.remove());
+
+  it('upgrade it once: every one of them reads it, and it ends at the current schema', async () => {
+    const ledger = join(dir.path, 'old.db');
+    const db = new Database(ledger);
+    db.exec(readFileSync(new URL('../fixtures/ledger-schema-1.sql', import.meta.url), 'utf8'));
+    db.close();
+    const config = join(fileURLToPath(new URL('../../examples/', import.meta.url)), 'chase.config.yaml');
+    const status = () => chase(['status', '--json', '--ledger', ledger, '--config', config, '--today', '2026-11-23'], { cwd: dir.path });
+
+    const results = await Promise.all(Array.from({ length: 4 }, status));
+    for (const result of results) expect(result.code, result.stderr).toBe(0);
+    expect(new Set(results.map((result) => result.stdout)).size).toBe(1);
+    expect(JSON.parse(results[0].stdout).invoices.length).toBeGreaterThan(15);
+    const upgraded = new Database(ledger, { readonly: true });
+    try {
+      expect(upgraded.pragma('user_version', { simple: true })).toBe(2);
+    } finally {
+      upgraded.close();
+    }
   });
 });

@@ -8,6 +8,7 @@ import type { HistoryEvent, Invoice } from '../../src/core/model.js';
 import { ladderView } from '../../src/core/ladder.js';
 import type { InvoiceVisit, LedgerReader } from '../../src/ledger/ledger.js';
 import { createLedger, openLedger } from '../../src/ledger/open.js';
+import { migrate } from '../../src/ledger/sqlite.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = join(ROOT, 'test', 'fixtures');
@@ -171,6 +172,47 @@ describe('the SQLite ledger', () => {
     expect(migrated).toStrictEqual(visits(original, 'all'));
     original.close();
     ledger.close();
+  });
+
+  it('upgrades a ledger another chase upgraded after this one first looked at it, without running a migration twice', () => {
+    const db = new Database(path);
+    db.exec(readFileSync(join(FIXTURES, 'ledger-schema-1.sql'), 'utf8'));
+    // This chase reads schema 1; before it starts upgrading, another process upgrades the file.
+    const racing = new Proxy(db, {
+      get(target, key) {
+        if (key !== 'transaction') return Reflect.get(target, key, target);
+        return (work: () => void) => {
+          openLedger(path).close();
+          return target.transaction(work);
+        };
+      },
+    });
+    try {
+      expect(() => migrate(racing, path)).not.toThrow();
+      expect(db.pragma('user_version', { simple: true })).toBe(2);
+    } finally {
+      db.close();
+    }
+  });
+
+  it('says it could not upgrade an old ledger, and why, when it cannot write to it; the ledger stays as it was', () => {
+    const setup = new Database(path);
+    setup.exec(readFileSync(join(FIXTURES, 'ledger-schema-1.sql'), 'utf8'));
+    setup.close();
+    const writer = new Database(path);
+    writer.exec('BEGIN IMMEDIATE');
+    const db = new Database(path, { timeout: 0 });
+    try {
+      expect(() => migrate(db, path)).toThrow(/^cannot upgrade .*ledger\.db from schema 1 to 2: database is locked$/);
+    } finally {
+      db.close();
+      writer.exec('ROLLBACK');
+      writer.close();
+    }
+    inspect((db) => {
+      expect(db.pragma('user_version', { simple: true })).toBe(1);
+      expect(db.prepare(`SELECT count(*) FROM pragma_table_info('invoices') WHERE name = 'ladder_history'`).pluck().get()).toBe(0);
+    });
   });
 
   it('refuses a ledger written by a newer chase', () => {
