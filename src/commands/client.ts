@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js';
 import type { Client } from '../core/model.js';
 import { clientRisk } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import type { ClientChanges } from '../ledger/ledger.js';
+import { type ClientChanges, requireClient } from '../ledger/ledger.js';
 import { examples, printJson, printTable } from '../output.js';
 
 export interface ClientFields {
@@ -144,8 +144,7 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'prompter'>, option
 export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: ClientAddOptions & { id: string }): Promise<number> {
   const { io, ledger } = deps;
   const changed = await ledger.write((tx) => {
-    const client = tx.client(options.id);
-    if (!client) throw notFound('client', options.id, tx.clients().map((c) => c.id));
+    const client = requireClient(tx, options.id);
     const changes = changesFrom(options, client);
     if (Object.keys(changes).length === 0) throw new ChaseError('nothing to change', { hint: 'pass the fields to change, e.g. --email bob@acme.example' });
     tx.updateClient(client.id, changes);
@@ -196,8 +195,7 @@ export async function list(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
 
 export async function show(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: { id: string; json?: boolean }): Promise<number> {
   const { io, ledger, config, today } = deps;
-  const client = ledger.client(options.id);
-  if (!client) throw notFound('client', options.id, ledger.clients().map((c) => c.id));
+  const client = requireClient(ledger, options.id);
   const invoices = ledger.invoices({ client: client.id }).map((invoice) => ({ invoice, assessment: assess(invoice, config.policy, today) }));
   const risk = clientRisk(client.id, invoices.map(({ invoice }) => invoice), today);
   if (options.json) {

@@ -1,10 +1,11 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { balanceOf } from '../core/model.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import { discountOf } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireInvoice } from '../ledger/ledger.js';
 import { examples } from '../output.js';
 
 export interface DiscountOptions {
@@ -42,8 +43,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, o
   const reason = options.reason.trim();
   if (!reason) throw new ChaseError('--reason is empty', { hint: 'say why, e.g. --reason "late delivery"' });
   const result = await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; there is nothing to discount`);
     const balance = balanceOf(invoice);
     const given = options.percent !== undefined ? { percent: options.percent } : { amount: parseAmount(options.amount!, invoice.currency) };

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { feeCharges, type Claim } from '../core/interest.js';
 import { balanceOf, type Charge, type Client, type Invoice } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import type { LedgerReader } from '../ledger/ledger.js';
+import { type LedgerReader, requireInvoice } from '../ledger/ledger.js';
 import { claimFor, lateFeePolicyFor, loadRateTables } from '../rates-file.js';
 import { examples, printJson } from '../output.js';
 
@@ -45,8 +45,7 @@ export function command(context: CommandContext): Command {
 }
 
 function findInvoice(ledger: LedgerReader, number: string): { invoice: Invoice; client: Client | undefined } {
-  const invoice = ledger.invoice(number);
-  if (!invoice) throw notFound('invoice', number, ledger.invoices().map((i) => i.number));
+  const invoice = requireInvoice(ledger, number);
   return { invoice, client: ledger.client(invoice.client) };
 }
 

@@ -1,8 +1,9 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireInvoice } from '../ledger/ledger.js';
 import { examples } from '../output.js';
 
 export interface HoldOptions {
@@ -40,8 +41,7 @@ export async function hold(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, 
   if (until && until <= today) throw new ChaseError(`--until ${until} is not in the future`);
   if (!options.reason.trim()) throw new ChaseError('--reason is empty', { hint: 'say why, e.g. --reason "disputed: missing deliverable"' });
   await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; there is nothing to hold`);
     tx.updateInvoice(invoice.number, { hold: { reason: options.reason, ...(until ? { until } : {}), since: today } });
     tx.addHistory(invoice.number, { on: today, kind: 'hold', note: options.reason, at: now().toISOString() });
@@ -53,8 +53,7 @@ export async function hold(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, 
 export async function resume(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, options: { number: string; quiet?: boolean }): Promise<number> {
   const { io, ledger, today, now } = deps;
   await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     if (!invoice.hold) throw new ChaseError(`invoice ${invoice.number} is not on hold`);
     tx.updateInvoice(invoice.number, { hold: undefined });
     tx.addHistory(invoice.number, { on: today, kind: 'resume', note: `hold lifted: ${invoice.hold.reason}`, at: now().toISOString() });

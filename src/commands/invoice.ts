@@ -6,7 +6,7 @@ import { assertCurrency, displayAmount, formatAmount, parseAmount } from '../cor
 import { emptyInvoice, paidOf, totalOf, type Invoice } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import type { InvoiceChanges } from '../ledger/ledger.js';
+import { type InvoiceChanges, requireClient, requireInvoice } from '../ledger/ledger.js';
 import { validatingWith } from '../prompts.js';
 import { riskWarning } from './clients.js';
 import { examples, printJson, printTable } from '../output.js';
@@ -140,7 +140,7 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
 
 export async function list(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: InvoiceListOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
-  if (options.client && !ledger.client(options.client)) throw notFound('client', options.client, ledger.clients().map((c) => c.id));
+  if (options.client) requireClient(ledger, options.client);
   const rows = ledger.invoices({ client: options.client }).map((invoice) => {
     const assessment = assess(invoice, config.policy, today);
     return { invoice, assessment };
@@ -176,11 +176,10 @@ export async function list(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
 export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: InvoiceEditOptions): Promise<number> {
   const { io, ledger } = deps;
   const changed = await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     const changes: InvoiceChanges = {};
     if (options.client !== undefined) {
-      if (!tx.client(options.client)) throw notFound('client', options.client, tx.clients().map((c) => c.id));
+      requireClient(tx, options.client);
       changes.client = options.client;
     }
     const currency = options.currency !== undefined ? assertCurrency(options.currency.toUpperCase()) : invoice.currency;
@@ -214,8 +213,7 @@ export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: InvoiceEd
 export async function voidInvoice(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, options: { number: string; reason: string; quiet?: boolean }): Promise<number> {
   const { io, ledger, today, now } = deps;
   await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is already ${invoice.status}`);
     tx.updateInvoice(invoice.number, { status: 'void' });
     tx.addHistory(invoice.number, { on: today, kind: 'void', note: options.reason, at: now().toISOString() });

@@ -1,11 +1,12 @@
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import type { HistoryEvent } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireInvoice } from '../ledger/ledger.js';
 import { examples } from '../output.js';
 
 export interface LogOptions {
@@ -65,8 +66,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
   if (promise && promise < today) throw new ChaseError(`the promised date ${promise} has already passed`);
   const at = now().toISOString();
   await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     const details = { ...(options.contact ? { contact: options.contact } : {}), ...(options.note ? { note: options.note } : {}) };
     const kind = kinds[0];
     if (kind === 'letterSent') {

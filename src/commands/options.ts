@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireInvoice } from '../ledger/ledger.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { examples, printJson, printTable } from '../output.js';
 
@@ -33,8 +34,7 @@ example to check. This is arithmetic, not legal or financial advice.
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: OptionsOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
-  const invoice = ledger.invoice(options.number);
-  if (!invoice) throw notFound('invoice', options.number, ledger.invoices().map((i) => i.number));
+  const invoice = requireInvoice(ledger, options.number);
   const assessment = assess(invoice, config.policy, today);
   if (assessment.state !== 'open' || assessment.balance <= 0) throw new ChaseError(`invoice ${invoice.number} is ${assessment.state === 'open' ? 'paid' : assessment.state}; nothing is owed`);
   const client = ledger.client(invoice.client);

@@ -1,12 +1,13 @@
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import { balanceOf } from '../core/model.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireInvoice } from '../ledger/ledger.js';
 import { examples } from '../output.js';
 import { settleIfReached } from './settle.js';
 
@@ -48,8 +49,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
   const { io, ledger, today, config } = deps;
   const date = options.date ? parseDate(options.date, '--date') : today;
   const result = await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; payments go on open invoices`);
     const amount = parseAmount(options.amount, invoice.currency);
     if (amount === 0) throw new ChaseError('a payment of zero records nothing', { hint: 'give the amount received' });

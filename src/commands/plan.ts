@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { addDays, addMonthsClamped, parseDate, type ISODate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import { balanceOf, type Installment, type Invoice, type PaymentPlan } from '../core/model.js';
@@ -8,7 +8,7 @@ import { displayAmount, formatAmount, parseAmount, type Money } from '../core/mo
 import { customSchedule, evenSchedule, PLAN_FREQUENCIES, planProgress, type PlanFrequency } from '../core/plan.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import type { LedgerReader } from '../ledger/ledger.js';
+import { type LedgerReader, requireInvoice } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
 import { validatingWith } from '../prompts.js';
 import { examples, printJson, printTable } from '../output.js';
@@ -90,8 +90,7 @@ export function command(context: CommandContext): Command {
 }
 
 function findInvoice(ledger: LedgerReader, number: string): Invoice {
-  const invoice = ledger.invoice(number);
-  if (!invoice) throw notFound('invoice', number, ledger.invoices().map((i) => i.number));
+  const invoice = requireInvoice(ledger, number);
   return invoice;
 }
 

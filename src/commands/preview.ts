@@ -1,9 +1,10 @@
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { assess, sortedLadder } from '../core/ladder.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireInvoice } from '../ledger/ledger.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { examples, printJson } from '../output.js';
 import { previewOf } from './send.js';
@@ -33,8 +34,7 @@ export function command(context: CommandContext): Command {
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: PreviewOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
   if (options.stage && options.template) throw new ChaseError('give --stage or --template, not both');
-  const invoice = ledger.invoice(options.number);
-  if (!invoice) throw notFound('invoice', options.number, ledger.invoices().map((i) => i.number));
+  const invoice = requireInvoice(ledger, options.number);
   const client = ledger.client(invoice.client)!;
   const assessment = assess(invoice, config.policy, today);
   const ladder = sortedLadder(config.policy.ladder);

@@ -1,13 +1,13 @@
 import { basename, dirname, relative } from 'node:path';
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep } from '../core/chasing.js';
 import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
 import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import type { Ledger } from '../ledger/ledger.js';
+import { type Ledger, requireInvoice } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
 import type { MailTransport } from '../mail/transport.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
@@ -432,8 +432,7 @@ async function resolveUncertain(deps: SendDeps, number: string, outcome: string,
   if (outcome !== 'sent' && outcome !== 'retry') throw new ChaseError(`--resolve takes "sent" or "retry", not "${outcome}"`);
   const { ledger, io, now } = deps;
   const messageId = await ledger.write((tx) => {
-    const invoice = tx.invoice(number);
-    if (!invoice) throw notFound('invoice', number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, number);
     const pending = [...invoice.history].reverse().find((event) => event.kind === 'email' && event.status === 'pending');
     if (!pending?.messageId) throw new ChaseError(`no uncertain email on ${number}`, { hint: 'only an email left pending by an interrupted send needs resolving' });
     tx.updateHistory(number, pending.messageId, outcome === 'sent' ? { status: 'sent', note: 'confirmed sent by the user', at: now().toISOString() } : { status: 'failed', error: 'interrupted; the user asked for a retry' });
@@ -446,8 +445,7 @@ async function resolveUncertain(deps: SendDeps, number: string, outcome: string,
 async function sendOne(deps: SendDeps, options: SendOptions & { number: string }): Promise<number> {
   const { io, ledger, config, today } = deps;
   if (options.stage && options.template) throw new ChaseError('give --stage or --template, not both');
-  const invoice = ledger.invoice(options.number);
-  if (!invoice) throw notFound('invoice', options.number, ledger.invoices().map((i) => i.number));
+  const invoice = requireInvoice(ledger, options.number);
   const client = clientOf(deps, invoice);
   const assessment = assess(invoice, config.policy, today);
   if (assessment.state !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${assessment.state}; there is nothing to chase`);

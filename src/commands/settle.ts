@@ -1,11 +1,10 @@
 import { Command } from 'commander';
-import { notFound } from '../core/errors.js';
 import { parseDate, type ISODate } from '../core/dates.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import { agreeSettlement, closeSettlement, type SettlementClosing } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import type { LedgerWriter } from '../ledger/ledger.js';
+import { type LedgerWriter, requireInvoice } from '../ledger/ledger.js';
 import { examples } from '../output.js';
 
 export interface SettleOptions {
@@ -53,8 +52,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, o
   const by = options.by ? parseDate(options.by, '--by') : undefined;
   const at = now().toISOString();
   const result = await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     const settlement = agreeSettlement(invoice, { amount: parseAmount(options.amount, invoice.currency), by, note: options.note }, today);
     const replaced = invoice.settlement;
     const show = (minor: number) => displayAmount(minor, invoice.currency);

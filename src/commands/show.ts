@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { notFound } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
 import { statusInvoice } from '../core/status.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireInvoice } from '../ledger/ledger.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { describeDays, examples, printJson } from '../output.js';
 
@@ -26,8 +26,7 @@ export function command(context: CommandContext): Command {
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: ShowOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
-  const invoice = ledger.invoice(options.number);
-  if (!invoice) throw notFound('invoice', options.number, ledger.invoices().map((i) => i.number));
+  const invoice = requireInvoice(ledger, options.number);
   const client = ledger.client(invoice.client);
   const assessment = assess(invoice, config.policy, today);
   const status = statusInvoice(invoice, assessment, claimFor(invoice, client, config, loadRateTables(config), today));

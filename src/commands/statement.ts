@@ -1,8 +1,9 @@
 import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireClient } from '../ledger/ledger.js';
 import { shownPath } from './letter.js';
 import { examples } from '../output.js';
 
@@ -39,8 +40,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const format = options.format ?? 'pdf';
   if (!(FORMATS as readonly string[]).includes(format)) throw new ChaseError(`--format takes pdf, md, html or csv, not "${format}"`);
   if (options.output === '-' && format === 'pdf') throw new ChaseError('a PDF cannot be printed to the terminal', { hint: 'give -o FILE, or --format md, html or csv with -o -' });
-  const client = ledger.client(options.client);
-  if (!client) throw notFound('client', options.client, ledger.clients().map((c) => c.id));
+  const client = requireClient(ledger, options.client);
   const ledgerDir = dirname(ledger.path);
   const [{ buildStatement, statementCsv, statementDocument }, files, { lettersConfig }] = await Promise.all([import('../letters/statement.js'), import('../letters/files.js'), import('../letters/config.js')]);
   const letters = lettersConfig(config, ledgerDir);

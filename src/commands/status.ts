@@ -1,11 +1,12 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { assess, type StepRef } from '../core/ladder.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import { byNumber, statusInvoice, StatusTotalsBuilder, type StatusInvoice, type StatusReport, type StatusTotals } from '../core/status.js';
 import type { Client } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireClient } from '../ledger/ledger.js';
 import type { Io } from '../io.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { describeDays, examples, printTable, type Cell } from '../output.js';
@@ -51,7 +52,7 @@ export function eachStatusEntry(
   emit: (entry: StatusInvoice, client: Client | undefined) => void,
 ): StatusTotals[] {
   const { ledger, config, today } = deps;
-  if (options.client && !ledger.client(options.client)) throw notFound('client', options.client, ledger.clients().map((c) => c.id));
+  if (options.client) requireClient(ledger, options.client);
   if (options.stage && !config.policy.ladder.some((stage) => stage.name === options.stage)) {
     throw new ChaseError(`unknown stage "${options.stage}"`, { hint: `stages: ${config.policy.ladder.map((stage) => stage.name).join(', ')}` });
   }

@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import { balanceOf } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { requireInvoice } from '../ledger/ledger.js';
 import { examples } from '../output.js';
 
 export interface WriteOffOptions {
@@ -34,8 +35,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, o
   const reason = options.reason.trim();
   if (!reason) throw new ChaseError('--reason is empty', { hint: 'say why, e.g. --reason "client dissolved"' });
   const written = await ledger.write((tx) => {
-    const invoice = tx.invoice(options.number);
-    if (!invoice) throw notFound('invoice', options.number, tx.invoices().map((i) => i.number));
+    const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is already ${invoice.status}`);
     const balance = balanceOf(invoice);
     const amount = displayAmount(balance, invoice.currency);

@@ -1,3 +1,4 @@
+import { notFound } from '../core/errors.js';
 import type { Client, HistoryEvent, Invoice, Charge, Payment } from '../core/model.js';
 export { ladderView } from '../core/ladder.js';
 
@@ -31,6 +32,8 @@ export interface LedgerReader {
   /** Invoices in ledger order (YAML: file order; SQLite: insertion order). */
   invoices(query?: InvoiceQuery): Invoice[];
   invoice(number: string): Invoice | undefined;
+  /** Every invoice number, in ledger order: what a mistyped number is matched against, without reading the invoices. */
+  invoiceNumbers(): string[];
   /**
    * Hands `visit` each invoice (a copy, as `invoices` does) in due-date order, invoices due the same
    * day in ledger order, one at a time: a caller that keeps nothing needs memory for one invoice, not
@@ -71,4 +74,18 @@ export interface Ledger extends LedgerReader {
    */
   withLock<T>(work: () => Promise<T>, options?: { waitMs?: number }): Promise<T>;
   close(): void;
+}
+
+/** The invoice numbered `number`; else a ChaseError (exit 2) suggesting the closest number there is. */
+export function requireInvoice(ledger: LedgerReader, number: string): Invoice {
+  const invoice = ledger.invoice(number);
+  if (!invoice) throw notFound('invoice', number, ledger.invoiceNumbers());
+  return invoice;
+}
+
+/** The client `id`; else a ChaseError (exit 2) suggesting the closest id there is. */
+export function requireClient(ledger: LedgerReader, id: string): Client {
+  const client = ledger.client(id);
+  if (!client) throw notFound('client', id, ledger.clients().map((each) => each.id));
+  return client;
 }

@@ -306,6 +306,10 @@ class Tables implements LedgerWriter {
     return row && this.assemble([row], 'WHERE invoice_id = ?', [row[0] as number])[0];
   }
 
+  invoiceNumbers(): string[] {
+    return (this.statement('SELECT number FROM invoices ORDER BY id').all() as [string][]).map((row) => row[0]);
+  }
+
   /**
    * The chosen invoices' ids go into a temporary table in visiting order; the invoices and each kind
    * of child row are then read joined to it, in its order (SQLite walks it and finds each invoice's
@@ -478,7 +482,7 @@ class Tables implements LedgerWriter {
   }
 
   private unknownInvoice(number: string): ChaseError {
-    return notFound('invoice', number, (this.statement('SELECT number FROM invoices').all() as [string][]).map((row) => row[0]));
+    return notFound('invoice', number, this.invoiceNumbers());
   }
 }
 
@@ -541,6 +545,10 @@ class SqliteLedger implements Ledger {
 
   invoice(number: string): Invoice | undefined {
     return this.tables.invoice(number);
+  }
+
+  invoiceNumbers(): string[] {
+    return this.tables.invoiceNumbers();
   }
 
   eachInvoiceByDue(visit: (invoice: Invoice) => void, query?: InvoiceVisit): void {

@@ -484,6 +484,10 @@ export class YamlWriter implements LedgerWriter {
     return this.records.invoice(number);
   }
 
+  invoiceNumbers(): string[] {
+    return this.records.invoiceNumbers();
+  }
+
   eachInvoiceByDue(visit: (invoice: Invoice) => void, query?: InvoiceVisit): void {
     this.records.eachInvoiceByDue(visit, query);
   }

@@ -308,6 +308,10 @@ export class Records implements LedgerReader {
     return index === undefined ? undefined : copy(this.invoiceList[index]);
   }
 
+  invoiceNumbers(): string[] {
+    return this.invoiceList.map((invoice) => invoice.number);
+  }
+
   eachInvoiceByDue(visit: (invoice: Invoice) => void, query: InvoiceVisit = {}): void {
     const chosen = this.invoiceList.filter(
       (invoice) => (query.client === undefined || invoice.client === query.client) && (!query.owed || (invoice.status === 'open' && balanceOf(invoice) > 0)),
@@ -388,6 +392,10 @@ class YamlLedger implements Ledger {
 
   invoice(number: string): Invoice | undefined {
     return this.loaded.records.invoice(number);
+  }
+
+  invoiceNumbers(): string[] {
+    return this.loaded.records.invoiceNumbers();
   }
 
   eachInvoiceByDue(visit: (invoice: Invoice) => void, query?: InvoiceVisit): void {

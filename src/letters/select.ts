@@ -1,8 +1,8 @@
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError } from '../core/errors.js';
 import type { ISODate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import type { ChasePolicy, Client, Invoice } from '../core/model.js';
-import type { LedgerReader } from '../ledger/ledger.js';
+import { type LedgerReader, requireClient, requireInvoice } from '../ledger/ledger.js';
 
 export interface InvoiceRequest {
   /** Invoice numbers given on the command line. */
@@ -31,8 +31,7 @@ export function selectInvoices(ledger: LedgerReader, request: InvoiceRequest, po
   const byDue = (a: Invoice, b: Invoice) => a.due.localeCompare(b.due) || a.number.localeCompare(b.number);
 
   if (request.client) {
-    const client = ledger.client(request.client);
-    if (!client) throw notFound('client', request.client, ledger.clients().map((c) => c.id));
+    const client = requireClient(ledger, request.client);
     const selection: Selection = { client, invoices: [], leftOut: [] };
     for (const invoice of ledger.invoices({ client: client.id, open: true })) {
       const assessment = assess(invoice, policy, today);
@@ -49,8 +48,7 @@ export function selectInvoices(ledger: LedgerReader, request: InvoiceRequest, po
 
   const invoices: Invoice[] = [];
   for (const number of [...new Set(numbers)]) {
-    const invoice = ledger.invoice(number);
-    if (!invoice) throw notFound('invoice', number, ledger.invoices().map((i) => i.number));
+    const invoice = requireInvoice(ledger, number);
     const assessment = assess(invoice, policy, today);
     if (assessment.state !== 'open') throw new ChaseError(`invoice ${number} is ${assessment.state}; there is nothing to claim`);
     if (assessment.daysOverdue <= 0) throw new ChaseError(`invoice ${number} is not overdue: it falls due on ${invoice.due}`);

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChaseError } from '../../src/core/errors.js';
-import { balanceOf, type Client, type HistoryEvent, type Invoice } from '../../src/core/model.js';
-import { ladderView, type InvoiceVisit, type Ledger, type LedgerReader } from '../../src/ledger/ledger.js';
+import { balanceOf, type Client, type Invoice } from '../../src/core/model.js';
+import { ladderView, requireClient, requireInvoice, type InvoiceVisit, type Ledger, type LedgerReader } from '../../src/ledger/ledger.js';
 import { convertLedger, createLedger, openLedger } from '../../src/ledger/open.js';
 
 /** Every optional field set, amounts that a float would get wrong. */
@@ -213,6 +213,21 @@ describe.each(backends)('the $name ledger', (backend) => {
     expect(ledger.invoices({ client: 'globex' }).map((each) => each.number)).toEqual(['INV-2026-002', 'INV-3']);
     expect(ledger.invoices({ client: 'acme', open: true }).map((each) => each.number)).toEqual(['INV-4']);
     expect(ledger.invoices({ client: 'nobody' })).toEqual([]);
+    expect(ledger.invoiceNumbers()).toEqual(['INV-2026-001', 'INV-2026-002', 'INV-3', 'INV-4']);
+  });
+
+  it('finds an invoice or client that must exist, or names the closest there is, outside and inside a write', async () => {
+    await seed();
+    expect(requireInvoice(ledger, 'INV-2026-002')).toStrictEqual(ledger.invoice('INV-2026-002'));
+    expect(requireClient(ledger, 'acme')).toStrictEqual(fullClient);
+    const missing = caught(() => requireInvoice(ledger, 'INV-2026-02'));
+    expect([missing.message, missing.hint, missing.exitCode]).toEqual(['unknown invoice "INV-2026-02"', 'did you mean "INV-2026-002"?', 2]);
+    expect(caught(() => requireClient(ledger, 'acm')).hint).toBe('did you mean "acme"?');
+    const inside = await rejected(ledger.write((w) => {
+      w.addInvoice(invoice('INV-77'));
+      requireInvoice(w, 'INV-7');
+    }));
+    expect(inside.hint).toBe('did you mean "INV-77"?');
   });
 
   it('updates fields, and a field set to undefined is removed', async () => {
