@@ -166,8 +166,8 @@ function clientRow(client: Client): Value[] {
   ];
 }
 
-/** An invoice from its row, with the lists of its payments, charges and history (filled later when not given). */
-function invoiceFromRow(row: Row, payments: Payment[] = [], charges: Charge[] = [], history: HistoryEvent[] = []): Invoice {
+/** An invoice from its row (INVOICE_COLUMNS), with the lists of its payments, charges and history. */
+function invoiceFromRow(row: Row, payments: Payment[], charges: Charge[], history: HistoryEvent[]): Invoice {
   const invoice = {
     number: row[1], client: row[2], issued: row[3], due: row[4], amount: row[5], currency: row[6], status: row[7],
   } as Invoice;
@@ -250,6 +250,14 @@ function packedRows(columns: string, table: string): string {
 /** An invoice row with its payments and charges, as one JSON text: [...INVOICE_COLUMNS, payments, charges]. */
 const PACKED_INVOICE = `json_array(${INVOICE_COLUMNS}, ${packedRows(PAYMENT_COLUMNS, 'payments')}, ${packedRows(CHARGE_COLUMNS, 'charges')})`;
 
+/** An invoice from PACKED_INVOICE and its history rows as packed JSON text. */
+function unpacked(invoiceText: string, historyText: string, eventFromRow: (row: Row) => HistoryEvent): Invoice {
+  const row = JSON.parse(invoiceText) as Row;
+  const [payments, charges] = row.slice(-2) as Row[][];
+  const events = JSON.parse(historyText) as Row[];
+  return invoiceFromRow(row, payments.map(paymentFromRow), charges.map(chargeFromRow), events.map(eventFromRow));
+}
+
 function historyRow(event: HistoryEvent): Value[] {
   return [
     event.on, event.kind,
@@ -282,11 +290,7 @@ class Tables implements LedgerWriter {
     return row && clientFromRow(row);
   }
 
-  /**
-   * Four queries whatever the number of invoices: the invoices, then each kind of child row, grouped
-   * here. Without a client, most rows qualify, so child rows are scanned in id order (`+invoice_id`
-   * keeps SQLite from looking each invoice up in the index and sorting the result).
-   */
+  /** One query; each invoice comes packed with its lists (see packedRows), in ledger order. */
   invoices(query: InvoiceQuery = {}): Invoice[] {
     const conditions: string[] = [];
     const parameters: string[] = [];
@@ -296,14 +300,15 @@ class Tables implements LedgerWriter {
       parameters.push(query.client);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.statement(`SELECT ${INVOICE_COLUMNS} FROM invoices ${where} ORDER BY id`).all(...parameters) as Row[];
-    const column = query.client === undefined ? '+invoice_id' : 'invoice_id';
-    return this.assemble(rows, where ? `WHERE ${column} IN (SELECT id FROM invoices ${where})` : '', parameters);
+    const rows = this.statement(`SELECT ${PACKED_INVOICE}, ${packedRows(HISTORY_COLUMNS, 'history')} FROM invoices ${where} ORDER BY id`).iterate(...parameters);
+    const invoices: Invoice[] = [];
+    for (const [invoiceText, historyText] of rows as Iterable<[string, string]>) invoices.push(unpacked(invoiceText, historyText, historyFromRow));
+    return invoices;
   }
 
   invoice(number: string): Invoice | undefined {
-    const row = this.statement(`SELECT ${INVOICE_COLUMNS} FROM invoices WHERE number = ?`).get(number) as Row | undefined;
-    return row && this.assemble([row], 'WHERE invoice_id = ?', [row[0] as number])[0];
+    const texts = this.statement(`SELECT ${PACKED_INVOICE}, ${packedRows(HISTORY_COLUMNS, 'history')} FROM invoices WHERE number = ?`).get(number) as [string, string] | undefined;
+    return texts && unpacked(texts[0], texts[1], historyFromRow);
   }
 
   invoiceNumbers(): string[] {
@@ -411,23 +416,6 @@ class Tables implements LedgerWriter {
     ).run(...historyRow(next), row[row.length - 1]);
   }
 
-  private assemble(rows: Row[], where: string, parameters: Value[]): Invoice[] {
-    const byId = new Map<number, Invoice>();
-    const invoices = rows.map((row) => {
-      const invoice = invoiceFromRow(row);
-      byId.set(row[0] as number, invoice);
-      return invoice;
-    });
-    if (invoices.length === 0) return invoices;
-    const childRows = (columns: string, table: string) =>
-      this.statement(`SELECT ${columns}, invoice_id FROM ${table} ${where} ORDER BY id`).iterate(...parameters) as Iterable<Row>;
-    const owner = (row: Row) => byId.get(row[row.length - 1] as number)!;
-    for (const row of childRows(PAYMENT_COLUMNS, 'payments')) owner(row).payments.push(paymentFromRow(row));
-    for (const row of childRows(CHARGE_COLUMNS, 'charges')) owner(row).charges.push(chargeFromRow(row));
-    for (const row of childRows(HISTORY_COLUMNS, 'history')) owner(row).history.push(historyFromRow(row));
-    return invoices;
-  }
-
   private visitInOrder(visit: (invoice: Invoice) => void, history: InvoiceVisit['history']): void {
     const [packedHistory, eventFromRow] = history === 'ladder' ? ['ladder_history', ladderEventFromRow] : [packedRows(HISTORY_COLUMNS, 'history'), historyFromRow];
     const page = this.statement(
@@ -437,12 +425,7 @@ class Tables implements LedgerWriter {
     for (let first = 1; ; first += VISIT_PAGE) {
       const texts = page.all(first, first + VISIT_PAGE - 1) as [string, string][];
       if (texts.length === 0) return;
-      for (const [invoiceText, historyText] of texts) {
-        const row = JSON.parse(invoiceText) as Row;
-        const [payments, charges] = row.slice(-2) as Row[][];
-        const events = JSON.parse(historyText) as Row[];
-        visit(invoiceFromRow(row, payments.map(paymentFromRow), charges.map(chargeFromRow), events.map(eventFromRow)));
-      }
+      for (const [invoiceText, historyText] of texts) visit(unpacked(invoiceText, historyText, eventFromRow));
     }
   }
 
