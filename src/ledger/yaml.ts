@@ -374,6 +374,8 @@ class YamlLedger implements Ledger {
   constructor(
     readonly path: string,
     private loaded: Loaded,
+    /** The file's bytes as last read or written: `loaded` came from them. */
+    private bytes: Buffer,
   ) {
     this.lock = new RunLock(path);
   }
@@ -415,9 +417,12 @@ class YamlLedger implements Ledger {
     }, options.waitMs ?? LOCK_WAIT_MS);
   }
 
+  /** Compares bytes: decoding a 9 MB ledger before each write cost more than the write itself. */
   private refresh(): void {
-    const text = readLedgerText(this.path);
-    if (text !== this.loaded.text) this.loaded = readYamlLedger(this.path, text);
+    const bytes = readLedgerBytes(this.path);
+    if (bytes.equals(this.bytes)) return;
+    this.loaded = readYamlLedger(this.path, bytes.toString('utf8'));
+    this.bytes = bytes;
   }
 
   /** Nothing stays open between calls: each write re-reads the file under the lock. */
@@ -435,7 +440,11 @@ class YamlLedger implements Ledger {
       const result = change(writer);
       writer.verify(this.path);
       const after = editor.toString();
-      if (after !== before) loadWriteFileAtomic().sync(this.path, after);
+      if (after !== before) {
+        const bytes = Buffer.from(after);
+        loadWriteFileAtomic().sync(this.path, bytes);
+        this.bytes = bytes;
+      }
       this.loaded.text = after;
       return result;
     } catch (error) {
@@ -445,14 +454,15 @@ class YamlLedger implements Ledger {
   }
 }
 
-function readLedgerText(path: string): string {
+function readLedgerBytes(path: string): Buffer {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch (error) {
     throw new ChaseError(`cannot read the ledger ${path}: ${(error as Error).message}`, { hint: 'run `chase init` to create one', cause: error });
   }
 }
 
 export function openYamlLedger(path: string): Ledger {
-  return new YamlLedger(path, readYamlLedger(path, readLedgerText(path)));
+  const bytes = readLedgerBytes(path);
+  return new YamlLedger(path, readYamlLedger(path, bytes.toString('utf8')), bytes);
 }
