@@ -28,6 +28,7 @@ interface Layout {
   header: boolean;
   trailer: boolean;
   crlf: boolean;
+  finalNewline: boolean;
   clients: ListLayout;
   invoices: ListLayout;
 }
@@ -44,7 +45,7 @@ const listLayout = fc.record({
   blankBetween: fc.boolean(),
   comment: fc.constantFrom('none', 'list', 'keys', 'column0'),
 });
-const layout = fc.record({ clientsFirst: fc.boolean(), header: fc.boolean(), trailer: fc.boolean(), crlf: fc.boolean(), clients: listLayout, invoices: listLayout });
+const layout = fc.record({ clientsFirst: fc.boolean(), header: fc.boolean(), trailer: fc.boolean(), crlf: fc.boolean(), finalNewline: fc.boolean(), clients: listLayout, invoices: listLayout });
 const shape = fc.record({
   clients: fc.array(fc.record({ address: fc.boolean(), accounts: fc.boolean() }), { minLength: 1, maxLength: 3 }),
   invoices: fc.array(fc.record({ payments: fc.nat(2), pendingEmail: fc.boolean(), notes: fc.boolean() }), { minLength: 1, maxLength: 5 }),
@@ -91,7 +92,8 @@ function renderLedger(layout: Layout, shape: Shape): string {
   const lists = [renderList('clients', layout.clients, clients), renderList('invoices', layout.invoices, invoices)];
   if (!layout.clientsFirst) lists.reverse();
   const lines = [...(layout.header ? ['# my ledger', ''] : []), ...lists[0], ...lists[1], ...(layout.trailer ? ['', '# end'] : [])];
-  return lines.join(layout.crlf ? '\r\n' : '\n') + (layout.crlf ? '\r\n' : '\n');
+  const newline = layout.crlf ? '\r\n' : '\n';
+  return lines.join(newline) + (layout.finalNewline ? newline : '');
 }
 
 type Edit =
@@ -172,7 +174,7 @@ describe('editing a YAML ledger cut into entries', () => {
 
   it('leaves every entry it did not touch byte for byte', () => {
     const text = renderLedger(
-      { clientsFirst: true, header: true, trailer: true, crlf: false, clients: { indent: 2, gap: 1, nestedIndent: true, blankBetween: true, comment: 'list' }, invoices: { indent: 0, gap: 3, nestedIndent: false, blankBetween: false, comment: 'keys' } },
+      { clientsFirst: true, header: true, trailer: true, crlf: false, finalNewline: true, clients: { indent: 2, gap: 1, nestedIndent: true, blankBetween: true, comment: 'list' }, invoices: { indent: 0, gap: 3, nestedIndent: false, blankBetween: false, comment: 'keys' } },
       { clients: [{ address: true, accounts: false }], invoices: [{ payments: 1, pendingEmail: true, notes: true }, { payments: 0, pendingEmail: false, notes: false }, { payments: 2, pendingEmail: false, notes: true }] },
     );
     const after = written(text, [{ kind: 'pay', index: 1 }], false).text;
