@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js';
-import type { Client } from '../core/model.js';
+import { slugOf, type Client } from '../core/model.js';
 import { clientRisk } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -25,16 +25,6 @@ export interface ClientFields {
 export interface ClientAddOptions extends ClientFields {
   id?: string;
   quiet?: boolean;
-}
-
-/** "Acme Ltd." -> "acme-ltd": the id clients are known by on the command line. */
-export function slugOf(name: string): string {
-  return name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
 }
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9._-]*$/;

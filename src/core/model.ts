@@ -142,6 +142,20 @@ export interface Invoice {
   history: HistoryEvent[];
 }
 
+/** Field changes: a key set to `undefined` removes that field. */
+export type ClientChanges = Partial<Omit<Client, 'id'>>;
+export type InvoiceChanges = Partial<Omit<Invoice, 'number' | 'payments' | 'charges' | 'history'>>;
+
+/** Field order of a client and an invoice as the contract writes them (design §3). */
+export const CLIENT_FIELDS = ['id', 'name', 'contact', 'email', 'phone', 'address', 'accounts', 'terms', 'lateFees', 'notes'] as const;
+export const INVOICE_FIELDS = [
+  'number', 'client', 'issued', 'due', 'amount', 'currency', 'status', 'description', 'file', 'hold', 'promise',
+  'payments', 'charges', 'plan', 'settlement', 'writeOff', 'history',
+] as const;
+export const HISTORY_FIELDS = [
+  'on', 'kind', 'stage', 'template', 'status', 'messageId', 'to', 'cc', 'subject', 'contact', 'note', 'error', 'file', 'tracking', 'at',
+] as const;
+
 export type LateFeeRule = 'none' | 'contractual' | 'uk-late-payment' | 'eu-late-payment';
 
 export interface LateFeePolicy {
@@ -190,6 +204,16 @@ export interface ChasePolicy {
   planGraceDays: number;
   weekdaysOnly: boolean;
   lateFees: LateFeePolicy;
+}
+
+/** "Acme Ltd." -> "acme-ltd": the id clients are known by on the command line. */
+export function slugOf(name: string): string {
+  return name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
 }
 
 export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charges'>): number {

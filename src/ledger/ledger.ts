@@ -1,5 +1,5 @@
 import { notFound } from '../core/errors.js';
-import type { Client, HistoryEvent, Invoice, Charge, Payment } from '../core/model.js';
+import type { Client, ClientChanges, HistoryEvent, Invoice, InvoiceChanges, Charge, Payment } from '../core/model.js';
 export { ladderView } from '../core/ladder.js';
 
 export type Backend = 'yaml' | 'sqlite';
@@ -22,9 +22,7 @@ export interface InvoiceVisit {
   history?: 'all' | 'ladder';
 }
 
-/** Field changes: a key set to `undefined` removes that field. */
-export type ClientChanges = Partial<Omit<Client, 'id'>>;
-export type InvoiceChanges = Partial<Omit<Invoice, 'number' | 'payments' | 'charges' | 'history'>>;
+export type { ClientChanges, InvoiceChanges } from '../core/model.js';
 
 export interface LedgerReader {
   clients(): Client[];

@@ -21,15 +21,8 @@ export const LATE_FEE_RULES: readonly LateFeePolicy['rule'][] = ['none', 'contra
 export const DAY_COUNTS: readonly LateFeePolicy['dayCount'][] = ['actual/365', 'actual/360', '30/360'];
 export const INTEREST_FROM: readonly LateFeePolicy['interestFrom'][] = ['due', 'grace-end'];
 
-/** Field order of a client and an invoice as the contract writes them (design §3). */
-export const CLIENT_FIELDS = ['id', 'name', 'contact', 'email', 'phone', 'address', 'accounts', 'terms', 'lateFees', 'notes'] as const;
-export const INVOICE_FIELDS = [
-  'number', 'client', 'issued', 'due', 'amount', 'currency', 'status', 'description', 'file', 'hold', 'promise',
-  'payments', 'charges', 'plan', 'settlement', 'writeOff', 'history',
-] as const;
-export const HISTORY_FIELDS = [
-  'on', 'kind', 'stage', 'template', 'status', 'messageId', 'to', 'cc', 'subject', 'contact', 'note', 'error', 'file', 'tracking', 'at',
-] as const;
+/** Field order of a client and an invoice: part of the model, which the import plan compares by too. */
+export { CLIENT_FIELDS, HISTORY_FIELDS, INVOICE_FIELDS } from '../core/model.js';
 
 export type FieldPath = readonly (string | number)[];
 

@@ -289,6 +289,15 @@ describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
       expect(snapshot(path)).toEqual(before);
     });
 
+    it("a new client id in chase's own export that the ledger would not take is a problem at its row", async () => {
+      const before = snapshot(path);
+      writeFileSync(join(dir.path, 'invoices.csv'), 'number,client,client_name,email,issued,due,amount,currency,paid,status,description,file\nINV-1,North Wind,Northwind,,2026-10-05,2026-11-04,10.00,GBP,0.00,open,,\nINV-2,acme,Acme Ltd,,2026-10-05,2026-11-04,10.00,GBP,0.00,open,,\n');
+      const deps = testDeps({ ledger, config: config(), today: TODAY, io: testIo({ cwd: dir.path }) });
+      await expect(run(deps, { files: ['invoices.csv'] })).rejects.toMatchObject({ exitCode: 2, message: '1 problem in invoices.csv; nothing was imported' });
+      expect(deps.io.stderr()).toBe('invoices.csv:2: client: expected a slug without spaces, got "North Wind"\n');
+      expect(snapshot(path)).toEqual(before);
+    });
+
     it('the same number twice with different values is a problem; repeated identical rows count once', async () => {
       writeFileSync(join(dir.path, 'twice.csv'), 'Invoice Number,Customer,Invoice Date,Total,Amount Due\nX-1,A,2026-11-01,10,10\nX-1,A,2026-11-01,10,10\nX-1,A,2026-11-01,11,10\n');
       const { lines } = await refused([join(dir.path, 'twice.csv')]);

@@ -98,7 +98,8 @@ function renderLedger(layout: Layout, shape: Shape): string {
 
 type Edit =
   | { kind: 'pay' | 'note' | 'hold' | 'unhold' | 'sent' | 'email'; index: number }
-  | { kind: 'addInvoice' | 'addClient' };
+  | { kind: 'addInvoice' }
+  | { kind: 'addClient' };
 
 const edit: fc.Arbitrary<Edit> = fc.oneof(
   fc.record({ kind: fc.constantFrom('pay', 'note', 'hold', 'unhold', 'sent', 'email'), index: fc.nat(9) }),
