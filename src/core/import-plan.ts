@@ -185,9 +185,22 @@ export function planImport(
   const existing = new Map<string, Invoice>();
   for (const invoice of ledgerInvoices) existing.set(invoice.number, invoice);
   /**
+   * A name the ledger does not know, on a row for an invoice it has: the file's name for that
+   * invoice's client (renamed in chase, say). New invoices under the name go to that client too;
+   * a new client for them would take the old invoices on the next import of the same file.
+   */
+  const clientOfName = new Map<string, string>();
+  for (const row of rows.invoices.values()) {
+    const current = existing.get(row.number);
+    const name = lowerName(row.client);
+    if (current && !row.clientId && !idByName.has(name) && !clientOfName.has(name)) clientOfName.set(name, current.client);
+  }
+
+  /**
    * The client of an invoice row: chase's export names the id (a new id makes a new client); other
-   * exports name the client, matched case-insensitively. An unknown name makes a new client for a new
-   * invoice, but leaves an existing invoice with its client: the client may have been renamed in chase.
+   * exports name the client, matched case-insensitively. An unknown name leaves an existing invoice
+   * with its client (the client may have been renamed in chase), and makes a new client for a new
+   * invoice unless the file gives the name to an invoice the ledger has.
    */
   const clientFor = (row: InvoiceRow, current: Invoice | undefined): string | undefined => {
     if (row.clientId) {
@@ -201,7 +214,12 @@ export function planImport(
     }
     const known = idByName.get(lowerName(row.client));
     if (known) return known;
-    if (!current) return newClient(row.client, row.email);
+    if (!current) {
+      const named = clientOfName.get(lowerName(row.client));
+      if (!named) return newClient(row.client, row.email);
+      plan.warnings.push({ ...row.at, column: row.columns.client, message: `"${row.client}" is not a client in the ledger; ${row.number} goes to ${named}, like the invoices it has under that name` });
+      return named;
+    }
     if (lowerName(clients.get(current.client)?.name ?? '') !== lowerName(row.client)) {
       plan.warnings.push({ ...row.at, column: row.columns.client, message: `"${row.client}" is not a client in the ledger; ${row.number} stays with ${current.client}` });
     }

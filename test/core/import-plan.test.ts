@@ -94,6 +94,20 @@ describe('choosing the client of an invoice row', () => {
     expect(plan.warnings).toEqual([{ ...row.at, column: 'Customer', message: '"Acme Holdings" is not a client in the ledger; INV-2026-001 stays with acme' }]);
   });
 
+  it('gives a new invoice under such a name the client of the invoices the ledger has under it, so a re-import changes nothing', () => {
+    const known = aRow({ client: 'Acme' });
+    const fresh = aRow({ number: 'INV-2026-009', client: 'ACME' });
+    const first = planned({ invoices: [fresh, known] }, [anInvoice()]);
+    expect(first.plan.newClients).toEqual([]);
+    expect(first.plan.added.map((invoice) => [invoice.number, invoice.client])).toEqual([['INV-2026-009', 'acme']]);
+    expect(first.plan.warnings.map((warning) => warning.message)).toEqual([
+      '"ACME" is not a client in the ledger; INV-2026-009 goes to acme, like the invoices it has under that name',
+      '"Acme" is not a client in the ledger; INV-2026-001 stays with acme',
+    ]);
+    const second = planned({ invoices: [fresh, known] }, [anInvoice(), ...first.plan.added]);
+    expect([second.plan.newClients, second.plan.added, second.plan.updated, second.plan.unchanged]).toEqual([[], [], [], 2]);
+  });
+
   it('updates the fields of a client that a clients file changes, and counts the same client as unchanged', () => {
     const { plan } = planned({ clients: [aClient({ email: 'new@acme.example', terms: 14 }), clients[1]] });
     expect(plan.changedClients).toEqual([{ id: 'acme', changes: { email: 'new@acme.example', terms: 14 }, notes: ['email', 'terms'] }]);
@@ -240,7 +254,6 @@ describe('import plan properties', () => {
   const invoiceRow = fc.record({
     number: fc.constantFrom(...numbers),
     client: fc.constantFrom('Acme Ltd', 'ACME LTD', 'Globex Corporation', 'Acme', 'Initech', 'Newco Two'),
-    knownClient: fc.constantFrom('Acme Ltd', 'ACME LTD', 'Globex Corporation'),
     clientId: fc.constantFrom('acme', 'newco'),
     issued: fc.constantFrom('2026-09-01', '2026-09-15'),
     due: fc.constantFrom(undefined, '2026-10-01', '2026-10-15'),
@@ -254,9 +267,6 @@ describe('import plan properties', () => {
   /**
    * Rows as the command reads them: one row per number, and payment rows only for invoices in the
    * ledger or the file. Either every row names its client's id (chase's own export) or none does.
-   * A row for an invoice the ledger has names a client the ledger has: one it does not have leaves the
-   * invoice with its client, unless another row makes that client first, so a re-import can move the
-   * invoice to a client the first import made.
    */
   const inputs = ledgerInvoices.chain((invoices) =>
     fc
@@ -268,10 +278,9 @@ describe('import plan properties', () => {
       })
       .map(({ invoiceRows, chaseExport, payments: paid, clientRows }) => {
         const inLedger = new Set(invoices.map((invoice) => invoice.number));
-        const invoiceRowsRead = invoiceRows.map(({ amount, paid: paidText, client, knownClient, clientId, due, description, ...fields }) =>
+        const invoiceRowsRead = invoiceRows.map(({ amount, paid: paidText, clientId, due, description, ...fields }) =>
           aRow({
             ...fields,
-            client: inLedger.has(fields.number) ? knownClient : client,
             amount: minor(amount),
             ...(chaseExport ? { clientId } : {}),
             ...(due ? { due } : {}),
