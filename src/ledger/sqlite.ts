@@ -229,12 +229,6 @@ function ladderEventFromRow(row: Row): HistoryEvent {
 }
 
 /**
- * Invoices visited per page, each page read with one query, and only one page held at a time:
- * small pages die young, so memory stays flat (127 MB for 100,000 invoices) at no cost in time.
- */
-const VISIT_PAGE = 100;
-
-/**
  * A list of an invoice's child rows as one JSON text, each row an array in the order of its *_COLUMNS,
  * so the *FromRow readers read it. Handed out as rows, a visit of 100,000 invoices is half a million
  * of them, and better-sqlite3 makes a JS value for every column of each; one string per list and a
@@ -316,10 +310,10 @@ class Tables implements LedgerWriter {
   }
 
   /**
-   * The chosen invoices' ids go into a temporary table in visiting order; the invoices and each kind
-   * of child row are then read joined to it, in its order (SQLite walks it and finds each invoice's
-   * rows by index, so nothing is sorted), a page of invoices at a time. All in one read transaction,
-   * so every page sees the same ledger.
+   * One query, streamed: SQLite sorts the chosen invoices, packed with their lists, and hands them
+   * over one at a time, so memory stays flat (136 MB for 100,000 invoices). An index on the due date
+   * would spare the sort but read the table in due order, page by page at random: slower. In one
+   * read transaction, so what `visit` reads sees the same ledger.
    */
   eachInvoiceByDue(visit: (invoice: Invoice) => void, query: InvoiceVisit = {}): void {
     const conditions: string[] = [];
@@ -330,13 +324,10 @@ class Tables implements LedgerWriter {
       parameters.push(query.client);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const [packedHistory, eventFromRow] = query.history === 'ladder' ? ['ladder_history', ladderEventFromRow] : [packedRows(HISTORY_COLUMNS, 'history'), historyFromRow];
     this.db.transaction(() => {
-      this.statement(`CREATE TEMP TABLE visiting AS SELECT id AS invoice FROM invoices ${where} ORDER BY due, id`).run(...parameters);
-      try {
-        this.visitInOrder(visit, query.history);
-      } finally {
-        this.statement('DROP TABLE temp.visiting').run();
-      }
+      const rows = this.statement(`SELECT ${PACKED_INVOICE}, ${packedHistory} FROM invoices ${where} ORDER BY due, id`).iterate(...parameters);
+      for (const [invoiceText, historyText] of rows as Iterable<[string, string]>) visit(unpacked(invoiceText, historyText, eventFromRow));
     })();
   }
 
@@ -414,19 +405,6 @@ class Tables implements LedgerWriter {
       `UPDATE history SET on_date = ?, kind = ?, stage = ?, template = ?, status = ?, message_id = ?, recipients = ?, cc = ?,
        subject = ?, contact = ?, note = ?, error = ?, file = ?, tracking = ?, at = ? WHERE id = ?`,
     ).run(...historyRow(next), row[row.length - 1]);
-  }
-
-  private visitInOrder(visit: (invoice: Invoice) => void, history: InvoiceVisit['history']): void {
-    const [packedHistory, eventFromRow] = history === 'ladder' ? ['ladder_history', ladderEventFromRow] : [packedRows(HISTORY_COLUMNS, 'history'), historyFromRow];
-    const page = this.statement(
-      `SELECT ${PACKED_INVOICE}, ${packedHistory} FROM temp.visiting JOIN invoices ON id = invoice
-       WHERE temp.visiting.rowid BETWEEN ? AND ? ORDER BY temp.visiting.rowid`,
-    );
-    for (let first = 1; ; first += VISIT_PAGE) {
-      const texts = page.all(first, first + VISIT_PAGE - 1) as [string, string][];
-      if (texts.length === 0) return;
-      for (const [invoiceText, historyText] of texts) visit(unpacked(invoiceText, historyText, eventFromRow));
-    }
   }
 
   private insertPayment(invoiceId: number, payment: Payment): void {
