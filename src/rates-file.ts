@@ -45,8 +45,18 @@ export function lateFeePolicyFor(config: Config, client: Client | undefined): La
   return client?.lateFees ? { ...config.policy.lateFees, ...client.lateFees } : config.policy.lateFees;
 }
 
+/**
+ * What `invoice` may claim in late charges. A policy that cannot be applied to it (a flat fee in
+ * pence on an invoice in yen) is an error naming the invoice and where the policy is set.
+ */
 export function claimFor(invoice: Invoice, client: Client | undefined, config: Config, rates: () => ReferenceRates, today: ISODate): Claim {
   const policy = lateFeePolicyFor(config, client);
   const statutory = policy.rule === 'uk-late-payment' || policy.rule === 'eu-late-payment';
-  return claimable(invoice, policy, today, statutory ? rates() : undefined);
+  try {
+    return claimable(invoice, policy, today, statutory ? rates() : undefined);
+  } catch (error) {
+    if (!(error instanceof ChaseError)) throw error;
+    const where = client?.lateFees ? `the lateFees of client ${client.id} in the ledger, or in the config` : 'lateFees in the config';
+    throw new ChaseError(`invoice ${invoice.number}: ${error.message}`, { hint: `fix ${where}`, exitCode: error.exitCode, cause: error });
+  }
 }

@@ -194,6 +194,14 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       expect((error as ChaseError).hint).toContain('did you mean "acme"');
     });
 
+    it('a late fee that cannot be charged in an invoice\'s currency is an error naming the invoice and where the fee is set', async () => {
+      const fromConfig = await run(testDeps({ ledger, config: testConfig({ extra: 'lateFees: { rule: contractual, flatFee: 12.50 }\n' }) }), { json: true }).catch((e: unknown) => e);
+      expect(fromConfig).toMatchObject({ name: 'ChaseError', exitCode: 2, message: 'invoice INV-F: lateFees.flatFee 12.5 has more decimals than JPY allows (0)', hint: 'fix lateFees in the config' });
+      await ledger.write((tx) => tx.updateClient('initech', { lateFees: { rule: 'contractual', flatFee: '12.50' } }));
+      const fromClient = await run(testDeps({ ledger, config: testConfig() }), { json: true }).catch((e: unknown) => e);
+      expect(fromClient).toMatchObject({ message: 'invoice INV-F: lateFees.flatFee 12.5 has more decimals than JPY allows (0)', hint: 'fix the lateFees of client initech in the ledger, or in the config' });
+    });
+
     it('an unknown stage is an error that lists the stages', async () => {
       const error = await run(testDeps({ ledger, config: testConfig() }), { stage: 'angry' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ChaseError);
