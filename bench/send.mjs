@@ -268,6 +268,7 @@ async function smtpCase(backend, messages, total) {
   const expected = new Map(picked.map((invoice) => [invoice.number, due.get(invoice.number)]));
 
   sink ??= await startSink();
+  sink.reset();
   const config = configWithMail(join(scratch, 'smtp.config.yaml'), ['transport: smtp', `from: "${FROM}"`, `smtp: { host: 127.0.0.1, port: ${sink.port}, secure: false }`]);
   const dryRun = (ledger) => chaseSync(['send', '--due', '--dry-run', '--json', '--today', TODAY, '--ledger', ledger, '--config', config], { cwd: scratch }).stdout;
   checkDryRun(dryRun(master), expected);
