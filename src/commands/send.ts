@@ -229,7 +229,7 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
     return report.count('failed') + report.count('uncertain') > 0 ? 1 : 0;
   };
   // A dry run writes nothing, so it needs no lock and never waits for a running send.
-  return dryRun ? work() : ledger.withLock(work, { waitMs: 10_000 });
+  return dryRun ? work() : ledger.withLock(work);
 }
 
 /**

@@ -68,7 +68,8 @@ export interface Ledger extends LedgerReader {
   write<T>(change: (ledger: LedgerWriter) => T): Promise<T>;
   /**
    * Holds the ledger's exclusive run lock while `work` runs (writes inside it reuse the lock).
-   * A second process waits up to `waitMs`, then fails with a ChaseError (exit 1).
+   * A second process waits up to `waitMs` (by default past the moment a killed holder's lock goes
+   * stale), then fails with a ChaseError (exit 1).
    */
   withLock<T>(work: () => Promise<T>, options?: { waitMs?: number }): Promise<T>;
   close(): void;

@@ -251,6 +251,12 @@ const UPDATE_MS = 2_000;
 const RETRY_MS = 50;
 
 /**
+ * How long a run waits for the lock: past the moment the lock of a process killed while holding it
+ * goes stale (its last refresh plus STALE_MS), so cron's next run takes it over rather than failing.
+ */
+export const LOCK_WAIT_MS = STALE_MS + 2 * UPDATE_MS;
+
+/**
  * The ledger's exclusive run lock: a `<ledger>.lock` directory (proper-lockfile), refreshed while
  * held, so a lock left by a killed process goes stale after STALE_MS instead of blocking forever.
  * Re-entrant within one process: callers that arrive while it is held (or being taken) share it,

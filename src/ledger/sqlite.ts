@@ -3,7 +3,7 @@ import type Database from 'better-sqlite3';
 import { ChaseError, notFound } from '../core/errors.js';
 import type { Charge, Client, HistoryEvent, Invoice, Payment } from '../core/model.js';
 import type { ClientChanges, InvoiceChanges, InvoiceQuery, InvoiceVisit, Ledger, LedgerWriter } from './ledger.js';
-import { CLIENT_FIELDS, INVOICE_FIELDS, RunLock, assertFields, checkCharge, checkClient, checkHistory, checkInvoice, checkPayment, checked, withChanges } from './model-io.js';
+import { CLIENT_FIELDS, INVOICE_FIELDS, LOCK_WAIT_MS, RunLock, assertFields, checkCharge, checkClient, checkHistory, checkInvoice, checkPayment, checked, withChanges } from './model-io.js';
 
 /**
  * The SQLite ledger: the same model in tables, for ledgers too big or too busy for a text file.
@@ -12,7 +12,6 @@ import { CLIENT_FIELDS, INVOICE_FIELDS, RunLock, assertFields, checkCharge, chec
  * autoincrement id keeps their order.
  */
 
-const LOCK_WAIT_MS = 10_000;
 const BUSY_TIMEOUT_MS = 5_000;
 
 /**

@@ -5,7 +5,7 @@ import { isKnownCurrency, parseAmount } from '../core/money.js';
 import { balanceOf, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
 import { fieldError, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from '../yaml-input.js';
 import type { InvoiceQuery, InvoiceVisit, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
-import { CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, RunLock, checkClient, checkInvoice, copy, pathText } from './model-io.js';
+import { CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, LOCK_WAIT_MS, RunLock, checkClient, checkInvoice, copy, pathText } from './model-io.js';
 import type { LedgerText } from './yaml-edit.js';
 
 /** Loaded on the first write, so commands that only read the ledger start faster. */
@@ -28,7 +28,6 @@ const loadEditing = (): Promise<Editing> => (editing ??= import('./yaml-edit.js'
 export const EMPTY_YAML_LEDGER = 'clients: []\ninvoices: []\n';
 
 const WRITE_WAIT_MS = 5_000;
-const LOCK_WAIT_MS = 10_000;
 export const ROOT_FIELDS = ['clients', 'invoices'] as const;
 export type EntryKind = (typeof ROOT_FIELDS)[number];
 

@@ -3,6 +3,7 @@
  * every message goes exactly once. The built CLI as two subprocesses against a real SMTP server.
  * Needs `npx tsc -p tsconfig.json` first.
  */
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,6 +74,42 @@ describe.each(BACKENDS)('two chase send --due at once on a $name ledger', (backe
     expect(third.code).toBe(0);
     expect(smtp.messages).toHaveLength(COUNT);
   });
+});
+
+describe('a chase killed while it holds the lock', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let smtp: TestSmtpServer;
+  beforeEach(async () => {
+    dir = tempDir('chase-killed-');
+    smtp = await startSmtpServer();
+  });
+  afterEach(async () => {
+    await smtp.close();
+    dir.remove();
+  });
+
+  it('leaves a lock that the next send --due waits out and takes over, then sends everything', async () => {
+    const ledger = join(dir.path, 'chase.yaml');
+    (await ledgerWith(ledger, { clients, invoices })).close();
+    const config = writeConfig(dir.path, { smtpPort: smtp.port });
+    // Holds the lock as chase does (proper-lockfile, stale after 10 s, refreshed every 2 s) until killed.
+    const script = `require('proper-lockfile').lock(process.argv[1], { stale: 10000, update: 2000 }).then(() => console.log('locked')); setInterval(() => {}, 1000);`;
+    const holder = spawn(process.execPath, ['-e', script, ledger], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((done, fail) => {
+      holder.stdout!.on('data', (data: Buffer) => data.toString().includes('locked') && done());
+      holder.on('exit', () => fail(new Error('the locking process ended early')));
+    });
+    const started = Date.now();
+    const next = chase(['--ledger', ledger, '--config', config, '--today', '2026-11-23', 'send', '--due'], { cwd: dir.path });
+    // The holder is alive and refreshing its lock for a while after the next run starts waiting, so
+    // its lock goes stale more than 10 s after that: a wait of 10 s would give up first.
+    await new Promise((done) => setTimeout(done, 3_000));
+    holder.kill('SIGKILL');
+    const result = await next;
+    expect(result.code, result.stderr).toBe(0);
+    expect(Date.now() - started).toBeGreaterThan(10_000);
+    expect(smtp.messages).toHaveLength(COUNT);
+  }, 30_000);
 });
 
 describe('several chase at once on a SQLite ledger from an older chase', () => {
