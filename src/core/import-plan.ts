@@ -168,12 +168,24 @@ export function planImport(
     else plan.unchangedClients++;
   }
 
+  /**
+   * The clients that rows of chase's own export make (an id the ledger does not have) are known
+   * from the start, wherever their rows come in the files: a row that only names one finds it, and
+   * no slug takes its id. Otherwise a second import of the same files could move invoices to them.
+   */
+  const madeById = new Set<string>();
+  for (const row of rows.invoices.values()) {
+    if (!row.clientId || clients.has(row.clientId) || madeById.has(row.clientId) || clientRefusal({ id: row.clientId, name: row.client })) continue;
+    madeById.add(row.clientId);
+    if (!idByName.has(lowerName(row.client))) idByName.set(lowerName(row.client), row.clientId);
+  }
+
   const newClient = (name: string, email: string | undefined, id?: string): string => {
     let chosen = id;
     if (!chosen) {
       const base = slugOf(name) || 'client';
       chosen = base;
-      for (let n = 2; clients.has(chosen); n++) chosen = `${base}-${n}`;
+      for (let n = 2; clients.has(chosen) || madeById.has(chosen); n++) chosen = `${base}-${n}`;
     }
     const client: Client = { id: chosen, name };
     if (email) client.email = email;

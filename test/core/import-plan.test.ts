@@ -78,6 +78,19 @@ describe('choosing the client of an invoice row', () => {
     expect(plan.changedClients).toEqual([]);
   });
 
+  it("keeps the id a row of chase's own export makes for that client, wherever the row comes, and gives its name to rows that only name it", () => {
+    const { plan, problems } = planned({
+      invoices: [
+        aRow({ number: 'X-1', client: 'Northwind' }),
+        aRow({ number: 'X-2', client: 'NORTHWIND TRADING GMBH' }),
+        aRow({ number: 'N-1', clientId: 'northwind', client: 'Northwind Trading GmbH' }),
+      ],
+    });
+    expect(problems).toEqual([]);
+    expect(plan.added.map((invoice) => [invoice.number, invoice.client])).toEqual([['X-1', 'northwind-2'], ['X-2', 'northwind'], ['N-1', 'northwind']]);
+    expect(plan.newClients).toEqual([{ id: 'northwind-2', name: 'Northwind' }, { id: 'northwind', name: 'Northwind Trading GmbH' }]);
+  });
+
   it("refuses a new id from chase's own export that the ledger would not take, at its row, and plans nothing for that row", () => {
     const row = aRow({ number: 'N-1', clientId: 'North Wind', client: 'Northwind' });
     const { plan, problems } = planned({ invoices: [row, aRow({ number: 'A-1', clientId: 'acme', client: 'Acme Ltd' })] });
@@ -254,7 +267,7 @@ describe('import plan properties', () => {
   const invoiceRow = fc.record({
     number: fc.constantFrom(...numbers),
     client: fc.constantFrom('Acme Ltd', 'ACME LTD', 'Globex Corporation', 'Acme', 'Initech', 'Newco Two'),
-    clientId: fc.constantFrom('acme', 'newco'),
+    clientId: fc.constantFrom(undefined, undefined, 'acme', 'newco', 'initech'),
     issued: fc.constantFrom('2026-09-01', '2026-09-15'),
     due: fc.constantFrom(undefined, '2026-10-01', '2026-10-15'),
     amount: fc.constantFrom('400.00', '1200.00', '1250.00'),
@@ -266,23 +279,23 @@ describe('import plan properties', () => {
   const clientRow = fc.constantFrom<Client>(aClient({ email: 'new@acme.example' }), aClient(), { id: 'newco-two', name: 'Newco Two', terms: 14 });
   /**
    * Rows as the command reads them: one row per number, and payment rows only for invoices in the
-   * ledger or the file. Either every row names its client's id (chase's own export) or none does.
+   * ledger or the file. Some rows name their client's id, as chase's own export does, and some do
+   * not, as when an import reads chase's export and another tool's at once.
    */
   const inputs = ledgerInvoices.chain((invoices) =>
     fc
       .record({
         invoiceRows: fc.uniqueArray(invoiceRow, { maxLength: 5, selector: (row) => row.number }),
-        chaseExport: fc.boolean(),
         payments: fc.array(fc.tuple(fc.nat(), payments), { maxLength: 4 }),
         clientRows: fc.uniqueArray(clientRow, { maxLength: 2, selector: (client) => client.id }),
       })
-      .map(({ invoiceRows, chaseExport, payments: paid, clientRows }) => {
+      .map(({ invoiceRows, payments: paid, clientRows }) => {
         const inLedger = new Set(invoices.map((invoice) => invoice.number));
         const invoiceRowsRead = invoiceRows.map(({ amount, paid: paidText, clientId, due, description, ...fields }) =>
           aRow({
             ...fields,
             amount: minor(amount),
-            ...(chaseExport ? { clientId } : {}),
+            ...(clientId ? { clientId } : {}),
             ...(due ? { due } : {}),
             ...(paidText ? { paid: minor(paidText) } : {}),
             ...(description !== undefined ? { description } : {}),
