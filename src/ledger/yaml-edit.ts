@@ -341,7 +341,7 @@ function entryPosition(items: AnyItem[]): number {
  * one entry parses in well under a millisecond.
  */
 class EntryRun {
-  private parsed?: { seq: CST.BlockSequence; after: string };
+  private parsed?: { seq: CST.BlockSequence; after: string; entries: SeqItem[] };
 
   constructor(
     private readonly text: string,
@@ -357,18 +357,20 @@ class EntryRun {
     const tokens = [...new Parser().parse(`${' '.repeat(this.indent)}- 0\n${this.text}`)];
     const document = tokens.length === 1 && tokens[0].type === 'document' ? tokens[0] : undefined;
     const seq = document?.value;
-    if (seq?.type !== 'block-seq' || seq.indent !== this.indent || seq.items.filter(isEntry).length !== 2) return undefined;
+    if (seq?.type !== 'block-seq' || seq.indent !== this.indent) return undefined;
+    const entries = seq.items.filter(isEntry).slice(1);
+    if (entries.length !== 1) return undefined;
     // Blank and comment lines after the entry that the parser leaves to the document.
     const end = document!.end ?? [];
     if (end.some((token) => token.type !== 'newline' && token.type !== 'comment' && token.type !== 'space')) return undefined;
-    const parsed = { seq, after: end.map((token) => token.source).join('') };
+    const parsed = { seq, after: end.map((token) => token.source).join(''), entries };
     if (stringifyRun(parsed) !== this.text) return undefined;
     return (this.parsed = parsed).seq;
   }
 
-  /** The run's entries, after `seq()` has parsed it. */
+  /** The run's entries in order, after `seq()` has parsed it: entries appended to it are pushed here. */
   entries(): SeqItem[] {
-    return this.parsed!.seq.items.filter(isEntry).slice(1);
+    return this.parsed!.entries;
   }
 
   toString(): string {
@@ -552,8 +554,12 @@ export class LedgerText {
     if (count > 1 && this.blankLineBefore(kind, count - 1)) item.start.unshift(newline());
     insertItem(last.seq.items, entryPosition(last.seq.items), item);
     const file = this.file;
-    if (file.form === 'whole') file.entries[kind].push(item);
-    else file.entries[kind].push({ run: file.entries[kind][count - 1].run, at: file.entries[kind][count - 1].at + 1 });
+    if (file.form === 'whole') {
+      file.entries[kind].push(item);
+      return;
+    }
+    const { run } = file.entries[kind][count - 1];
+    file.entries[kind].push({ run, at: run.entries().push(item) - 1 });
   }
 
   /** The block mapping of one entry; an entry written in flow style is rewritten as a block first. */
