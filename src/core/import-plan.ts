@@ -194,6 +194,7 @@ export function planImport(
     plan.newClients.push(client);
     return chosen;
   };
+
   const existing = new Map<string, Invoice>();
   for (const invoice of ledgerInvoices) existing.set(invoice.number, invoice);
   /**
