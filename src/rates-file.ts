@@ -52,8 +52,10 @@ export function lateFeePolicyFor(config: Config, client: Client | undefined): La
 export function claimFor(invoice: Invoice, client: Client | undefined, config: Config, rates: () => ReferenceRates, today: ISODate): Claim {
   const policy = lateFeePolicyFor(config, client);
   const statutory = policy.rule === 'uk-late-payment' || policy.rule === 'eu-late-payment';
+  // Outside the try: a rate table that cannot be read is its own error, not this invoice's.
+  const reference = statutory ? rates() : undefined;
   try {
-    return claimable(invoice, policy, today, statutory ? rates() : undefined);
+    return claimable(invoice, policy, today, reference);
   } catch (error) {
     if (!(error instanceof ChaseError)) throw error;
     const where = client?.lateFees ? `the lateFees of client ${client.id} in the ledger, or in the config` : 'lateFees in the config';

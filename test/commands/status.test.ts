@@ -202,6 +202,13 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       expect(fromClient).toMatchObject({ message: 'invoice INV-F: lateFees.flatFee 12.5 has more decimals than JPY allows (0)', hint: 'fix the lateFees of client initech in the ledger, or in the config' });
     });
 
+    it('a reference-rate table that cannot be read is an error about the table, not about an invoice', async () => {
+      const config = testConfig({ extra: 'referenceRates: /nonexistent/rates.yaml\nlateFees: { rule: uk-late-payment }\n' });
+      const error = await run(testDeps({ ledger, config }), { json: true }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'ChaseError', exitCode: 2 });
+      expect((error as ChaseError).message).toMatch(/^cannot read the reference-rate table \/nonexistent\/rates\.yaml: /);
+    });
+
     it('an unknown stage is an error that lists the stages', async () => {
       const error = await run(testDeps({ ledger, config: testConfig() }), { stage: 'angry' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ChaseError);
