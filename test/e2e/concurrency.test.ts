@@ -101,9 +101,9 @@ describe('a chase killed while it holds the lock', () => {
     });
     const started = Date.now();
     const next = chase(['--ledger', ledger, '--config', config, '--today', '2026-11-23', 'send', '--due'], { cwd: dir.path });
-    // The holder is alive and refreshing its lock for a while after the next run starts waiting, so
-    // its lock goes stale more than 10 s after that: a wait of 10 s would give up first.
-    await new Promise((done) => setTimeout(done, 3_000));
+    // The holder lives on long enough to refresh its lock once (every 2 s) after the next run starts
+    // waiting, so the lock goes stale 12–13 s after that: a wait of 10 s would give up first.
+    await new Promise((done) => setTimeout(done, 2_500));
     holder.kill('SIGKILL');
     const result = await next;
     expect(result.code, result.stderr).toBe(0);
