@@ -465,8 +465,9 @@ function slicedFile(text: string, counts: Record<EntryKind, number>): { file: Sl
 }
 
 /**
- * Whether the lines between an entry's predecessor and its `-` open with a blank line, as the
- * whole-file CST has it: it gives the entry the blank and comment lines no deeper than the list.
+ * Whether the lines between an entry's predecessor and its `-` open with an empty line, as the
+ * whole-file CST has it: it gives the entry the blank and comment lines no deeper than the list,
+ * and a line of spaces there does not count as empty.
  */
 function opensWithBlankLine(before: string, indent: number): boolean {
   const lines = before.split('\n').slice(0, -1);
@@ -476,7 +477,7 @@ function opensWithBlankLine(before: string, indent: number): boolean {
     const text = line.trimStart();
     if (text !== '' && text !== '\r' && !(text.startsWith('#') && line.length - text.length <= indent)) break;
   }
-  return first < lines.length && lines[first].trim() === '';
+  return first < lines.length && (lines[first] === '' || lines[first] === '\r');
 }
 
 /**

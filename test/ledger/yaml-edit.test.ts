@@ -18,9 +18,12 @@ interface ListLayout {
   gap: number;
   /** Whether lists inside an entry are indented under their key. */
   nestedIndent: boolean;
-  blankBetween: boolean;
+  /** What separates entries: nothing, an empty line, or a line of spaces. */
+  separator: 'none' | 'empty' | 'spaces';
   /** A comment line before some entries: at the list's column, at the entry's keys, or at column 0. */
   comment: 'none' | 'list' | 'keys' | 'column0';
+  /** Whether an entry's `-` stands on its own line, with a comment, and its keys start below. */
+  dashAlone: boolean;
 }
 
 interface Layout {
@@ -42,8 +45,9 @@ const listLayout = fc.record({
   indent: fc.constantFrom(0, 2, 4),
   gap: fc.constantFrom(1, 3),
   nestedIndent: fc.boolean(),
-  blankBetween: fc.boolean(),
+  separator: fc.constantFrom('none', 'empty', 'spaces'),
   comment: fc.constantFrom('none', 'list', 'keys', 'column0'),
+  dashAlone: fc.boolean(),
 });
 const layout = fc.record({ clientsFirst: fc.boolean(), header: fc.boolean(), trailer: fc.boolean(), crlf: fc.boolean(), finalNewline: fc.boolean(), clients: listLayout, invoices: listLayout });
 const shape = fc.record({
@@ -56,12 +60,13 @@ function renderList(key: string, list: ListLayout, entries: string[][]): string[
   const keys = ' '.repeat(dash.length);
   const lines = [`${key}:`];
   entries.forEach((fields, index) => {
-    if (index > 0 && list.blankBetween) lines.push('');
+    if (index > 0 && list.separator !== 'none') lines.push(list.separator === 'empty' ? '' : '   ');
     if (index % 2 === 1 && list.comment !== 'none') {
       const column = list.comment === 'list' ? list.indent : list.comment === 'keys' ? keys.length : 0;
       lines.push(`${' '.repeat(column)}# entry ${index}`);
     }
-    fields.forEach((field, line) => lines.push((line === 0 ? dash : keys) + field));
+    if (list.dashAlone) lines.push(`${dash.trimEnd()} # entry ${index}`);
+    fields.forEach((field, line) => lines.push((line === 0 && !list.dashAlone ? dash : keys) + field));
   });
   return lines;
 }
@@ -175,7 +180,7 @@ describe('editing a YAML ledger cut into entries', () => {
 
   it('leaves every entry it did not touch byte for byte', () => {
     const text = renderLedger(
-      { clientsFirst: true, header: true, trailer: true, crlf: false, finalNewline: true, clients: { indent: 2, gap: 1, nestedIndent: true, blankBetween: true, comment: 'list' }, invoices: { indent: 0, gap: 3, nestedIndent: false, blankBetween: false, comment: 'keys' } },
+      { clientsFirst: true, header: true, trailer: true, crlf: false, finalNewline: true, clients: { indent: 2, gap: 1, nestedIndent: true, separator: 'empty', comment: 'list', dashAlone: false }, invoices: { indent: 0, gap: 3, nestedIndent: false, separator: 'none', comment: 'keys', dashAlone: false } },
       { clients: [{ address: true, accounts: false }], invoices: [{ payments: 1, pendingEmail: true, notes: true }, { payments: 0, pendingEmail: false, notes: false }, { payments: 2, pendingEmail: false, notes: true }] },
     );
     const after = written(text, [{ kind: 'pay', index: 1 }], false).text;
