@@ -243,6 +243,9 @@ function packedRows(columns: string, table: string): string {
 /** An invoice row with its payments and charges, as one JSON text: [...INVOICE_COLUMNS, payments, charges]. */
 const PACKED_INVOICE = `json_array(${INVOICE_COLUMNS}, ${packedRows(PAYMENT_COLUMNS, 'payments')}, ${packedRows(CHARGE_COLUMNS, 'charges')})`;
 
+/** An invoice's whole history as one JSON text (HISTORY_COLUMNS rows), to read after PACKED_INVOICE. */
+const PACKED_HISTORY = packedRows(HISTORY_COLUMNS, 'history');
+
 /** An invoice from PACKED_INVOICE and its history rows as packed JSON text. */
 function unpacked(invoiceText: string, historyText: string, eventFromRow: (row: Row) => HistoryEvent): Invoice {
   const row = JSON.parse(invoiceText) as Row;
@@ -293,14 +296,14 @@ class Tables implements LedgerWriter {
       parameters.push(query.client);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const rows = this.statement(`SELECT ${PACKED_INVOICE}, ${packedRows(HISTORY_COLUMNS, 'history')} FROM invoices ${where} ORDER BY id`).iterate(...parameters);
+    const rows = this.statement(`SELECT ${PACKED_INVOICE}, ${PACKED_HISTORY} FROM invoices ${where} ORDER BY id`).iterate(...parameters);
     const invoices: Invoice[] = [];
     for (const [invoiceText, historyText] of rows as Iterable<[string, string]>) invoices.push(unpacked(invoiceText, historyText, historyFromRow));
     return invoices;
   }
 
   invoice(number: string): Invoice | undefined {
-    const texts = this.statement(`SELECT ${PACKED_INVOICE}, ${packedRows(HISTORY_COLUMNS, 'history')} FROM invoices WHERE number = ?`).get(number) as [string, string] | undefined;
+    const texts = this.statement(`SELECT ${PACKED_INVOICE}, ${PACKED_HISTORY} FROM invoices WHERE number = ?`).get(number) as [string, string] | undefined;
     return texts && unpacked(texts[0], texts[1], historyFromRow);
   }
 
@@ -323,7 +326,7 @@ class Tables implements LedgerWriter {
       parameters.push(query.client);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
-    const [packedHistory, eventFromRow] = query.history === 'ladder' ? ['ladder_history', ladderEventFromRow] : [packedRows(HISTORY_COLUMNS, 'history'), historyFromRow];
+    const [packedHistory, eventFromRow] = query.history === 'ladder' ? ['ladder_history', ladderEventFromRow] : [PACKED_HISTORY, historyFromRow];
     this.db.transaction(() => {
       const rows = this.statement(`SELECT ${PACKED_INVOICE}, ${packedHistory} FROM invoices ${where} ORDER BY due, id`).iterate(...parameters);
       for (const [invoiceText, historyText] of rows as Iterable<[string, string]>) visit(unpacked(invoiceText, historyText, eventFromRow));
