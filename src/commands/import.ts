@@ -3,7 +3,7 @@ import { ChaseError } from '../core/errors.js';
 import type { ISODate } from '../core/dates.js';
 import { displayAmount, formatAmount, isKnownCurrency } from '../core/money.js';
 import { paidOf, type Charge, type Client, type HistoryEvent, type Invoice, type Payment } from '../core/model.js';
-import { planImport, type ChildRow, type ClientRow, type ImportPlan, type ImportProblem, type ImportRows, type InvoiceRow, type RowStatus, type Where } from '../core/import-plan.js';
+import { describeProblem, planImport, type ChildRow, type ClientRow, type ImportPlan, type ImportProblem, type ImportRows, type InvoiceRow, type RowStatus, type Where } from '../core/import-plan.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { LedgerReader, LedgerWriter } from '../ledger/ledger.js';
@@ -78,10 +78,6 @@ listed (file:line: column: what is wrong); the exit code is then 2. Formats: doc
       const globals = cmd.optsWithGlobals();
       await context.run(cmd, (deps) => run(deps, { ...options, files, json: globals.json, quiet: globals.quiet }));
     });
-}
-
-export function describeProblem(problem: ImportProblem): string {
-  return `${problem.source}${problem.line ? `:${problem.line}` : ''}: ${problem.column ? `${problem.column}: ` : ''}${problem.message}`;
 }
 
 interface ReadSettings {

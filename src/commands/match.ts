@@ -3,13 +3,12 @@ import { ChaseError } from '../core/errors.js';
 import type { ISODate } from '../core/dates.js';
 import { assertCurrency, displayAmount, formatAmount } from '../core/money.js';
 import type { Payment } from '../core/model.js';
-import type { ImportProblem } from '../core/import-plan.js';
+import { describeProblem, type ImportProblem } from '../core/import-plan.js';
 import { matchLines, type BankLine, type LineMatch, type Outcome } from '../core/matching.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
 import { CellError, CsvSyntaxError, openSource, parseAmountCell, parseDateCell, parseDateFormat, parseDecimalMark, parseDelimiter, readCsv, type DateFormat, type DecimalMark } from '../csv/read.js';
-import { describeProblem } from './import.js';
 import { examples, printJson, printTable } from '../output.js';
 
 export interface MatchOptions {

@@ -35,6 +35,11 @@ export interface ImportProblem extends Where {
   message: string;
 }
 
+/** "invoices.csv:12: amount: …": how a problem is shown, by `import` and `match` alike. */
+export function describeProblem(problem: ImportProblem): string {
+  return `${problem.source}${problem.line ? `:${problem.line}` : ''}: ${problem.column ? `${problem.column}: ` : ''}${problem.message}`;
+}
+
 export type RowStatus = InvoiceStatus | 'paid';
 
 export interface InvoiceRow {
