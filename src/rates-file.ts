@@ -5,7 +5,7 @@ import { ChaseError } from './core/errors.js';
 import type { ISODate } from './core/dates.js';
 import { claimable, type Claim } from './core/interest.js';
 import type { Client, Invoice, LateFeePolicy } from './core/model.js';
-import { extendReferenceRates, parseRateTables, parseReferenceRates, type ReferenceRates } from './core/rates.js';
+import { extendReferenceRates, MissingRateError, parseRateTables, parseReferenceRates, type ReferenceRates } from './core/rates.js';
 import type { Config } from './config.js';
 
 export const SHIPPED_RATES = fileURLToPath(new URL('../data/reference-rates.yaml', import.meta.url));
@@ -47,7 +47,8 @@ export function lateFeePolicyFor(config: Config, client: Client | undefined): La
 
 /**
  * What `invoice` may claim in late charges. A policy that cannot be applied to it (a flat fee in
- * pence on an invoice in yen) is an error naming the invoice and where the policy is set.
+ * pence on an invoice in yen) is an error naming the invoice and where the policy is set; a reference
+ * rate the tables lack is a MissingRateError naming the invoice and the file to add the rate to.
  */
 export function claimFor(invoice: Invoice, client: Client | undefined, config: Config, rates: () => ReferenceRates, today: ISODate): Claim {
   const policy = lateFeePolicyFor(config, client);
@@ -57,8 +58,25 @@ export function claimFor(invoice: Invoice, client: Client | undefined, config: C
   try {
     return claimable(invoice, policy, today, reference);
   } catch (error) {
+    if (error instanceof MissingRateError) {
+      const where = config.referenceRates ?? 'a rates file of your own, named by `referenceRates:` in the config, in the form of data/reference-rates.yaml';
+      throw new MissingRateError(error.table, error.date, error.pastTable, `invoice ${invoice.number}: ${error.message}`, where);
+    }
     if (!(error instanceof ChaseError)) throw error;
     const where = client?.lateFees ? `the lateFees of client ${client.id} in the ledger, or in the config` : 'lateFees in the config';
     throw new ChaseError(`invoice ${invoice.number}: ${error.message}`, { hint: `fix ${where}`, exitCode: error.exitCode, cause: error });
+  }
+}
+
+/**
+ * claimFor for reports (status, show), which still list an invoice whose claim needs a reference
+ * rate the tables lack: the error in place of the claim, to show as "unknown" and warn about.
+ */
+export function claimOrMissingRate(invoice: Invoice, client: Client | undefined, config: Config, rates: () => ReferenceRates, today: ISODate): Claim | MissingRateError {
+  try {
+    return claimFor(invoice, client, config, rates, today);
+  } catch (error) {
+    if (error instanceof MissingRateError) return error;
+    throw error;
   }
 }

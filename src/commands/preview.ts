@@ -43,7 +43,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const stage = options.template ? options.template : (ladder.find((s) => s.name === stageName) ?? stageName);
   if (typeof stage !== 'string' && stage.action !== 'email') throw new ChaseError(`stage ${stage.name} is a ${stage.action}, not an email`, { hint: stage.action === 'letter' ? `see chase letter ${invoice.number}` : undefined });
   const { buildMessage } = await import('../mail/message.js');
-  const message = buildMessage({ invoice, client, assessment, stage, config, today, claim: claimFor(invoice, client, config, loadRateTables(config), today), ledgerDir: dirname(ledger.path) });
+  const message = buildMessage({ invoice, client, assessment, stage, config, today, claim: () => claimFor(invoice, client, config, loadRateTables(config), today), ledgerDir: dirname(ledger.path) });
   if (options.json) printJson(io, { ...message, attachments: message.attachments.map((a) => ({ filename: a.filename, size: a.content.length })) });
   else if (options.html) io.write(message.html);
   else io.write(previewOf(message));

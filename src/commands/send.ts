@@ -175,14 +175,13 @@ const mail = async () => {
 async function compose(deps: SendDeps, invoice: Invoice, client: Client, assessment: Assessment, stage: LadderStage | string, overrides: { to?: string[] } = {}): Promise<OutgoingMessage> {
   const { config, ledger, today } = deps;
   const { buildMessage } = await mail();
-  const claim = claimFor(invoice, client, config, loadRateTables(config), today);
   return buildMessage({
     invoice,
     client,
     assessment,
     stage,
     config,
-    claim,
+    claim: () => claimFor(invoice, client, config, loadRateTables(config), today),
     today,
     ledgerDir: dirname(ledger.path),
     ...(overrides.to ? { to: overrides.to } : {}),

@@ -5,7 +5,7 @@ import { statusInvoice } from '../core/status.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
-import { claimFor, loadRateTables } from '../rates-file.js';
+import { claimOrMissingRate, lateFeePolicyFor, loadRateTables } from '../rates-file.js';
 import { describeDays, examples, printJson } from '../output.js';
 
 export interface ShowOptions {
@@ -29,24 +29,37 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const invoice = requireInvoice(ledger, options.number);
   const client = ledger.client(invoice.client);
   const assessment = assess(invoice, config.policy, today);
-  const status = statusInvoice(invoice, assessment, claimFor(invoice, client, config, loadRateTables(config), today));
+  const claim = claimOrMissingRate(invoice, client, config, loadRateTables(config), today);
+  const status = statusInvoice(invoice, assessment, claim);
+  // Everything else about the invoice still shows; the claim it could not give is reported, as status does.
+  const warnMissingRate = () => {
+    if (!(claim instanceof Error)) return 0;
+    io.err(`warning: claim unknown: ${claim.message}`);
+    io.err(`  ${claim.hint}`);
+    return 1;
+  };
   if (options.json) {
     printJson(io, { ...status, invoice });
-    return 0;
+    return warnMissingRate();
   }
   const money = (minor: number) => displayAmount(minor, invoice.currency);
   const { bold, dim } = io.style;
   io.out(bold(`${invoice.number}  ${client?.name ?? invoice.client}`) + (invoice.description ? `  ${dim(invoice.description)}` : ''));
   io.out(`  issued ${invoice.issued}, due ${invoice.due} (${describeDays(assessment.daysOverdue)})`);
   io.out(`  total ${money(assessment.total)}, paid ${money(assessment.paid)}, ${bold(`balance ${money(assessment.balance)}`)}${assessment.state !== 'open' ? `  [${assessment.state}]` : ''}`);
-  if (config.policy.lateFees.rule !== 'none' && assessment.state === 'open') {
-    io.out(`  claimable under ${config.policy.lateFees.rule}: interest ${status.interest}, fees ${status.fees}, compensation ${status.compensation}`);
+  const { rule } = lateFeePolicyFor(config, client);
+  if (rule !== 'none' && assessment.state === 'open') {
+    io.out(
+      status.missingRate
+        ? `  claimable under ${rule}: unknown until the ${status.missingRate.table} rate for ${status.missingRate.on} is added`
+        : `  claimable under ${rule}: interest ${status.interest}, fees ${status.fees}, compensation ${status.compensation}`,
+    );
   }
   if (assessment.stage) io.out(`  stage reached: ${assessment.stage}`);
   if (status.nextAction) io.out(`  next: ${status.nextAction.stage} ${status.nextAction.kind} ${status.nextAction.on <= today ? 'now' : `on ${status.nextAction.on}`}`);
   if (status.hold) io.out(`  held: ${status.hold.reason}${status.hold.until ? ` until ${status.hold.until}` : ''}`);
   if (status.promise) io.out(`  promised for ${status.promise.date}${status.promise.note ? ` (${status.promise.note})` : ''}`);
-  if (status.uncertain) io.out(io.style.red(`  uncertain: the ${status.uncertain.stage ?? ''} email of ${status.uncertain.on} may not have gone; run chase send --resolve ${invoice.number} sent|retry`));
+  if (status.uncertain) io.out(io.style.red(`  uncertain: the ${status.uncertain.stage ?? ''} email of ${status.uncertain.on} may not have gone; run chase send ${invoice.number} --resolve sent|retry`));
   if (invoice.file) io.out(`  file: ${invoice.file}`);
   if (status.plan) {
     io.out('  payment plan:');
@@ -69,5 +82,5 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
       io.out(`    ${parts.filter(Boolean).join('  ')}`);
     }
   }
-  return 0;
+  return warnMissingRate();
 }

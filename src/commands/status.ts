@@ -8,7 +8,8 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireClient } from '../ledger/ledger.js';
 import type { Io } from '../io.js';
-import { claimFor, loadRateTables } from '../rates-file.js';
+import { claimOrMissingRate, loadRateTables } from '../rates-file.js';
+import type { MissingRateError } from '../core/rates.js';
 import { describeDays, examples, printTable, type Cell } from '../output.js';
 
 export interface StatusOptions {
@@ -41,15 +42,43 @@ export function command(context: CommandContext): Command {
     });
 }
 
+/** Reference rates the claims of some invoices needed and the tables lack: one per table and date. */
+export class MissingRates {
+  private readonly byRate = new Map<string, { error: MissingRateError; invoices: number }>();
+
+  add(error: MissingRateError): void {
+    const key = `${error.table} ${error.date}`;
+    const seen = this.byRate.get(key);
+    if (seen) seen.invoices++;
+    else this.byRate.set(key, { error, invoices: 1 });
+  }
+
+  get size(): number {
+    return this.byRate.size;
+  }
+
+  /** One warning per missing rate, naming an invoice that needs it and where to add it. */
+  report(io: Io): void {
+    for (const { error, invoices } of this.byRate.values()) {
+      const others = invoices > 1 ? ` (and ${invoices - 1} more invoice${invoices > 2 ? 's' : ''})` : '';
+      io.err(`warning: claim unknown: ${error.message}${others}`);
+      io.err(`  ${error.hint}`);
+    }
+  }
+}
+
 /**
  * The status report entry by entry, in its order (most overdue first), handed to `emit` as each is
  * ready; returns the totals. The ledger is read one invoice at a time in due-date order, so only the
  * entries due on one day are held (to order them by number) and memory does not grow with the ledger.
+ * An invoice whose claim needs a reference rate the tables lack is still listed, its claim null, and
+ * the rate is added to `missingRates`.
  */
 export function eachStatusEntry(
   deps: Pick<Deps, 'ledger' | 'config' | 'today'>,
   options: StatusOptions,
   emit: (entry: StatusInvoice, client: Client | undefined) => void,
+  missingRates = new MissingRates(),
 ): StatusTotals[] {
   const { ledger, config, today } = deps;
   if (options.client) requireClient(ledger, options.client);
@@ -70,7 +99,9 @@ export function eachStatusEntry(
       if (options.overdue && assessment.daysOverdue <= 0) return;
       if (options.stage && assessment.stage !== options.stage) return;
       if (sameDay.length > 0 && sameDay[0].due !== invoice.due) flush();
-      sameDay.push(statusInvoice(invoice, assessment, claimFor(invoice, clients.get(invoice.client), config, rates, today)));
+      const claim = claimOrMissingRate(invoice, clients.get(invoice.client), config, rates, today);
+      if (claim instanceof Error) missingRates.add(claim);
+      sameDay.push(statusInvoice(invoice, assessment, claim));
       if (assessment.state === 'open') totals.add(invoice.currency, assessment.balance, assessment.daysOverdue);
     },
     { client: options.client, owed: !options.all, history: 'ladder' },
@@ -144,12 +175,13 @@ function entryJson(entry: StatusInvoice): string {
       "hold": ${nested(entry.hold)},
       "promise": ${nested(entry.promise)},
       "plan": ${nested(entry.plan)},
-      "interest": ${quoted(entry.interest)},
-      "fees": ${quoted(entry.fees)},
-      "compensation": ${quoted(entry.compensation)},
-      "claimable": ${quoted(entry.claimable)},
+      "interest": ${quotedOrNull(entry.interest)},
+      "fees": ${quotedOrNull(entry.fees)},
+      "compensation": ${quotedOrNull(entry.compensation)},
+      "claimable": ${quotedOrNull(entry.claimable)},
       "state": ${quoted(entry.state)},
-      "uncertain": ${nested(entry.uncertain)}
+      "uncertain": ${nested(entry.uncertain)},
+      "missingRate": ${nested(entry.missingRate)}
     }`;
 }
 
@@ -158,14 +190,14 @@ function entryJson(entry: StatusInvoice): string {
  * (what printJson writes), never the whole report in memory. Nothing is written before the first
  * entry is ready, so a bad option prints nothing; an error further on ends the output short.
  */
-function streamJson(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): void {
+function streamJson(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, missingRates: MissingRates): void {
   const output = new ChunkedOutput(deps.io);
   const head = `{\n  "asOf": ${JSON.stringify(deps.today)},\n  "invoices": [`;
   let count = 0;
   const totals = eachStatusEntry(deps, options, (entry) => {
     output.write(count++ === 0 ? `${head}\n` : ',\n');
     output.write(entryJson(entry));
-  });
+  }, missingRates);
   output.write(count === 0 ? `${head}],\n` : '\n  ],\n');
   output.write(`${JSON.stringify({ totals }, null, 2).slice(2)}\n`);
   output.flush();
@@ -183,7 +215,8 @@ function nextActionText(entry: StatusInvoice, today: string): string {
 
 function noteText(entry: StatusInvoice): string {
   const notes: string[] = [];
-  if (entry.uncertain) notes.push(`UNCERTAIN ${entry.uncertain.stage ?? ''} email: chase send --resolve ${entry.number} sent|retry`);
+  if (entry.uncertain) notes.push(`UNCERTAIN ${entry.uncertain.stage ?? ''} email: chase send ${entry.number} --resolve sent|retry`);
+  if (entry.missingRate) notes.push(`claim unknown: no ${entry.missingRate.table} rate for ${entry.missingRate.on}`);
   if (entry.hold) notes.push(`held: ${entry.hold.reason}${entry.hold.until ? ` until ${entry.hold.until}` : ''}`);
   if (entry.promise) notes.push(`promised ${entry.promise.date}${entry.promise.note ? ` (${entry.promise.note})` : ''}`);
   if (entry.plan) {
@@ -228,7 +261,7 @@ function printLongTable(io: Io, headers: string[], rows: string[][], styles: ((t
 }
 
 /** A table for people: held in memory to size its columns. */
-async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): Promise<void> {
+async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, missingRates: MissingRates): Promise<void> {
   const { io, today } = deps;
   const show = (amount: string, currency: string) => displayAmount(parseAmount(amount, currency, { allowNegative: true }), currency);
   const rows: string[][] = [];
@@ -246,7 +279,7 @@ async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 't
       noteText(entry),
     ]);
     styles.push(rowStyle(io, entry));
-  });
+  }, missingRates);
   if (rows.length === 0) {
     io.out(`Nothing owed as of ${today}.`);
     return;
@@ -264,7 +297,7 @@ async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 't
 const TSV_HEADERS = ['client', 'number', 'currency', 'balance', 'due', 'days_overdue', 'stage', 'last_action', 'next_action', 'note'];
 
 /** Tab-separated lines for pipes, as printTable writes them, line by line as the entries come. */
-function streamTsv(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): void {
+function streamTsv(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, missingRates: MissingRates): void {
   const output = new ChunkedOutput(deps.io);
   const cell = (value: Cell) => (value === null || value === undefined ? '' : String(value).replace(/[\t\n]/g, ' '));
   const step = (ref: { stage: string | null; kind: string; on: string } | null) => (ref ? `${ref.stage ?? ''}:${ref.kind}:${ref.on}` : '');
@@ -272,13 +305,16 @@ function streamTsv(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, optio
   eachStatusEntry(deps, options, (entry) => {
     const cells: Cell[] = [entry.client, entry.number, entry.currency, entry.balance, entry.due, entry.daysOverdue, entry.stage, step(entry.lastAction), step(entry.nextAction), noteText(entry)];
     output.write(`${cells.map(cell).join('\t')}\n`);
-  });
+  }, missingRates);
   output.flush();
 }
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): Promise<number> {
-  if (options.json) streamJson(deps, options);
-  else if (deps.io.isTTY) await printStatusTable(deps, options);
-  else streamTsv(deps, options);
-  return 0;
+  const missingRates = new MissingRates();
+  if (options.json) streamJson(deps, options, missingRates);
+  else if (deps.io.isTTY) await printStatusTable(deps, options, missingRates);
+  else streamTsv(deps, options, missingRates);
+  missingRates.report(deps.io);
+  // The report stands, but the claims it could not give are work not done: scripts should notice.
+  return missingRates.size > 0 ? 1 : 0;
 }

@@ -166,23 +166,36 @@ export function extendReferenceRates(base: ReferenceRates, extra: Partial<Refere
   return merged;
 }
 
+/**
+ * A reference rate the tables do not have: past a table's validUntil, or before its first entry.
+ * Its own class so that a report can show the rest of an invoice and say which rate to add, while
+ * anything that must state a figure (a letter, a fee) stops.
+ */
+export class MissingRateError extends ChaseError {
+  constructor(
+    readonly table: RateTableId,
+    readonly date: ISODate,
+    /** Whether the date is past the table's validUntil, which must then move too. */
+    readonly pastTable: boolean,
+    message: string,
+    where = 'your reference rates',
+  ) {
+    super(message, { hint: `add the ${table} rate in force on ${date}${pastTable ? ` and a validUntil of ${date} or later` : ''} to ${where}` });
+    this.name = 'MissingRateError';
+  }
+}
+
 /** The rate in force on `date`. Past the table's validUntil there is no answer: chase never guesses a rate. */
 export function rateOn(table: RateTable, date: ISODate): Decimal {
   const name = RATE_TABLE_NAMES[table.id];
   if (date > table.validUntil) {
-    throw new ChaseError(`the ${name} table is complete only through ${table.validUntil}; the rate on ${date} is not known`, {
-      hint: `add the rate in force on ${date} to the ${table.id} table of your reference rates and move its validUntil to ${date} or later`,
-    });
+    throw new MissingRateError(table.id, date, true, `the ${name} table is complete only through ${table.validUntil}; the rate on ${date} is not known`);
   }
   let found: RateChange | undefined;
   for (const change of table.changes) {
     if (change.from > date) break;
     found = change;
   }
-  if (!found) {
-    throw new ChaseError(`the ${name} table starts on ${table.changes[0].from}; the rate on ${date} is not known`, {
-      hint: `add the rate in force on ${date} to the ${table.id} table of your reference rates`,
-    });
-  }
+  if (!found) throw new MissingRateError(table.id, date, false, `the ${name} table starts on ${table.changes[0].from}; the rate on ${date} is not known`);
   return found.rate;
 }

@@ -2,6 +2,7 @@ import type { ISODate } from './dates.js';
 import { formatAmount } from './money.js';
 import { AGING_BUCKETS, agingBucket, type AgingBucket, type Assessment, type StepRef } from './ladder.js';
 import type { Claim } from './interest.js';
+import { MissingRateError, type RateTableId } from './rates.js';
 import type { Invoice } from './model.js';
 
 
@@ -28,13 +29,16 @@ export interface StatusInvoice {
     paidCount: number;
     state: string;
   } | null;
-  interest: string;
-  fees: string;
-  compensation: string;
-  claimable: string;
+  /** The claim's figures, null when it needs a reference rate chase's tables lack (see missingRate). */
+  interest: string | null;
+  fees: string | null;
+  compensation: string | null;
+  claimable: string | null;
   state: Assessment['state'];
   /** Set when an email's fate is unknown after a crash: resolve with `chase send --resolve`. */
   uncertain: { stage: string | null; messageId: string | null; on: ISODate } | null;
+  /** The reference rate the claim needs and the tables lack: add it, and the figures return. */
+  missingRate: { table: RateTableId; on: ISODate } | null;
 }
 
 export interface StatusTotals {
@@ -49,7 +53,9 @@ export interface StatusReport {
   totals: StatusTotals[];
 }
 
-export function statusInvoice(invoice: Invoice, assessment: Assessment, claim: Claim): StatusInvoice {
+/** `claim` is a MissingRateError when the claim needs a rate the tables lack: the rest still stands. */
+export function statusInvoice(invoice: Invoice, assessment: Assessment, claim: Claim | MissingRateError): StatusInvoice {
+  const known = claim instanceof MissingRateError ? undefined : claim;
   const amount = (minor: number) => formatAmount(minor, invoice.currency);
   const plan = assessment.plan;
   return {
@@ -76,14 +82,15 @@ export function statusInvoice(invoice: Invoice, assessment: Assessment, claim: C
           state: plan.state,
         }
       : null,
-    interest: amount(claim.interest),
-    fees: amount(claim.fees),
-    compensation: amount(claim.compensation),
-    claimable: amount(claim.claimable),
+    interest: known ? amount(known.interest) : null,
+    fees: known ? amount(known.fees) : null,
+    compensation: known ? amount(known.compensation) : null,
+    claimable: known ? amount(known.claimable) : null,
     state: assessment.state,
     uncertain: assessment.uncertain
       ? { stage: assessment.uncertain.stage ?? null, messageId: assessment.uncertain.messageId ?? null, on: assessment.uncertain.on }
       : null,
+    missingRate: claim instanceof MissingRateError ? { table: claim.table, on: claim.date } : null,
   };
 }
 

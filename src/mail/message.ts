@@ -8,7 +8,7 @@ import type { Assessment } from '../core/ladder.js';
 import type { Client, Invoice, LadderStage, Recipient } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import type { Claim } from '../core/interest.js';
-import { loadTemplate, renderTemplate } from './template.js';
+import { loadTemplate, renderTemplate, templateReads } from './template.js';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
@@ -202,6 +202,9 @@ export interface OutgoingMessage {
   inReplyTo?: string;
 }
 
+/** The template variables that come from the late-payment claim. */
+const CLAIM_VARIABLES = ['interest', 'fees', 'compensation', 'claimable', 'lateCharges'] as const satisfies readonly (keyof TemplateVariables)[];
+
 export interface BuildMessageInput {
   invoice: Invoice;
   client: Client;
@@ -210,8 +213,12 @@ export interface BuildMessageInput {
   stage: LadderStage | string;
   config: Pick<Config, 'business' | 'mail' | 'templates'>;
   today: ISODate;
-  /** Late charges claimable today; none when left out. */
-  claim?: ExtraVariables['claim'];
+  /**
+   * Late charges claimable today; none when left out. Asked for only when the template reads them,
+   * so a claim that cannot be computed (a reference rate not yet in the tables) stops only the
+   * messages that would state it.
+   */
+  claim?: () => NonNullable<ExtraVariables['claim']>;
   /** For payment-received: the payment just recorded. */
   received?: ExtraVariables['received'];
   /** Send to these addresses instead of the stage's `to` (a one-off `--to`). */
@@ -275,7 +282,8 @@ export function buildMessage(input: BuildMessageInput): OutgoingMessage {
     attachments.push({ filename: basename(path), content: readFileSync(path) });
   }
 
-  const variables = variablesFor(invoice, client, input.assessment, config, { stage: stage.name, today: input.today, claim: input.claim, received: input.received });
+  const claim = input.claim && templateReads(template, CLAIM_VARIABLES) ? input.claim() : undefined;
+  const variables = variablesFor(invoice, client, input.assessment, config, { stage: stage.name, today: input.today, claim, received: input.received });
   const rendered = renderTemplate(template, {
     ...variables,
     attached: attachments.length > 0,

@@ -184,6 +184,37 @@ function compiled(template: Template): { subject: Compiled; body: Compiled } {
   return entry;
 }
 
+/** The first name of every variable path the template reads ("invoice" for `{{invoice.number}}`). */
+class VariableHeads extends Handlebars.Visitor {
+  readonly heads = new Set<string>();
+
+  override PathExpression(path: hbs.AST.PathExpression): void {
+    if (!path.data && path.parts.length > 0) this.heads.add(path.parts[0]);
+  }
+}
+
+const headsCache = new WeakMap<Template, ReadonlySet<string> | undefined>();
+
+/**
+ * Whether the template may read any of `names`, so a value that is costly or may fail to compute
+ * (the late-payment claim) is computed only for templates that use it. A template that does not
+ * parse may read anything; rendering it reports the syntax error.
+ */
+export function templateReads(template: Template, names: readonly string[]): boolean {
+  if (!headsCache.has(template)) {
+    try {
+      const visitor = new VariableHeads();
+      visitor.accept(handlebars.parse(template.subject));
+      visitor.accept(handlebars.parse(template.body));
+      headsCache.set(template, visitor.heads);
+    } catch {
+      headsCache.set(template, undefined);
+    }
+  }
+  const heads = headsCache.get(template);
+  return heads === undefined || names.some((name) => heads.has(name));
+}
+
 /** Every key at every depth, for "did you mean" on a misspelt `{{invoice.numbr}}` too. */
 function variableNames(value: unknown, names = new Set<string>()): Set<string> {
   if (Array.isArray(value)) for (const item of value) variableNames(item, names);

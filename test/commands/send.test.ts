@@ -180,6 +180,19 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     });
   });
 
+  it('with claims that need a reference rate the tables lack, sends the messages that state no claim, fails those that would, and exits 1', async () => {
+    // Monday 30 November: INV-1's friendly reminder and INV-2's firm one state no late charges; INV-3's
+    // final notice does, under a rule whose Bank of England rate of 30 June 2026 is not in the tables.
+    const { code, stdout, stderr } = await sendDue({}, deps({ today: '2026-11-30', extra: 'lateFees: { rule: uk-late-payment }\n' }));
+    expect(code).toBe(1);
+    expect(arrived('INV-1').map((m) => m.parsed.subject)).toEqual([expect.stringMatching(/INV-1/)]);
+    expect(arrived('INV-2')).toHaveLength(1);
+    expect(arrived('INV-3')).toHaveLength(0);
+    expect(`${stdout}${stderr}`).toMatch(/FAILED\s+INV-3\s+final\s+invoice INV-3: the Bank of England base rate table is complete only through 2025-12-31; the rate on 2026-06-30 is not known/);
+    expect(emails(ledger.invoice('INV-1')!.history).at(-1)).toMatchObject({ stage: 'friendly', status: 'sent' });
+    expect(emails(ledger.invoice('INV-3')!.history).filter((event) => event.stage === 'final' && event.status === 'sent')).toEqual([]);
+  });
+
   it('stops at the first message when the login is refused, in one clear line, and exits 1', async () => {
     await smtp.close();
     smtp = await startSmtpServer({ auth: { user: 'jane', password: 'secret' } });

@@ -59,7 +59,24 @@ describe.each(BACKENDS)('chase show on a $name ledger', (backend) => {
   it('warns about an email whose fate is unknown and says how to resolve it', async () => {
     const out = await show('INV-2026-002');
     expect(out).toContain('uncertain');
-    expect(out).toContain('chase send --resolve INV-2026-002 sent|retry');
+    expect(out).toContain('chase send INV-2026-002 --resolve sent|retry');
+  });
+
+  it("says which rule's claim it shows, the client's own rule over the config's", async () => {
+    await ledger.write((tx) => tx.updateClient('acme', { lateFees: { rule: 'contractual', annualRate: 8 } }));
+    expect(await show('INV-2026-001')).toMatch(/claimable under contractual: interest \d+\.\d\d, fees 0\.00, compensation 0\.00/);
+  });
+
+  it('shows everything but a claim that needs a reference rate the tables lack, says which to add and exits 1', async () => {
+    const deps = testDeps({ ledger, config: testConfig({ extra: 'lateFees: { rule: uk-late-payment }\n' }) });
+    expect(await run(deps, { number: 'INV-2026-001' })).toBe(1);
+    expect(deps.io.stdout()).toContain('balance £1,000.00');
+    expect(deps.io.stdout()).toContain('claimable under uk-late-payment: unknown until the boe rate for 2026-06-30 is added');
+    expect(deps.io.stderr()).toMatch(/^warning: claim unknown: invoice INV-2026-001: .* the rate on 2026-06-30 is not known\n  add the boe rate in force on 2026-06-30 /);
+
+    const json = testDeps({ ledger, config: testConfig({ extra: 'lateFees: { rule: uk-late-payment }\n' }) });
+    expect(await run(json, { number: 'INV-2026-001', json: true })).toBe(1);
+    expect(JSON.parse(json.io.stdout())).toMatchObject({ interest: null, claimable: null, missingRate: { table: 'boe', on: '2026-06-30' } });
   });
 
   it('--json gives the status fields and the whole invoice', async () => {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChaseError } from '../../src/core/errors.js';
@@ -207,6 +208,54 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       const error = await run(testDeps({ ledger, config }), { json: true }).catch((e: unknown) => e);
       expect(error).toMatchObject({ name: 'ChaseError', exitCode: 2 });
       expect((error as ChaseError).message).toMatch(/^cannot read the reference-rate table \/nonexistent\/rates\.yaml: /);
+    });
+
+    describe('with a claim that needs a reference rate the tables lack', () => {
+      // Debts late from 1 July 2026 take the Bank of England rate of 30 June 2026; the shipped table ends at 2025-12-31.
+      const uk = (extra = '') => testConfig({ extra: `lateFees: { rule: uk-late-payment }\n${extra}` });
+      const STILL_KNOWN = { lateFees: { rule: 'contractual' as const, annualRate: 8 } };
+
+      it('still lists every invoice, gives that claim as null with the rate it needs, warns how to add it and exits 1', async () => {
+        await ledger.write((tx) => tx.updateClient('initech', STILL_KNOWN));
+        const deps = testDeps({ ledger, config: uk() });
+        expect(await run(deps, { json: true })).toBe(1);
+        expect(deps.io.stdout()).toBe(`${JSON.stringify(buildStatus(deps, {}), null, 2)}\n`);
+        const report = JSON.parse(deps.io.stdout()) as { invoices: Record<string, unknown>[] };
+        expect(report.invoices.map((e) => e.number)).toEqual(['INV-F', 'INV-A', 'INV-D', 'INV-E', 'INV-B']);
+        const entry = (number: string) => report.invoices.find((e) => e.number === number)!;
+        expect(entry('INV-A')).toMatchObject({ balance: '1000.00', interest: null, fees: null, compensation: null, claimable: null, missingRate: { table: 'boe', on: '2026-06-30' } });
+        expect(entry('INV-F')).toMatchObject({ interest: expect.stringMatching(/^\d+$/), missingRate: null });
+        // Not yet late: nothing to claim, so no rate is needed.
+        expect(entry('INV-B')).toMatchObject({ ...NO_CLAIM, missingRate: null });
+        expect(deps.io.stderr()).toBe(
+          'warning: claim unknown: invoice INV-A: the Bank of England base rate table is complete only through 2025-12-31; the rate on 2026-06-30 is not known (and 1 more invoice)\n' +
+            '  add the boe rate in force on 2026-06-30 and a validUntil of 2026-06-30 or later to a rates file of your own, named by `referenceRates:` in the config, in the form of data/reference-rates.yaml\n',
+        );
+      });
+
+      it("names the config's own rates file, and gives the figures once the rate is in it", async () => {
+        const rates = join(dir.path, 'rates.yaml');
+        writeFileSync(rates, 'boe:\n  validUntil: 2025-12-31\n  rates:\n    - { from: 2025-12-18, rate: 3.75 }\n');
+        const before = testDeps({ ledger, config: uk(`referenceRates: ${rates}\n`) });
+        expect(await run(before, { json: true })).toBe(1);
+        expect(before.io.stderr()).toContain(`a validUntil of 2026-06-30 or later to ${rates}\n`);
+
+        writeFileSync(rates, 'boe:\n  validUntil: 2026-06-30\n  rates:\n    - { from: 2026-05-07, rate: 3.5 }\n');
+        const after = testDeps({ ledger, config: uk(`referenceRates: ${rates}\n`) });
+        expect(await run(after, { json: true })).toBe(0);
+        expect(after.io.stderr()).toBe('');
+        const entry = (JSON.parse(after.io.stdout()) as { invoices: Record<string, unknown>[] }).invoices.find((e) => e.number === 'INV-A')!;
+        // 11.5% (8 + 3.5) a year on £1,200.00 for the 14 days to the payment of 15 October, then on
+        // £1,000.00 for the 39 days to 23 November: 5.2932 + 12.2877 = £17.58; and £70 compensation.
+        expect(entry).toMatchObject({ interest: '17.58', compensation: '70.00', claimable: '87.58', missingRate: null });
+      });
+
+      it('notes the missing rate beside the invoice when piped', async () => {
+        const deps = testDeps({ ledger, config: uk() });
+        expect(await run(deps, {})).toBe(1);
+        const rowA = deps.io.stdout().split('\n').find((line) => line.includes('INV-A'))!;
+        expect(rowA.split('\t').at(-1)).toBe('claim unknown: no boe rate for 2026-06-30');
+      });
     });
 
     it('an unknown stage is an error that lists the stages', async () => {

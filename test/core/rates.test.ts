@@ -9,6 +9,7 @@ import {
   parseDecimal,
   parseRateTables,
   parseReferenceRates,
+  MissingRateError,
   rateOn,
   type ReferenceRates,
 } from '../../src/core/rates.js';
@@ -109,12 +110,14 @@ describe('rateOn', () => {
   it('refuses a date past validUntil and tells the user to add the rate, never guessing', () => {
     expect(() => rateOn(boe, '2026-01-01')).toThrow(/complete only through 2025-12-31; the rate on 2026-01-01 is not known/);
     expect(() => rateOn(boe, '2026-01-01')).toThrow(
-      expect.objectContaining({ hint: expect.stringMatching(/add the rate in force on 2026-01-01 to the boe table .* move its validUntil/) }),
+      expect.objectContaining({ table: 'boe', date: '2026-01-01', hint: 'add the boe rate in force on 2026-01-01 and a validUntil of 2026-01-01 or later to your reference rates' }),
     );
+    expect(() => rateOn(boe, '2026-01-01')).toThrow(MissingRateError);
   });
 
-  it('refuses a date before the first change', () => {
+  it('refuses a date before the first change, where validUntil needs no change', () => {
     expect(() => rateOn(boe, '2024-07-31')).toThrow(/starts on 2024-08-01; the rate on 2024-07-31 is not known/);
+    expect(() => rateOn(boe, '2024-07-31')).toThrow(expect.objectContaining({ hint: 'add the boe rate in force on 2024-07-31 to your reference rates' }));
   });
 });
 

@@ -255,8 +255,10 @@ describe('a send --due killed mid-message', () => {
       expect(next.stderr).toMatch(/UNCERTAIN\s+INV-1/);
       expect(server.messages.map((m) => m.parsed.subject).join('\n')).not.toContain('INV-1');
 
-      // Resolved as "retry", it goes once on the next run, and never again.
-      expect((await run(['send', 'INV-1', '--resolve', 'retry'])).code).toBe(0);
+      // Resolved as "retry" with the command status suggests, it goes once on the next run, and never again.
+      const suggested = /chase (send \S+ --resolve) sent\|retry/.exec((await run(['status'])).stdout);
+      expect(suggested?.[1]).toBe('send INV-1 --resolve');
+      expect((await run([...suggested![1].split(' '), 'retry'])).code).toBe(0);
       expect((await run(['send', '--due'])).code).toBe(0);
       expect((await run(['send', '--due'])).code).toBe(0);
 

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { assess } from '../../src/core/ladder.js';
 import { variablesFor, type TemplateVariables } from '../../src/mail/message.js';
-import { DEFAULT_TEMPLATE_DIR, ejectTemplate, htmlForEditedText, listTemplates, loadTemplate, renderTemplate } from '../../src/mail/template.js';
+import { DEFAULT_TEMPLATE_DIR, ejectTemplate, htmlForEditedText, listTemplates, loadTemplate, renderTemplate, templateReads } from '../../src/mail/template.js';
 import { aClient, anInvoice, aPayment, aPolicy, minor } from '../support/builders.js';
 import { errorFrom } from '../support/errors.js';
 
@@ -279,6 +279,31 @@ describe("the user's templates", () => {
     expect(error.message).toContain('final.md already exists');
     expect(readFileSync(path, 'utf8')).toContain('mine');
     expect(errorFrom(() => ejectTemplate('nope', target)).message).toBe('unknown template "nope"');
+  });
+});
+
+describe('which variables a template reads', () => {
+  const CLAIM = ['interest', 'fees', 'compensation', 'claimable', 'lateCharges'];
+  const template = (body: string, subject = 'Invoice {{invoice.number}}') => ({ ...loadTemplate('friendly'), subject, body });
+
+  it('finds a variable read anywhere: in a block, as a block condition, as a helper argument, in the subject', () => {
+    expect(templateReads(template('{{#if paidInFull}}{{claimable}}{{/if}}'), CLAIM)).toBe(true);
+    expect(templateReads(template('{{#if lateCharges}}Charges apply.{{/if}}'), CLAIM)).toBe(true);
+    expect(templateReads(template('{{plural fees "pound"}}'), CLAIM)).toBe(true);
+    expect(templateReads(template('Hello', 'Interest: {{interest}}'), CLAIM)).toBe(true);
+  });
+
+  it('does not count a name that is only a path inside another value, or a data variable', () => {
+    expect(templateReads(template('{{invoice.number}} {{#each plan.installments}}{{@index}} {{amount}}{{/each}}'), CLAIM)).toBe(false);
+  });
+
+  it('the default templates: only final (and the letter cover note) state the claim', () => {
+    const reading = listTemplates().filter((entry) => templateReads(loadTemplate(entry.name), CLAIM)).map((entry) => entry.name);
+    expect(reading.sort()).toEqual(['final', 'letter-enclosed']);
+  });
+
+  it('a template that does not parse may read anything', () => {
+    expect(templateReads(template('{{#if paidInFull}}unclosed'), CLAIM)).toBe(true);
   });
 });
 
