@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js';
-import { slugOf, type Client } from '../core/model.js';
+import { isEmailAddress, slugOf, type Client } from '../core/model.js';
 import { clientRisk } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -84,7 +84,7 @@ function parseTerms(text: string): number {
 }
 
 function checkEmail(address: string, flag: string): string {
-  if (!/^[^\s@]+@[^\s@]+$/.test(address)) throw new ChaseError(`${flag} "${address}" is not an email address`);
+  if (!isEmailAddress(address)) throw new ChaseError(`${flag} "${address}" is not an email address`);
   return address;
 }
 

@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import type { ISODate } from '../core/dates.js';
 import { displayAmount, formatAmount, isKnownCurrency } from '../core/money.js';
-import { paidOf, type Charge, type Client, type HistoryEvent, type Invoice, type Payment } from '../core/model.js';
+import { isEmailAddress, paidOf, type Charge, type Client, type HistoryEvent, type Invoice, type Payment } from '../core/model.js';
 import { describeProblem, planImport, type ChildRow, type ClientRow, type ImportPlan, type ImportProblem, type ImportRows, type InvoiceRow, type RowStatus, type Where } from '../core/import-plan.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -175,6 +175,15 @@ function currencyOf<F extends string>(cells: Cells<F>, field: F, fallback: strin
   return undefined;
 }
 
+/** The cell's email address; a cell that holds something else is a problem at that cell. */
+function emailOf<F extends string>(cells: Cells<F>, field: F): string | undefined {
+  const text = cells.text(field);
+  if (!text) return undefined;
+  if (isEmailAddress(text)) return text;
+  cells.fail(field, `"${text}" is not an email address`);
+  return undefined;
+}
+
 function readInvoice(cells: Cells<string>, format: InvoiceFormat, settings: ReadSettings, rows: ImportRows): InvoiceRow | undefined {
   const typeText = cells.text('type');
   if (typeText && !/invoice/i.test(typeText)) {
@@ -190,7 +199,7 @@ function readInvoice(cells: Cells<string>, format: InvoiceFormat, settings: Read
   if (!status) cells.fail('status', `"${statusText}" is not a status chase knows (open, paid, void, draft and the words exports use for them)`);
   const number = cells.required('number');
   const clientId = format.id === 'chase' ? cells.required('clientId') : undefined;
-  const email = cells.text('email') || undefined;
+  const email = emailOf(cells, 'email');
   const client = cells.text('client') || email || clientId;
   if (!client) cells.fail('client', 'missing');
   const currency = currencyOf(cells, 'currency', settings.defaultCurrency);
@@ -279,11 +288,13 @@ function readClient(cells: Cells<string>): ClientRow | undefined {
   const name = cells.required('name');
   if (!id || !name) return undefined;
   const client: Client = { id, name };
-  for (const field of ['contact', 'email', 'phone', 'address', 'notes'] as const) {
+  for (const field of ['contact', 'phone', 'address', 'notes'] as const) {
     const value = cells.text(field);
     if (value) client[field] = value;
   }
-  const accounts = { name: cells.text('accountsName'), email: cells.text('accountsEmail'), phone: cells.text('accountsPhone') };
+  const email = emailOf(cells, 'email');
+  if (email) client.email = email;
+  const accounts = { name: cells.text('accountsName'), email: emailOf(cells, 'accountsEmail'), phone: cells.text('accountsPhone') };
   if (accounts.name || accounts.email || accounts.phone) {
     client.accounts = {};
     for (const key of ['name', 'email', 'phone'] as const) if (accounts[key]) client.accounts[key] = accounts[key];

@@ -276,6 +276,16 @@ export function planImport(
     const target = row.status === 'paid' ? Math.max(totalOf(invoice), row.paid ?? 0) : row.paid;
     if (target === undefined) return undefined;
     const recorded = paidOf(invoice);
+    const total = totalOf(invoice);
+    if (target > recorded && target > total) {
+      // As `chase pay` does: money beyond what is owed is a typo far more often than a real overpayment.
+      problems.push({
+        ...row.at,
+        column: row.columns.paid ?? row.columns.status,
+        message: `${displayAmount(target, invoice.currency)} paid is more than the ${displayAmount(total, invoice.currency)} ${invoice.number} comes to; record a real overpayment with chase pay --allow-overpayment`,
+      });
+      return undefined;
+    }
     if (target > recorded) return { date: today, amount: target - recorded, method: 'import' };
     if (target < recorded) {
       plan.warnings.push({

@@ -206,6 +206,11 @@ export interface ChasePolicy {
   lateFees: LateFeePolicy;
 }
 
+/** One address, as a person types it: something@somewhere, no spaces. Mail servers judge the rest. */
+export function isEmailAddress(text: string): boolean {
+  return /^[^\s@]+@[^\s@]+$/.test(text);
+}
+
 /** "Acme Ltd." -> "acme-ltd": the id clients are known by on the command line. */
 export function slugOf(name: string): string {
   return name

@@ -289,6 +289,29 @@ describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
       expect(snapshot(path)).toEqual(before);
     });
 
+    it('an email cell that holds no address is a problem at its cell', async () => {
+      const before = snapshot(path);
+      writeFileSync(join(dir.path, 'invoices.csv'), 'number,client,client_name,email,issued,due,amount,currency,paid,status,description,file\nINV-1,zed,Zed,not-an-email,2026-10-05,2026-11-04,10.00,GBP,0.00,open,,\n');
+      writeFileSync(join(dir.path, 'clients.csv'), 'id,name,contact,email,phone,address,accounts_name,accounts_email,accounts_phone,terms,late_fees,notes\nzed,Zed,,zed,,,,ap at zed,,,,\n');
+      const deps = testDeps({ ledger, config: config(), today: TODAY, io: testIo({ cwd: dir.path }) });
+      await expect(run(deps, { files: ['invoices.csv', 'clients.csv'] })).rejects.toMatchObject({ exitCode: 2, message: '3 problems in invoices.csv, clients.csv; nothing was imported' });
+      expect(deps.io.stderr().split('\n').filter(Boolean).sort()).toEqual([
+        'clients.csv:2: accounts_email: "ap at zed" is not an email address',
+        'clients.csv:2: email: "zed" is not an email address',
+        'invoices.csv:2: email: "not-an-email" is not an email address',
+      ]);
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('a row that says more was paid than the invoice comes to is a problem at its cell, as chase pay refuses it', async () => {
+      const before = snapshot(path);
+      writeFileSync(join(dir.path, 'invoices.csv'), 'number,client,client_name,email,issued,due,amount,currency,paid,status,description,file\nINV-2,acme,Acme Ltd,,2026-10-05,2026-11-04,100.00,GBP,500.00,open,,\n');
+      const deps = testDeps({ ledger, config: config(), today: TODAY, io: testIo({ cwd: dir.path }) });
+      await expect(run(deps, { files: ['invoices.csv'] })).rejects.toMatchObject({ exitCode: 2, message: '1 problem in invoices.csv; nothing was imported' });
+      expect(deps.io.stderr()).toBe('invoices.csv:2: paid: £500.00 paid is more than the £100.00 INV-2 comes to; record a real overpayment with chase pay --allow-overpayment\n');
+      expect(snapshot(path)).toEqual(before);
+    });
+
     it("a new client id in chase's own export that the ledger would not take is a problem at its row", async () => {
       const before = snapshot(path);
       writeFileSync(join(dir.path, 'invoices.csv'), 'number,client,client_name,email,issued,due,amount,currency,paid,status,description,file\nINV-1,North Wind,Northwind,,2026-10-05,2026-11-04,10.00,GBP,0.00,open,,\nINV-2,acme,Acme Ltd,,2026-10-05,2026-11-04,10.00,GBP,0.00,open,,\n');

@@ -217,6 +217,24 @@ describe('what the file says was paid', () => {
     ]);
   });
 
+  it('refuses a row that says more was paid than the invoice comes to, at its row, as chase pay does', () => {
+    const row = aRow({ number: 'NEW-1', amount: minor('100.00'), paid: minor('500.00') });
+    const { plan, problems } = planned({ invoices: [row] });
+    expect(problems).toEqual([{ ...row.at, column: 'Amount Paid', message: '£500.00 paid is more than the £100.00 NEW-1 comes to; record a real overpayment with chase pay --allow-overpayment' }]);
+    expect(plan.added.flatMap((invoice) => invoice.payments)).toEqual([]);
+  });
+
+  it('takes paid up to the total with charges, and leaves alone an overpayment the ledger already records', () => {
+    const withFee = anInvoice({ charges: [{ date: '2026-11-01', kind: 'fee', amount: minor('25.00') }], payments: [aPayment('2026-10-15', '200.00')] });
+    const { plan, problems } = planned({ invoices: [aRow({ paid: minor('1225.00') })] }, [withFee]);
+    expect(problems).toEqual([]);
+    expect(plan.updated.map((update) => update.payments)).toEqual([[imported('1025.00')]]);
+
+    const overpaid = anInvoice({ payments: [aPayment('2026-10-15', '1300.00')] });
+    const again = planned({ invoices: [aRow({ paid: minor('1300.00') })] }, [overpaid]);
+    expect([again.problems, again.plan.unchanged]).toEqual([[], 1]);
+  });
+
   it('leaves the payments alone when the file says less was paid than the ledger records, with a note', () => {
     const row = aRow({ number: 'ACME-0002', amount: minor('480.50'), paid: minor('200.00') });
     const { plan, problems } = planned({ invoices: [row] }, [anInvoice({ number: 'ACME-0002', amount: minor('480.50'), payments: [aPayment('2026-10-20', '480.50')] })]);
