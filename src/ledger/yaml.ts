@@ -438,7 +438,7 @@ class YamlLedger implements Ledger {
       const writer = new editing.YamlWriter(this.loaded.records, editor);
       const result = change(writer);
       writer.verify(this.path);
-      const after = editor.toString();
+      const after = withLineEndsOf(before, editor.toString());
       if (after !== before) {
         const bytes = Buffer.from(after);
         loadWriteFileAtomic().sync(this.path, bytes);
@@ -451,6 +451,16 @@ class YamlLedger implements Ledger {
       throw error;
     }
   }
+}
+
+/**
+ * The edited text with the line ends of the file as it was: the yaml package writes the lines it
+ * makes with LF, so in a file written with CRLF throughout (Windows editors) they become CRLF too.
+ * A file that already mixes the two is left to the package.
+ */
+function withLineEndsOf(before: string, after: string): string {
+  if (!before.includes('\r\n') || /(?:^|[^\r])\n/.test(before)) return after;
+  return after.replace(/\r?\n/g, '\r\n');
 }
 
 function readLedgerBytes(path: string): Buffer {

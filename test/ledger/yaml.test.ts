@@ -146,6 +146,33 @@ clients:
     expect(reread.invoice('0012')!.payments.map((p) => p.amount)).toEqual([20000, 5000]);
   });
 
+  it('keeps CRLF line ends: the lines it adds and changes end in CRLF too, and the rest are as they were', async () => {
+    const crlf = (text: string) => text.replace(/\n/g, '\r\n');
+    const ledger = ledgerOf(crlf(handWritten));
+    await ledger.write((w) => {
+      w.addPayment('0012', { date: '2026-10-20', amount: 5000 });
+      w.updateClient('acme', { email: 'bob@acme.example', accounts: { name: 'AP', email: 'ap@acme.example' } });
+      w.addInvoice({ number: 'INV-3', client: 'acme', issued: '2026-11-01', due: '2026-12-01', amount: 7, currency: 'GBP', status: 'open', payments: [], charges: [], history: [] });
+    });
+    const written = fileText();
+    expect(written.match(/(?<!\r)\n/g)).toBeNull();
+    // Exactly the text an LF file gets from the same write, line for line.
+    const lf = ledgerOf(handWritten);
+    await lf.write((w) => {
+      w.addPayment('0012', { date: '2026-10-20', amount: 5000 });
+      w.updateClient('acme', { email: 'bob@acme.example', accounts: { name: 'AP', email: 'ap@acme.example' } });
+      w.addInvoice({ number: 'INV-3', client: 'acme', issued: '2026-11-01', due: '2026-12-01', amount: 7, currency: 'GBP', status: 'open', payments: [], charges: [], history: [] });
+    });
+    expect(written).toBe(crlf(fileText()));
+  });
+
+  it('leaves a file that mixes line ends as it is beyond the lines it writes', async () => {
+    const mixed = handWritten.replace('# Jane\'s ledger, kept by hand\n', "# Jane's ledger, kept by hand\r\n");
+    const ledger = ledgerOf(mixed);
+    await ledger.write((w) => w.addPayment('0012', { date: '2026-10-20', amount: 5000 }));
+    expect(fileText().startsWith("# Jane's ledger, kept by hand\r\n# second header line\n")).toBe(true);
+  });
+
   it('writes nothing at all when a change leaves the data as it was', async () => {
     const ledger = ledgerOf(handWritten);
     const before = statSync(path).mtimeMs;
