@@ -3,14 +3,29 @@ import type { Io } from './io.js';
 export type Cell = string | number | null | undefined;
 
 /**
+ * Control characters other than line breaks and tabs (ESC above all) in text from a ledger or an
+ * imported file would steer the terminal, or a pager reading the pipe: a cell shows each as "?".
+ */
+const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g;
+
+/** A cell in a table on a terminal, where cli-table3 lays out line breaks. */
+export function tableCell(cell: Cell): string {
+  return cell === null || cell === undefined ? '' : String(cell).replace(CONTROL, '?').replace(/\r\n?/g, '\n').replace(/\t/g, ' ');
+}
+
+/** A cell of a tab-separated line: one line, no tab but the separators. */
+export function tsvCell(cell: Cell): string {
+  return tableCell(cell).replace(/[\t\n]/g, ' ');
+}
+
+/**
  * A table for people on a terminal (cli-table3), tab-separated lines with a header for pipes.
  * `styleRow` colours a row on the terminal only.
  */
 export async function printTable(io: Io, headers: string[], rows: Cell[][], styleRow?: (row: Cell[], index: number) => (text: string) => string): Promise<void> {
-  const text = (cell: Cell) => (cell === null || cell === undefined ? '' : String(cell));
   if (!io.isTTY) {
     io.out(headers.join('\t'));
-    for (const row of rows) io.out(row.map((cell) => text(cell).replace(/[\t\n]/g, ' ')).join('\t'));
+    for (const row of rows) io.out(row.map(tsvCell).join('\t'));
     return;
   }
   const { default: Table } = await import('cli-table3');
@@ -21,7 +36,7 @@ export async function printTable(io: Io, headers: string[], rows: Cell[][], styl
   });
   rows.forEach((row, index) => {
     const paint = styleRow?.(row, index) ?? ((value: string) => value);
-    table.push(row.map((cell) => paint(text(cell))));
+    table.push(row.map((cell) => paint(tableCell(cell))));
   });
   io.out(table.toString());
 }

@@ -10,7 +10,7 @@ import { requireClient } from '../ledger/ledger.js';
 import type { Io } from '../io.js';
 import { claimOrMissingRate, loadRateTables } from '../rates-file.js';
 import type { MissingRateError } from '../core/rates.js';
-import { describeDays, examples, printTable, type Cell } from '../output.js';
+import { describeDays, examples, printTable, tsvCell, type Cell } from '../output.js';
 
 export interface StatusOptions {
   client?: string;
@@ -243,12 +243,11 @@ const screenLength = (text: string) => (/[^\u0000-\u00ff]/.test(text) ? [...text
 
 /** A long table drawn as cli-table3 draws a compact one, line by line: only the column widths take a pass over the rows. */
 function printLongTable(io: Io, headers: string[], rows: string[][], styles: ((text: string) => string)[]): void {
-  const oneLine = (cell: string) => (cell.includes('\n') ? cell.replace(/\n/g, ' ') : cell);
-  const widths = headers.map((header, column) => rows.reduce((width, row) => Math.max(width, screenLength(oneLine(row[column]))), screenLength(header)));
+  const widths = headers.map((header, column) => rows.reduce((width, row) => Math.max(width, screenLength(tsvCell(row[column]))), screenLength(header)));
   const rule = (left: string, middle: string, right: string) => `${left}${widths.map((width) => '─'.repeat(width + 2)).join(middle)}${right}\n`;
   const line = (cells: string[], paint: (text: string) => string) =>
     `│${cells.map((cell, column) => {
-      const text = oneLine(cell);
+      const text = tsvCell(cell);
       return ` ${text ? paint(text) : ''}${' '.repeat(widths[column] - screenLength(text))} `;
     }).join('│')}│\n`;
   const output = new ChunkedOutput(io);
@@ -299,12 +298,11 @@ const TSV_HEADERS = ['client', 'number', 'currency', 'balance', 'due', 'days_ove
 /** Tab-separated lines for pipes, as printTable writes them, line by line as the entries come. */
 function streamTsv(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, missingRates: MissingRates): void {
   const output = new ChunkedOutput(deps.io);
-  const cell = (value: Cell) => (value === null || value === undefined ? '' : String(value).replace(/[\t\n]/g, ' '));
   const step = (ref: { stage: string | null; kind: string; on: string } | null) => (ref ? `${ref.stage ?? ''}:${ref.kind}:${ref.on}` : '');
   output.write(`${TSV_HEADERS.join('\t')}\n`);
   eachStatusEntry(deps, options, (entry) => {
     const cells: Cell[] = [entry.client, entry.number, entry.currency, entry.balance, entry.due, entry.daysOverdue, entry.stage, step(entry.lastAction), step(entry.nextAction), noteText(entry)];
-    output.write(`${cells.map(cell).join('\t')}\n`);
+    output.write(`${cells.map(tsvCell).join('\t')}\n`);
   }, missingRates);
   output.flush();
 }

@@ -316,6 +316,12 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
   });
 
   describe('piped', () => {
+    it('shows control characters in ledger text as "?", so a hold reason cannot steer the terminal', async () => {
+      await ledger.write((tx) => tx.updateInvoice('INV-D', { hold: { reason: 'disputed\u001b[2J\tsee\nemail', until: '2026-12-01', since: '2026-11-12' } }));
+      const rowD = (await piped()).split('\n').find((line) => line.includes('INV-D'))!;
+      expect(rowD.split('\t').at(-1)).toBe('held: disputed?[2J see email until 2026-12-01');
+    });
+
     it('prints the rows in the order of --json', async () => {
       const lines = (await piped({ all: true })).replace(/\n$/, '').split('\n').slice(1);
       expect(lines.map((line) => line.split('\t')[1])).toEqual((await statusJson({ all: true })).invoices.map((e) => e.number));
