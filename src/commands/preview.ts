@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import { Command } from 'commander';
-import { ChaseError } from '../core/errors.js';
+import { ChaseError, closestMatch } from '../core/errors.js';
 import { assess, sortedLadder } from '../core/ladder.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -40,7 +40,11 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const ladder = sortedLadder(config.policy.ladder);
   const stageName = options.template ?? options.stage ?? assessment.nextAction?.stage ?? assessment.stage ?? ladder[0]?.name;
   if (!stageName) throw new ChaseError('the ladder has no stages');
-  const stage = options.template ? options.template : (ladder.find((s) => s.name === stageName) ?? stageName);
+  const stage = options.template ? options.template : ladder.find((s) => s.name === stageName);
+  if (!stage) {
+    const suggestion = closestMatch(stageName, ladder.map((s) => s.name));
+    throw new ChaseError(`unknown stage "${stageName}"`, { hint: `${suggestion ? `did you mean "${suggestion}"? ` : ''}stages: ${ladder.map((s) => s.name).join(', ')}; --template names a message that is not a stage` });
+  }
   if (typeof stage !== 'string' && stage.action !== 'email') throw new ChaseError(`stage ${stage.name} is a ${stage.action}, not an email`, { hint: stage.action === 'letter' ? `see chase letter ${invoice.number}` : undefined });
   const { buildMessage } = await import('../mail/message.js');
   const message = buildMessage({ invoice, client, assessment, stage, config, today, claim: () => claimFor(invoice, client, config, loadRateTables(config), today), ledgerDir: dirname(ledger.path) });
