@@ -92,6 +92,35 @@ describe('the config file', () => {
     expect(fancy.policy).toEqual(plain.policy);
   });
 
+  it.each([
+    ['at the top level', 'business:\n  name: Jane\nminGapDay: 10\n', '/home/jane/chase.config.yaml:3:1: minGapDay: unknown key; did you mean "minGapDays"?'],
+    ['in business', 'business:\n  name: Jane\n  adress: 1 High Street\n', ':3:3: business.adress: unknown key; did you mean "address"?'],
+    ['in lateFees', 'lateFees:\n  rule: contractual\n  anualRate: 8\n', ':3:3: lateFees.anualRate: unknown key; did you mean "annualRate"?'],
+    ['in mail', 'mail:\n  trasport: smtp\n', ':2:3: mail.trasport: unknown key; did you mean "transport"?'],
+    ['in mail.smtp', 'mail:\n  transport: smtp\n  smtp: { host: smtp.x.example, prot: 25 }\n', ':3:33: mail.smtp.prot: unknown key; did you mean "port"?'],
+    ['in a ladder stage', 'ladder:\n  - { name: nudge, offset: 2 }\n  - name: letter\n    offset: 40\n    acton: letter\n', ':5:5: ladder[1].acton: unknown key; did you mean "action"?'],
+    ['that the full YAML parser reads', 'business:\n  name: &me Jane\n  payment: >-\n    Bank transfer\nminGapsDays: 4\n', ':5:1: minGapsDays: unknown key; did you mean "minGapDays"?'],
+  ])('refuses an unknown key %s, saying where and what was meant', (_where, text, message) => {
+    const error = parseFailure(text);
+    expect(error.message).toContain(message);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('names the keys a section takes when no known key is near the unknown one', () => {
+    const error = parseFailure('colours: false\n');
+    expect(error.message).toBe('/home/jane/chase.config.yaml:1:1: colours: unknown key');
+    expect(error.hint).toContain('the top level takes business, timezone, currency,');
+  });
+
+  it('takes every key of the README\'s full config', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    const config = parseConfig('/home/jane/chase.config.yaml', yaml);
+    expect(config.mail).toMatchObject({ transport: 'smtp', replyTo: 'jane@janesmith.example', paymentReceived: false, smtp: { host: 'smtp.example.com', passwordCommand: 'pass show smtp' } });
+    expect(config.referenceRates).toBe('/home/jane/rates.yaml');
+  });
+
   it('points at the line and column of broken YAML', () => {
     expect(parseFailure('business:\n  name: Jane\n  email: [a\ntimezone: UTC\n').message).toMatch(/^\/home\/jane\/chase\.config\.yaml:\d+:\d+: /);
   });
