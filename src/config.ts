@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
 import { ChaseError, closestMatch } from './core/errors.js';
 import { assertCurrency, parseAmount } from './core/money.js';
+import { isTimeZone } from './core/dates.js';
 import { DEFAULT_LADDER } from './core/ladder.js';
 import { NO_LATE_FEES } from './core/interest.js';
 import { LATE_FEE_FIELDS, type ChasePolicy, type LadderStage, type LateFeePolicy, type Recipient, type StageAction } from './core/model.js';
@@ -285,11 +286,7 @@ export function parseConfig(path: string, text: string): Config {
   };
   const timezone = root.string('timezone');
   if (timezone) {
-    // The shape is checked here; the zone itself when today is read from the clock, since loading
-    // the time-zone data costs every command ~10 ms even when --today is given.
-    if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timezone)) {
-      throw root.fail('timezone', `"${timezone}" is not a time zone name`, 'use an IANA name such as Europe/London');
-    }
+    if (!isTimeZone(timezone)) throw root.fail('timezone', `unknown time zone "${timezone}"`, 'use an IANA name such as Europe/London');
     config.timezone = timezone;
   }
   const currency = root.string('currency');

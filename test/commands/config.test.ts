@@ -52,6 +52,7 @@ describe('the config file', () => {
   it.each([
     ['a word where a number goes', 'business:\n  name: Jane\nminGapDays: soon\n', '/home/jane/chase.config.yaml:3:13: minGapDays: expected a number'],
     ['a time zone that is not a zone name', 'timezone: "Europe London"\n', '/home/jane/chase.config.yaml:1:11: timezone: '],
+    ['a time zone that does not exist', 'business:\n  name: Jane\ntimezone: Mars/Olympus\n', '/home/jane/chase.config.yaml:3:11: timezone: unknown time zone "Mars/Olympus"'],
     ['an unknown currency', 'currency: QQQ\n', '/home/jane/chase.config.yaml:1:11: currency: unknown currency "QQQ"'],
     ['a password in the file', 'mail:\n  transport: smtp\n  smtp: { host: smtp.x.example, password: hunter2 }\n', 'mail.smtp.password: passwords never go in the config file'],
     ['smtp without a host', 'mail:\n  transport: smtp\n', 'mail.transport: transport smtp needs a mail.smtp section'],
