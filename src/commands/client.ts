@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js';
-import { slugOf, type Client } from '../core/model.js';
+import { isEmailAddress, slugOf, type Client } from '../core/model.js';
 import { clientRisk } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -84,7 +84,7 @@ function parseTerms(text: string): number {
 }
 
 function checkEmail(address: string, flag: string): string {
-  if (!/^[^\s@]+@[^\s@]+$/.test(address)) throw new ChaseError(`${flag} "${address}" is not an email address`);
+  if (!isEmailAddress(address)) throw new ChaseError(`${flag} "${address}" is not an email address`);
   return address;
 }
 
@@ -119,7 +119,7 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'prompter'>, option
   if (io.interactive) {
     fields.name ??= await prompter.text('Client name', { validate: (value) => (value.trim() ? true : 'required') });
     fields.contact ??= (await prompter.text('Contact person (who reminders are addressed to)', { default: '' })) || undefined;
-    fields.email ??= (await prompter.text('Their email', { default: '', validate: (v) => (!v || /^[^\s@]+@[^\s@]+$/.test(v) ? true : 'not an email address') })) || undefined;
+    fields.email ??= (await prompter.text('Their email', { default: '', validate: (v) => (!v || isEmailAddress(v) ? true : 'not an email address') })) || undefined;
   }
   if (!fields.name) throw new ChaseError('--name is missing', { hint: 'chase client add ID --name "Acme Ltd" --email bob@acme.example' });
   const id = options.id ?? slugOf(fields.name);

@@ -209,6 +209,11 @@ export interface ChasePolicy {
   lateFees: LateFeePolicy;
 }
 
+/** Whether `text` looks like an email address: something, @, something, no spaces. Mail servers judge the rest. */
+export function isEmailAddress(text: string): boolean {
+  return /^[^\s@]+@[^\s@]+$/.test(text);
+}
+
 /** "Acme Ltd." -> "acme-ltd": the id clients are known by on the command line. */
 export function slugOf(name: string): string {
   return name
