@@ -1,13 +1,15 @@
 import { Chalk } from 'chalk';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, parseConfig, resolveConfigPath } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
 import { resolveToday } from '../../src/deps.js';
-import { NO_STYLE, wantsColor } from '../../src/io.js';
+import { NO_STYLE, processIo, wantsColor } from '../../src/io.js';
 import { resolveLedgerPath } from '../../src/ledger/open.js';
+import { PLAIN_THEME, promptTheme } from '../../src/prompts.js';
 import { tempDir } from '../support/io.js';
 
 function parseFailure(text: string): ChaseError {
@@ -230,5 +232,49 @@ describe('colour', () => {
     }
     expect(NO_STYLE.bold('two', 'words')).toBe(chalk.bold('two', 'words'));
     expect(NO_STYLE.level).toBe(0);
+  });
+});
+
+describe('colour in prompts', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('--no-color gives the prompts the plain theme, as NO_COLOR does; otherwise they keep their own', async () => {
+    const chalk = await import('chalk');
+    vi.stubEnv('FORCE_COLOR', '1');
+    expect(promptTheme(processIo({ noColor: false, chalk }))).toBeUndefined();
+    expect(promptTheme(processIo({ noColor: true, chalk }))).toBe(PLAIN_THEME);
+    vi.stubEnv('NO_COLOR', '1');
+    expect(promptTheme(processIo({ noColor: false, chalk }))).toBe(PLAIN_THEME);
+  });
+
+  it('the plain theme asks, answers and chooses without a colour code', async () => {
+    const { confirm, input, select } = await import('@inquirer/prompts');
+    /** The answer and everything the prompt showed, typing each of `keys` in turn. */
+    const ask = async <T>(prompt: (context: { input: PassThrough; output: PassThrough }) => Promise<T>, ...keys: string[]): Promise<[T, string]> => {
+      const context = { input: new PassThrough(), output: new PassThrough() };
+      let shown = '';
+      context.output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+      const answer = prompt(context);
+      for (const key of keys) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        context.input.write(key);
+      }
+      return [await answer, shown];
+    };
+    const sgr = /\x1b\[[0-9;]*m/;
+    const [name, asked] = await ask((context) => input({ message: 'Client name', default: 'Acme', validate: (v) => (v === 'x' ? 'too short' : true), theme: PLAIN_THEME }, context), 'x\r', '\x7fGlobex\r');
+    expect(name).toBe('Globex');
+    expect(asked).toContain('? Client name (Acme)');
+    expect(asked).toContain('> too short');
+    expect(asked).toContain('✔ Client name Globex');
+    expect(asked).not.toMatch(sgr);
+    const [often, chosen] = await ask((context) => select({ message: 'How often?', choices: ['week', 'month'].map((value) => ({ value, name: value })), theme: PLAIN_THEME }, context), '\x1b[B', '\r');
+    expect(often).toBe('month');
+    expect(chosen).toContain('✔ How often? month');
+    expect(chosen).not.toMatch(sgr);
+    const [sure, confirmed] = await ask((context) => confirm({ message: 'Send it?', default: false, theme: PLAIN_THEME }, context), 'y\r');
+    expect(sure).toBe(true);
+    expect(confirmed).toContain('? Send it? (y/N)');
+    expect(confirmed).not.toMatch(sgr);
   });
 });
