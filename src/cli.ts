@@ -17,14 +17,19 @@ function version(): string {
 type Commander = typeof import('commander');
 
 export function buildProgram(commander: Commander, context: CommandContext, commands: readonly ((context: CommandContext) => Command)[]): Command {
-  const { Command, Option } = commander;
+  const { Command, InvalidArgumentError, Option } = commander;
+  // An empty value (often an unset shell variable) would otherwise quietly mean the default ledger, config or clock.
+  const notEmpty = (value: string): string => {
+    if (value === '') throw new InvalidArgumentError('It is empty: leave the option out to use the default.');
+    return value;
+  };
   const program = new Command('chase')
     .description('Chase unpaid invoices from a ledger you own: the right reminder, to the right person, at the right time, exactly once.')
     .version(version(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .option('--ledger <path>', 'ledger file (.yaml or .db); default: $CHASE_LEDGER, ./chase.yaml, ./chase.db, ~/.local/share/chase/ledger.db')
-    .option('--config <path>', 'config file; default: $CHASE_CONFIG, ./chase.config.yaml, ~/.config/chase/config.yaml')
-    .option('--today <date>', 'act as if today were YYYY-MM-DD (default: $CHASE_TODAY, else the clock in the configured time zone)')
+    .option('--ledger <path>', 'ledger file (.yaml or .db); default: $CHASE_LEDGER, ./chase.yaml, ./chase.db, ~/.local/share/chase/ledger.db', notEmpty)
+    .option('--config <path>', 'config file; default: $CHASE_CONFIG, ./chase.config.yaml, ~/.config/chase/config.yaml', notEmpty)
+    .option('--today <date>', 'act as if today were YYYY-MM-DD (default: $CHASE_TODAY, else the clock in the configured time zone)', notEmpty)
     .addOption(new Option('--json', 'print data as JSON (commands that print data)'))
     .option('-q, --quiet', 'print only failures')
     .option('--no-color', 'no colour (also: NO_COLOR=1, or when output is not a terminal)')

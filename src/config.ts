@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { homedir } from 'node:os';
-import { ChaseError } from './core/errors.js';
+import { ChaseError, closestMatch } from './core/errors.js';
 import { assertCurrency, parseAmount } from './core/money.js';
+import { isTimeZone } from './core/dates.js';
 import { DEFAULT_LADDER } from './core/ladder.js';
 import { NO_LATE_FEES } from './core/interest.js';
-import type { ChasePolicy, LadderStage, LateFeePolicy, Recipient, StageAction } from './core/model.js';
-import { booleanOf, invalidField, isNull, numberOf, oneByte, parseYamlSource, type Tree, type TreeMap, type YamlSource } from './yaml-input.js';
+import { LATE_FEE_FIELDS, type ChasePolicy, type LadderStage, type LateFeePolicy, type Recipient, type StageAction } from './core/model.js';
+import { booleanOf, fieldError, invalidField, isNull, numberOf, oneByte, parseYamlSource, type Tree, type TreeMap, type YamlSource } from './yaml-input.js';
 
 export interface BusinessInfo {
   name: string;
@@ -97,6 +98,13 @@ const DAY_COUNTS = ['actual/365', 'actual/360', '30/360'] as const;
 const ACTIONS: readonly StageAction[] = ['email', 'letter', 'call', 'collections'];
 const RECIPIENTS: readonly Recipient[] = ['contact', 'accounts'];
 
+/** The keys each section of the file may have. `letters` and `options` are read, and their keys checked, by src/letters when used. */
+const TOP_LEVEL_KEYS = ['business', 'timezone', 'currency', 'weekdaysOnly', 'minGapDays', 'promiseGraceDays', 'planGraceDays', 'ladder', 'lateFees', 'mail', 'templates', 'referenceRates', 'letters', 'options'];
+const BUSINESS_KEYS = ['name', 'email', 'phone', 'address', 'payment'];
+const STAGE_KEYS = ['name', 'offset', 'action', 'template', 'attach', 'call', 'to', 'cc', 'deliver', 'needsEarlierReminder'];
+const MAIL_KEYS = ['transport', 'from', 'replyTo', 'bcc', 'smtp', 'sendmailPath', 'paymentReceived'];
+const SMTP_KEYS = ['host', 'port', 'secure', 'user', 'passwordCommand', 'passwordFile'];
+
 /** Reads typed values out of a YAML map, pointing at the offending line on error. */
 export class MapReader {
   constructor(
@@ -122,6 +130,15 @@ export class MapReader {
   /** The keys of this map, each with where it is written. */
   keys(): { key: string; at: number }[] {
     return this.node ? [...this.node.pairs.keys()].map((key, index) => ({ key, at: this.node!.keyAt[index] })) : [];
+  }
+
+  /** Refuses a key this map does not define: a typo such as `minGapDay` would otherwise leave the setting at its default, silently. */
+  assertKnownKeys(known: readonly string[]): void {
+    for (const { key, at } of this.keys()) {
+      if (known.includes(key)) continue;
+      const suggestion = closestMatch(key, known);
+      throw fieldError(this.source, at, this.field(key), `unknown key${suggestion ? `; did you mean "${suggestion}"?` : ''}`, `${this.prefix || 'the top level'} takes ${known.join(', ')}`);
+    }
   }
 
   has(key: string): boolean {
@@ -195,6 +212,7 @@ export class MapReader {
 
 function readStage(source: YamlSource, node: Tree, index: number): LadderStage {
   const stage = MapReader.of(source, node, `ladder[${index}]`);
+  stage.assertKnownKeys(STAGE_KEYS);
   const recipients = (key: string): Recipient[] | undefined => {
     if (!stage.has(key)) return undefined;
     return stage.list(key).map((item, i) => {
@@ -227,6 +245,7 @@ function readStage(source: YamlSource, node: Tree, index: number): LadderStage {
 }
 
 export function readLateFees(reader: MapReader, base: LateFeePolicy): LateFeePolicy {
+  reader.assertKnownKeys(LATE_FEE_FIELDS);
   const policy: LateFeePolicy = { ...base };
   policy.rule = reader.oneOf('rule', LATE_FEE_RULES) ?? policy.rule;
   policy.graceDays = reader.number('graceDays', { integer: true, min: 0 }) ?? policy.graceDays;
@@ -251,11 +270,13 @@ export function readLateFees(reader: MapReader, base: LateFeePolicy): LateFeePol
 export function parseConfig(path: string, text: string): Config {
   const source = parseYamlSource(path, text);
   const root = MapReader.of(source, source.root, '');
+  root.assertKnownKeys(TOP_LEVEL_KEYS);
   const config = defaultConfig();
   config.path = path;
   config.source = source;
 
   const business = root.map('business');
+  business.assertKnownKeys(BUSINESS_KEYS);
   config.business = {
     name: business.string('name') ?? config.business.name,
     email: business.string('email'),
@@ -265,11 +286,7 @@ export function parseConfig(path: string, text: string): Config {
   };
   const timezone = root.string('timezone');
   if (timezone) {
-    // The shape is checked here; the zone itself when today is read from the clock, since loading
-    // the time-zone data costs every command ~10 ms even when --today is given.
-    if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(timezone)) {
-      throw root.fail('timezone', `"${timezone}" is not a time zone name`, 'use an IANA name such as Europe/London');
-    }
+    if (!isTimeZone(timezone)) throw root.fail('timezone', `unknown time zone "${timezone}"`, 'use an IANA name such as Europe/London');
     config.timezone = timezone;
   }
   const currency = root.string('currency');
@@ -304,9 +321,11 @@ export function parseConfig(path: string, text: string): Config {
   config.mail.sendmailPath = mail.string('sendmailPath');
   config.mail.paymentReceived = mail.boolean('paymentReceived') ?? false;
   if (mail.has('password')) throw mail.fail('password', 'passwords never go in the config file', 'set CHASE_SMTP_PASSWORD or mail.smtp.passwordCommand (e.g. "pass show smtp")');
+  mail.assertKnownKeys(MAIL_KEYS);
   if (mail.has('smtp')) {
     const smtp = mail.map('smtp');
     if (smtp.has('password')) throw smtp.fail('password', 'passwords never go in the config file', 'set CHASE_SMTP_PASSWORD, mail.smtp.passwordCommand or mail.smtp.passwordFile (mode 0600)');
+    smtp.assertKnownKeys(SMTP_KEYS);
     const secure = smtp.boolean('secure') ?? false;
     const passwordFile = smtp.string('passwordFile');
     config.mail.smtp = {

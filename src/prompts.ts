@@ -11,7 +11,36 @@ export interface Prompter {
   confirm(message: string, initial?: boolean): Promise<boolean>;
 }
 
+const asWritten = (text: string): string => text;
+
+/** inquirer's own theme as it looks without colour: the same marks and brackets, no escape codes. */
+export const PLAIN_THEME = {
+  prefix: { idle: '?', done: '✔' },
+  spinner: { interval: 80, frames: ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'] },
+  style: {
+    answer: asWritten,
+    message: asWritten,
+    error: (text: string) => `> ${text}`,
+    defaultAnswer: (text: string) => `(${text})`,
+    help: asWritten,
+    highlight: asWritten,
+    key: (text: string) => `<${text}>`,
+    disabled: (text: string) => `- ${text}`,
+    description: asWritten,
+    keysHelpTip: (keys: [key: string, action: string][]) => keys.map(([key, action]) => `${key} ${action}`).join(' • '),
+  },
+};
+
+/**
+ * The prompts' theme: inquirer's own while chase colours its output, else the plain one. inquirer
+ * decides colour from the environment alone (NO_COLOR), so it never hears of --no-color.
+ */
+export function promptTheme(io: Pick<Io, 'style'>): typeof PLAIN_THEME | undefined {
+  return io.style.level > 0 ? undefined : PLAIN_THEME;
+}
+
 export function terminalPrompter(io: Io): Prompter {
+  const theme = promptTheme(io);
   const load = async () => {
     if (!io.interactive) throw new ChaseError('a question needs a terminal', { hint: 'pass the value as an option' });
     return import('@inquirer/prompts');
@@ -19,15 +48,15 @@ export function terminalPrompter(io: Io): Prompter {
   return {
     async text(message, options = {}) {
       const { input } = await load();
-      return input({ message, default: options.default, validate: options.validate });
+      return input({ message, default: options.default, validate: options.validate, theme });
     },
     async choose(message, choices, initial) {
       const { select } = await load();
-      return select({ message, choices: choices.map((value) => ({ value, name: value })), default: initial });
+      return select({ message, choices: choices.map((value) => ({ value, name: value })), default: initial, theme });
     },
     async confirm(message, initial = false) {
       const { confirm } = await load();
-      return confirm({ message, default: initial });
+      return confirm({ message, default: initial, theme });
     },
   };
 }

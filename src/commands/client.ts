@@ -119,7 +119,7 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'prompter'>, option
   if (io.interactive) {
     fields.name ??= await prompter.text('Client name', { validate: (value) => (value.trim() ? true : 'required') });
     fields.contact ??= (await prompter.text('Contact person (who reminders are addressed to)', { default: '' })) || undefined;
-    fields.email ??= (await prompter.text('Their email', { default: '', validate: (v) => (!v || /^[^\s@]+@[^\s@]+$/.test(v) ? true : 'not an email address') })) || undefined;
+    fields.email ??= (await prompter.text('Their email', { default: '', validate: (v) => (!v || isEmailAddress(v) ? true : 'not an email address') })) || undefined;
   }
   if (!fields.name) throw new ChaseError('--name is missing', { hint: 'chase client add ID --name "Acme Ltd" --email bob@acme.example' });
   const id = options.id ?? slugOf(fields.name);

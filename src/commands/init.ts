@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import writeFileAtomic from 'write-file-atomic';
 import { ChaseError } from '../core/errors.js';
 import { dateInTimeZone } from '../core/dates.js';
+import { isEmailAddress } from '../core/model.js';
 import { assertCurrency } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -113,7 +114,9 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
   const guessedZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const ask = io.interactive;
   const business = options.business ?? (ask ? await prompter.text('Business name (signs your messages)', { validate: (v) => (v.trim() ? true : 'required') }) : 'Your Business');
-  const email = options.email ?? (ask ? await prompter.text('Your email (messages come from it)', { default: '' }) : '');
+  if (!business.trim()) throw new ChaseError('--business is empty', { hint: 'give the name your messages are signed with, e.g. --business "Jane Smith Design"' });
+  const email = options.email ?? (ask ? await prompter.text('Your email (messages come from it)', { default: '', validate: (v) => (!v || isEmailAddress(v) ? true : 'not an email address') }) : '');
+  if (email && !isEmailAddress(email)) throw new ChaseError(`--email "${email}" is not an email address`, { hint: 'give the address your messages come from, e.g. --email jane@example.com' });
   const currencyText = options.currency ?? (ask ? await prompter.text('Usual currency', { default: 'GBP', validate: validatingWith((v) => assertCurrency(v.toUpperCase())) }) : 'GBP');
   const currency = assertCurrency(currencyText.toUpperCase());
   const timezone = options.timezone ?? (ask ? await prompter.text('Time zone', { default: guessedZone, validate: validatingWith((v) => dateInTimeZone(new Date(), v)) }) : guessedZone);

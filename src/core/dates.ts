@@ -138,6 +138,21 @@ export function addBusinessDays(date: ISODate, days: number): ISODate {
 }
 
 /**
+ * Whether this runtime knows the time zone `name`, canonical (Europe/Kyiv) or an alias (Asia/Calcutta,
+ * UTC). The canonical list is asked first: building a DateTimeFormat, the only test that takes
+ * aliases, loads the time-zone data, ~10 ms that a run with --today would otherwise never spend.
+ */
+export function isTimeZone(name: string): boolean {
+  if (Intl.supportedValuesOf('timeZone').includes(name)) return true;
+  try {
+    new Intl.DateTimeFormat('en-CA', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * The calendar date at `instant` in `timeZone`: an invoice due "today" in Auckland is not yet
  * overdue in London. Pure: the caller supplies the instant.
  */

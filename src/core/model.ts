@@ -174,6 +174,9 @@ export interface LateFeePolicy {
   interestFrom: 'due' | 'grace-end';
 }
 
+/** The keys of a late-fee policy, in the config's `lateFees:` and on a client in the ledger. */
+export const LATE_FEE_FIELDS = ['rule', 'graceDays', 'flatFee', 'percentFee', 'annualRate', 'monthlyRate', 'dayCount', 'interestFrom'] as const;
+
 export type StageAction = 'email' | 'letter' | 'call' | 'collections';
 export type Recipient = 'contact' | 'accounts';
 

@@ -2,14 +2,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { CST, Document, isMap, isSeq, Pair, Parser, visit, YAMLMap, YAMLSeq, type Node, type ScalarTag } from 'yaml';
 import { ChaseError, notFound } from '../core/errors.js';
 import { formatAmount } from '../core/money.js';
-import type { Charge, Client, HistoryEvent, Invoice, Payment } from '../core/model.js';
+import { LATE_FEE_FIELDS, type Charge, type Client, type HistoryEvent, type Invoice, type Payment } from '../core/model.js';
 import { parseYamlSource, type TreeSeq } from '../yaml-input.js';
 import type { ClientChanges, InvoiceChanges, InvoiceQuery, InvoiceVisit, LedgerWriter } from './ledger.js';
 import {
   CLIENT_FIELDS, HISTORY_FIELDS, INVOICE_FIELDS, assertFields, checkCharge, checkClient, checkHistory, checkInvoice, checkPayment, checked, copy,
   withChanges, type FieldPath,
 } from './model-io.js';
-import { CONTACT_FIELDS, LATE_FEE_FIELDS, ROOT_FIELDS, readClient, readInvoice, readYamlLedger, type EntryKind, type Loaded, type Records } from './yaml.js';
+import { CONTACT_FIELDS, ROOT_FIELDS, readClient, readInvoice, readYamlLedger, type EntryKind, type Loaded, type Records } from './yaml.js';
 
 /**
  * Writing the YAML ledger (see ./yaml.ts): new entries are rendered with the yaml package, and

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ChaseError, closestMatch } from '../core/errors.js';
 import { isKnownCurrency, parseAmount } from '../core/money.js';
-import { balanceOf, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
+import { balanceOf, LATE_FEE_FIELDS, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
 import { fieldError, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from '../yaml-input.js';
 import type { InvoiceQuery, InvoiceVisit, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
 import { CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, LOCK_WAIT_MS, RunLock, checkClient, checkInvoice, copy, pathText } from './model-io.js';
@@ -158,7 +158,6 @@ function located(file: YamlSource, entry: Tree, label: string, check: () => void
 }
 
 export const CONTACT_FIELDS = ['name', 'email', 'phone'] as const;
-export const LATE_FEE_FIELDS = ['rule', 'graceDays', 'flatFee', 'percentFee', 'annualRate', 'monthlyRate', 'dayCount', 'interestFrom'] as const;
 
 export function readClient(file: YamlSource, node: Tree, label: string): Client {
   const fields = new Fields(file, node, label, CLIENT_FIELDS);

@@ -3,7 +3,6 @@ import { dirname, join, resolve } from 'node:path';
 import { MapReader, type Config } from '../config.js';
 import { sortedLadder } from '../core/ladder.js';
 import type { StageAction } from '../core/model.js';
-import { fieldError } from '../yaml-input.js';
 
 export type Paper = 'A4' | 'Letter';
 
@@ -36,13 +35,6 @@ export const DEFAULT_NEXT_STEPS =
 
 const KEYS = ['folder', 'paper', 'deadlineDays', 'nextSteps', 'signature', 'font', 'boldFont', 'italicFont'];
 
-/** Rejects keys a section does not know, so a typo such as `deadlinedays` is not silently ignored. */
-export function assertKnownKeys(reader: MapReader, known: readonly string[]): void {
-  for (const { key, at } of reader.keys()) {
-    if (!known.includes(key)) throw fieldError(reader.source, at, reader.field(key), 'unknown key', `${reader.prefix} takes ${known.join(', ')}`);
-  }
-}
-
 /** The section `name` of the config file, or an empty reader when there is no file or no such section. */
 export function sectionReader(config: Config, name: string): MapReader | null {
   if (!config.source) return null;
@@ -65,7 +57,7 @@ export function lettersConfig(config: Config, ledgerDir: string): LettersConfig 
     fonts: {},
   };
   if (!reader) return result;
-  assertKnownKeys(reader, KEYS);
+  reader.assertKnownKeys(KEYS);
   const folder = reader.string('folder');
   if (folder) result.folder = resolve(base, folder);
   result.paper = reader.oneOf('paper', ['A4', 'Letter'] as const) ?? result.paper;

@@ -7,7 +7,7 @@ import { assertCurrency, displayAmount, parseAmount, roundHalfUp, splitEvenly } 
 import { formatDecimal, parseDecimal } from '../core/rates.js';
 import { invalidField } from '../yaml-input.js';
 import type { Outstanding } from './amounts.js';
-import { assertKnownKeys, sectionReader } from './config.js';
+import { sectionReader } from './config.js';
 
 /**
  * `chase options`: the ways left to end an unpaid invoice, each with what the user would keep, from
@@ -97,7 +97,7 @@ function amount(reader: MapReader, key: string, currency: string): number | unde
 function feeBands(court: MapReader, key: string, currency: string): FeeBand[] {
   const bands = court.list(key).map((node, index) => {
     const band = MapReader.of(court.source, node, `${court.field(key)}[${index}]`);
-    assertKnownKeys(band, ['upTo', 'fee', 'percent']);
+    band.assertKnownKeys(['upTo', 'fee', 'percent']);
     const fee = amount(band, 'fee', currency);
     const share = band.has('percent') ? percent(band, 'percent', 0) : undefined;
     if ((fee === undefined) === (share === undefined)) throw band.fail(band.has('fee') ? 'fee' : 'upTo', 'give either fee (an amount) or percent (of the claim)');
@@ -119,18 +119,18 @@ export function optionsConfig(config: Config): OptionsConfig {
   const result = defaultOptionsConfig();
   const reader = sectionReader(config, 'options');
   if (!reader) return result;
-  assertKnownKeys(reader, ['settlementPercent', 'planInstallments', 'factoring', 'agency', 'court']);
+  reader.assertKnownKeys(['settlementPercent', 'planInstallments', 'factoring', 'agency', 'court']);
   result.settlementPercent = percent(reader, 'settlementPercent', result.settlementPercent);
   result.planInstallments = reader.number('planInstallments', { integer: true, min: 1 }) ?? result.planInstallments;
   const factoring = reader.map('factoring');
-  assertKnownKeys(factoring, ['advancePercent', 'feePercent']);
+  factoring.assertKnownKeys(['advancePercent', 'feePercent']);
   result.factoring = { advancePercent: percent(factoring, 'advancePercent', result.factoring.advancePercent), feePercent: percent(factoring, 'feePercent', result.factoring.feePercent) };
   const agency = reader.map('agency');
-  assertKnownKeys(agency, ['feePercent']);
+  agency.assertKnownKeys(['feePercent']);
   result.agency = { feePercent: percent(agency, 'feePercent', result.agency.feePercent) };
   if (reader.has('court')) {
     const court = reader.map('court');
-    assertKnownKeys(court, ['name', 'currency', 'limit', 'issueFees', 'hearingFees']);
+    court.assertKnownKeys(['name', 'currency', 'limit', 'issueFees', 'hearingFees']);
     const currency = court.string('currency') ?? EXAMPLE_COURT.currency;
     try {
       assertCurrency(currency);

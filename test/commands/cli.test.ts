@@ -117,6 +117,18 @@ describe('usage errors', () => {
     expect(readFileSync(ledger)).toEqual(before);
   });
 
+  it.each(['--ledger', '--config', '--today'])('an empty %s exits 2 rather than falling back to the default', (option) => {
+    // The working directory holds chase.yaml and chase.config.yaml, so a fallback would succeed.
+    for (const args of [[option, '', 'status'], [`${option}=`, 'status'], ['status', option, '']]) {
+      const result = chaseSync(args, { cwd: dir.path });
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain(`option '${option} <`);
+      expect(result.stderr).toContain("argument '' is invalid. It is empty");
+      expect(result.stdout).toBe('');
+    }
+    expect(chaseSync(['status'], { cwd: dir.path }).code).toBe(0);
+  });
+
   it('`-5` as an amount is never recorded as a payment', () => {
     run('pay', 'INV-1', '-5');
     expect(readFileSync(ledger, 'utf8')).not.toContain('payments');

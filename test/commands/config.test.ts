@@ -1,13 +1,15 @@
 import { Chalk } from 'chalk';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, parseConfig, resolveConfigPath } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
 import { resolveToday } from '../../src/deps.js';
-import { NO_STYLE, wantsColor } from '../../src/io.js';
+import { NO_STYLE, processIo, wantsColor } from '../../src/io.js';
 import { resolveLedgerPath } from '../../src/ledger/open.js';
+import { PLAIN_THEME, promptTheme } from '../../src/prompts.js';
 import { tempDir } from '../support/io.js';
 
 function parseFailure(text: string): ChaseError {
@@ -52,6 +54,7 @@ describe('the config file', () => {
   it.each([
     ['a word where a number goes', 'business:\n  name: Jane\nminGapDays: soon\n', '/home/jane/chase.config.yaml:3:13: minGapDays: expected a number'],
     ['a time zone that is not a zone name', 'timezone: "Europe London"\n', '/home/jane/chase.config.yaml:1:11: timezone: '],
+    ['a time zone that does not exist', 'business:\n  name: Jane\ntimezone: Mars/Olympus\n', '/home/jane/chase.config.yaml:3:11: timezone: unknown time zone "Mars/Olympus"'],
     ['an unknown currency', 'currency: QQQ\n', '/home/jane/chase.config.yaml:1:11: currency: unknown currency "QQQ"'],
     ['a password in the file', 'mail:\n  transport: smtp\n  smtp: { host: smtp.x.example, password: hunter2 }\n', 'mail.smtp.password: passwords never go in the config file'],
     ['smtp without a host', 'mail:\n  transport: smtp\n', 'mail.transport: transport smtp needs a mail.smtp section'],
@@ -90,6 +93,35 @@ describe('the config file', () => {
     );
     expect(fancy.business).toEqual(plain.business);
     expect(fancy.policy).toEqual(plain.policy);
+  });
+
+  it.each([
+    ['at the top level', 'business:\n  name: Jane\nminGapDay: 10\n', '/home/jane/chase.config.yaml:3:1: minGapDay: unknown key; did you mean "minGapDays"?'],
+    ['in business', 'business:\n  name: Jane\n  adress: 1 High Street\n', ':3:3: business.adress: unknown key; did you mean "address"?'],
+    ['in lateFees', 'lateFees:\n  rule: contractual\n  anualRate: 8\n', ':3:3: lateFees.anualRate: unknown key; did you mean "annualRate"?'],
+    ['in mail', 'mail:\n  trasport: smtp\n', ':2:3: mail.trasport: unknown key; did you mean "transport"?'],
+    ['in mail.smtp', 'mail:\n  transport: smtp\n  smtp: { host: smtp.x.example, prot: 25 }\n', ':3:33: mail.smtp.prot: unknown key; did you mean "port"?'],
+    ['in a ladder stage', 'ladder:\n  - { name: nudge, offset: 2 }\n  - name: letter\n    offset: 40\n    acton: letter\n', ':5:5: ladder[1].acton: unknown key; did you mean "action"?'],
+    ['that the full YAML parser reads', 'business:\n  name: &me Jane\n  payment: >-\n    Bank transfer\nminGapsDays: 4\n', ':5:1: minGapsDays: unknown key; did you mean "minGapDays"?'],
+  ])('refuses an unknown key %s, saying where and what was meant', (_where, text, message) => {
+    const error = parseFailure(text);
+    expect(error.message).toContain(message);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('names the keys a section takes when no known key is near the unknown one', () => {
+    const error = parseFailure('colours: false\n');
+    expect(error.message).toBe('/home/jane/chase.config.yaml:1:1: colours: unknown key');
+    expect(error.hint).toContain('the top level takes business, timezone, currency,');
+  });
+
+  it('takes every key of the README\'s full config', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Configuration'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)![1];
+    const config = parseConfig('/home/jane/chase.config.yaml', yaml);
+    expect(config.mail).toMatchObject({ transport: 'smtp', replyTo: 'jane@janesmith.example', paymentReceived: false, smtp: { host: 'smtp.example.com', passwordCommand: 'pass show smtp' } });
+    expect(config.referenceRates).toBe('/home/jane/rates.yaml');
   });
 
   it('points at the line and column of broken YAML', () => {
@@ -200,5 +232,49 @@ describe('colour', () => {
     }
     expect(NO_STYLE.bold('two', 'words')).toBe(chalk.bold('two', 'words'));
     expect(NO_STYLE.level).toBe(0);
+  });
+});
+
+describe('colour in prompts', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('--no-color gives the prompts the plain theme, as NO_COLOR does; otherwise they keep their own', async () => {
+    const chalk = await import('chalk');
+    vi.stubEnv('FORCE_COLOR', '1');
+    expect(promptTheme(processIo({ noColor: false, chalk }))).toBeUndefined();
+    expect(promptTheme(processIo({ noColor: true, chalk }))).toBe(PLAIN_THEME);
+    vi.stubEnv('NO_COLOR', '1');
+    expect(promptTheme(processIo({ noColor: false, chalk }))).toBe(PLAIN_THEME);
+  });
+
+  it('the plain theme asks, answers and chooses without a colour code', async () => {
+    const { confirm, input, select } = await import('@inquirer/prompts');
+    /** The answer and everything the prompt showed, typing each of `keys` in turn. */
+    const ask = async <T>(prompt: (context: { input: PassThrough; output: PassThrough }) => Promise<T>, ...keys: string[]): Promise<[T, string]> => {
+      const context = { input: new PassThrough(), output: new PassThrough() };
+      let shown = '';
+      context.output.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+      const answer = prompt(context);
+      for (const key of keys) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        context.input.write(key);
+      }
+      return [await answer, shown];
+    };
+    const sgr = /\x1b\[[0-9;]*m/;
+    const [name, asked] = await ask((context) => input({ message: 'Client name', default: 'Acme', validate: (v) => (v === 'x' ? 'too short' : true), theme: PLAIN_THEME }, context), 'x\r', '\x7fGlobex\r');
+    expect(name).toBe('Globex');
+    expect(asked).toContain('? Client name (Acme)');
+    expect(asked).toContain('> too short');
+    expect(asked).toContain('✔ Client name Globex');
+    expect(asked).not.toMatch(sgr);
+    const [often, chosen] = await ask((context) => select({ message: 'How often?', choices: ['week', 'month'].map((value) => ({ value, name: value })), theme: PLAIN_THEME }, context), '\x1b[B', '\r');
+    expect(often).toBe('month');
+    expect(chosen).toContain('✔ How often? month');
+    expect(chosen).not.toMatch(sgr);
+    const [sure, confirmed] = await ask((context) => confirm({ message: 'Send it?', default: false, theme: PLAIN_THEME }, context), 'y\r');
+    expect(sure).toBe(true);
+    expect(confirmed).toContain('? Send it? (y/N)');
+    expect(confirmed).not.toMatch(sgr);
   });
 });

@@ -85,6 +85,22 @@ describe('chase init', () => {
     expect(existsSync(join(dir.path, 'money.db'))).toBe(true);
   });
 
+  it('on a terminal asks again for an email that is not an address', async () => {
+    const io = testIo({ cwd: dir.path, tty: true, interactive: true });
+    const prompter = scriptedPrompter(['Hartley Design', 'sarah@hartley.example', 'usd', 'America/New_York', 'money.db']);
+    const checks: Record<string, ((value: string) => string | true) | undefined> = {};
+    const text = prompter.text;
+    prompter.text = (message, options) => {
+      checks[message] = options?.validate;
+      return text(message, options);
+    };
+    await run({ io, prompter }, {});
+    const email = checks['Your email (messages come from it)'];
+    expect(email?.('bad')).toBe('not an email address');
+    expect(email?.('sarah@hartley.example')).toBe(true);
+    expect(email?.('')).toBe(true);
+  });
+
   it('refuses to overwrite an existing config, and creates no ledger', async () => {
     writeFileSync(join(dir.path, 'chase.config.yaml'), '# mine\n');
     const error = await failure(init(flags).done);
@@ -105,6 +121,8 @@ describe('chase init', () => {
     ['an unknown currency', { ...flags, currency: 'ABC' }, /unknown currency "ABC"/],
     ['an unknown time zone', { ...flags, timezone: 'Mars/Olympus_Mons' }, /unknown time zone/],
     ['a ledger that is neither YAML nor SQLite', { ...flags, ledger: 'ledger.txt' }, /not a YAML or SQLite ledger/],
+    ['an email that is not an address', { ...flags, email: 'bad' }, /--email "bad" is not an email address/],
+    ['an empty business name', { ...flags, business: '  ' }, /--business is empty/],
   ])('refuses %s and writes nothing', async (_what, options, message) => {
     const error = await failure(init(options).done);
     expect(error.message).toMatch(message);

@@ -8,6 +8,7 @@ import {
   dateInTimeZone,
   daysBetween,
   isISODate,
+  isTimeZone,
   isWeekend,
   maxDate,
   nextWeekday,
@@ -166,6 +167,19 @@ describe('dateInTimeZone', () => {
     ['2026-07-31T23:30:00Z', 'UTC', '2026-07-31'],
   ])('the instant %s is %s in %s', (instant, zone, expected) => {
     expect(dateInTimeZone(new Date(instant), zone)).toBe(expected);
+  });
+
+  it.each([
+    ['Europe/London', true],
+    ['UTC', true],
+    ['Asia/Calcutta', true],
+    ['europe/paris', true],
+    ['Etc/GMT+5', true],
+    ['Mars/Olympus', false],
+    ['Europe London', false],
+    ['+05:30', false],
+  ])('knows whether %s is a time zone: %s', (name, known) => {
+    expect(isTimeZone(name)).toBe(known);
   });
 
   it('refuses an unknown time zone with a hint', () => {

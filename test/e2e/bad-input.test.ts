@@ -2,7 +2,7 @@
  * Bad input through the built CLI: every mistake is one clear line on stderr (and perhaps a hint),
  * exit 2, no stack trace, and the ledger exactly as it was. Needs `npx tsc -p tsconfig.json` first.
  */
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chaseSync, type CliResult } from '../support/cli.js';
@@ -110,6 +110,33 @@ describe('a config with a mistake in it', () => {
     const path = join(dir.path, 'chase.yaml');
     writeFileSync(path, GOOD_YAML);
     expectCleanFailure(chaseWith(path, 'status'), /chase\.config\.yaml:3:13: minGapDays/);
+  });
+
+  it.each([
+    ['an unknown key', 'business:\n  name: Jane\nminGapDay: 10\n', /chase\.config\.yaml:3:1: minGapDay: unknown key; did you mean "minGapDays"\?/],
+    ['an unknown nested key', 'mail:\n  trasport: smtp\n', /chase\.config\.yaml:2:3: mail\.trasport: unknown key; did you mean "transport"\?/],
+    ['an unknown time zone', 'business:\n  name: Jane\ntimezone: Mars/Olympus\n', /chase\.config\.yaml:3:11: timezone: unknown time zone "Mars\/Olympus"/],
+  ])('with %s: status exits 2 naming file:line:col, and doctor calls it invalid', (_what, text, message) => {
+    writeFileSync(config, text);
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, GOOD_YAML);
+    expectCleanFailure(chaseWith(path, 'status'), message);
+    const doctor = chaseWith(path, 'doctor');
+    expect(doctor.code).toBe(1);
+    expect(doctor.stdout).toMatch(new RegExp(`FAIL config +.*${message.source}`));
+  });
+});
+
+describe('chase init with a value the config would refuse', () => {
+  it.each([
+    ['--email', 'bad', /--email "bad" is not an email address/],
+    ['--business', '', /--business is empty/],
+    ['--timezone', 'Mars/Olympus', /unknown time zone "Mars\/Olympus"/],
+  ])('%s %j: exit 2 and nothing written', (option, value, message) => {
+    const empty = join(dir.path, 'empty');
+    mkdirSync(empty);
+    expectCleanFailure(chaseSync(['init', option, value], { cwd: empty, input: '' }), message);
+    expect(readdirSync(empty)).toEqual([]);
   });
 });
 

@@ -18,7 +18,7 @@ describe('the letters: section', () => {
   it.each([
     ['letters:\n  paper: A5\n', 'chase.config.yaml:2:10: letters.paper: expected one of A4, Letter, got "A5"'],
     ['letters:\n  deadlineDays: 0\n', 'chase.config.yaml:2:17: letters.deadlineDays: must be at least 1, got 0'],
-    ['letters:\n  deadlinedays: 10\n', 'chase.config.yaml:2:3: letters.deadlinedays: unknown key'],
+    ['letters:\n  deadlinedays: 10\n', 'chase.config.yaml:2:3: letters.deadlinedays: unknown key; did you mean "deadlineDays"?'],
     ['letters:\n  folder: [a, b]\n', 'letters.folder: expected text'],
     ['letters: yes\n', 'letters: expected a mapping of keys to values'],
   ])('points at the line of a mistake: %j', (text, message) => {
