@@ -212,11 +212,13 @@ export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: InvoiceEd
 
 export async function voidInvoice(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, options: { number: string; reason: string; quiet?: boolean }): Promise<number> {
   const { io, ledger, today, now } = deps;
+  const reason = options.reason.trim();
+  if (!reason) throw new ChaseError('--reason is empty', { hint: 'say why, e.g. --reason "sent twice"' });
   await ledger.write((tx) => {
     const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is already ${invoice.status}`);
     tx.updateInvoice(invoice.number, { status: 'void' });
-    tx.addHistory(invoice.number, { on: today, kind: 'void', note: options.reason, at: now().toISOString() });
+    tx.addHistory(invoice.number, { on: today, kind: 'void', note: reason, at: now().toISOString() });
   });
   if (!options.quiet) io.out(`Voided ${options.number}; chase will not chase it.`);
   return 0;

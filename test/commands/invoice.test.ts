@@ -188,6 +188,14 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       expect(JSON.parse(s.io.stdout()).invoices.map((i: { number: string }) => i.number)).toEqual(['INV-2026-002']);
     });
 
+    it('refuses an empty reason and writes nothing', async () => {
+      const before = snapshot(path);
+      const error = await failure(voidInvoice(deps(), { number: 'INV-2026-001', reason: '  ' }));
+      expect(error.message).toBe('--reason is empty');
+      expect(error.exitCode).toBe(2);
+      expect(snapshot(path)).toEqual(before);
+    });
+
     it('refuses to void an invoice twice', async () => {
       await voidInvoice(deps(), { number: 'INV-2026-001', reason: 'raised in error' });
       const error = await failure(voidInvoice(deps(), { number: 'INV-2026-001', reason: 'again' }));

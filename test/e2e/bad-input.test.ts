@@ -137,6 +137,18 @@ describe.each(BACKENDS)('bad input on a $name ledger', (backend) => {
     expect(snapshot(path)).toEqual(before);
   });
 
+  it.each([
+    ['invoice void', ['invoice', 'void', 'INV-2026-001', '--reason', ''], /--reason is empty/],
+    ['hold', ['hold', 'INV-2026-001', '--reason', ''], /--reason is empty/],
+    ['write-off', ['write-off', 'INV-2026-001', '--reason', ' '], /--reason is empty/],
+    ['discount', ['discount', 'INV-2026-001', '--amount', '5', '--reason', ''], /--reason is empty/],
+    ['log', ['log', 'INV-2026-001', '--note', ' '], /--note is empty/],
+  ])('%s with an empty reason or note: exit 2, nothing written', (_command, args, message) => {
+    const before = snapshot(path);
+    expectCleanFailure(chaseWith(path, ...args), message);
+    expect(snapshot(path)).toEqual(before);
+  });
+
   it('an unknown invoice: exit 2 with "did you mean"', () => {
     const before = snapshot(path);
     const result = chaseWith(path, 'pay', 'INV-2026-01', '5');
