@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import type { ISODate } from '../core/dates.js';
 import { assertCurrency, displayAmount, formatAmount } from '../core/money.js';
-import type { Payment } from '../core/model.js';
+import { paymentDateProblem, type Payment } from '../core/model.js';
 import { describeProblem, type ImportProblem } from '../core/import-plan.js';
 import { matchLines, type BankLine, type LineMatch, type Outcome } from '../core/matching.js';
 import type { CommandContext } from '../cli.js';
@@ -63,6 +63,7 @@ Recorded payments carry the line's id (or description), date and amount as their
 }
 
 interface ReadSettings {
+  today: ISODate;
   currency: string;
   decimal: DecimalMark;
   dateFormat?: DateFormat;
@@ -132,6 +133,11 @@ async function readLines(file: string, io: Deps['io'], settings: ReadSettings): 
         ignored++;
         continue;
       }
+      const dateProblem = paymentDateProblem(date, settings.today);
+      if (dateProblem) {
+        fail('date', `${dateProblem}; check the date${settings.dateFormat ? ` and --date-format ${settings.dateFormat.text}` : ''}`);
+        continue;
+      }
       const text = cell('text').filter(Boolean).join(' / ');
       const id = first('id');
       const base = `${(id || text || 'no reference').slice(0, 80)} ${date} ${formatAmount(amount, currency)}`;
@@ -173,9 +179,10 @@ function parseWindow(option: string | undefined): number {
   return Number(option);
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config'>, options: MatchOptions): Promise<number> {
-  const { io, ledger, config } = deps;
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: MatchOptions): Promise<number> {
+  const { io, ledger, config, today } = deps;
   const settings: ReadSettings = {
+    today,
     currency: assertCurrency((options.currency ?? config.currency).toUpperCase()),
     decimal: options.decimal ? parseDecimalMark(options.decimal) : '.',
     dateFormat: options.dateFormat ? parseDateFormat(options.dateFormat) : undefined,

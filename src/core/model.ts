@@ -222,6 +222,15 @@ export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charge
   return invoice.amount + charged - paid;
 }
 
+/**
+ * Why a payment dated `date` cannot be recorded on `today`, if it cannot: money is recorded once it
+ * has arrived, so a later date is a typo (2062 for 2026, or day and month read the wrong way round).
+ * A date before the invoice was issued is fine: a deposit.
+ */
+export function paymentDateProblem(date: ISODate, today: ISODate): string | undefined {
+  return date > today ? `the payment date ${date} is after today (${today})` : undefined;
+}
+
 export function paidOf(invoice: Pick<Invoice, 'payments'>): number {
   return invoice.payments.reduce((sum, payment) => sum + payment.amount, 0);
 }
