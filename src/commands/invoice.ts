@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError, invoiceExists, notFound } from '../core/errors.js';
 import { addDays, parseDate, daysBetween } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import { assertCurrency, displayAmount, formatAmount, parseAmount } from '../core/money.js';
 import { emptyInvoice, paidOf, totalOf, type Invoice } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { type InvoiceChanges, requireClient, requireInvoice } from '../ledger/ledger.js';
+import { type InvoiceChanges, invoiceNumberLike, requireClient, requireInvoice } from '../ledger/ledger.js';
 import { validatingWith } from '../prompts.js';
 import { riskWarning } from './clients.js';
 import { examples, printJson, printTable } from '../output.js';
@@ -107,7 +107,8 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const ask = io.interactive;
   const number = options.number ?? (ask ? await prompter.text('Invoice number', { validate: (v) => (v.trim() ? true : 'required') }) : undefined);
   if (!number) throw new ChaseError('the invoice number is missing', { hint: 'chase invoice add <number> --client ID --amount X' });
-  if (ledger.invoice(number)) throw new ChaseError(`invoice ${number} already exists`, { hint: `see it with chase show ${number}; change it with chase invoice edit` });
+  const existing = invoiceNumberLike(ledger, number);
+  if (existing !== undefined) throw invoiceExists(existing, number);
   const clientIds = ledger.clients().map((client) => client.id);
   const clientId = options.client ?? (ask && clientIds.length > 0 ? await prompter.choose('Client', clientIds) : undefined);
   if (!clientId) throw new ChaseError('--client is missing', { hint: clientIds.length ? `clients: ${clientIds.slice(0, 10).join(', ')}` : 'add one first with `chase client add`' });

@@ -206,6 +206,14 @@ export interface ChasePolicy {
   lateFees: LateFeePolicy;
 }
 
+/**
+ * What two invoice numbers that differ only in letter case have in common. A person reads them as
+ * one invoice, so a ledger never holds both.
+ */
+export function invoiceNumberKey(number: string): string {
+  return number.toLowerCase();
+}
+
 /** "Acme Ltd." -> "acme-ltd": the id clients are known by on the command line. */
 export function slugOf(name: string): string {
   return name

@@ -84,6 +84,7 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
 
     it.each<[string, InvoiceAddOptions, RegExp]>([
       ['a duplicate number', { number: 'INV-2026-001', client: 'acme', amount: '10' }, /INV-2026-001.*already exists/],
+      ['a number that differs from one in the ledger only in letter case', { number: 'inv-2026-001', client: 'acme', amount: '10' }, /^invoice INV-2026-001 already exists$/],
       ['a negative amount', { number: 'X', client: 'acme', amount: '-5' }, /negative/],
       ['a non-numeric amount', { number: 'X', client: 'acme', amount: 'twelve' }, /"twelve" is not an amount/],
       ['a thousands separator', { number: 'X', client: 'acme', amount: '1,200.00' }, /is not an amount/],

@@ -126,6 +126,7 @@ describe.each(BACKENDS)('bad input on a $name ledger', (backend) => {
 
   it.each([
     ['a duplicate invoice number', ['INV-2026-001', '--client', 'acme', '--amount', '5'], /INV-2026-001.*already exists/],
+    ['the number of an invoice in other letter case', ['inv-2026-001', '--client', 'acme', '--amount', '5'], /^chase: invoice INV-2026-001 already exists$/],
     ['a negative amount', ['INV-2', '--client', 'acme', '--amount=-5'], /negative/],
     ['a non-numeric amount', ['INV-2', '--client', 'acme', '--amount', 'five'], /"five" is not an amount/],
     ['an unknown currency', ['INV-2', '--client', 'acme', '--amount', '5', '--currency', 'XXY'], /unknown currency "XXY"/],
@@ -155,6 +156,12 @@ describe.each(BACKENDS)('bad input on a $name ledger', (backend) => {
     expectCleanFailure(result, /unknown invoice "INV-2026-01"/);
     expect(result.stderr).toContain('did you mean "INV-2026-001"?');
     expect(snapshot(path)).toEqual(before);
+  });
+
+  it('an invoice number in other letter case: exit 2, suggesting it as written', () => {
+    const result = chaseWith(path, 'show', 'inv-2026-001');
+    expectCleanFailure(result, /unknown invoice "inv-2026-001"/);
+    expect(result.stderr).toContain('did you mean "INV-2026-001"?');
   });
 
   it('an unknown client: exit 2 with "did you mean"', () => {
