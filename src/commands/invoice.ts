@@ -105,8 +105,10 @@ export function command(context: CommandContext): Command {
 export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'prompter' | 'now'>, options: InvoiceAddOptions): Promise<number> {
   const { io, ledger, config, today, prompter } = deps;
   const ask = io.interactive;
-  const number = options.number ?? (ask ? await prompter.text('Invoice number', { validate: (v) => (v.trim() ? true : 'required') }) : undefined);
-  if (!number) throw new ChaseError('the invoice number is missing', { hint: 'chase invoice add <number> --client ID --amount X' });
+  // Spaces around a number are a slip of quoting; kept, they would make it one `chase show` never finds.
+  const number = (options.number ?? (ask ? await prompter.text('Invoice number', { validate: (v) => (v.trim() ? true : 'required') }) : undefined))?.trim();
+  if (number === undefined) throw new ChaseError('the invoice number is missing', { hint: 'chase invoice add <number> --client ID --amount X' });
+  if (!number) throw new ChaseError('the invoice number is empty', { hint: 'chase invoice add <number> --client ID --amount X' });
   const existing = invoiceNumberLike(ledger, number);
   if (existing !== undefined) throw invoiceExists(existing, number);
   const clientIds = ledger.clients().map((client) => client.id);

@@ -100,6 +100,11 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       expect(snapshot(path)).toEqual(before);
     });
 
+    it('takes the number without the spaces around it', async () => {
+      await add(deps(), { number: ' INV-2026-010 ', client: 'acme', amount: '10' });
+      expect(ledger.invoiceNumbers()).toContain('INV-2026-010');
+    });
+
     it('refuses more decimals than the currency has', async () => {
       const error = await failure(add(deps(), { number: 'X', client: 'acme', amount: '10.5', currency: 'JPY' }));
       expect(error.message).toContain('more decimals than JPY allows');

@@ -127,6 +127,7 @@ describe.each(BACKENDS)('bad input on a $name ledger', (backend) => {
   it.each([
     ['a duplicate invoice number', ['INV-2026-001', '--client', 'acme', '--amount', '5'], /INV-2026-001.*already exists/],
     ['the number of an invoice in other letter case', ['inv-2026-001', '--client', 'acme', '--amount', '5'], /^chase: invoice INV-2026-001 already exists$/],
+    ['an empty number', ['  ', '--client', 'acme', '--amount', '5'], /^chase: the invoice number is empty$/],
     ['a negative amount', ['INV-2', '--client', 'acme', '--amount=-5'], /negative/],
     ['a non-numeric amount', ['INV-2', '--client', 'acme', '--amount', 'five'], /"five" is not an amount/],
     ['an unknown currency', ['INV-2', '--client', 'acme', '--amount', '5', '--currency', 'XXY'], /unknown currency "XXY"/],
