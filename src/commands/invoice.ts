@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ChaseError, invoiceExists, notFound } from '../core/errors.js';
 import { addDays, parseDate, daysBetween } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
-import { assertCurrency, displayAmount, formatAmount, parseAmount } from '../core/money.js';
+import { assertCurrency, displayAmount, exampleAmount, formatAmount, parseAmount } from '../core/money.js';
 import { emptyInvoice, paidOf, totalOf, type Invoice } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -118,7 +118,7 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   if (!client) throw notFound('client', clientId, clientIds);
   const currency = assertCurrency((options.currency ?? config.currency).toUpperCase());
   const amountText = options.amount ?? (ask ? await prompter.text(`Amount (${currency})`, { validate: validatingWith((v) => parseAmount(v, currency)) }) : undefined);
-  if (amountText === undefined) throw new ChaseError('--amount is missing', { hint: 'e.g. --amount 1200.00' });
+  if (amountText === undefined) throw new ChaseError('--amount is missing', { hint: `e.g. --amount ${exampleAmount(currency)}` });
   const amount = parseAmount(amountText, currency);
   const issued = options.issued ? parseDate(options.issued, '--issued') : today;
   const terms = options.terms !== undefined ? Number(options.terms) : (client.terms ?? 30);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ChaseError, closestMatch } from '../core/errors.js';
-import { isKnownCurrency, parseAmount } from '../core/money.js';
+import { exampleAmount, isKnownCurrency, parseAmount } from '../core/money.js';
 import { balanceOf, invoiceNumberKey, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
 import { fieldError, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from '../yaml-input.js';
 import type { InvoiceQuery, InvoiceVisit, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
@@ -100,11 +100,12 @@ class Fields {
   amount(key: string, currency: string): number | undefined {
     const node = this.at(key);
     if (node === undefined) return undefined;
-    if (node.type !== 'scalar') throw this.fail(key, 'expected an amount like 1200.00');
+    const expected = () => `expected an amount like ${exampleAmount(currency)} in ${currency}`;
+    if (node.type !== 'scalar') throw this.fail(key, expected());
     try {
       return parseAmount(node.text, currency, { allowNegative: true });
     } catch (error) {
-      throw this.fail(key, `expected an amount like 1200.00 in ${currency}: ${(error as Error).message}`);
+      throw this.fail(key, `${expected()}: ${(error as Error).message}`);
     }
   }
 

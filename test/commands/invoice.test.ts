@@ -105,6 +105,11 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       expect(ledger.invoiceNumbers()).toContain('INV-2026-010');
     });
 
+    it("gives an example amount in the invoice's currency when --amount is missing", async () => {
+      const error = await failure(add(deps(), { number: 'X', client: 'acme', currency: 'JPY' }));
+      expect(error.hint).toBe('e.g. --amount 1200');
+    });
+
     it('refuses more decimals than the currency has', async () => {
       const error = await failure(add(deps(), { number: 'X', client: 'acme', amount: '10.5', currency: 'JPY' }));
       expect(error.message).toContain('more decimals than JPY allows');
