@@ -11,7 +11,7 @@ import type { Deps } from '../deps.js';
 import { type LedgerReader, requireInvoice } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
 import { validatingWith } from '../prompts.js';
-import { examples, printJson, printTable } from '../output.js';
+import { examples, notesThenExamples, printJson, printTable } from '../output.js';
 
 export interface PlanAddOptions {
   number: string;
@@ -59,11 +59,12 @@ export function command(context: CommandContext): Command {
     .option('--send', 'email the client the schedule (the plan-confirmation template)')
     .addHelpText(
       'after',
-      examples(
+      notesThenExamples(
+        'While the plan is kept, chase sends a courtesy note before each installment and a reminder if one is missed;\nif a missed installment runs past planGraceDays, the plan defaults and the ladder resumes.',
         ['chase plan add INV-2026-001 --installments 3 --every month --start 2026-12-15', 'three monthly payments'],
         ['chase plan add INV-2026-001 --amounts 300,300,400 --dates 2026-12-01,2027-01-01,2027-02-01', 'a schedule of your own'],
         ['chase plan add INV-2026-001 --installments 4 --every 2weeks --send', 'and email the client the schedule'],
-      ) + '\nWhile the plan is kept, chase sends a courtesy note before each installment and a reminder if one is missed;\nif a missed installment runs past planGraceDays, the plan defaults and the ladder resumes.\n',
+      ),
     )
     .action(async (number: string, options: Omit<PlanAddOptions, 'number'>, cmd: Command) => {
       await context.run(cmd, (deps) => add(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
