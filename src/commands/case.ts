@@ -29,7 +29,7 @@ export function command(context: CommandContext): Command {
 charges.csv, history.csv (every message with its Message-ID, call, promise, plan and letter), copies of
 the invoice files and letters, and case.json with all of it. None of it needs chase to read.
 Writing it records the collections stage in each invoice's history.`,
-        ['chase case INV-2026-001 -o case-acme', 'one invoice'],
+        ['chase case INV-2026-034 -o case-acme', 'one invoice'],
         ['chase case --client acme -o ~/cases/acme-2026-11', 'every overdue invoice of acme'],
       ),
     )

@@ -39,11 +39,11 @@ export interface InvoiceListOptions {
 export function command(context: CommandContext): Command {
   const invoice = new Command('invoice')
     .description('add, list, show, edit and void invoices')
-    .addHelpText('after', examples(['chase invoice add INV-2026-014 --client acme --amount 1200.00 --due 2026-12-31', 'a new invoice'], ['chase invoice list --client acme', "acme's invoices"], ['chase invoice void INV-2026-014 --reason "sent twice"', 'cancel one']));
+    .addHelpText('after', examples(['chase invoice add INV-2026-055 --client acme --amount 1200.00 --due 2026-12-31', 'a new invoice'], ['chase invoice list --client acme', "acme's invoices"], ['chase invoice void INV-2026-055 --reason "sent twice"', 'cancel one']));
   invoice
     .command('add')
     .description('add an invoice (asks for what is missing on a terminal)')
-    .argument('[number]', 'invoice number, e.g. INV-2026-014')
+    .argument('[number]', 'invoice number, e.g. INV-2026-055')
     .option('--client <id>', 'client id')
     .option('--amount <amount>', 'invoice total, e.g. 1200.00')
     .option('--currency <code>', 'ISO 4217 code (default: the config currency)')
@@ -53,7 +53,7 @@ export function command(context: CommandContext): Command {
     .option('--description <text>', 'what it was for')
     .option('--file <path>', 'the invoice PDF, attached when it is resent')
     .option('-y, --yes', 'do not ask before invoicing a client graded C or D (the warning is still printed)')
-    .addHelpText('after', examples(['chase invoice add INV-2026-014 --client acme --amount 1200.00 --due 2026-12-31', 'add one with flags'], ['chase invoice add', 'asks for everything on a terminal']))
+    .addHelpText('after', examples(['chase invoice add INV-2026-055 --client acme --amount 1200.00 --due 2026-12-31', 'add one with flags'], ['chase invoice add', 'asks for everything on a terminal']))
     .action(async (number: string | undefined, options: InvoiceAddOptions, cmd: Command) => {
       await context.run(cmd, (deps) => add(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
     });
@@ -71,7 +71,7 @@ export function command(context: CommandContext): Command {
     .description('show one invoice with its payments and history (same as chase show)')
     .argument('<number>', 'invoice number')
     .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['chase invoice show INV-2026-001', 'everything about one invoice']))
+    .addHelpText('after', examples(['chase invoice show INV-2026-034', 'everything about one invoice']))
     .action(async (number: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => showInvoice(deps, { number, json: cmd.optsWithGlobals().json }));
     });
@@ -86,7 +86,7 @@ export function command(context: CommandContext): Command {
     .option('--due <date>', 'due date')
     .option('--description <text>', 'what it was for')
     .option('--file <path>', 'the invoice PDF')
-    .addHelpText('after', examples(['chase invoice edit INV-2026-014 --due 2027-01-15', 'move the due date']))
+    .addHelpText('after', examples(['chase invoice edit INV-2026-052 --due 2027-01-15', 'move the due date']))
     .action(async (number: string, options: Omit<InvoiceEditOptions, 'number'>, cmd: Command) => {
       await context.run(cmd, (deps) => edit(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
     });
@@ -95,7 +95,7 @@ export function command(context: CommandContext): Command {
     .description('cancel an invoice that should never have been sent; chasing stops')
     .argument('<number>', 'invoice number')
     .requiredOption('--reason <text>', 'why it is void')
-    .addHelpText('after', examples(['chase invoice void INV-2026-014 --reason "duplicate of INV-2026-013"', 'void a duplicate']))
+    .addHelpText('after', examples(['chase invoice void INV-2026-055 --reason "duplicate of INV-2026-052"', 'void a duplicate']))
     .action(async (number: string, options: { reason: string }, cmd: Command) => {
       await context.run(cmd, (deps) => voidInvoice(deps, { number, reason: options.reason, quiet: cmd.optsWithGlobals().quiet }));
     });

@@ -37,10 +37,10 @@ export function command(context: CommandContext): Command {
 After posting it: chase log NUMBER --letter-sent --tracking REF.
 Letter before action: when the client is an individual or a sole trader, England and Wales' Pre-Action
 Protocol for Debt Claims asks for 30 days to reply (--deadline 30) and an information sheet and reply form.`,
-        ['chase letter INV-2026-001', 'a demand letter to post, in letters/'],
+        ['chase letter INV-2026-035', 'a demand letter to post, in letters/'],
         ['chase letter --client acme --deadline 7', "all of acme's overdue invoices in one letter, 7 days to pay"],
-        ['chase letter INV-2026-001 --style letter-before-action', 'the UK pre-action wording, before a court claim'],
-        ['chase letter INV-2026-001 --format md -o -', 'look at the text first; records nothing'],
+        ['chase letter INV-2026-034 --style letter-before-action', 'the UK pre-action wording, before a court claim'],
+        ['chase letter INV-2026-035 --format md -o -', 'look at the text first; records nothing'],
         ['chase letter --eject demand', 'edit the wording: templates/letters/demand.md'],
       ),
     )

@@ -42,10 +42,10 @@ export function command(context: CommandContext): Command {
     .addHelpText(
       'after',
       examples(
-        ['chase log INV-2026-001 --call --contact "Sue in AP" --note "in Friday\'s run" --promise 2026-11-30', 'a call with a promise'],
-        ['chase log INV-2026-001 --call --promise 2026-11-30 --confirm', 'and email them what was agreed'],
-        ['chase log INV-2026-001 --meeting --note "agreed to split in two"', 'a meeting'],
-        ['chase log INV-2026-001 --letter-sent --tracking RR123456785GB', 'the demand letter went by post'],
+        ['chase log INV-2026-043 --call --contact "Sue in AP" --note "in Friday\'s run" --promise 2026-11-30', 'a call with a promise'],
+        ['chase log INV-2026-043 --call --promise 2026-11-30 --confirm', 'and email them what was agreed'],
+        ['chase log INV-2026-037 --meeting --note "agreed to split in two"', 'a meeting'],
+        ['chase log INV-2026-035 --letter-sent --tracking RR123456785GB', 'the demand letter went by post'],
       ),
     )
     .action(async (number: string, options: Omit<LogOptions, 'number'>, cmd: Command) => {

@@ -24,8 +24,8 @@ export function command(context: CommandContext): Command {
         `The assumptions (settlement share, installments, factoring and agency fees, court fees by claim size)
 come from the options: section of the config; the shipped court fees are England and Wales' as an
 example to check. This is arithmetic, not legal or financial advice.`,
-        ['chase options INV-2026-001', 'keep chasing, a plan, a settlement, factoring, an agency, court or a write-off'],
-        ['chase options INV-2026-001 --json', 'the same for a script'],
+        ['chase options INV-2026-034', 'keep chasing, a plan, a settlement, factoring, an agency, court or a write-off'],
+        ['chase options INV-2026-034 --json', 'the same for a script'],
       ),
     )
     .action(async (number: string, _options: unknown, cmd: Command) => {

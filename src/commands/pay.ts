@@ -36,8 +36,8 @@ export function command(context: CommandContext): Command {
     .addHelpText(
       'after',
       examples(
-        ['chase pay INV-2026-001 1200.00', 'paid in full today'],
-        ['chase pay INV-2026-001 200 --date 2026-10-15 --method bank --reference TX-881', 'a partial payment'],
+        ['chase pay INV-2026-045 640.00', 'paid in full today'],
+        ['chase pay INV-2026-040 200 --date 2026-11-20 --method bank --reference TX-912', 'a partial payment'],
       ),
     )
     .action(async (number: string, amount: string, options: Omit<PayOptions, 'number' | 'amount'>, cmd: Command) => {

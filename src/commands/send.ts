@@ -64,9 +64,9 @@ export function command(context: CommandContext): Command {
         'Exit codes: 0 all sent; 1 a message failed or an invoice needs --resolve; 2 bad usage.',
         ['chase send --due --dry-run', "what today's run would send, in full"],
         ['chase send --due --quiet', 'from cron: prints only failures'],
-        ['chase send INV-2026-001 --stage firm --edit', 'one message, with a personal touch'],
-        ['chase send INV-2026-001 --paper', 'the same message as a printable letter'],
-        ['chase send INV-2026-001 --resolve sent', 'the server got it before the crash'],
+        ['chase send INV-2026-043 --stage firm --edit', 'one message, with a personal touch'],
+        ['chase send INV-2026-043 --paper', 'the same message as a printable letter'],
+        ['chase send INV-2026-043 --resolve sent', 'the server got it before the crash'],
       ),
     )
     .action(async (number: string | undefined, options: SendOptions, cmd: Command) => {

@@ -91,6 +91,22 @@ describe('chase <command> --help', () => {
     expect(after).toMatch(new RegExp(`^ {2}\\$ chase ${command.split(' ')[0]}\\b`, 'm'));
     expect(trailingExamples(text), `${command} --help has more than examples after its Examples heading`).toBeDefined();
   });
+
+  it('names, in its examples, invoices and clients of the example ledger, or ones an example adds', () => {
+    const ledger = readFileSync(new URL('../../examples/ledger.yaml', import.meta.url), 'utf8');
+    const invoices = new Set([...ledger.matchAll(/^ {2}- number: (\S+)$/gm)].map((match) => match[1]));
+    const clients = new Set([...ledger.matchAll(/^ {2}- id: (\S+)/gm)].map((match) => match[1]));
+    // preview's examples change with the rest of src/commands/preview.ts.
+    const lines = [...helps].filter(([command]) => command !== 'preview').flatMap(([, help]) => trailingExamples(help.stdout) ?? []);
+    for (const line of lines) {
+      for (const [, number] of line.matchAll(/chase invoice add (\S+)/g)) invoices.add(number);
+      for (const [, id] of line.matchAll(/chase client add (\S+)/g)) clients.add(id);
+    }
+    for (const line of lines) {
+      for (const [number] of line.matchAll(/\bINV-[\w-]+/g)) expect(invoices, line).toContain(number);
+      for (const [, id] of line.matchAll(/(?:--client |chase client (?:show|edit) |chase statement )([a-z][\w-]*)/g)) expect(clients, line).toContain(id);
+    }
+  });
 });
 
 describe('usage errors', () => {
