@@ -39,13 +39,13 @@ export function buildProgram(commander: Commander, context: CommandContext, comm
     .addHelpText(
       'after',
       `
+Exit codes: 0 all done; 1 some work failed and was reported; 2 bad usage or input, nothing changed; 130 cancelled.
+
 Examples:
   $ chase init                          set up a config and a ledger in this folder
   $ chase status                        who owes what, how late, what happens next
   $ chase send --due --dry-run          see what today's run would send
-  $ chase status --json | jq '.totals'  totals per currency for another tool
-
-Exit codes: 0 all done; 1 some work failed and was reported; 2 bad usage or input, nothing changed; 130 cancelled.`,
+  $ chase status --json | jq '.totals'  totals per currency for another tool`,
     );
   for (const define of commands) program.addCommand(define(context));
   program.commands.forEach(function configure(command: Command) {

@@ -56,3 +56,8 @@ export function examples(...lines: [string, string][]): string {
   const width = Math.max(...lines.map(([command]) => command.length));
   return `\nExamples:\n${lines.map(([command, what]) => `  $ ${command.padEnd(width)}  ${what}`).join('\n')}\n`;
 }
+
+/** Help after the options: `notes`, then the examples, which end every command's help where the eye lands. */
+export function notesThenExamples(notes: string, ...lines: [string, string][]): string {
+  return `\n${notes}\n${examples(...lines)}`;
+}

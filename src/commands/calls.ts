@@ -17,7 +17,7 @@ export function command(context: CommandContext): Command {
   return new Command('calls')
     .description('list the phone calls due today and overdue, with talking points')
     .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['chase calls', "today's calls"], ['chase log INV-2026-001 --call --note "paying Friday" --promise 2026-11-27', 'afterwards, record how it went']))
+    .addHelpText('after', examples(['chase calls', "today's calls"], ['chase log INV-2026-043 --call --note "paying Friday" --promise 2026-11-27', 'afterwards, record how it went']))
     .action(async (_options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => run(deps, { json: cmd.optsWithGlobals().json }));
     });

@@ -5,7 +5,7 @@ import { displayAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { shownPath } from './letter.js';
-import { examples, printJson } from '../output.js';
+import { notesThenExamples, printJson } from '../output.js';
 
 export interface CaseOptions {
   numbers: string[];
@@ -24,16 +24,14 @@ export function command(context: CommandContext): Command {
     .option('--json', 'print what was written as JSON')
     .addHelpText(
       'after',
-      examples(
-        ['chase case INV-2026-001 -o case-acme', 'one invoice'],
-        ['chase case --client acme -o ~/cases/acme-2026-11', 'every overdue invoice of acme'],
-      ) +
-        `
-The folder holds summary.pdf (parties, amounts, interest, timeline), invoices.csv, payments.csv,
+      notesThenExamples(
+        `The folder holds summary.pdf (parties, amounts, interest, timeline), invoices.csv, payments.csv,
 charges.csv, history.csv (every message with its Message-ID, call, promise, plan and letter), copies of
 the invoice files and letters, and case.json with all of it. None of it needs chase to read.
-Writing it records the collections stage in each invoice's history.
-`,
+Writing it records the collections stage in each invoice's history.`,
+        ['chase case INV-2026-034 -o case-acme', 'one invoice'],
+        ['chase case --client acme -o ~/cases/acme-2026-11', 'every overdue invoice of acme'],
+      ),
     )
     .action(async (numbers: string[], options: Omit<CaseOptions, 'numbers'>, cmd: Command) => {
       const globals = cmd.optsWithGlobals();

@@ -46,9 +46,9 @@ function withFieldOptions(command: Command): Command {
 export function command(context: CommandContext): Command {
   const client = new Command('client')
     .description('add, list, show and edit clients')
-    .addHelpText('after', examples(['chase client add acme --name "Acme Ltd" --email bob@acme.example', 'a new client'], ['chase client list', 'every client and what they owe'], ['chase client show acme', 'one client, with their risk grade']));
+    .addHelpText('after', examples(['chase client add harbour --name "Harbour Lights Cafe" --email ana@harbourlights.example', 'a new client'], ['chase client list', 'every client and what they owe'], ['chase client show acme', 'one client, with their risk grade']));
   withFieldOptions(client.command('add').description('add a client (asks for what is missing on a terminal)').argument('[id]', 'short id, e.g. acme (default: from the name)'))
-    .addHelpText('after', examples(['chase client add acme --name "Acme Ltd" --contact "Bob Jones" --email bob@acme.example', 'add a client'], ['chase client add', 'asks on a terminal']))
+    .addHelpText('after', examples(['chase client add harbour --name "Harbour Lights Cafe" --contact "Ana Silva" --email ana@harbourlights.example', 'add a client'], ['chase client add', 'asks on a terminal']))
     .action(async (id: string | undefined, options: ClientFields, cmd: Command) => {
       await context.run(cmd, (deps) => add(deps, { ...options, id, quiet: cmd.optsWithGlobals().quiet }));
     });
@@ -70,7 +70,7 @@ export function command(context: CommandContext): Command {
       await context.run(cmd, (deps) => show(deps, { id, json: cmd.optsWithGlobals().json }));
     });
   withFieldOptions(client.command('edit').description('change fields of a client (an empty value removes the field)').argument('<id>', 'client id'))
-    .addHelpText('after', examples(['chase client edit acme --accounts-email ap@acme.example', 'add an escalation contact'], ['chase client edit acme --phone ""', 'remove the phone number']))
+    .addHelpText('after', examples(['chase client edit lumen --accounts-email ap@lumenlabs.example', 'add an escalation contact'], ['chase client edit acme --phone ""', 'remove the phone number']))
     .action(async (id: string, options: ClientFields, cmd: Command) => {
       await context.run(cmd, (deps) => edit(deps, { ...options, id, quiet: cmd.optsWithGlobals().quiet }));
     });

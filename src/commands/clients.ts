@@ -5,7 +5,7 @@ import { displayAmount, formatAmount, splitEvenly } from '../core/money.js';
 import { clientRisk, riskByClient, type ClientRisk, type Grade } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples, printJson, printTable } from '../output.js';
+import { notesThenExamples, printJson, printTable } from '../output.js';
 
 export interface ClientsOptions {
   json?: boolean;
@@ -17,8 +17,11 @@ export function command(context: CommandContext): Command {
     .option('--json', 'print as JSON')
     .addHelpText(
       'after',
-      examples(['chase clients', 'every client graded, riskiest first'], ["chase clients --json | jq '.[] | select(.grade == \"D\")'", 'the worst payers']) +
-        '\nGrades: D an invoice written off, a plan defaulted, 2+ broken promises or 61+ days late; C a broken promise,\n31+ days late or 15+ on average; B 8+ days late or over a quarter paid late; A none of these.\n',
+      notesThenExamples(
+        'Grades: D an invoice written off, a plan defaulted, 2+ broken promises or 61+ days late; C a broken promise,\n31+ days late or 15+ on average; B 8+ days late or over a quarter paid late; A none of these.',
+        ['chase clients', 'every client graded, riskiest first'],
+        ["chase clients --json | jq '.[] | select(.grade == \"D\")'", 'the worst payers'],
+      ),
     )
     .action(async (_options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => run(deps, { json: cmd.optsWithGlobals().json }));

@@ -26,8 +26,8 @@ export function command(context: CommandContext): Command {
     .addHelpText(
       'after',
       examples(
-        ['chase discount INV-2026-001 --amount 50.00 --reason "late delivery of the final files"', 'a fixed reduction'],
-        ['chase discount INV-2026-001 --percent 10 --reason "goodwill: paid within the week"', '10% off the balance'],
+        ['chase discount INV-2026-039 --amount 50.00 --reason "late delivery of the final files"', 'a fixed reduction'],
+        ['chase discount INV-2026-044 --percent 10 --reason "goodwill: paid within the week"', '10% off the balance'],
       ),
     )
     .action(async (number: string, options: Omit<DiscountOptions, 'number'>, cmd: Command) => {

@@ -8,7 +8,7 @@ import type { Deps } from '../deps.js';
 import type { LedgerReader } from '../ledger/ledger.js';
 import { CHASE_CLIENT_COLUMNS, CHASE_HISTORY_COLUMNS, CHASE_INVOICE_COLUMNS, CHASE_PAYMENT_COLUMNS } from '../csv/formats.js';
 import { csvHeader, csvLine, type ColumnKind, type CsvColumn } from '../csv/write.js';
-import { examples } from '../output.js';
+import { notesThenExamples } from '../output.js';
 
 const EXPORT_KINDS = ['invoices', 'payments', 'history', 'clients'] as const;
 type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -30,17 +30,17 @@ export function command(context: CommandContext): Command {
     .option('-o, --output <file>', 'write FILE (atomically) instead of standard output')
     .addHelpText(
       'after',
-      `${examples(
-        ['chase export > invoices.csv', 'every invoice, one row each'],
-        ['chase export payments -o payments.csv', 'payments and charges (discounts are negative)'],
-        ['chase export clients --format json', 'clients for another tool'],
-        ['chase import clients.csv invoices.csv payments.csv history.csv', 'read an export back, into any ledger'],
-      )}
-CSV cells of text that begin with = + - @ (or tab, CR, ') get a leading ' so a spreadsheet shows them
+      notesThenExamples(
+        `CSV cells of text that begin with = + - @ (or tab, CR, ') get a leading ' so a spreadsheet shows them
 as text instead of running them as formulas; chase import removes it again. Amounts and dates are
 plain values (a discount is -50.00), never prefixed. Files written with -o start with a UTF-8 byte
 order mark, so Excel reads accents right; standard output gets none.
 Holds, promises, plans and settlements are not in these files; \`chase ledger convert\` copies everything.`,
+        ['chase export > invoices.csv', 'every invoice, one row each'],
+        ['chase export payments -o payments.csv', 'payments and charges (discounts are negative)'],
+        ['chase export clients --format json', 'clients for another tool'],
+        ['chase import clients.csv invoices.csv payments.csv history.csv', 'read an export back, into any ledger'],
+      ),
     )
     .action(async (what: string | undefined, options: Omit<ExportOptions, 'what'>, cmd: Command) => {
       const globals = cmd.optsWithGlobals();

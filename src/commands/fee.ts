@@ -20,13 +20,13 @@ type FeeDeps = Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>;
 export function command(context: CommandContext): Command {
   const fee = new Command('fee')
     .description('late fees and interest: see what you may claim, then charge it')
-    .addHelpText('after', examples(['chase fee show INV-2026-001', 'what may be claimed today, and how'], ['chase fee apply INV-2026-001', 'charge it: chased with the balance']));
+    .addHelpText('after', examples(['chase fee show INV-2026-034', 'what may be claimed today, and how'], ['chase fee apply INV-2026-034', 'charge it: chased with the balance']));
   fee
     .command('show')
     .description('what may be claimed on an invoice today under lateFees, and how it was worked out')
     .argument('<number>', 'invoice number')
     .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['chase fee show INV-2026-001', 'interest, fees and compensation claimable today']))
+    .addHelpText('after', examples(['chase fee show INV-2026-034', 'interest, fees and compensation claimable today']))
     .action(async (number: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => show(deps, { number, json: cmd.optsWithGlobals().json }));
     });
@@ -36,7 +36,7 @@ export function command(context: CommandContext): Command {
     .argument('<number>', 'invoice number')
     .addHelpText(
       'after',
-      examples(['chase fee apply INV-2026-001', 'add the interest and fees claimable today'], ['chase fee apply INV-2026-001 --today 2026-12-31', 'applying again adds only what accrued since']),
+      examples(['chase fee apply INV-2026-034', 'add the interest and fees claimable today'], ['chase fee apply INV-2026-034 --today 2026-12-31', 'applying again adds only what accrued since']),
     )
     .action(async (number: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => apply(deps, { number, quiet: cmd.optsWithGlobals().quiet }));

@@ -19,7 +19,7 @@ export function command(context: CommandContext): Command {
     .argument('<number>', 'invoice number')
     .requiredOption('--reason <text>', 'why (shown in status)')
     .option('--until <date>', 'resume chasing on this date by itself')
-    .addHelpText('after', examples(['chase hold INV-2026-004 --reason "disputed: missing deliverable"', 'until you resume it'], ['chase hold INV-2026-004 --reason "in talks" --until 2026-12-01', 'resumes by itself']))
+    .addHelpText('after', examples(['chase hold INV-2026-040 --reason "disputed: missing deliverable"', 'until you resume it'], ['chase hold INV-2026-040 --reason "in talks" --until 2026-12-01', 'resumes by itself']))
     .action(async (number: string, options: Omit<HoldOptions, 'number'>, cmd: Command) => {
       await context.run(cmd, (deps) => hold(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
     });
@@ -29,7 +29,7 @@ export function resumeCommand(context: CommandContext): Command {
   return new Command('resume')
     .description('resume chasing a held invoice')
     .argument('<number>', 'invoice number')
-    .addHelpText('after', examples(['chase resume INV-2026-004', 'chasing picks up where it stood']))
+    .addHelpText('after', examples(['chase resume INV-2026-039', 'chasing picks up where it stood']))
     .action(async (number: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => resume(deps, { number, quiet: cmd.optsWithGlobals().quiet }));
     });

@@ -37,7 +37,7 @@ import {
   type DateFormat,
   type DecimalMark,
 } from '../csv/read.js';
-import { examples, printJson } from '../output.js';
+import { notesThenExamples, printJson } from '../output.js';
 
 export interface ImportOptions {
   /** CSV files; "-" is standard input. */
@@ -63,16 +63,16 @@ export function command(context: CommandContext): Command {
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
-      `${examples(
+      notesThenExamples(
+        `Re-importing a file changes nothing. A paid column becomes a payment (method "import", dated --today)
+for what the ledger does not have yet. If any row is bad, nothing is written and every problem is
+listed (file:line: column: what is wrong); the exit code is then 2. Formats: docs/import-formats.md.`,
         ['chase import stripe-invoices.csv', 'add new invoices, update changed ones'],
         ['chase import xero.csv --date-format DD/MM/YYYY --dry-run', 'see what would change first'],
         ['cat invoices.csv | chase import -', 'read standard input'],
         ['chase import clients.csv invoices.csv payments.csv', 'read back a chase export, payments and all'],
         ['chase import books.csv --decimal , --map number=Nr,client=Kunde,amount=Betrag,issued=Datum', 'any other CSV'],
-      )}
-Re-importing a file changes nothing. A paid column becomes a payment (method "import", dated --today)
-for what the ledger does not have yet. If any row is bad, nothing is written and every problem is
-listed (file:line: column: what is wrong); the exit code is then 2. Formats: docs/import-formats.md.`,
+      ),
     )
     .action(async (files: string[], options: Omit<ImportOptions, 'files'>, cmd: Command) => {
       const globals = cmd.optsWithGlobals();

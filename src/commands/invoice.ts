@@ -1,12 +1,12 @@
 import { Command } from 'commander';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError, invoiceExists, notFound } from '../core/errors.js';
 import { addDays, parseDate, daysBetween } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
-import { assertCurrency, displayAmount, formatAmount, parseAmount } from '../core/money.js';
+import { assertCurrency, displayAmount, exampleAmount, formatAmount, parseAmount } from '../core/money.js';
 import { emptyInvoice, paidOf, totalOf, type Invoice } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { type InvoiceChanges, requireClient, requireInvoice } from '../ledger/ledger.js';
+import { type InvoiceChanges, invoiceNumberLike, requireClient, requireInvoice } from '../ledger/ledger.js';
 import { validatingWith } from '../prompts.js';
 import { riskWarning } from './clients.js';
 import { examples, printJson, printTable } from '../output.js';
@@ -39,11 +39,11 @@ export interface InvoiceListOptions {
 export function command(context: CommandContext): Command {
   const invoice = new Command('invoice')
     .description('add, list, show, edit and void invoices')
-    .addHelpText('after', examples(['chase invoice add INV-2026-014 --client acme --amount 1200.00 --due 2026-12-31', 'a new invoice'], ['chase invoice list --client acme', "acme's invoices"], ['chase invoice void INV-2026-014 --reason "sent twice"', 'cancel one']));
+    .addHelpText('after', examples(['chase invoice add INV-2026-055 --client acme --amount 1200.00 --due 2026-12-31', 'a new invoice'], ['chase invoice list --client acme', "acme's invoices"], ['chase invoice void INV-2026-055 --reason "sent twice"', 'cancel one']));
   invoice
     .command('add')
     .description('add an invoice (asks for what is missing on a terminal)')
-    .argument('[number]', 'invoice number, e.g. INV-2026-014')
+    .argument('[number]', 'invoice number, e.g. INV-2026-055')
     .option('--client <id>', 'client id')
     .option('--amount <amount>', 'invoice total, e.g. 1200.00')
     .option('--currency <code>', 'ISO 4217 code (default: the config currency)')
@@ -53,7 +53,7 @@ export function command(context: CommandContext): Command {
     .option('--description <text>', 'what it was for')
     .option('--file <path>', 'the invoice PDF, attached when it is resent')
     .option('-y, --yes', 'do not ask before invoicing a client graded C or D (the warning is still printed)')
-    .addHelpText('after', examples(['chase invoice add INV-2026-014 --client acme --amount 1200.00 --due 2026-12-31', 'add one with flags'], ['chase invoice add', 'asks for everything on a terminal']))
+    .addHelpText('after', examples(['chase invoice add INV-2026-055 --client acme --amount 1200.00 --due 2026-12-31', 'add one with flags'], ['chase invoice add', 'asks for everything on a terminal']))
     .action(async (number: string | undefined, options: InvoiceAddOptions, cmd: Command) => {
       await context.run(cmd, (deps) => add(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
     });
@@ -71,7 +71,7 @@ export function command(context: CommandContext): Command {
     .description('show one invoice with its payments and history (same as chase show)')
     .argument('<number>', 'invoice number')
     .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['chase invoice show INV-2026-001', 'everything about one invoice']))
+    .addHelpText('after', examples(['chase invoice show INV-2026-034', 'everything about one invoice']))
     .action(async (number: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => showInvoice(deps, { number, json: cmd.optsWithGlobals().json }));
     });
@@ -86,7 +86,7 @@ export function command(context: CommandContext): Command {
     .option('--due <date>', 'due date')
     .option('--description <text>', 'what it was for')
     .option('--file <path>', 'the invoice PDF')
-    .addHelpText('after', examples(['chase invoice edit INV-2026-014 --due 2027-01-15', 'move the due date']))
+    .addHelpText('after', examples(['chase invoice edit INV-2026-052 --due 2027-01-15', 'move the due date']))
     .action(async (number: string, options: Omit<InvoiceEditOptions, 'number'>, cmd: Command) => {
       await context.run(cmd, (deps) => edit(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
     });
@@ -95,7 +95,7 @@ export function command(context: CommandContext): Command {
     .description('cancel an invoice that should never have been sent; chasing stops')
     .argument('<number>', 'invoice number')
     .requiredOption('--reason <text>', 'why it is void')
-    .addHelpText('after', examples(['chase invoice void INV-2026-014 --reason "duplicate of INV-2026-013"', 'void a duplicate']))
+    .addHelpText('after', examples(['chase invoice void INV-2026-055 --reason "duplicate of INV-2026-052"', 'void a duplicate']))
     .action(async (number: string, options: { reason: string }, cmd: Command) => {
       await context.run(cmd, (deps) => voidInvoice(deps, { number, reason: options.reason, quiet: cmd.optsWithGlobals().quiet }));
     });
@@ -105,9 +105,12 @@ export function command(context: CommandContext): Command {
 export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'prompter' | 'now'>, options: InvoiceAddOptions): Promise<number> {
   const { io, ledger, config, today, prompter } = deps;
   const ask = io.interactive;
-  const number = options.number ?? (ask ? await prompter.text('Invoice number', { validate: (v) => (v.trim() ? true : 'required') }) : undefined);
-  if (!number) throw new ChaseError('the invoice number is missing', { hint: 'chase invoice add <number> --client ID --amount X' });
-  if (ledger.invoice(number)) throw new ChaseError(`invoice ${number} already exists`, { hint: `see it with chase show ${number}; change it with chase invoice edit` });
+  // Spaces around a number are a slip of quoting; kept, they would make it one `chase show` never finds.
+  const number = (options.number ?? (ask ? await prompter.text('Invoice number', { validate: (v) => (v.trim() ? true : 'required') }) : undefined))?.trim();
+  if (number === undefined) throw new ChaseError('the invoice number is missing', { hint: 'chase invoice add <number> --client ID --amount X' });
+  if (!number) throw new ChaseError('the invoice number is empty', { hint: 'chase invoice add <number> --client ID --amount X' });
+  const existing = invoiceNumberLike(ledger, number);
+  if (existing !== undefined) throw invoiceExists(existing, number);
   const clientIds = ledger.clients().map((client) => client.id);
   const clientId = options.client ?? (ask && clientIds.length > 0 ? await prompter.choose('Client', clientIds) : undefined);
   if (!clientId) throw new ChaseError('--client is missing', { hint: clientIds.length ? `clients: ${clientIds.slice(0, 10).join(', ')}` : 'add one first with `chase client add`' });
@@ -115,7 +118,7 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   if (!client) throw notFound('client', clientId, clientIds);
   const currency = assertCurrency((options.currency ?? config.currency).toUpperCase());
   const amountText = options.amount ?? (ask ? await prompter.text(`Amount (${currency})`, { validate: validatingWith((v) => parseAmount(v, currency)) }) : undefined);
-  if (amountText === undefined) throw new ChaseError('--amount is missing', { hint: 'e.g. --amount 1200.00' });
+  if (amountText === undefined) throw new ChaseError('--amount is missing', { hint: `e.g. --amount ${exampleAmount(currency)}` });
   const amount = parseAmount(amountText, currency);
   const issued = options.issued ? parseDate(options.issued, '--issued') : today;
   const terms = options.terms !== undefined ? Number(options.terms) : (client.terms ?? 30);
@@ -212,11 +215,13 @@ export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: InvoiceEd
 
 export async function voidInvoice(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, options: { number: string; reason: string; quiet?: boolean }): Promise<number> {
   const { io, ledger, today, now } = deps;
+  const reason = options.reason.trim();
+  if (!reason) throw new ChaseError('--reason is empty', { hint: 'say why, e.g. --reason "sent twice"' });
   await ledger.write((tx) => {
     const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is already ${invoice.status}`);
     tx.updateInvoice(invoice.number, { status: 'void' });
-    tx.addHistory(invoice.number, { on: today, kind: 'void', note: options.reason, at: now().toISOString() });
+    tx.addHistory(invoice.number, { on: today, kind: 'void', note: reason, at: now().toISOString() });
   });
   if (!options.quiet) io.out(`Voided ${options.number}; chase will not chase it.`);
   return 0;

@@ -5,7 +5,7 @@ import { ChaseError } from '../core/errors.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { examples, printJson } from '../output.js';
+import { notesThenExamples, printJson } from '../output.js';
 
 export interface LetterOptions {
   numbers: string[];
@@ -32,19 +32,17 @@ export function command(context: CommandContext): Command {
     .option('--json', 'print what was drafted as JSON')
     .addHelpText(
       'after',
-      examples(
-        ['chase letter INV-2026-001', 'a demand letter to post, in letters/'],
-        ['chase letter --client acme --deadline 7', "all of acme's overdue invoices in one letter, 7 days to pay"],
-        ['chase letter INV-2026-001 --style letter-before-action', 'the UK pre-action wording, before a court claim'],
-        ['chase letter INV-2026-001 --format md -o -', 'look at the text first; records nothing'],
-        ['chase letter --eject demand', 'edit the wording: templates/letters/demand.md'],
-      ) +
-        `
-Drafting records a "letter" in each invoice's history, so chase status shows the demand stage done.
+      notesThenExamples(
+        `Drafting records a "letter" in each invoice's history, so chase status shows the demand stage done.
 After posting it: chase log NUMBER --letter-sent --tracking REF.
 Letter before action: when the client is an individual or a sole trader, England and Wales' Pre-Action
-Protocol for Debt Claims asks for 30 days to reply (--deadline 30) and an information sheet and reply form.
-`,
+Protocol for Debt Claims asks for 30 days to reply (--deadline 30) and an information sheet and reply form.`,
+        ['chase letter INV-2026-035', 'a demand letter to post, in letters/'],
+        ['chase letter --client acme --deadline 7', "all of acme's overdue invoices in one letter, 7 days to pay"],
+        ['chase letter INV-2026-034 --style letter-before-action', 'the UK pre-action wording, before a court claim'],
+        ['chase letter INV-2026-035 --format md -o -', 'look at the text first; records nothing'],
+        ['chase letter --eject demand', 'edit the wording: templates/letters/demand.md'],
+      ),
     )
     .action(async (numbers: string[], options: Omit<LetterOptions, 'numbers'>, cmd: Command) => {
       const globals = cmd.optsWithGlobals();

@@ -42,10 +42,10 @@ export function command(context: CommandContext): Command {
     .addHelpText(
       'after',
       examples(
-        ['chase log INV-2026-001 --call --contact "Sue in AP" --note "in Friday\'s run" --promise 2026-11-30', 'a call with a promise'],
-        ['chase log INV-2026-001 --call --promise 2026-11-30 --confirm', 'and email them what was agreed'],
-        ['chase log INV-2026-001 --meeting --note "agreed to split in two"', 'a meeting'],
-        ['chase log INV-2026-001 --letter-sent --tracking RR123456785GB', 'the demand letter went by post'],
+        ['chase log INV-2026-043 --call --contact "Sue in AP" --note "in Friday\'s run" --promise 2026-11-30', 'a call with a promise'],
+        ['chase log INV-2026-043 --call --promise 2026-11-30 --confirm', 'and email them what was agreed'],
+        ['chase log INV-2026-037 --meeting --note "agreed to split in two"', 'a meeting'],
+        ['chase log INV-2026-035 --letter-sent --tracking RR123456785GB', 'the demand letter went by post'],
       ),
     )
     .action(async (number: string, options: Omit<LogOptions, 'number'>, cmd: Command) => {
@@ -57,7 +57,11 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
   const { io, ledger, today, now, config } = deps;
   const kinds = (['call', 'email', 'meeting', 'letterSent'] as const).filter((kind) => options[kind]);
   if (kinds.length > 1) throw new ChaseError('log one thing at a time: --call, --email, --meeting or --letter-sent');
-  if (kinds.length === 0 && !options.promise && !options.note) throw new ChaseError('nothing to log', { hint: 'pass --call, --email, --meeting, --letter-sent, --promise DATE or --note TEXT' });
+  const note = options.note?.trim() || undefined;
+  if (kinds.length === 0 && !options.promise && !note) {
+    if (options.note !== undefined) throw new ChaseError('--note is empty', { hint: 'say what happened, e.g. --note "their AP moved offices"' });
+    throw new ChaseError('nothing to log', { hint: 'pass --call, --email, --meeting, --letter-sent, --promise DATE or --note TEXT' });
+  }
   if (options.tracking && !options.letterSent) throw new ChaseError('--tracking goes with --letter-sent');
   if (options.confirm && !options.promise) throw new ChaseError('--confirm goes with --promise');
   const on = options.date ? parseDate(options.date, '--date') : today;
@@ -67,7 +71,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
   const at = now().toISOString();
   await ledger.write((tx) => {
     const invoice = requireInvoice(tx, options.number);
-    const details = { ...(options.contact ? { contact: options.contact } : {}), ...(options.note ? { note: options.note } : {}) };
+    const details = { ...(options.contact ? { contact: options.contact } : {}), ...(note ? { note } : {}) };
     const kind = kinds[0];
     if (kind === 'letterSent') {
       const drafted = [...invoice.history].reverse().find((event) => event.kind === 'letter');
@@ -75,13 +79,13 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
       tx.addHistory(invoice.number, { on, kind: 'letter', status: 'posted', ...(stage ? { stage } : {}), ...(options.tracking ? { tracking: options.tracking } : {}), ...details, at });
     } else if (kind) {
       tx.addHistory(invoice.number, { on, kind, ...details, at } as HistoryEvent);
-    } else if (options.note && !promise) {
-      tx.addHistory(invoice.number, { on, kind: 'note', note: options.note, at });
+    } else if (note && !promise) {
+      tx.addHistory(invoice.number, { on, kind: 'note', note, at });
     }
     if (promise) {
       if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; a promise to pay it means nothing`);
-      tx.updateInvoice(invoice.number, { promise: { date: promise, ...(options.note ? { note: options.note } : {}), made: on } });
-      tx.addHistory(invoice.number, { on, kind: 'promise', note: `promised to pay by ${promise}${options.note ? `: ${options.note}` : ''}`, ...(options.contact ? { contact: options.contact } : {}), at });
+      tx.updateInvoice(invoice.number, { promise: { date: promise, ...(note ? { note } : {}), made: on } });
+      tx.addHistory(invoice.number, { on, kind: 'promise', note: `promised to pay by ${promise}${note ? `: ${note}` : ''}`, ...(options.contact ? { contact: options.contact } : {}), at });
     }
   });
   if (!options.quiet) {

@@ -2,14 +2,14 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import type { ISODate } from '../core/dates.js';
 import { assertCurrency, displayAmount, formatAmount } from '../core/money.js';
-import type { Payment } from '../core/model.js';
+import { paymentDateProblem, type Payment } from '../core/model.js';
 import { describeProblem, type ImportProblem } from '../core/import-plan.js';
 import { matchLines, type BankLine, type LineMatch, type Outcome } from '../core/matching.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
 import { CellError, CsvSyntaxError, openSource, parseAmountCell, parseDateCell, parseDateFormat, parseDecimalMark, parseDelimiter, readCsv, type DateFormat, type DecimalMark } from '../csv/read.js';
-import { examples, printJson, printTable } from '../output.js';
+import { notesThenExamples, printJson, printTable } from '../output.js';
 
 export interface MatchOptions {
   file?: string;
@@ -40,12 +40,8 @@ export function command(context: CommandContext): Command {
     .option('--json', 'print the matches as JSON')
     .addHelpText(
       'after',
-      `${examples(
-        ['chase match statement.csv --date-format DD/MM/YYYY', 'what would be marked paid; nothing is written'],
-        ['chase match statement.csv --date-format DD/MM/YYYY --apply', 'record the matched payments'],
-        ['chase match paypal.csv --date-format MM/DD/YYYY', 'a PayPal activity download'],
-      )}
-A line (money in; money out is ignored) is matched when
+      notesThenExamples(
+        `A line (money in; money out is ignored) is matched when
   - its reference or description carries the number of an open invoice, and it is no more than the
     balance (several numbers: when it pays all their balances exactly), or
   - its amount equals one open invoice's balance, or the next installment of its payment plan, and
@@ -55,6 +51,10 @@ A line (money in; money out is ignored) is matched when
     (by name or email), whatever the date.
 Two invoices that fit equally well make the line ambiguous; it is left for you (chase pay).
 Recorded payments carry the line's id (or description), date and amount as their reference.`,
+        ['chase match statement.csv --date-format DD/MM/YYYY', 'what would be marked paid; nothing is written'],
+        ['chase match statement.csv --date-format DD/MM/YYYY --apply', 'record the matched payments'],
+        ['chase match paypal.csv --date-format MM/DD/YYYY', 'a PayPal activity download'],
+      ),
     )
     .action(async (file: string | undefined, options: Omit<MatchOptions, 'file'>, cmd: Command) => {
       const globals = cmd.optsWithGlobals();
@@ -63,6 +63,7 @@ Recorded payments carry the line's id (or description), date and amount as their
 }
 
 interface ReadSettings {
+  today: ISODate;
   currency: string;
   decimal: DecimalMark;
   dateFormat?: DateFormat;
@@ -132,6 +133,11 @@ async function readLines(file: string, io: Deps['io'], settings: ReadSettings): 
         ignored++;
         continue;
       }
+      const dateProblem = paymentDateProblem(date, settings.today);
+      if (dateProblem) {
+        fail('date', `${dateProblem}; check the date${settings.dateFormat ? ` and --date-format ${settings.dateFormat.text}` : ''}`);
+        continue;
+      }
       const text = cell('text').filter(Boolean).join(' / ');
       const id = first('id');
       const base = `${(id || text || 'no reference').slice(0, 80)} ${date} ${formatAmount(amount, currency)}`;
@@ -173,9 +179,10 @@ function parseWindow(option: string | undefined): number {
   return Number(option);
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config'>, options: MatchOptions): Promise<number> {
-  const { io, ledger, config } = deps;
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: MatchOptions): Promise<number> {
+  const { io, ledger, config, today } = deps;
   const settings: ReadSettings = {
+    today,
     currency: assertCurrency((options.currency ?? config.currency).toUpperCase()),
     decimal: options.decimal ? parseDecimalMark(options.decimal) : '.',
     dateFormat: options.dateFormat ? parseDateFormat(options.dateFormat) : undefined,

@@ -6,7 +6,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-import { examples, printJson, printTable } from '../output.js';
+import { notesThenExamples, printJson, printTable } from '../output.js';
 
 export interface OptionsOptions {
   number: string;
@@ -20,12 +20,13 @@ export function command(context: CommandContext): Command {
     .option('--json', 'print the options as JSON')
     .addHelpText(
       'after',
-      examples(['chase options INV-2026-001', 'keep chasing, a plan, a settlement, factoring, an agency, court or a write-off'], ['chase options INV-2026-001 --json', 'the same for a script']) +
-        `
-The assumptions (settlement share, installments, factoring and agency fees, court fees by claim size)
+      notesThenExamples(
+        `The assumptions (settlement share, installments, factoring and agency fees, court fees by claim size)
 come from the options: section of the config; the shipped court fees are England and Wales' as an
-example to check. This is arithmetic, not legal or financial advice.
-`,
+example to check. This is arithmetic, not legal or financial advice.`,
+        ['chase options INV-2026-034', 'keep chasing, a plan, a settlement, factoring, an agency, court or a write-off'],
+        ['chase options INV-2026-034 --json', 'the same for a script'],
+      ),
     )
     .action(async (number: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => run(deps, { number, json: cmd.optsWithGlobals().json }));

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
-import { balanceOf } from '../core/model.js';
+import { balanceOf, paymentDateProblem } from '../core/model.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -36,8 +36,8 @@ export function command(context: CommandContext): Command {
     .addHelpText(
       'after',
       examples(
-        ['chase pay INV-2026-001 1200.00', 'paid in full today'],
-        ['chase pay INV-2026-001 200 --date 2026-10-15 --method bank --reference TX-881', 'a partial payment'],
+        ['chase pay INV-2026-045 640.00', 'paid in full today'],
+        ['chase pay INV-2026-040 200 --date 2026-11-20 --method bank --reference TX-912', 'a partial payment'],
       ),
     )
     .action(async (number: string, amount: string, options: Omit<PayOptions, 'number' | 'amount'>, cmd: Command) => {
@@ -48,6 +48,8 @@ export function command(context: CommandContext): Command {
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | 'config' | 'transport'>, options: PayOptions): Promise<number> {
   const { io, ledger, today, config } = deps;
   const date = options.date ? parseDate(options.date, '--date') : today;
+  const dateProblem = paymentDateProblem(date, today);
+  if (dateProblem) throw new ChaseError(dateProblem, { hint: 'check --date: a payment is recorded once the money has arrived' });
   const result = await ledger.write((tx) => {
     const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; payments go on open invoices`);

@@ -11,7 +11,7 @@ import type { Deps } from '../deps.js';
 import { type LedgerReader, requireInvoice } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
 import { validatingWith } from '../prompts.js';
-import { examples, printJson, printTable } from '../output.js';
+import { examples, notesThenExamples, printJson, printTable } from '../output.js';
 
 export interface PlanAddOptions {
   number: string;
@@ -42,9 +42,9 @@ export function command(context: CommandContext): Command {
     .addHelpText(
       'after',
       examples(
-        ['chase plan add INV-2026-001 --installments 3 --every month --send', 'agree three monthly payments and email the schedule'],
-        ['chase plan show INV-2026-001', 'how the plan stands'],
-        ['chase plan cancel INV-2026-001', 'back to the ladder'],
+        ['chase plan add INV-2026-034 --installments 3 --every month --send', 'agree three monthly payments and email the schedule'],
+        ['chase plan show INV-2026-034', 'how the plan stands'],
+        ['chase plan cancel INV-2026-034', 'back to the ladder'],
       ),
     );
   plan
@@ -59,11 +59,12 @@ export function command(context: CommandContext): Command {
     .option('--send', 'email the client the schedule (the plan-confirmation template)')
     .addHelpText(
       'after',
-      examples(
-        ['chase plan add INV-2026-001 --installments 3 --every month --start 2026-12-15', 'three monthly payments'],
-        ['chase plan add INV-2026-001 --amounts 300,300,400 --dates 2026-12-01,2027-01-01,2027-02-01', 'a schedule of your own'],
-        ['chase plan add INV-2026-001 --installments 4 --every 2weeks --send', 'and email the client the schedule'],
-      ) + '\nWhile the plan is kept, chase sends a courtesy note before each installment and a reminder if one is missed;\nif a missed installment runs past planGraceDays, the plan defaults and the ladder resumes.\n',
+      notesThenExamples(
+        'While the plan is kept, chase sends a courtesy note before each installment and a reminder if one is missed;\nif a missed installment runs past planGraceDays, the plan defaults and the ladder resumes.',
+        ['chase plan add INV-2026-034 --installments 3 --every month --start 2026-12-15', 'three monthly payments'],
+        ['chase plan add INV-2026-034 --amounts 300,300,400 --dates 2026-12-01,2027-01-01,2027-02-01', 'a schedule of your own'],
+        ['chase plan add INV-2026-034 --installments 4 --every 2weeks --send', 'and email the client the schedule'],
+      ),
     )
     .action(async (number: string, options: Omit<PlanAddOptions, 'number'>, cmd: Command) => {
       await context.run(cmd, (deps) => add(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
@@ -73,7 +74,7 @@ export function command(context: CommandContext): Command {
     .description("show an invoice's payment plan: each installment, what is paid, what is next")
     .argument('<number>', 'invoice number')
     .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['chase plan show INV-2026-001', 'how the plan stands']))
+    .addHelpText('after', examples(['chase plan show INV-2026-034', 'how the plan stands']))
     .action(async (number: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => show(deps, { number, json: cmd.optsWithGlobals().json }));
     });
@@ -82,7 +83,7 @@ export function command(context: CommandContext): Command {
     .description('end a payment plan: chasing follows the ladder again')
     .argument('<number>', 'invoice number')
     .option('--reason <text>', 'why (kept in the history)')
-    .addHelpText('after', examples(['chase plan cancel INV-2026-001 --reason "paying in full instead"', 'drop the plan']))
+    .addHelpText('after', examples(['chase plan cancel INV-2026-034 --reason "paying in full instead"', 'drop the plan']))
     .action(async (number: string, options: { reason?: string }, cmd: Command) => {
       await context.run(cmd, (deps) => cancel(deps, { number, reason: options.reason, quiet: cmd.optsWithGlobals().quiet }));
     });

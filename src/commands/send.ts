@@ -11,7 +11,7 @@ import { type Ledger, requireInvoice } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
 import type { MailTransport } from '../mail/transport.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-import { examples, printJson } from '../output.js';
+import { notesThenExamples, printJson } from '../output.js';
 
 export interface SendOptions {
   number?: string;
@@ -60,13 +60,14 @@ export function command(context: CommandContext): Command {
     .option('--json', 'print the actions as JSON')
     .addHelpText(
       'after',
-      examples(
+      notesThenExamples(
+        'Exit codes: 0 all sent; 1 a message failed or an invoice needs --resolve; 2 bad usage.',
         ['chase send --due --dry-run', "what today's run would send, in full"],
         ['chase send --due --quiet', 'from cron: prints only failures'],
-        ['chase send INV-2026-001 --stage firm --edit', 'one message, with a personal touch'],
-        ['chase send INV-2026-001 --paper', 'the same message as a printable letter'],
-        ['chase send INV-2026-001 --resolve sent', 'the server got it before the crash'],
-      ) + '\nExit codes: 0 all sent; 1 a message failed or an invoice needs --resolve; 2 bad usage.\n',
+        ['chase send INV-2026-043 --stage firm --edit', 'one message, with a personal touch'],
+        ['chase send INV-2026-043 --paper', 'the same message as a printable letter'],
+        ['chase send INV-2026-043 --resolve sent', 'the server got it before the crash'],
+      ),
     )
     .action(async (number: string | undefined, options: SendOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals();

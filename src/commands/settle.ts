@@ -25,8 +25,8 @@ export function command(context: CommandContext): Command {
     .addHelpText(
       'after',
       examples(
-        ['chase settle INV-2026-001 --amount 800.00 --by 2026-12-15 --note "full and final, agreed with Sue"', 'accept 800 for a 1,200 debt'],
-        ['chase pay INV-2026-001 800.00', 'once it is paid the invoice is settled and chasing stops'],
+        ['chase settle INV-2026-031 --amount 800.00 --by 2026-12-15 --note "full and final, agreed with Sarah"', 'accept 800 for a 1,200 debt'],
+        ['chase pay INV-2026-031 800.00', 'once it is paid the invoice is settled and chasing stops'],
       ),
     )
     .action(async (number: string, options: Omit<SettleOptions, 'number'>, cmd: Command) => {

@@ -18,7 +18,7 @@ export function command(context: CommandContext): Command {
     .description('show one invoice with its payments and full history')
     .argument('<number>', 'invoice number')
     .option('--json', 'print as JSON')
-    .addHelpText('after', examples(['chase show INV-2026-001', 'everything about one invoice'], ['chase show INV-2026-001 --json', 'the same for a script']))
+    .addHelpText('after', examples(['chase show INV-2026-034', 'everything about one invoice'], ['chase show INV-2026-034 --json', 'the same for a script']))
     .action(async (number: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => run(deps, { number, json: cmd.optsWithGlobals().json }));
     });

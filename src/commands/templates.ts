@@ -22,7 +22,7 @@ export function command(context: CommandContext): Command {
     .command('show')
     .description('print a template as it is written')
     .argument('<name>', 'template name, e.g. friendly')
-    .addHelpText('after', examples(['chase templates show friendly', 'the friendly reminder, unrendered'], ['chase preview INV-2026-001 --stage friendly', 'the same, rendered for an invoice']))
+    .addHelpText('after', examples(['chase templates show friendly', 'the friendly reminder, unrendered'], ['chase preview INV-2026-045 --stage friendly', 'the same, rendered for an invoice']))
     .action(async (name: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => show(deps, { name }));
     });

@@ -21,7 +21,7 @@ export function command(context: CommandContext): Command {
     .addHelpText(
       'after',
       examples(
-        ['chase write-off INV-2026-004 --reason "client dissolved, Companies House 2026-12-01"', 'give up the balance'],
+        ['chase write-off INV-2026-031 --reason "client dissolved, Companies House 2026-12-01"', 'give up the balance'],
         ['chase report write-offs --year 2026 --csv', 'the list for your accountant'],
       ),
     )

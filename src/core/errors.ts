@@ -51,6 +51,13 @@ export function closestMatch(wanted: string, candidates: Iterable<string>): stri
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(wanted.length / 2)) ? best : undefined;
 }
 
+/** A new invoice numbered `wanted`, when the ledger has `existing`: the same number, or it in other letter case. */
+export function invoiceExists(existing: string, wanted: string): ChaseError {
+  return new ChaseError(`invoice ${existing} already exists`, {
+    hint: existing === wanted ? `see it with chase show ${existing}; change it with chase invoice edit` : `${wanted} differs from it only in letter case; give the new invoice another number`,
+  });
+}
+
 export function notFound(kind: 'client' | 'invoice', wanted: string, known: Iterable<string>): ChaseError {
   const suggestion = closestMatch(wanted, known);
   return new ChaseError(`unknown ${kind} "${wanted}"`, {

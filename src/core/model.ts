@@ -214,6 +214,14 @@ export function isEmailAddress(text: string): boolean {
   return /^[^\s@]+@[^\s@]+$/.test(text);
 }
 
+/**
+ * What two invoice numbers that differ only in letter case have in common. A person reads them as
+ * one invoice, so a ledger never holds both.
+ */
+export function invoiceNumberKey(number: string): string {
+  return number.toLowerCase();
+}
+
 /** "Acme Ltd." -> "acme-ltd": the id clients are known by on the command line. */
 export function slugOf(name: string): string {
   return name
@@ -228,6 +236,15 @@ export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charge
   const charged = invoice.charges.reduce((sum, charge) => sum + charge.amount, 0);
   const paid = invoice.payments.reduce((sum, payment) => sum + payment.amount, 0);
   return invoice.amount + charged - paid;
+}
+
+/**
+ * Why a payment dated `date` cannot be recorded on `today`, if it cannot: money is recorded once it
+ * has arrived, so a later date is a typo (2062 for 2026, or day and month read the wrong way round).
+ * A date before the invoice was issued is fine: a deposit.
+ */
+export function paymentDateProblem(date: ISODate, today: ISODate): string | undefined {
+  return date > today ? `the payment date ${date} is after today (${today})` : undefined;
 }
 
 export function paidOf(invoice: Pick<Invoice, 'payments'>): number {

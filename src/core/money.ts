@@ -42,6 +42,11 @@ export function assertCurrency(code: string): string {
   return code;
 }
 
+/** `whole` as `currency` writes it, for messages: 1200 (JPY), 1200.00 (GBP), 1200.000 (KWD). */
+export function exampleAmount(currency: string, whole = 1200): string {
+  return formatAmount(whole * 10 ** minorDigits(currency), currency);
+}
+
 /**
  * Parses a plain decimal amount ("1200", "1200.5", "0.10") into minor units.
  * Refuses signs, thousands separators and more decimals than the currency has.
@@ -51,7 +56,7 @@ export function parseAmount(text: string, currency: string, options: { allowNega
   const trimmed = text.trim();
   const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(trimmed);
   if (!match) {
-    throw new ChaseError(`"${text}" is not an amount`, { hint: 'write amounts as plain decimals, e.g. 1200.00' });
+    throw new ChaseError(`"${text}" is not an amount`, { hint: `write amounts as plain decimals, e.g. ${exampleAmount(currency)}` });
   }
   const [, sign, whole, fraction = ''] = match;
   if (sign && !options.allowNegative) {

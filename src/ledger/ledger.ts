@@ -1,5 +1,5 @@
 import { notFound } from '../core/errors.js';
-import type { Client, ClientChanges, HistoryEvent, Invoice, InvoiceChanges, Charge, Payment } from '../core/model.js';
+import { invoiceNumberKey, type Client, type ClientChanges, type HistoryEvent, type Invoice, type InvoiceChanges, type Charge, type Payment } from '../core/model.js';
 export { ladderView } from '../core/ladder.js';
 
 export type Backend = 'yaml' | 'sqlite';
@@ -48,6 +48,7 @@ export interface LedgerReader {
 export interface LedgerWriter extends LedgerReader {
   addClient(client: Client): void;
   updateClient(id: string, changes: ClientChanges): void;
+  /** Refuses a number the ledger has already, in any letter case. */
   addInvoice(invoice: Invoice): void;
   updateInvoice(number: string, changes: InvoiceChanges): void;
   addPayment(number: string, payment: Payment): void;
@@ -80,6 +81,13 @@ export function requireInvoice(ledger: LedgerReader, number: string): Invoice {
   const invoice = ledger.invoice(number);
   if (!invoice) throw notFound('invoice', number, ledger.invoiceNumbers());
   return invoice;
+}
+
+/** The number of the invoice numbered `number`, in any letter case, if there is one. */
+export function invoiceNumberLike(ledger: LedgerReader, number: string): string | undefined {
+  if (ledger.invoice(number)) return number;
+  const key = invoiceNumberKey(number);
+  return ledger.invoiceNumbers().find((each) => invoiceNumberKey(each) === key);
 }
 
 /** The client `id`; else a ChaseError (exit 2) suggesting the closest id there is. */

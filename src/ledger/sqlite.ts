@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
-import { ChaseError, notFound } from '../core/errors.js';
-import type { Charge, Client, HistoryEvent, Invoice, Payment } from '../core/model.js';
+import { ChaseError, invoiceExists, notFound } from '../core/errors.js';
+import { invoiceNumberKey, type Charge, type Client, type HistoryEvent, type Invoice, type Payment } from '../core/model.js';
 import type { ClientChanges, InvoiceChanges, InvoiceQuery, InvoiceVisit, Ledger, LedgerWriter } from './ledger.js';
 import { CLIENT_FIELDS, INVOICE_FIELDS, LOCK_WAIT_MS, RunLock, assertFields, checkCharge, checkClient, checkHistory, checkInvoice, checkPayment, checked, withChanges } from './model-io.js';
 
@@ -264,6 +264,12 @@ function historyRow(event: HistoryEvent): Value[] {
 /** Reads and writes through prepared statements, each prepared once per connection. */
 class Tables implements LedgerWriter {
   private readonly statements = new Map<string, Database.Statement>();
+  /**
+   * Each number by its invoiceNumberKey, for the write under way, made when it first adds an invoice.
+   * SQLite's NOCASE folds ASCII only and would need an index of its own; a scan per added invoice
+   * would make an import of N invoices cost N².
+   */
+  private numberByKey?: Map<string, string>;
 
   constructor(private readonly db: Database.Database) {}
 
@@ -351,14 +357,21 @@ class Tables implements LedgerWriter {
       .run(...values, id);
   }
 
+  /** Starts a write: another process may have added invoices since the last one. */
+  beginWrite(): void {
+    this.numberByKey = undefined;
+  }
+
   addInvoice(invoice: Invoice): void {
     checked(`invoice ${invoice.number}`, () => checkInvoice(invoice));
-    if (this.invoiceId(invoice.number) !== undefined) throw new ChaseError(`invoice "${invoice.number}" already exists`, { hint: 'invoice numbers are unique' });
+    const existing = this.numberLike(invoice.number);
+    if (existing !== undefined) throw invoiceExists(existing, invoice.number);
     if (!this.client(invoice.client)) throw this.unknownClient(invoice.client);
     const { lastInsertRowid } = this.statement(
       `INSERT INTO invoices (number, client, issued, due, amount, currency, status, description, file, hold, promise, plan, settlement, write_off)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(invoice.number, ...invoiceRow(invoice));
+    this.numberByKey?.set(invoiceNumberKey(invoice.number), invoice.number);
     const id = Number(lastInsertRowid);
     for (const payment of invoice.payments) this.insertPayment(id, payment);
     for (const charge of invoice.charges) this.insertCharge(id, charge);
@@ -428,6 +441,12 @@ class Tables implements LedgerWriter {
 
   private count(table: 'payments' | 'charges' | 'history', invoiceId: number): number {
     return (this.statement(`SELECT count(*) FROM ${table} WHERE invoice_id = ?`).get(invoiceId) as [number])[0];
+  }
+
+  private numberLike(number: string): string | undefined {
+    if (this.invoiceId(number) !== undefined) return number;
+    this.numberByKey ??= new Map(this.invoiceNumbers().map((each) => [invoiceNumberKey(each), each]));
+    return this.numberByKey.get(invoiceNumberKey(number));
   }
 
   private invoiceId(number: string): number | undefined {
@@ -519,7 +538,12 @@ class SqliteLedger implements Ledger {
   }
 
   async write<T>(change: (ledger: LedgerWriter) => T): Promise<T> {
-    return this.db.transaction(() => change(this.tables)).immediate();
+    return this.db
+      .transaction(() => {
+        this.tables.beginWrite();
+        return change(this.tables);
+      })
+      .immediate();
   }
 
   withLock<T>(work: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { CST, Document, isMap, isSeq, Pair, Parser, visit, YAMLMap, YAMLSeq, type Node, type ScalarTag } from 'yaml';
-import { ChaseError, notFound } from '../core/errors.js';
+import { ChaseError, invoiceExists, notFound } from '../core/errors.js';
 import { formatAmount } from '../core/money.js';
 import { LATE_FEE_FIELDS, type Charge, type Client, type HistoryEvent, type Invoice, type Payment } from '../core/model.js';
 import { parseYamlSource, type TreeSeq } from '../yaml-input.js';
@@ -693,11 +693,11 @@ export class YamlWriter implements LedgerWriter {
 
   addInvoice(invoice: Invoice): void {
     checked(`invoice ${invoice.number}`, () => checkInvoice(invoice));
-    if (this.records.invoiceAt.has(invoice.number)) throw new ChaseError(`invoice "${invoice.number}" already exists`, { hint: 'invoice numbers are unique' });
+    const existing = this.records.numberLike(invoice.number);
+    if (existing !== undefined) throw invoiceExists(existing, invoice.number);
     this.clientIndex(invoice.client);
     const stored = copy(invoice);
-    const index = this.records.invoiceList.push(stored) - 1;
-    this.records.invoiceAt.set(stored.number, index);
+    const index = this.records.pushInvoice(stored);
     this.text.appendEntry('invoices', invoiceNode(stored), () => this.records.invoiceList.map(invoiceNode));
     this.touched.invoices.add(index);
   }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ChaseError, closestMatch } from '../core/errors.js';
-import { isKnownCurrency, parseAmount } from '../core/money.js';
-import { balanceOf, LATE_FEE_FIELDS, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
+import { exampleAmount, isKnownCurrency, parseAmount } from '../core/money.js';
+import { balanceOf, invoiceNumberKey, LATE_FEE_FIELDS, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
 import { fieldError, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from '../yaml-input.js';
 import type { InvoiceQuery, InvoiceVisit, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
 import { CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, LOCK_WAIT_MS, RunLock, checkClient, checkInvoice, copy, pathText } from './model-io.js';
@@ -100,11 +100,12 @@ class Fields {
   amount(key: string, currency: string): number | undefined {
     const node = this.at(key);
     if (node === undefined) return undefined;
-    if (node.type !== 'scalar') throw this.fail(key, 'expected an amount like 1200.00');
+    const expected = () => `expected an amount like ${exampleAmount(currency)} in ${currency}`;
+    if (node.type !== 'scalar') throw this.fail(key, expected());
     try {
       return parseAmount(node.text, currency, { allowNegative: true });
     } catch (error) {
-      throw this.fail(key, `expected an amount like 1200.00 in ${currency}: ${(error as Error).message}`);
+      throw this.fail(key, `${expected()}: ${(error as Error).message}`);
     }
   }
 
@@ -273,6 +274,8 @@ export function readInvoice(file: YamlSource, node: Tree, label: string): Invoic
 export class Records implements LedgerReader {
   readonly clientAt = new Map<string, number>();
   readonly invoiceAt = new Map<string, number>();
+  /** Each number by its invoiceNumberKey; made when a write first adds an invoice, as reads never need it. */
+  private numberByKey?: Map<string, string>;
 
   constructor(
     readonly clientList: Client[],
@@ -308,6 +311,21 @@ export class Records implements LedgerReader {
 
   invoiceNumbers(): string[] {
     return this.invoiceList.map((invoice) => invoice.number);
+  }
+
+  /** The number of the invoice numbered `number`, in any letter case, if there is one. */
+  numberLike(number: string): string | undefined {
+    if (this.invoiceAt.has(number)) return number;
+    this.numberByKey ??= new Map(this.invoiceList.map((invoice) => [invoiceNumberKey(invoice.number), invoice.number]));
+    return this.numberByKey.get(invoiceNumberKey(number));
+  }
+
+  /** Appends an invoice the caller has checked; returns its position. */
+  pushInvoice(invoice: Invoice): number {
+    const index = this.invoiceList.push(invoice) - 1;
+    this.invoiceAt.set(invoice.number, index);
+    this.numberByKey?.set(invoiceNumberKey(invoice.number), invoice.number);
+    return index;
   }
 
   eachInvoiceByDue(visit: (invoice: Invoice) => void, query: InvoiceVisit = {}): void {

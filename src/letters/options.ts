@@ -3,7 +3,7 @@ import { addMonthsClamped, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
 import type { Assessment } from '../core/ladder.js';
 import type { Invoice } from '../core/model.js';
-import { assertCurrency, displayAmount, parseAmount, roundHalfUp, splitEvenly } from '../core/money.js';
+import { assertCurrency, displayAmount, exampleAmount, parseAmount, roundHalfUp, splitEvenly } from '../core/money.js';
 import { formatDecimal, parseDecimal } from '../core/rates.js';
 import { invalidField } from '../yaml-input.js';
 import type { Outstanding } from './amounts.js';
@@ -90,7 +90,7 @@ function amount(reader: MapReader, key: string, currency: string): number | unde
   try {
     return parseAmount(text, currency);
   } catch {
-    throw reader.fail(key, `expected an amount in ${currency} like 455.00, got "${text}"`);
+    throw reader.fail(key, `expected an amount in ${currency} like ${exampleAmount(currency, 455)}, got "${text}"`);
   }
 }
 

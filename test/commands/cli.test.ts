@@ -22,6 +22,14 @@ function commandsIn(help: string): { name: string; description: string }[] {
   return commands.filter((command) => command.name !== 'help');
 }
 
+/** The lines after the last "Examples:" heading, when nothing but examples (`  $ command  what`) follows it. */
+function trailingExamples(help: string): string[] | undefined {
+  const start = help.lastIndexOf('\nExamples:\n');
+  if (start < 0) return undefined;
+  const lines = help.slice(start + '\nExamples:\n'.length).replace(/\n+$/, '').split('\n');
+  return lines.every((line) => /^ {2}\$ \S/.test(line)) ? lines : undefined;
+}
+
 const topHelp = chaseSync(['--help']);
 const topCommands = commandsIn(topHelp.stdout);
 /** Commands with subcommands (client, invoice, ledger, ...) and their subcommands. */
@@ -47,6 +55,10 @@ describe('chase --help', () => {
     expect(groups.get('client')?.map((c) => c.name)).toEqual(expect.arrayContaining(['add', 'list', 'show', 'edit']));
     expect(groups.get('invoice')?.map((c) => c.name)).toEqual(expect.arrayContaining(['add', 'list', 'show', 'edit', 'void']));
     for (const [group, subs] of groups) for (const sub of subs) expect(sub.description, `${group} ${sub.name}`).not.toBe('');
+  });
+
+  it('ends with examples', () => {
+    expect(trailingExamples(topHelp.stdout), topHelp.stdout).toBeDefined();
   });
 
   it('documents the global options and the exit codes', () => {
@@ -77,6 +89,23 @@ describe('chase <command> --help', () => {
     const after = text.slice(examples);
     expect(after).not.toMatch(/^(Options|Commands|Arguments):/m);
     expect(after).toMatch(new RegExp(`^ {2}\\$ chase ${command.split(' ')[0]}\\b`, 'm'));
+    expect(trailingExamples(text), `${command} --help has more than examples after its Examples heading`).toBeDefined();
+  });
+
+  it('names, in its examples, invoices and clients of the example ledger, or ones an example adds', () => {
+    const ledger = readFileSync(new URL('../../examples/ledger.yaml', import.meta.url), 'utf8');
+    const invoices = new Set([...ledger.matchAll(/^ {2}- number: (\S+)$/gm)].map((match) => match[1]));
+    const clients = new Set([...ledger.matchAll(/^ {2}- id: (\S+)/gm)].map((match) => match[1]));
+    // preview's examples change with the rest of src/commands/preview.ts.
+    const lines = [...helps].filter(([command]) => command !== 'preview').flatMap(([, help]) => trailingExamples(help.stdout) ?? []);
+    for (const line of lines) {
+      for (const [, number] of line.matchAll(/chase invoice add (\S+)/g)) invoices.add(number);
+      for (const [, id] of line.matchAll(/chase client add (\S+)/g)) clients.add(id);
+    }
+    for (const line of lines) {
+      for (const [number] of line.matchAll(/\bINV-[\w-]+/g)) expect(invoices, line).toContain(number);
+      for (const [, id] of line.matchAll(/(?:--client |chase client (?:show|edit) |chase statement )([a-z][\w-]*)/g)) expect(clients, line).toContain(id);
+    }
   });
 });
 

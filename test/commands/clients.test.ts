@@ -143,6 +143,13 @@ describe('chase invoice add for a risky client', () => {
     expect(added).toBeDefined();
   });
 
+  it('refuses an empty number before any warning', async () => {
+    const ledger = await ledgerOfPayers('yaml');
+    const deps = testDeps({ ledger });
+    await expect(invoiceAdd(deps, { number: '  ', client: 'globex', ...newInvoice })).rejects.toMatchObject({ message: 'the invoice number is empty', exitCode: 2 });
+    expect(deps.io.stderr()).toBe('');
+  });
+
   it('warns of a grade C client too, and says nothing of a B', async () => {
     expect((await addFor('initech')).deps.io.stderr()).toMatch(/^warning: Initech is a grade C payer: 1 broken promise; /);
     expect((await addFor('hooli')).deps.io.stderr()).toBe('');

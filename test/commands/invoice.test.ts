@@ -84,6 +84,7 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
 
     it.each<[string, InvoiceAddOptions, RegExp]>([
       ['a duplicate number', { number: 'INV-2026-001', client: 'acme', amount: '10' }, /INV-2026-001.*already exists/],
+      ['a number that differs from one in the ledger only in letter case', { number: 'inv-2026-001', client: 'acme', amount: '10' }, /^invoice INV-2026-001 already exists$/],
       ['a negative amount', { number: 'X', client: 'acme', amount: '-5' }, /negative/],
       ['a non-numeric amount', { number: 'X', client: 'acme', amount: 'twelve' }, /"twelve" is not an amount/],
       ['a thousands separator', { number: 'X', client: 'acme', amount: '1,200.00' }, /is not an amount/],
@@ -97,6 +98,16 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       expect(error.message).toMatch(message);
       expect(error.exitCode).toBe(2);
       expect(snapshot(path)).toEqual(before);
+    });
+
+    it('takes the number without the spaces around it', async () => {
+      await add(deps(), { number: ' INV-2026-010 ', client: 'acme', amount: '10' });
+      expect(ledger.invoiceNumbers()).toContain('INV-2026-010');
+    });
+
+    it("gives an example amount in the invoice's currency when --amount is missing", async () => {
+      const error = await failure(add(deps(), { number: 'X', client: 'acme', currency: 'JPY' }));
+      expect(error.hint).toBe('e.g. --amount 1200');
     });
 
     it('refuses more decimals than the currency has', async () => {
@@ -186,6 +197,14 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       const s = deps();
       await status(s, { json: true });
       expect(JSON.parse(s.io.stdout()).invoices.map((i: { number: string }) => i.number)).toEqual(['INV-2026-002']);
+    });
+
+    it('refuses an empty reason and writes nothing', async () => {
+      const before = snapshot(path);
+      const error = await failure(voidInvoice(deps(), { number: 'INV-2026-001', reason: '  ' }));
+      expect(error.message).toBe('--reason is empty');
+      expect(error.exitCode).toBe(2);
+      expect(snapshot(path)).toEqual(before);
     });
 
     it('refuses to void an invoice twice', async () => {

@@ -75,6 +75,7 @@ describe.each(BACKENDS)('on a $name ledger', (backend) => {
     it.each<[string, Omit<LogOptions, 'number'>, RegExp]>([
       ['two kinds at once', { call: true, meeting: true }, /one thing at a time/],
       ['nothing at all', {}, /nothing to log/],
+      ['an empty note on its own', { note: '  ' }, /--note is empty/],
       ['a tracking reference without a letter', { call: true, tracking: 'RR1' }, /--tracking goes with --letter-sent/],
       ['a date in the future', { call: true, date: '2026-11-24' }, /in the future/],
       ['a promise that has already passed', { promise: '2026-11-22' }, /already passed/],

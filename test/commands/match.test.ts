@@ -133,7 +133,7 @@ describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
 
   it('--window decides how far from the due date an amount alone may match', async () => {
     writeFileSync(join(dir.path, 'late.csv'), 'Date,Description,Amount\n2026-12-20,BACS CREDIT,280.50\n');
-    const deps = () => testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    const deps = () => testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }), today: '2026-12-20' });
     const late = deps();
     await run(late, { file: 'late.csv', json: true });
     expect(JSON.parse(late.io.stdout()).lines[0].result).toBe('unmatched');
@@ -156,5 +156,14 @@ describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
     const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
     await expect(run(deps, { file: 'bad.csv', apply: true })).rejects.toMatchObject({ exitCode: 2, message: '2 problems in bad.csv; nothing was matched' });
     expect(deps.io.stderr()).toBe('bad.csv:2: Date: "2026-11-31" is not a date that exists\nbad.csv:3: Amount: "abc" is not an amount\n');
+  });
+
+  it('refuses money in dated after today, however it would match; money out is ignored as ever', async () => {
+    writeFileSync(join(dir.path, 'later.csv'), 'Date,Description,Amount\n11/15/2026,INV-2026-001,1200.00\n12/11/2026,INV-2026-003,750.00\n12/11/2027,REFUND,-5.00\n');
+    const before = snapshot(path);
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await expect(run(deps, { file: 'later.csv', dateFormat: 'MM/DD/YYYY', apply: true })).rejects.toMatchObject({ exitCode: 2, message: '1 problem in later.csv; nothing was matched' });
+    expect(deps.io.stderr()).toBe('later.csv:3: Date: the payment date 2026-12-11 is after today (2026-11-23); check the date and --date-format MM/DD/YYYY\n');
+    expect(snapshot(path)).toEqual(before);
   });
 });

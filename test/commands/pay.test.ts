@@ -95,6 +95,20 @@ describe.each(BACKENDS)('chase pay on a $name ledger', (backend) => {
     expect(ledger.invoice('INV-1')?.payments).toHaveLength(1);
   });
 
+  it('refuses a payment dated after today, with a hint to check the date, and writes nothing', async () => {
+    const before = snapshot(path);
+    const error = await failure(pay(deps(), { number: 'INV-1', amount: '10', date: '2026-11-24' }));
+    expect(error.message).toBe('the payment date 2026-11-24 is after today (2026-11-23)');
+    expect(error.hint).toMatch(/check --date/);
+    expect(error.exitCode).toBe(2);
+    expect(snapshot(path)).toEqual(before);
+  });
+
+  it('records a payment dated before the invoice was issued: a deposit', async () => {
+    await pay(deps(), { number: 'INV-1', amount: '10', date: '2020-01-01' });
+    expect(ledger.invoice('INV-1')?.payments.at(-1)).toMatchObject({ date: '2020-01-01', amount: 1_000 });
+  });
+
   it('refuses a payment on a void invoice', async () => {
     const error = await failure(pay(deps(), { number: 'INV-3', amount: '10' }));
     expect(error.message).toBe('invoice INV-3 is void; payments go on open invoices');

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { ChaseError } from '../../src/core/errors.js';
 import {
   displayAmount,
+  exampleAmount,
   formatAmount,
   minorDigits,
   parseAmount,
@@ -50,6 +51,15 @@ describe('parseAmount', () => {
     const error = errorFrom(() => parseAmount(text, currency));
     expect(error.message).toContain(message);
     expect(error.exitCode).toBe(2);
+  });
+
+  it.each([
+    ['GBP', '1200.00'],
+    ['JPY', '1200'],
+    ['KWD', '1200.000'],
+  ])('hints at an amount written as %s has it: %s', (currency, example) => {
+    expect(errorFrom(() => parseAmount('twelve', currency)).hint).toBe(`write amounts as plain decimals, e.g. ${example}`);
+    expect(exampleAmount(currency)).toBe(example);
   });
 
   it('accepts a negative amount only when asked to', () => {

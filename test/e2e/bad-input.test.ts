@@ -153,6 +153,8 @@ describe.each(BACKENDS)('bad input on a $name ledger', (backend) => {
 
   it.each([
     ['a duplicate invoice number', ['INV-2026-001', '--client', 'acme', '--amount', '5'], /INV-2026-001.*already exists/],
+    ['the number of an invoice in other letter case', ['inv-2026-001', '--client', 'acme', '--amount', '5'], /^chase: invoice INV-2026-001 already exists$/],
+    ['an empty number', ['  ', '--client', 'acme', '--amount', '5'], /^chase: the invoice number is empty$/],
     ['a negative amount', ['INV-2', '--client', 'acme', '--amount=-5'], /negative/],
     ['a non-numeric amount', ['INV-2', '--client', 'acme', '--amount', 'five'], /"five" is not an amount/],
     ['an unknown currency', ['INV-2', '--client', 'acme', '--amount', '5', '--currency', 'XXY'], /unknown currency "XXY"/],
@@ -164,12 +166,30 @@ describe.each(BACKENDS)('bad input on a $name ledger', (backend) => {
     expect(snapshot(path)).toEqual(before);
   });
 
+  it.each([
+    ['invoice void', ['invoice', 'void', 'INV-2026-001', '--reason', ''], /--reason is empty/],
+    ['hold', ['hold', 'INV-2026-001', '--reason', ''], /--reason is empty/],
+    ['write-off', ['write-off', 'INV-2026-001', '--reason', ' '], /--reason is empty/],
+    ['discount', ['discount', 'INV-2026-001', '--amount', '5', '--reason', ''], /--reason is empty/],
+    ['log', ['log', 'INV-2026-001', '--note', ' '], /--note is empty/],
+  ])('%s with an empty reason or note: exit 2, nothing written', (_command, args, message) => {
+    const before = snapshot(path);
+    expectCleanFailure(chaseWith(path, ...args), message);
+    expect(snapshot(path)).toEqual(before);
+  });
+
   it('an unknown invoice: exit 2 with "did you mean"', () => {
     const before = snapshot(path);
     const result = chaseWith(path, 'pay', 'INV-2026-01', '5');
     expectCleanFailure(result, /unknown invoice "INV-2026-01"/);
     expect(result.stderr).toContain('did you mean "INV-2026-001"?');
     expect(snapshot(path)).toEqual(before);
+  });
+
+  it('an invoice number in other letter case: exit 2, suggesting it as written', () => {
+    const result = chaseWith(path, 'show', 'inv-2026-001');
+    expectCleanFailure(result, /unknown invoice "inv-2026-001"/);
+    expect(result.stderr).toContain('did you mean "INV-2026-001"?');
   });
 
   it('an unknown client: exit 2 with "did you mean"', () => {

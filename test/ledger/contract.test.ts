@@ -314,6 +314,24 @@ describe.each(backends)('the $name ledger', (backend) => {
     expect(client.message).toContain('"acme" already exists');
   });
 
+  it('refuses a number that differs from one it holds only in letter case, however recently that one was added', async () => {
+    await seed();
+    const error = await rejected(ledger.write((w) => w.addInvoice(invoice('inv-2026-001'))));
+    expect(error.message).toBe('invoice INV-2026-001 already exists');
+    expect(error.hint).toBe('inv-2026-001 differs from it only in letter case; give the new invoice another number');
+    const sameWrite = await rejected(
+      ledger.write((w) => {
+        w.addInvoice(invoice('INV-7'));
+        w.addInvoice(invoice('Inv-7'));
+      }),
+    );
+    expect(sameWrite.message).toBe('invoice INV-7 already exists');
+    await ledger.write((w) => w.addInvoice(invoice('inv-7')));
+    await open().write((w) => w.addInvoice(invoice('INV-8')));
+    expect((await rejected(ledger.write((w) => w.addInvoice(invoice('inv-8'))))).message).toBe('invoice INV-8 already exists');
+    expect(open().invoiceNumbers()).toEqual(['INV-2026-001', 'INV-2026-002', 'inv-7', 'INV-8']);
+  });
+
   it('refuses an invoice for an unknown client and suggests the nearest id', async () => {
     await seed();
     const error = await rejected(ledger.write((w) => w.addInvoice(invoice('INV-9', { client: 'acmee' }))));

@@ -373,6 +373,10 @@ describe('reading a YAML ledger', () => {
   const cases: [string, string[], string][] = [
     ['an amount with too many decimals', edited(9, '    amount: 12.345'), '9:13: invoices[0].amount: expected an amount like 1200.00 in GBP: amount 12.345 has more decimals than GBP allows (2)'],
     ['a negative amount', edited(9, '    amount: -5.00'), '9:13: invoices[0].amount: must be zero or more'],
+    ['an amount in yen with decimals', edited(10, '    currency: JPY').map((line, index) => (index === 8 ? '    amount: 1200.50' : line)),
+      '9:13: invoices[0].amount: expected an amount like 1200 in JPY: amount 1200.50 has more decimals than JPY allows (0)'],
+    ['a payment in dinars with four decimals', edited(10, '    currency: KWD').map((line) => line.replace('200.00 }', '200.5555 }')),
+      '12:37: invoices[0].payments[0].amount: expected an amount like 1200.000 in KWD: amount 200.5555 has more decimals than KWD allows (3)'],
     ['an amount that is not a number', edited(9, '    amount: twelve'), '9:13: invoices[0].amount: expected an amount like 1200.00 in GBP: "twelve" is not an amount'],
     ['an amount with a thousands separator', edited(9, '    amount: "1,200.00"'), '9:13: invoices[0].amount: expected an amount like 1200.00 in GBP'],
     ['an unknown currency', edited(10, '    currency: XYZ'), '10:15: invoices[0].currency: unknown currency "XYZ"'],

@@ -58,6 +58,7 @@ describe('the options: section', () => {
     ['options:\n  court:\n    issueFees:\n      - { upTo: 100.00, fee: 10.00 }\n      - { upTo: 50.00, fee: 5.00 }\n      - { fee: 20.00 }\n', 'options.court.issueFees[1].upTo: bands must rise in order'],
     ['options:\n  court:\n    issueFees:\n      - { fee: 10.00, percent: 2 }\n', 'give either fee (an amount) or percent (of the claim)'],
     ['options:\n  court:\n    issueFees:\n      - { fee: 10.005 }\n', 'expected an amount in GBP like 455.00, got "10.005"'],
+    ['options:\n  court:\n    currency: JPY\n    issueFees:\n      - { fee: 10.5 }\n', 'expected an amount in JPY like 455, got "10.5"'],
   ])('refuses %j', (text, message) => {
     expect(() => optionsConfig(config(text))).toThrow(message);
   });
