@@ -224,7 +224,7 @@ function readInvoice(cells: Cells<string>, format: InvoiceFormat, settings: Read
     amount,
     currency,
     status,
-    columns: { client: cells.column('client'), paid: cells.has('paid') ? cells.column('paid') : cells.has('balance') ? cells.column('balance') : undefined, status: cells.column('status'), currency: cells.column('currency') },
+    columns: { number: cells.column('number'), client: cells.column('client'), paid: cells.has('paid') ? cells.column('paid') : cells.has('balance') ? cells.column('balance') : undefined, status: cells.column('status'), currency: cells.column('currency') },
   };
   if (clientId) row.clientId = clientId;
   if (email) row.email = email;

@@ -3,7 +3,9 @@ import { displayAmount } from './money.js';
 import {
   CLIENT_FIELDS,
   HISTORY_FIELDS,
+  invoiceNumberKey,
   paidOf,
+  paymentDateProblem,
   slugOf,
   totalOf,
   type Charge,
@@ -60,7 +62,7 @@ export interface InvoiceRow {
   description?: string | null;
   file?: string | null;
   /** Column names, for notes about the row. */
-  columns: { client: string; paid?: string; status?: string; currency?: string };
+  columns: { number: string; client: string; paid?: string; status?: string; currency?: string };
 }
 
 export type Child = { kind: 'payment'; payment: Payment } | { kind: 'charge'; charge: Charge } | { kind: 'history'; event: HistoryEvent };
@@ -202,6 +204,9 @@ export function planImport(
 
   const existing = new Map<string, Invoice>();
   for (const invoice of ledgerInvoices) existing.set(invoice.number, invoice);
+  /** The numbers of the ledger and of the rows by invoiceNumberKey: one spelling per invoice. */
+  const numberByKey = new Map<string, string>();
+  for (const invoice of ledgerInvoices) numberByKey.set(invoiceNumberKey(invoice.number), invoice.number);
   /**
    * A name the ledger does not know, on a row for an invoice it has: the file's name for that
    * invoice's client (renamed in chase, say). New invoices under the name go to that client too;
@@ -264,7 +269,12 @@ export function planImport(
       }
       const key = childKey(row.child);
       const count = have.get(key) ?? 0;
-      if (count > 0) have.set(key, count - 1);
+      if (count > 0) {
+        have.set(key, count - 1);
+        continue;
+      }
+      const early = row.child.kind === 'payment' ? paymentDateProblem(row.child.payment.date, today) : undefined;
+      if (early) problems.push({ ...row.at, column: 'date', message: early });
       else fresh.push(row.child);
     }
     childrenOf.delete(number);
@@ -299,6 +309,12 @@ export function planImport(
 
   for (const row of rows.invoices.values()) {
     const current = existing.get(row.number);
+    const spelled = numberByKey.get(invoiceNumberKey(row.number));
+    if (spelled !== undefined && spelled !== row.number) {
+      problems.push({ ...row.at, column: row.columns.number, message: `${row.number} differs from ${spelled}${existing.has(spelled) ? ' in the ledger' : ''} only in letter case; write it as ${spelled}` });
+      continue;
+    }
+    numberByKey.set(invoiceNumberKey(row.number), row.number);
     const client = clientFor(row, current);
     if (!client) continue;
     if (!current) {

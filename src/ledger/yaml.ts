@@ -363,16 +363,18 @@ export function readYamlLedger(path: string, text: string): Loaded {
     const invoiceSeen = new Map<string, number>();
     fields.list('invoices').forEach((node, index) => {
       const invoice = readInvoice(file, node, `invoices[${index}]`);
-      const earlier = invoiceSeen.get(invoice.number);
+      const earlier = invoiceSeen.get(invoiceNumberKey(invoice.number));
       if (earlier !== undefined) {
-        throw fieldError(file, keyValueAt(node, 'number'), `invoices[${index}].number`, `invoice "${invoice.number}" is already invoices[${earlier}]`);
+        const spelled = invoices[earlier].number;
+        const same = spelled === invoice.number ? '' : ` ("${spelled}", the same number but for letter case)`;
+        throw fieldError(file, keyValueAt(node, 'number'), `invoices[${index}].number`, `invoice "${invoice.number}" is already invoices[${earlier}]${same}`);
       }
       if (!clientSeen.has(invoice.client)) {
         const suggestion = closestMatch(invoice.client, clientSeen.keys());
         throw fieldError(file, keyValueAt(node, 'client'), `invoices[${index}].client`,
           `unknown client "${invoice.client}"${suggestion ? `; did you mean "${suggestion}"?` : ''}`, 'add the client under `clients:` or fix the id');
       }
-      invoiceSeen.set(invoice.number, index);
+      invoiceSeen.set(invoiceNumberKey(invoice.number), index);
       invoices.push(invoice);
     });
   }

@@ -21,7 +21,7 @@ function aRow(overrides: Partial<InvoiceRow> = {}): InvoiceRow {
     amount: minor('1200.00'),
     currency: 'GBP',
     status: 'open',
-    columns: { client: 'Customer', paid: 'Amount Paid', status: 'Status', currency: 'Currency' },
+    columns: { number: 'Number', client: 'Customer', paid: 'Amount Paid', status: 'Status', currency: 'Currency' },
     ...overrides,
   };
 }
@@ -233,6 +233,28 @@ describe('what the file says was paid', () => {
     const overpaid = anInvoice({ payments: [aPayment('2026-10-15', '1300.00')] });
     const again = planned({ invoices: [aRow({ paid: minor('1300.00') })] }, [overpaid]);
     expect([again.problems, again.plan.unchanged]).toEqual([[], 1]);
+  });
+
+  it('refuses a payment row dated after today, and keeps one the ledger already records', () => {
+    const early = aPaymentRow('INV-2026-001', aPayment('2030-01-01', '100.00'));
+    const { problems } = planned({ children: [early] }, [anInvoice()]);
+    expect(problems).toEqual([{ ...early.at, column: 'date', message: 'the payment date 2030-01-01 is after today (2026-11-23)' }]);
+
+    const recorded = aPayment('2026-11-24', '100.00');
+    const again = planned({ children: [aPaymentRow('INV-2026-001', recorded)] }, [anInvoice({ payments: [recorded] })]);
+    expect([again.problems, again.plan.unchanged]).toEqual([[], 1]);
+  });
+
+  it('refuses a number that differs from one in the ledger or earlier in the file only in letter case', () => {
+    const inLedger = aRow({ number: 'inv-2026-001' });
+    const first = aRow({ number: 'NEW-1' });
+    const second = aRow({ number: 'new-1' });
+    const { plan, problems } = planned({ invoices: [inLedger, first, second] }, [anInvoice()]);
+    expect(problems).toEqual([
+      { ...inLedger.at, column: 'Number', message: 'inv-2026-001 differs from INV-2026-001 in the ledger only in letter case; write it as INV-2026-001' },
+      { ...second.at, column: 'Number', message: 'new-1 differs from NEW-1 only in letter case; write it as NEW-1' },
+    ]);
+    expect(plan.added.map((invoice) => invoice.number)).toEqual(['NEW-1']);
   });
 
   it('leaves the payments alone when the file says less was paid than the ledger records, with a note', () => {

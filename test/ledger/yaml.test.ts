@@ -387,6 +387,8 @@ describe('reading a YAML ledger', () => {
     ['an unknown client', edited(6, '    client: acmee'), '6:13: invoices[0].client: unknown client "acmee"; did you mean "acme"?'],
     ['a duplicate invoice number', [...base, '  - { number: INV-1, client: acme, issued: 2026-09-01, due: 2026-10-01, amount: 1, currency: GBP }'],
       '15:15: invoices[1].number: invoice "INV-1" is already invoices[0]'],
+    ['an invoice number that differs from another only in letter case', [...base, '  - { number: inv-1, client: acme, issued: 2026-09-01, due: 2026-10-01, amount: 1, currency: GBP }'],
+      '15:15: invoices[1].number: invoice "inv-1" is already invoices[0] ("INV-1", the same number but for letter case)'],
     ['a duplicate client id', [...base.slice(0, 3), '  - { id: acme, name: Again }', ...base.slice(3)], '4:11: clients[1].id: client "acme" is already clients[0]'],
     ['a negative payment', edited(12, '      - { date: 2026-10-15, amount: -200.00 }'), '12:37: invoices[0].payments[0].amount: must be zero or more'],
     ['a bad history kind', edited(14, '      - { on: 2026-10-02, kind: fax }'), '14:33: invoices[0].history[0].kind: expected one of email,'],
