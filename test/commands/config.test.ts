@@ -95,6 +95,12 @@ describe('the config file', () => {
   it('points at the line and column of broken YAML', () => {
     expect(parseFailure('business:\n  name: Jane\n  email: [a\ntimezone: UTC\n').message).toMatch(/^\/home\/jane\/chase\.config\.yaml:\d+:\d+: /);
   });
+
+  it('says it holds two YAML documents, at the line of the second, without advice for programmers', () => {
+    const error = parseFailure('business:\n  name: Jane\n---\ncurrency: EUR\n');
+    expect(error.message).toBe('/home/jane/chase.config.yaml:3:1: the file holds more than one YAML document; the second starts on line 3');
+    expect(`${error.message} ${error.hint}`).not.toContain('parseAllDocuments');
+  });
 });
 
 describe('where chase finds its files', () => {
