@@ -6,6 +6,7 @@ import { assertCurrency, parseAmount } from './core/money.js';
 import { DEFAULT_LADDER } from './core/ladder.js';
 import { NO_LATE_FEES } from './core/interest.js';
 import type { ChasePolicy, LadderStage, LateFeePolicy, Recipient, StageAction } from './core/model.js';
+import { assertNotFolder, yamlFileText } from './user-files.js';
 import { booleanOf, invalidField, isNull, numberOf, oneByte, parseYamlSource, type Tree, type TreeMap, type YamlSource } from './yaml-input.js';
 
 export interface BusinessInfo {
@@ -89,7 +90,8 @@ export function loadConfig(flag: string | undefined, env: Readonly<Record<string
     if (explicit) throw new ChaseError(`config file ${path} does not exist`, { hint: 'run `chase init` to create one' });
     return defaultConfig();
   }
-  return parseConfig(path, readFileSync(path, 'utf8'));
+  assertNotFolder(path, 'config file');
+  return parseConfig(path, yamlFileText(path, readFileSync(path), 'config file'));
 }
 
 const LATE_FEE_RULES = ['none', 'contractual', 'uk-late-payment', 'eu-late-payment'] as const;

@@ -7,7 +7,7 @@ import { dateInTimeZone } from '../core/dates.js';
 import { assertCurrency } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { backendOf, createLedger } from '../ledger/open.js';
+import { backendOf, createLedger, isFreeForLedger } from '../ledger/open.js';
 import { validatingWith } from '../prompts.js';
 import { examples } from '../output.js';
 
@@ -123,9 +123,9 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
   const configPath = resolve(io.cwd, options.config ?? 'chase.config.yaml');
   const ledgerPath = resolve(io.cwd, ledgerFile);
   backendOf(ledgerPath);
-  for (const path of [configPath, ledgerPath]) {
-    if (existsSync(path)) throw new ChaseError(`${path} already exists`, { hint: 'chase init never overwrites; move it away or pick another name with --config / --ledger' });
-  }
+  // An empty ledger file is not a ledger yet: `chase status` points here to make it one.
+  const taken = existsSync(configPath) ? configPath : isFreeForLedger(ledgerPath) ? undefined : ledgerPath;
+  if (taken) throw new ChaseError(`${taken} already exists`, { hint: 'chase init never overwrites; move it away or pick another name with --config / --ledger' });
   mkdirSync(dirname(configPath), { recursive: true });
   await writeFileAtomic(configPath, configText({ business, email, currency, timezone }));
   createLedger(ledgerPath).close();

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { ChaseError, closestMatch } from '../core/errors.js';
 import { isKnownCurrency, parseAmount } from '../core/money.js';
 import { balanceOf, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
+import { yamlFileText } from '../user-files.js';
 import { fieldError, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from '../yaml-input.js';
 import type { InvoiceQuery, InvoiceVisit, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
 import { CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, LOCK_WAIT_MS, RunLock, checkClient, checkInvoice, copy, pathText } from './model-io.js';
@@ -420,7 +421,7 @@ class YamlLedger implements Ledger {
   private refresh(): void {
     const bytes = readLedgerBytes(this.path);
     if (bytes.equals(this.bytes)) return;
-    this.loaded = readYamlLedger(this.path, bytes.toString('utf8'));
+    this.loaded = readYamlLedger(this.path, yamlFileText(this.path, bytes, 'ledger'));
     this.bytes = bytes;
   }
 
@@ -463,5 +464,5 @@ function readLedgerBytes(path: string): Buffer {
 
 export function openYamlLedger(path: string): Ledger {
   const bytes = readLedgerBytes(path);
-  return new YamlLedger(path, readYamlLedger(path, bytes.toString('utf8')), bytes);
+  return new YamlLedger(path, readYamlLedger(path, yamlFileText(path, bytes, 'ledger')), bytes);
 }

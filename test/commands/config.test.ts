@@ -8,6 +8,7 @@ import { DEFAULT_LADDER } from '../../src/core/ladder.js';
 import { resolveToday } from '../../src/deps.js';
 import { NO_STYLE, wantsColor } from '../../src/io.js';
 import { resolveLedgerPath } from '../../src/ledger/open.js';
+import { errorFrom } from '../support/errors.js';
 import { tempDir } from '../support/io.js';
 
 function parseFailure(text: string): ChaseError {
@@ -127,6 +128,20 @@ describe('where chase finds its files', () => {
     expect(config.path).toBeNull();
     expect(config.policy.ladder).toEqual(DEFAULT_LADDER);
     expect(() => loadConfig('missing.yaml', env, dir.path)).toThrow(/missing\.yaml does not exist/);
+  });
+
+  it.each([
+    ['a directory', (path: string) => mkdirSync(path), /chase\.config\.yaml is a directory, not a config file$/],
+    ['a SQLite database', (path: string) => writeFileSync(path, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(100)])), /chase\.config\.yaml is a SQLite database, not a YAML config file$/],
+    ['a file with a NUL byte', (path: string) => writeFileSync(path, 'currency: EUR\n\0'), /chase\.config\.yaml is not a text file$/],
+    ['a file that is not UTF-8', (path: string) => writeFileSync(path, Buffer.from('business:\n  name: Jos\xe9\n', 'latin1')), /chase\.config\.yaml is not a text file$/],
+  ])('refuses a config that is %s, naming it', (_what, make, message) => {
+    make(join(dir.path, 'chase.config.yaml'));
+    for (const flag of ['chase.config.yaml', undefined]) {
+      const error = errorFrom(() => loadConfig(flag, {}, dir.path));
+      expect(error.message).toMatch(message);
+      expect(error.exitCode).toBe(2);
+    }
   });
 
   it('loads ./chase.config.yaml when it is there', () => {

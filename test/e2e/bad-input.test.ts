@@ -2,7 +2,7 @@
  * Bad input through the built CLI: every mistake is one clear line on stderr (and perhaps a hint),
  * exit 2, no stack trace, and the ledger exactly as it was. Needs `npx tsc -p tsconfig.json` first.
  */
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chaseSync, type CliResult } from '../support/cli.js';
@@ -101,6 +101,63 @@ describe('a ledger file that is not a ledger', () => {
     const path = join(dir.path, 'nothing.yaml');
     expectCleanFailure(chaseWith(path, 'status'), /no ledger at .*nothing\.yaml/);
     expect(existsSync(path)).toBe(false);
+  });
+});
+
+describe('a path that names the wrong kind of file', () => {
+  const yamlLedger = () => {
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, GOOD_YAML);
+    return path;
+  };
+
+  it.each(['books.yaml', 'books.db'])('--ledger naming a directory %s', (name) => {
+    mkdirSync(join(dir.path, name));
+    expectCleanFailure(chaseWith(join(dir.path, name), 'status'), new RegExp(`${name.replace('.', '\\.')} is a directory, not a ledger$`));
+  });
+
+  it('--config naming a directory', () => {
+    mkdirSync(join(dir.path, 'settings'));
+    const result = chaseSync(['--ledger', yamlLedger(), '--config', 'settings', 'status'], { cwd: dir.path });
+    expectCleanFailure(result, /settings is a directory, not a config file$/);
+  });
+
+  it('a SQLite database named .yaml: says so, and how to name it', () => {
+    const database = join(dir.path, 'books.db');
+    expect(chaseWith(yamlLedger(), 'ledger', 'convert', 'chase.yaml', 'books.db').code).toBe(0);
+    const path = join(dir.path, 'books.yaml');
+    copyFileSync(database, path);
+    const result = chaseWith(path, 'status');
+    expectCleanFailure(result, /books\.yaml is a SQLite database, not a YAML ledger$/);
+    expect(result.stderr).toContain('.db');
+  });
+
+  it('a .yaml ledger with a NUL byte in it: not a text file, untouched', () => {
+    const path = join(dir.path, 'books.yaml');
+    writeFileSync(path, `${GOOD_YAML}\0`);
+    expectCleanFailure(chaseWith(path, 'pay', 'INV-1', '10'), /books\.yaml is not a text file$/);
+    expect(readFileSync(path, 'utf8')).toBe(`${GOOD_YAML}\0`);
+  });
+
+  it('an empty .db: refused and left empty, until chase init makes it a ledger', () => {
+    const path = join(dir.path, 'empty.db');
+    writeFileSync(path, '');
+    const result = chaseWith(path, 'status');
+    expectCleanFailure(result, /empty\.db is empty, not a chase ledger$/);
+    expect(result.stderr).toContain(`chase init --ledger ${path}`);
+    expect(readFileSync(path)).toHaveLength(0);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const init = chaseSync(['init', '--ledger', path, '--config', 'new.config.yaml', '--business', 'Jane'], { cwd: dir.path });
+    expect(init.code, init.stderr).toBe(0);
+    expect(chaseWith(path, 'status').code).toBe(0);
+  });
+
+  it('a ledger of two YAML documents: names the line of the second', () => {
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, `${GOOD_YAML}---\n${GOOD_YAML}`);
+    const result = chaseWith(path, 'status');
+    expectCleanFailure(result, /chase\.yaml:13:1: the file holds more than one YAML document; the second starts on line 13$/);
+    expect(result.stderr).not.toContain('parseAllDocuments');
   });
 });
 
