@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import writeFileAtomic from 'write-file-atomic';
 import { ChaseError } from '../core/errors.js';
 import { dateInTimeZone } from '../core/dates.js';
 import { assertCurrency } from '../core/money.js';
@@ -10,6 +9,7 @@ import type { Deps } from '../deps.js';
 import { backendOf, createLedger, isFreeForLedger } from '../ledger/open.js';
 import { validatingWith } from '../prompts.js';
 import { examples } from '../output.js';
+import { writeFileWhole } from '../user-files.js';
 
 export interface InitOptions {
   business?: string;
@@ -127,7 +127,7 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
   const taken = existsSync(configPath) ? configPath : isFreeForLedger(ledgerPath) ? undefined : ledgerPath;
   if (taken) throw new ChaseError(`${taken} already exists`, { hint: 'chase init never overwrites; move it away or pick another name with --config / --ledger' });
   mkdirSync(dirname(configPath), { recursive: true });
-  await writeFileAtomic(configPath, configText({ business, email, currency, timezone }));
+  writeFileWhole(configPath, configText({ business, email, currency, timezone }));
   createLedger(ledgerPath).close();
   if (!options.quiet) {
     const shown = (path: string) => relative(io.cwd, path) || path;

@@ -2,7 +2,7 @@
  * Bad input through the built CLI: every mistake is one clear line on stderr (and perhaps a hint),
  * exit 2, no stack trace, and the ledger exactly as it was. Needs `npx tsc -p tsconfig.json` first.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chaseSync, type CliResult } from '../support/cli.js';
@@ -158,6 +158,45 @@ describe('a path that names the wrong kind of file', () => {
     const result = chaseWith(path, 'status');
     expectCleanFailure(result, /chase\.yaml:13:1: the file holds more than one YAML document; the second starts on line 13$/);
     expect(result.stderr).not.toContain('parseAllDocuments');
+  });
+});
+
+describe('an output path that cannot be written', () => {
+  let ledger: string;
+
+  beforeEach(() => {
+    ledger = join(dir.path, 'chase.yaml');
+    writeFileSync(ledger, GOOD_YAML);
+  });
+
+  /** Fails cleanly, names the user's path (never a temporary file), and leaves the ledger and the folder as they were. */
+  function expectRefused(args: string[], message: RegExp): void {
+    const listing = readdirSync(dir.path).sort();
+    const result = chaseWith(ledger, ...args);
+    expectCleanFailure(result, message);
+    expect(result.stderr).not.toMatch(/partial|\.\d{4,}|\.tmp\b/);
+    expect(readdirSync(dir.path).sort()).toEqual(listing);
+    expect(readFileSync(ledger, 'utf8')).toBe(GOOD_YAML);
+  }
+
+  it.each([
+    ['export -o', ['export', '-o', 'missing/invoices.csv']],
+    ['ledger convert', ['ledger', 'convert', 'chase.yaml', 'missing/chase.db']],
+    ['statement -o', ['statement', 'acme', '-o', 'missing/statement.pdf']],
+    ['letter -o', ['letter', 'INV-1', '-o', 'missing/letter.pdf']],
+    ['case -o', ['case', 'INV-1', '-o', 'missing/case']],
+  ])('%s into a folder that does not exist: says so, creates nothing', (_what, args) => {
+    expectRefused(args, /directory .*missing does not exist$/);
+    expect(existsSync(join(dir.path, 'missing'))).toBe(false);
+  });
+
+  it('export -o naming a directory', () => {
+    mkdirSync(join(dir.path, 'out'));
+    expectRefused(['export', '-o', 'out'], /^chase: out is a directory$/);
+  });
+
+  it('case -o naming a file that is not a folder', () => {
+    expectRefused(['case', 'INV-1', '-o', '/dev/null'], /^chase: \/dev\/null is not a directory$/);
   });
 });
 
