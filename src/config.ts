@@ -7,6 +7,7 @@ import { isTimeZone } from './core/dates.js';
 import { DEFAULT_LADDER } from './core/ladder.js';
 import { NO_LATE_FEES } from './core/interest.js';
 import { LATE_FEE_FIELDS, type ChasePolicy, type LadderStage, type LateFeePolicy, type Recipient, type StageAction } from './core/model.js';
+import { assertNotFolder, yamlFileText } from './user-files.js';
 import { booleanOf, fieldError, invalidField, isNull, numberOf, oneByte, parseYamlSource, type Tree, type TreeMap, type YamlSource } from './yaml-input.js';
 
 export interface BusinessInfo {
@@ -90,7 +91,8 @@ export function loadConfig(flag: string | undefined, env: Readonly<Record<string
     if (explicit) throw new ChaseError(`config file ${path} does not exist`, { hint: 'run `chase init` to create one' });
     return defaultConfig();
   }
-  return parseConfig(path, readFileSync(path, 'utf8'));
+  assertNotFolder(path, 'config file');
+  return parseConfig(path, yamlFileText(path, readFileSync(path), 'config file'));
 }
 
 const LATE_FEE_RULES = ['none', 'contractual', 'uk-late-payment', 'eu-late-payment'] as const;

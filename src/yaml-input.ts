@@ -444,6 +444,12 @@ export function fullTree(path: string, text: string): Tree | null {
   if (problem) {
     const position = problem.linePos?.[0] ?? lineCounter.linePos(problem.pos[0]);
     const where = position ? `${path}:${position.line}:${position.col}` : path;
+    // The yaml package's own message here suggests parseAllDocuments(), advice for programmers.
+    if (problem.code === 'MULTIPLE_DOCS') {
+      throw new ChaseError(`${where}: the file holds more than one YAML document; the second starts on line ${position.line}`, {
+        hint: 'chase reads one document per file: join the two, or move the second into a file of its own',
+      });
+    }
     throw new ChaseError(`${where}: ${problem.message.split('\n')[0]}`, { hint: 'fix the YAML syntax there; nothing was changed' });
   }
   const contents = document.contents;

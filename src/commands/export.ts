@@ -160,12 +160,8 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger'>, options: ExportOpti
   }
   const path = resolve(io.cwd, options.output!);
   const content = text ?? `\uFEFF${[...csvChunks(table)].join('')}`;
-  const { default: writeFileAtomic } = await import('write-file-atomic');
-  try {
-    await writeFileAtomic(path, content);
-  } catch (error) {
-    throw new ChaseError(`cannot write ${options.output}: ${(error as Error).message}`, { exitCode: 1, cause: error });
-  }
+  const { writeFileWhole } = await import('../user-files.js');
+  writeFileWhole(path, content, options.output);
   if (!options.quiet) io.out(`Wrote ${what} to ${options.output}: ${table.count()} row${table.count() === 1 ? '' : 's'}.`);
   return 0;
 }

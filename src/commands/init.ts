@@ -1,16 +1,16 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { Command } from 'commander';
-import writeFileAtomic from 'write-file-atomic';
 import { ChaseError } from '../core/errors.js';
 import { dateInTimeZone } from '../core/dates.js';
 import { isEmailAddress } from '../core/model.js';
 import { assertCurrency } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { backendOf, createLedger } from '../ledger/open.js';
+import { backendOf, createLedger, isFreeForLedger } from '../ledger/open.js';
 import { validatingWith } from '../prompts.js';
 import { examples } from '../output.js';
+import { writeFileWhole } from '../user-files.js';
 
 export interface InitOptions {
   business?: string;
@@ -126,11 +126,11 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
   const configPath = resolve(io.cwd, options.config ?? 'chase.config.yaml');
   const ledgerPath = resolve(io.cwd, ledgerFile);
   backendOf(ledgerPath);
-  for (const path of [configPath, ledgerPath]) {
-    if (existsSync(path)) throw new ChaseError(`${path} already exists`, { hint: 'chase init never overwrites; move it away or pick another name with --config / --ledger' });
-  }
+  // An empty ledger file is not a ledger yet: `chase status` points here to make it one.
+  const taken = existsSync(configPath) ? configPath : isFreeForLedger(ledgerPath) ? undefined : ledgerPath;
+  if (taken) throw new ChaseError(`${taken} already exists`, { hint: 'chase init never overwrites; move it away or pick another name with --config / --ledger' });
   mkdirSync(dirname(configPath), { recursive: true });
-  await writeFileAtomic(configPath, configText({ business, email, currency, timezone }));
+  writeFileWhole(configPath, configText({ business, email, currency, timezone }));
   createLedger(ledgerPath).close();
   if (!options.quiet) {
     const shown = (path: string) => relative(io.cwd, path) || path;

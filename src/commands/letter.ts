@@ -6,6 +6,7 @@ import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { notesThenExamples, printJson } from '../output.js';
+import { assertOutputFile } from '../user-files.js';
 
 export interface LetterOptions {
   numbers: string[];
@@ -105,7 +106,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
     return 0;
   }
 
-  const letter = await draft.draftDemandLetter({ ...input, ...(options.output ? { output: resolve(io.cwd, options.output) } : {}) });
+  const output = options.output ? resolve(io.cwd, options.output) : undefined;
+  if (output) assertOutputFile(output, options.output);
+  const letter = await draft.draftDemandLetter({ ...input, ...(output ? { output } : {}) });
   try {
     const at = deps.now().toISOString();
     await ledger.write((tx) => {

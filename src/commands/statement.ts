@@ -42,7 +42,12 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   if (options.output === '-' && format === 'pdf') throw new ChaseError('a PDF cannot be printed to the terminal', { hint: 'give -o FILE, or --format md, html or csv with -o -' });
   const client = requireClient(ledger, options.client);
   const ledgerDir = dirname(ledger.path);
-  const [{ buildStatement, statementCsv, statementDocument }, files, { lettersConfig }] = await Promise.all([import('../letters/statement.js'), import('../letters/files.js'), import('../letters/config.js')]);
+  const [{ buildStatement, statementCsv, statementDocument }, files, { lettersConfig }, { writeFileWhole }] = await Promise.all([
+    import('../letters/statement.js'),
+    import('../letters/files.js'),
+    import('../letters/config.js'),
+    import('../user-files.js'),
+  ]);
   const letters = lettersConfig(config, ledgerDir);
   const statement = buildStatement(ledger.invoices({ client: client.id }), client, config, today);
   const content = format === 'csv' ? Buffer.from(statementCsv(statement), 'utf8') : await files.renderDocument(statementDocument(statement, config), format as 'pdf' | 'md' | 'html', letters);
@@ -53,7 +58,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   let path: string;
   if (options.output) {
     path = resolve(io.cwd, options.output);
-    files.writeFileWhole(path, content);
+    writeFileWhole(path, content, options.output);
   } else {
     path = files.writeNewFile(letters.folder, `${today}-${files.slug(client.id)}-statement`, format, content);
   }

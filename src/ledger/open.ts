@@ -1,13 +1,13 @@
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, extname, join, resolve } from 'node:path';
 import { ChaseError } from '../core/errors.js';
+import { assertNotFolder, SQLITE_HEADER } from '../user-files.js';
 import type { Backend, Ledger } from './ledger.js';
 import { openSqliteLedger } from './sqlite.js';
 import { EMPTY_YAML_LEDGER, openYamlLedger } from './yaml.js';
 
 const EXTENSIONS: Readonly<Record<string, Backend>> = { '.yaml': 'yaml', '.yml': 'yaml', '.db': 'sqlite', '.sqlite': 'sqlite', '.sqlite3': 'sqlite' };
-const SQLITE_HEADER = 'SQLite format 3\0';
 
 /** --ledger, else CHASE_LEDGER, else chase.yaml or chase.db here, else $XDG_DATA_HOME/chase/ledger.db (design §3). */
 export function resolveLedgerPath(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): string {
@@ -35,13 +35,18 @@ export function backendOf(path: string): Backend {
   return backend;
 }
 
-/** Reads the first bytes without opening the file as a database, so a stray text file is never touched. */
+/**
+ * Reads the first bytes without opening the file as a database, so a stray text file is never
+ * touched, and an empty file (which SQLite would take for a new database) is not made a ledger
+ * unasked.
+ */
 function assertSqliteFile(path: string): void {
   const fd = openSync(path, 'r');
   const header = Buffer.alloc(SQLITE_HEADER.length);
   const read = readSync(fd, header, 0, header.length, 0);
   closeSync(fd);
-  if (read > 0 && header.toString('latin1', 0, read) !== SQLITE_HEADER) {
+  if (read === 0) throw new ChaseError(`${path} is empty, not a chase ledger`, { hint: `\`chase init --ledger ${path}\` makes it a new ledger` });
+  if (header.toString('latin1', 0, read) !== SQLITE_HEADER) {
     throw new ChaseError(`${path} is not a SQLite database`, {
       hint: 'a .db ledger is made by `chase init`; for a YAML ledger use a .yaml name, or convert with `chase ledger convert`',
     });
@@ -58,18 +63,27 @@ export function openLedger(path: string, options: { create?: boolean } = {}): Le
     if (options.create) return createLedger(path);
     throw new ChaseError(`no ledger at ${path}`, { hint: 'run `chase init` to create one, or pass --ledger PATH' });
   }
+  assertNotFolder(path, 'ledger');
   if (backend === 'yaml') return openYamlLedger(path);
   assertSqliteFile(path);
   return openSqliteLedger(path);
 }
 
-/** Makes a new, empty ledger at `path` (and its folder); refuses to replace an existing file. */
+/** Whether a new ledger may be made at `path`: nothing is there, or an empty file (made by `touch`, say). */
+export function isFreeForLedger(path: string): boolean {
+  if (!existsSync(path)) return true;
+  const stats = statSync(path);
+  return stats.isFile() && stats.size === 0;
+}
+
+/** Makes a new, empty ledger at `path` (and its folder) where nothing or an empty file is; refuses to replace anything else. */
 export function createLedger(path: string): Ledger {
   const backend = backendOf(path);
-  if (existsSync(path)) throw new ChaseError(`${path} already exists`, { hint: 'chase never overwrites a ledger; choose another path' });
+  if (!isFreeForLedger(path)) throw new ChaseError(`${path} already exists`, { hint: 'chase never overwrites a ledger; choose another path' });
   mkdirSync(dirname(path), { recursive: true });
   if (backend === 'sqlite') return openSqliteLedger(path, { create: true });
-  writeFileSync(path, EMPTY_YAML_LEDGER, { flag: 'wx' });
+  // r+ writes into the empty file and fails if it is gone; wx makes a new one and fails if one appeared.
+  writeFileSync(path, EMPTY_YAML_LEDGER, { flag: existsSync(path) ? 'r+' : 'wx' });
   return openYamlLedger(path);
 }
 

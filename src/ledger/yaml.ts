@@ -1,15 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { ChaseError, closestMatch } from '../core/errors.js';
 import { exampleAmount, isKnownCurrency, parseAmount } from '../core/money.js';
 import { balanceOf, invoiceNumberKey, LATE_FEE_FIELDS, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
+import { writeFileWhole, yamlFileText } from '../user-files.js';
 import { fieldError, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from '../yaml-input.js';
 import type { InvoiceQuery, InvoiceVisit, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
 import { CLIENT_FIELDS, FieldProblem, HISTORY_FIELDS, INVOICE_FIELDS, LOCK_WAIT_MS, RunLock, checkClient, checkInvoice, copy, pathText } from './model-io.js';
 import type { LedgerText } from './yaml-edit.js';
-
-/** Loaded on the first write, so commands that only read the ledger start faster. */
-const loadWriteFileAtomic = () => createRequire(import.meta.url)('write-file-atomic') as typeof import('write-file-atomic');
 
 /** Editing needs the yaml package; a command that only reads never loads either. */
 type Editing = typeof import('./yaml-edit.js');
@@ -439,7 +436,7 @@ class YamlLedger implements Ledger {
   private refresh(): void {
     const bytes = readLedgerBytes(this.path);
     if (bytes.equals(this.bytes)) return;
-    this.loaded = readYamlLedger(this.path, bytes.toString('utf8'));
+    this.loaded = readYamlLedger(this.path, yamlFileText(this.path, bytes, 'ledger'));
     this.bytes = bytes;
   }
 
@@ -460,7 +457,7 @@ class YamlLedger implements Ledger {
       const after = withLineEndsOf(before, editor.toString());
       if (after !== before) {
         const bytes = Buffer.from(after);
-        loadWriteFileAtomic().sync(this.path, bytes);
+        writeFileWhole(this.path, bytes);
         this.bytes = bytes;
       }
       this.loaded.text = after;
@@ -492,5 +489,5 @@ function readLedgerBytes(path: string): Buffer {
 
 export function openYamlLedger(path: string): Ledger {
   const bytes = readLedgerBytes(path);
-  return new YamlLedger(path, readYamlLedger(path, bytes.toString('utf8')), bytes);
+  return new YamlLedger(path, readYamlLedger(path, yamlFileText(path, bytes, 'ledger')), bytes);
 }

@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
@@ -7,6 +7,7 @@ import type { Client, HistoryEvent, Invoice } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import { displayDate } from '../mail/message.js';
 import { lateFeePolicyFor } from '../rates-file.js';
+import { assertNewFolder, writeError } from '../user-files.js';
 import { figuresFor, totalsOf, type CurrencyTotals, type InvoiceFigures } from './amounts.js';
 import { lettersConfig, stageFor } from './config.js';
 import { toCsv } from './csv.js';
@@ -48,6 +49,7 @@ export interface CaseFile {
 const money = (minor: number, currency: string) => formatAmount(minor, currency);
 
 function assertFreshDir(dir: string): void {
+  assertNewFolder(dir);
   if (existsSync(dir) && readdirSync(dir).length > 0) {
     throw new ChaseError(`${dir} is not empty`, { hint: 'give a new folder for the case file, so nothing of another case is mixed in' });
   }
@@ -267,10 +269,13 @@ export async function writeCaseFile(input: CaseFileInput): Promise<CaseFile> {
   const letters = lettersConfig(config, input.ledgerDir);
   const figures = figuresFor(invoices, client, config, today);
   const totals = totalsOf(figures);
-  mkdirSync(dirname(dir), { recursive: true });
   const work = `${dir}.partial-${process.pid}`;
-  rmSync(work, { recursive: true, force: true });
-  mkdirSync(work);
+  try {
+    rmSync(work, { recursive: true, force: true });
+    mkdirSync(work);
+  } catch (error) {
+    throw writeError(error, dir);
+  }
   try {
     const invoiceCopier = new Copier(work, 'invoices', input.ledgerDir);
     const invoiceCopies = new Map<string, string | null>();

@@ -7,10 +7,11 @@ import { displayAmount } from '../core/money.js';
 import { loadTemplate } from '../mail/template.js';
 import { displayDate, parseMailbox, variablesFor } from '../mail/message.js';
 import { claimFor, lateFeePolicyFor, loadRateTables } from '../rates-file.js';
+import { writeFileWhole } from '../user-files.js';
 import { figuresFor, totalsOf, type CurrencyTotals, type InvoiceFigures } from './amounts.js';
 import { lettersConfig, stageFor, type LettersConfig } from './config.js';
 import { linesOf, type PrintDocument } from './document.js';
-import { ledgerRelative, renderDocument, slug, writeFileWhole, writeNewFile, type DocumentFormat } from './files.js';
+import { ledgerRelative, renderDocument, slug, writeNewFile, type DocumentFormat } from './files.js';
 import { loadLetterTemplate, renderLetterTemplate } from './template.js';
 
 /**

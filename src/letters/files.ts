@@ -1,5 +1,5 @@
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join, relative } from 'node:path';
 import type { LettersConfig } from './config.js';
 import type { PrintDocument } from './document.js';
 import { documentHtml } from './html.js';
@@ -38,19 +38,6 @@ export function writeNewFile(folder: string, base: string, ext: string, content:
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
-  }
-}
-
-/** Writes `path` whole or not at all: into a temporary file beside it, then renamed over it. */
-export function writeFileWhole(path: string, content: Buffer | string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temporary, content);
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
   }
 }
 

@@ -160,6 +160,27 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     expect(readdirSync(join(dir.path, 'empty')).sort()).toEqual(['case.json', 'charges.csv', 'history.csv', 'invoices.csv', 'payments.csv', 'summary.pdf']);
   });
 
+  it.each([
+    ['a file', 'notes.txt', (path: string) => `${path} is not a directory`],
+    ['a folder in a folder that does not exist', join('cases', 'acme'), (path: string) => `directory ${join(path, '..')} does not exist`],
+  ])('refuses -o naming %s, creating nothing and changing nothing', async (_what, output, message) => {
+    writeFileSync(join(dir.path, 'notes.txt'), 'mine');
+    const before = snapshot(ledgerPath);
+    const listing = readdirSync(dir.path).sort();
+    await expect(run(deps(), { numbers: ['INV-A'], output })).rejects.toMatchObject({ message: message(join(dir.path, output)), exitCode: 2 });
+    expect(readdirSync(dir.path).sort()).toEqual(listing);
+    expect(readFileSync(join(dir.path, 'notes.txt'), 'utf8')).toBe('mine');
+    expect(snapshot(ledgerPath)).toEqual(before);
+  });
+
+  it('names the -o folder, not the temporary folder beside it, when writing fails', async () => {
+    // Long enough for the folder, too long once the temporary folder's suffix is added.
+    const output = 'c'.repeat(250);
+    const before = snapshot(ledgerPath);
+    await expect(run(deps(), { numbers: ['INV-A'], output })).rejects.toMatchObject({ message: `cannot write ${join(dir.path, output)}: ENAMETOOLONG: name too long` });
+    expect(snapshot(ledgerPath)).toEqual(before);
+  });
+
   it('needs a folder', async () => {
     await expect(run(deps(), { numbers: ['INV-A'] })).rejects.toThrow('where should the case file go?');
   });

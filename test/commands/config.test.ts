@@ -10,6 +10,7 @@ import { resolveToday } from '../../src/deps.js';
 import { NO_STYLE, processIo, wantsColor } from '../../src/io.js';
 import { resolveLedgerPath } from '../../src/ledger/open.js';
 import { PLAIN_THEME, promptTheme } from '../../src/prompts.js';
+import { errorFrom } from '../support/errors.js';
 import { tempDir } from '../support/io.js';
 
 function parseFailure(text: string): ChaseError {
@@ -127,6 +128,12 @@ describe('the config file', () => {
   it('points at the line and column of broken YAML', () => {
     expect(parseFailure('business:\n  name: Jane\n  email: [a\ntimezone: UTC\n').message).toMatch(/^\/home\/jane\/chase\.config\.yaml:\d+:\d+: /);
   });
+
+  it('says it holds two YAML documents, at the line of the second, without advice for programmers', () => {
+    const error = parseFailure('business:\n  name: Jane\n---\ncurrency: EUR\n');
+    expect(error.message).toBe('/home/jane/chase.config.yaml:3:1: the file holds more than one YAML document; the second starts on line 3');
+    expect(`${error.message} ${error.hint}`).not.toContain('parseAllDocuments');
+  });
 });
 
 describe('where chase finds its files', () => {
@@ -153,6 +160,20 @@ describe('where chase finds its files', () => {
     expect(config.path).toBeNull();
     expect(config.policy.ladder).toEqual(DEFAULT_LADDER);
     expect(() => loadConfig('missing.yaml', env, dir.path)).toThrow(/missing\.yaml does not exist/);
+  });
+
+  it.each([
+    ['a directory', (path: string) => mkdirSync(path), /chase\.config\.yaml is a directory, not a config file$/],
+    ['a SQLite database', (path: string) => writeFileSync(path, Buffer.concat([Buffer.from('SQLite format 3\0', 'latin1'), Buffer.alloc(100)])), /chase\.config\.yaml is a SQLite database, not a YAML config file$/],
+    ['a file with a NUL byte', (path: string) => writeFileSync(path, 'currency: EUR\n\0'), /chase\.config\.yaml is not a text file$/],
+    ['a file that is not UTF-8', (path: string) => writeFileSync(path, Buffer.from('business:\n  name: Jos\xe9\n', 'latin1')), /chase\.config\.yaml is not a text file$/],
+  ])('refuses a config that is %s, naming it', (_what, make, message) => {
+    make(join(dir.path, 'chase.config.yaml'));
+    for (const flag of ['chase.config.yaml', undefined]) {
+      const error = errorFrom(() => loadConfig(flag, {}, dir.path));
+      expect(error.message).toMatch(message);
+      expect(error.exitCode).toBe(2);
+    }
   });
 
   it('loads ./chase.config.yaml when it is there', () => {

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
@@ -131,6 +132,30 @@ describe('chase export', () => {
     expect(out).toBe('Wrote payments to payments.csv: 5 rows.\n');
     const written = readFileSync(join(dir.path, 'payments.csv'), 'utf8');
     expect(written.startsWith('\uFEFFinvoice,type,date,amount')).toBe(true);
+  });
+
+  it.each([
+    ['in a folder that does not exist', join('missing', 'x.csv'), 'directory missing does not exist'],
+    ['that is a folder', '.', '. is a directory'],
+  ])('refuses -o %s, and leaves nothing behind', async (_what, output, message) => {
+    const listing = readdirSync(dir.path);
+    await expect(exporting(ledger, { output }, dir.path)).rejects.toMatchObject({ message, exitCode: 2 });
+    expect(readdirSync(dir.path)).toEqual(listing);
+  });
+
+  it('refuses -o naming a pipe, which renaming a file over would replace', async () => {
+    const pipe = join(dir.path, 'pipe');
+    execFileSync('mkfifo', [pipe]);
+    await expect(exporting(ledger, { output: 'pipe' }, dir.path)).rejects.toMatchObject({ message: 'pipe is not a regular file', exitCode: 2 });
+    expect(statSync(pipe).isFIFO()).toBe(true);
+  });
+
+  it('names the -o file, not the temporary file beside it, when the write fails', async () => {
+    // Long enough for the file, too long once the temporary file's suffix is added.
+    const output = `${'x'.repeat(246)}.csv`;
+    const error = await exporting(ledger, { output }, dir.path).then(() => undefined, (caught: unknown) => caught);
+    expect(error).toMatchObject({ message: `cannot write ${output}: ENAMETOOLONG: name too long`, exitCode: 1 });
+    expect(readdirSync(dir.path)).not.toContain(output);
   });
 
   it('refuses what it does not know', async () => {

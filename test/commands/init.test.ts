@@ -117,6 +117,15 @@ describe('chase init', () => {
     expect(existsSync(join(dir.path, 'chase.config.yaml'))).toBe(false);
   });
 
+  it('makes an empty ledger file a ledger, as chase status suggests for one', async () => {
+    writeFileSync(join(dir.path, 'books.db'), '');
+    await init({ ...flags, ledger: 'books.db' }).done;
+    const ledger = openLedger(join(dir.path, 'books.db'));
+    expect(ledger.backend).toBe('sqlite');
+    expect(ledger.clients()).toEqual([]);
+    ledger.close();
+  });
+
   it.each<[string, InitOptions, RegExp]>([
     ['an unknown currency', { ...flags, currency: 'ABC' }, /unknown currency "ABC"/],
     ['an unknown time zone', { ...flags, timezone: 'Mars/Olympus_Mons' }, /unknown time zone/],

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -104,11 +104,23 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
   });
 
   it('writes exactly the file -o names, relative to the working folder', async () => {
+    mkdirSync(join(dir.path, 'out'));
     const d = deps();
     expect(await run(d, { numbers: ['INV-B'], format: 'html', output: 'out/acme.html' })).toBe(0);
     const html = readFileSync(join(dir.path, 'out', 'acme.html'), 'utf8');
     expect(html).toContain('<td class="right">£300.00</td>');
     expect(ledger.invoice('INV-B')!.history.at(-1)).toMatchObject({ file: 'out/acme.html' });
+  });
+
+  it.each([
+    ['in a folder that does not exist', join('out', 'acme.pdf'), 'directory out does not exist'],
+    ['that is a folder', '.', '. is a directory'],
+  ])('refuses -o %s, writing nothing and recording nothing', async (_what, output, message) => {
+    const before = snapshot(ledgerPath);
+    const listing = readdirSync(dir.path);
+    await expect(run(deps(), { numbers: ['INV-A'], output })).rejects.toMatchObject({ message, exitCode: 2 });
+    expect(readdirSync(dir.path)).toEqual(listing);
+    expect(snapshot(ledgerPath)).toEqual(before);
   });
 
   it('prints what it drafted as JSON', async () => {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +59,15 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
       ['EUR', 'invoice', 'INV-2', '800.00'],
     ]);
     expect(snapshot(ledgerPath)).toEqual(before);
+  });
+
+  it.each([
+    ['in a folder that does not exist', join('out', 'acme.pdf'), 'directory out does not exist'],
+    ['that is a folder', '.', '. is a directory'],
+  ])('refuses -o %s and writes nothing', async (_what, output, message) => {
+    const listing = readdirSync(dir.path);
+    await expect(run(deps(), { client: 'acme', output })).rejects.toMatchObject({ message, exitCode: 2 });
+    expect(readdirSync(dir.path)).toEqual(listing);
   });
 
   it('shows the account as it stood on an earlier --today', async () => {

@@ -104,6 +104,102 @@ describe('a ledger file that is not a ledger', () => {
   });
 });
 
+describe('a path that names the wrong kind of file', () => {
+  const yamlLedger = () => {
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, GOOD_YAML);
+    return path;
+  };
+
+  it.each(['books.yaml', 'books.db'])('--ledger naming a directory %s', (name) => {
+    mkdirSync(join(dir.path, name));
+    expectCleanFailure(chaseWith(join(dir.path, name), 'status'), new RegExp(`${name.replace('.', '\\.')} is a directory, not a ledger$`));
+  });
+
+  it('--config naming a directory', () => {
+    mkdirSync(join(dir.path, 'settings'));
+    const result = chaseSync(['--ledger', yamlLedger(), '--config', 'settings', 'status'], { cwd: dir.path });
+    expectCleanFailure(result, /settings is a directory, not a config file$/);
+  });
+
+  it('a SQLite database named .yaml: says so, and how to name it', () => {
+    const database = join(dir.path, 'books.db');
+    expect(chaseWith(yamlLedger(), 'ledger', 'convert', 'chase.yaml', 'books.db').code).toBe(0);
+    const path = join(dir.path, 'books.yaml');
+    copyFileSync(database, path);
+    const result = chaseWith(path, 'status');
+    expectCleanFailure(result, /books\.yaml is a SQLite database, not a YAML ledger$/);
+    expect(result.stderr).toContain('.db');
+  });
+
+  it('a .yaml ledger with a NUL byte in it: not a text file, untouched', () => {
+    const path = join(dir.path, 'books.yaml');
+    writeFileSync(path, `${GOOD_YAML}\0`);
+    expectCleanFailure(chaseWith(path, 'pay', 'INV-1', '10'), /books\.yaml is not a text file$/);
+    expect(readFileSync(path, 'utf8')).toBe(`${GOOD_YAML}\0`);
+  });
+
+  it('an empty .db: refused and left empty, until chase init makes it a ledger', () => {
+    const path = join(dir.path, 'empty.db');
+    writeFileSync(path, '');
+    const result = chaseWith(path, 'status');
+    expectCleanFailure(result, /empty\.db is empty, not a chase ledger$/);
+    expect(result.stderr).toContain(`chase init --ledger ${path}`);
+    expect(readFileSync(path)).toHaveLength(0);
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const init = chaseSync(['init', '--ledger', path, '--config', 'new.config.yaml', '--business', 'Jane'], { cwd: dir.path });
+    expect(init.code, init.stderr).toBe(0);
+    expect(chaseWith(path, 'status').code).toBe(0);
+  });
+
+  it('a ledger of two YAML documents: names the line of the second', () => {
+    const path = join(dir.path, 'chase.yaml');
+    writeFileSync(path, `${GOOD_YAML}---\n${GOOD_YAML}`);
+    const result = chaseWith(path, 'status');
+    expectCleanFailure(result, /chase\.yaml:13:1: the file holds more than one YAML document; the second starts on line 13$/);
+    expect(result.stderr).not.toContain('parseAllDocuments');
+  });
+});
+
+describe('an output path that cannot be written', () => {
+  let ledger: string;
+
+  beforeEach(() => {
+    ledger = join(dir.path, 'chase.yaml');
+    writeFileSync(ledger, GOOD_YAML);
+  });
+
+  /** Fails cleanly, names the user's path (never a temporary file), and leaves the ledger and the folder as they were. */
+  function expectRefused(args: string[], message: RegExp): void {
+    const listing = readdirSync(dir.path).sort();
+    const result = chaseWith(ledger, ...args);
+    expectCleanFailure(result, message);
+    expect(result.stderr).not.toMatch(/partial|\.\d{4,}|\.tmp\b/);
+    expect(readdirSync(dir.path).sort()).toEqual(listing);
+    expect(readFileSync(ledger, 'utf8')).toBe(GOOD_YAML);
+  }
+
+  it.each([
+    ['export -o', ['export', '-o', 'missing/invoices.csv']],
+    ['ledger convert', ['ledger', 'convert', 'chase.yaml', 'missing/chase.db']],
+    ['statement -o', ['statement', 'acme', '-o', 'missing/statement.pdf']],
+    ['letter -o', ['letter', 'INV-1', '-o', 'missing/letter.pdf']],
+    ['case -o', ['case', 'INV-1', '-o', 'missing/case']],
+  ])('%s into a folder that does not exist: says so, creates nothing', (_what, args) => {
+    expectRefused(args, /directory .*missing does not exist$/);
+    expect(existsSync(join(dir.path, 'missing'))).toBe(false);
+  });
+
+  it('export -o naming a directory', () => {
+    mkdirSync(join(dir.path, 'out'));
+    expectRefused(['export', '-o', 'out'], /^chase: out is a directory$/);
+  });
+
+  it('case -o naming a file that is not a folder', () => {
+    expectRefused(['case', 'INV-1', '-o', '/dev/null'], /^chase: \/dev\/null is not a directory$/);
+  });
+});
+
 describe('a config with a mistake in it', () => {
   it('names file:line:col and the key', () => {
     writeFileSync(config, 'business:\n  name: Jane\nminGapDays: soon\n');

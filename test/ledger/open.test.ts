@@ -92,6 +92,67 @@ describe('opening a ledger', () => {
     expect(readdirSync(dir)).toEqual(['ledger.db']);
   });
 
+  it.each(['ledger.yaml', 'ledger.db'])('refuses a directory named %s as the ledger', (name) => {
+    mkdirSync(join(dir, name));
+    const error = caught(() => openLedger(join(dir, name)));
+    expect(error.message).toBe(`${join(dir, name)} is a directory, not a ledger`);
+    expect(error.exitCode).toBe(2);
+    expect(readdirSync(join(dir, name))).toEqual([]);
+  });
+
+  it('refuses an empty .db file instead of making it a ledger, and points at chase init', () => {
+    const path = join(dir, 'empty.db');
+    writeFileSync(path, '');
+    const error = caught(() => openLedger(path));
+    expect(error.message).toBe(`${path} is empty, not a chase ledger`);
+    expect(error.hint).toContain(`chase init --ledger ${path}`);
+    expect(error.exitCode).toBe(2);
+    expect(readFileSync(path)).toHaveLength(0);
+    expect(readdirSync(dir)).toEqual(['empty.db']);
+  });
+
+  it('refuses a .db file of binary bytes that are not SQLite\'s, untouched', () => {
+    const path = join(dir, 'ledger.db');
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
+    writeFileSync(path, png);
+    expect(caught(() => openLedger(path)).message).toBe(`${path} is not a SQLite database`);
+    expect(readFileSync(path)).toEqual(png);
+  });
+
+  it('says a SQLite database named .yaml is one, and how to name it', () => {
+    const database = join(dir, 'books.db');
+    createLedger(database).close();
+    const path = join(dir, 'books.yaml');
+    writeFileSync(path, readFileSync(database));
+    const error = caught(() => openLedger(path));
+    expect(error.message).toBe(`${path} is a SQLite database, not a YAML ledger`);
+    expect(error.hint).toContain('.db');
+  });
+
+  it.each([
+    ['a NUL byte', Buffer.from('clients: []\n\0invoices: []\n')],
+    ['bytes that are not UTF-8', Buffer.from('clients:\n  - id: acme\n    name: Caf\xe9\n', 'latin1')],
+  ])('says a .yaml ledger with %s is not a text file', (_what, bytes) => {
+    const path = join(dir, 'books.yaml');
+    writeFileSync(path, bytes);
+    const error = caught(() => openLedger(path));
+    expect(error.message).toBe(`${path} is not a text file`);
+    expect(error.exitCode).toBe(2);
+  });
+
+  it('makes a ledger of either kind in an empty file, as chase init does for a file made by touch', () => {
+    for (const name of ['touched.yaml', 'touched.db']) {
+      const path = join(dir, name);
+      writeFileSync(path, '');
+      const ledger = createLedger(path);
+      expect(ledger.clients()).toEqual([]);
+      ledger.close();
+      const reopened = openLedger(path);
+      expect(reopened.invoices()).toEqual([]);
+      reopened.close();
+    }
+  });
+
   it('creates a new empty ledger of either kind, and never over an existing file', () => {
     for (const name of ['new.yaml', 'new.db']) {
       const path = join(dir, name);

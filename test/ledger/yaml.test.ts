@@ -352,6 +352,16 @@ describe('reading a YAML ledger', () => {
     expect(fileText()).toBe(text);
   });
 
+  it.each([
+    ['a second ---', '--- # my books\nclients: []\n---\ninvoices: []\n', 3],
+    ['a ... before more YAML', 'clients: []\ninvoices: []\n...\n# old copy\nclients: []\n', 5],
+  ])('says a file with %s holds more than one document, at the line of the second', (_what, text, line) => {
+    const error = openError(text);
+    expect(error.message).toBe(`${path}:${line}:1: the file holds more than one YAML document; the second starts on line ${line}`);
+    expect(error.hint).not.toContain('parseAllDocuments');
+    expect(fileText()).toBe(text);
+  });
+
   const base = [
     'clients:',
     '  - id: acme',
