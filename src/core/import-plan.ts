@@ -5,7 +5,6 @@ import {
   HISTORY_FIELDS,
   invoiceNumberKey,
   paidOf,
-  paymentDateProblem,
   slugOf,
   totalOf,
   type Charge,
@@ -269,12 +268,7 @@ export function planImport(
       }
       const key = childKey(row.child);
       const count = have.get(key) ?? 0;
-      if (count > 0) {
-        have.set(key, count - 1);
-        continue;
-      }
-      const early = row.child.kind === 'payment' ? paymentDateProblem(row.child.payment.date, today) : undefined;
-      if (early) problems.push({ ...row.at, column: 'date', message: early });
+      if (count > 0) have.set(key, count - 1);
       else fresh.push(row.child);
     }
     childrenOf.delete(number);
