@@ -9,7 +9,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { type Ledger, requireInvoice } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
-import type { MailTransport } from '../mail/transport.js';
+import type { MailTransport, Refusal } from '../mail/transport.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { examples, printJson } from '../output.js';
 
@@ -42,6 +42,8 @@ export interface SendAction {
   subject?: string;
   messageId?: string;
   detail?: string;
+  /** Addresses the server refused for a message that still went (to and cc then list only whom it reached). */
+  refused?: Refusal[];
 }
 
 export function command(context: CommandContext): Command {
@@ -66,7 +68,7 @@ export function command(context: CommandContext): Command {
         ['chase send INV-2026-001 --stage firm --edit', 'one message, with a personal touch'],
         ['chase send INV-2026-001 --paper', 'the same message as a printable letter'],
         ['chase send INV-2026-001 --resolve sent', 'the server got it before the crash'],
-      ) + '\nExit codes: 0 all sent; 1 a message failed or an invoice needs --resolve; 2 bad usage.\n',
+      ) + '\nExit codes: 0 all sent; 1 a message failed, the server refused one of its addresses, or an invoice needs --resolve; 2 bad usage.\n',
     )
     .action(async (number: string | undefined, options: SendOptions, cmd: Command) => {
       const globals = cmd.optsWithGlobals();
@@ -91,6 +93,21 @@ export async function run(deps: SendDeps, options: SendOptions): Promise<number>
   throw new ChaseError('nothing to send', { hint: 'chase send --due sends what has fallen due; chase send <number> sends one message' });
 }
 
+const RESULT_LABELS: Record<SendAction['result'], [text: string, paint: 'green' | 'cyan' | 'red' | 'dim' | 'yellow']> = {
+  sent: ['sent', 'green'],
+  'would-send': ['would send', 'cyan'],
+  failed: ['FAILED', 'red'],
+  skipped: ['skipped', 'dim'],
+  waiting: ['waiting', 'dim'],
+  'call-due': ['call due', 'yellow'],
+  'letter-due': ['letter due', 'yellow'],
+  'to-post': ['to post', 'yellow'],
+  'collections-due': ['collections', 'red'],
+  uncertain: ['UNCERTAIN', 'red'],
+  'promise-broken': ['promise broken', 'yellow'],
+  'plan-defaulted': ['plan defaulted', 'yellow'],
+};
+
 class Report {
   readonly actions: SendAction[] = [];
   constructor(
@@ -102,26 +119,21 @@ class Report {
     this.actions.push(action);
     if (this.options.json) return;
     const failure = action.result === 'failed' || action.result === 'uncertain';
-    if (this.options.quiet && !failure) return;
-    const { style } = this.deps.io;
-    const label: Record<SendAction['result'], string> = {
-      sent: style.green('sent'),
-      'would-send': style.cyan('would send'),
-      failed: style.red('FAILED'),
-      skipped: style.dim('skipped'),
-      waiting: style.dim('waiting'),
-      'call-due': style.yellow('call due'),
-      'letter-due': style.yellow('letter due'),
-      'to-post': style.yellow('to post'),
-      'collections-due': style.red('collections'),
-      uncertain: style.red('UNCERTAIN'),
-      'promise-broken': style.yellow('promise broken'),
-      'plan-defaulted': style.yellow('plan defaulted'),
-    };
-    const parts = [label[action.result].padEnd(12), action.invoice, action.stage ?? '', action.to?.length ? `to ${action.to.join(', ')}` : '', action.detail ?? ''];
-    const line = parts.filter(Boolean).join('  ');
-    if (failure) this.deps.io.err(line);
-    else this.deps.io.out(line);
+    if (!this.options.quiet || failure) {
+      const line = this.line(action.result, action.invoice, action.stage, action.to?.length ? `to ${action.to.join(', ')}` : '', action.detail);
+      if (failure) this.deps.io.err(line);
+      else this.deps.io.out(line);
+    }
+  }
+
+  /** A message that went, but not to everyone: a line on stderr even with --quiet (the JSON has `refused`). */
+  refused(action: SendAction, detail: string): void {
+    if (!this.options.json) this.deps.io.err(this.line('refused', action.invoice, action.stage, detail));
+  }
+
+  private line(result: SendAction['result'] | 'refused', ...parts: (string | undefined)[]): string {
+    const [text, paint] = result === 'refused' ? ['REFUSED', 'red' as const] : RESULT_LABELS[result];
+    return [this.deps.io.style[paint](text.padEnd(12)), ...parts].filter(Boolean).join('  ');
   }
 
   /** Full message previews are for people reading a dry run, not for --json or --quiet. */
@@ -131,6 +143,15 @@ class Report {
 
   count(result: SendAction['result']): number {
     return this.actions.filter((action) => action.result === result).length;
+  }
+
+  /** Addresses the server refused on messages that still went: some work failed. */
+  get refusedAddresses(): number {
+    return this.actions.reduce((sum, action) => sum + (action.refused?.length ?? 0), 0);
+  }
+
+  get failures(): number {
+    return this.count('failed') + this.count('uncertain') + this.refusedAddresses;
   }
 
   finish(dryRun: boolean): void {
@@ -145,9 +166,10 @@ class Report {
       `waiting ${this.count('waiting')}`,
       `calls due ${this.count('call-due')}`,
       `letters ${dryRun ? 'due' : 'to post'} ${this.count(dryRun ? 'letter-due' : 'to-post')}`,
+      ...(this.refusedAddresses > 0 ? [`addresses refused ${this.refusedAddresses}`] : []),
     ];
     const line = `${dryRun ? 'dry run: ' : ''}${parts.join(', ')}`;
-    if (this.count('failed') + this.count('uncertain') > 0) this.deps.io.err(line);
+    if (this.failures > 0) this.deps.io.err(line);
     else if (!this.options.quiet) this.deps.io.out(line);
   }
 }
@@ -168,8 +190,15 @@ function clientOf(deps: Pick<Deps, 'ledger'>, invoice: Invoice): Client {
 
 /** Message rendering pulls in Handlebars and marked: loaded on first use so other commands start fast. */
 const mail = async () => {
-  const [message, transport] = await Promise.all([import('../mail/message.js'), import('../mail/transport.js')]);
-  return { buildMessage: message.buildMessage, describeMailError: transport.describeMailError, isFatalMailError: transport.isFatalMailError };
+  const [message, transport, deliver] = await Promise.all([import('../mail/message.js'), import('../mail/transport.js'), import('../mail/deliver.js')]);
+  return {
+    buildMessage: message.buildMessage,
+    describeMailError: transport.describeMailError,
+    isFatalMailError: transport.isFatalMailError,
+    deliveryOf: deliver.deliveryOf,
+    sentChanges: deliver.sentChanges,
+    describePartialDelivery: deliver.describePartialDelivery,
+  };
 };
 
 async function compose(deps: SendDeps, invoice: Invoice, client: Client, assessment: Assessment, stage: LadderStage | string, overrides: { to?: string[] } = {}): Promise<OutgoingMessage> {
@@ -226,7 +255,7 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
       transport?.close();
     }
     report.finish(dryRun);
-    return report.count('failed') + report.count('uncertain') > 0 ? 1 : 0;
+    return report.failures > 0 ? 1 : 0;
   };
   // A dry run writes nothing, so it needs no lock and never waits for a running send.
   return dryRun ? work() : ledger.withLock(work);
@@ -367,9 +396,10 @@ async function sendStep(
     return 'ok';
   }
   for (const skipped of step.skipping) report.add({ ...base, stage: skipped, result: 'skipped', detail: `passed over for ${step.stage}` });
-  const { describeMailError, isFatalMailError } = await mail();
+  const { describeMailError, isFatalMailError, deliveryOf, sentChanges, describePartialDelivery } = await mail();
+  let delivery: ReturnType<typeof deliveryOf>;
   try {
-    await (await transport()).send(message);
+    delivery = deliveryOf(message, await (await transport()).send(message));
   } catch (error) {
     const detail = describeMailError(error);
     await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'failed', error: detail }));
@@ -380,8 +410,10 @@ async function sendStep(
     }
     return 'ok';
   }
-  await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'sent', at: now().toISOString() }));
-  report.add({ ...base, ...sentTo, result: 'sent', detail: message.subject });
+  await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, sentChanges(delivery, now().toISOString())));
+  const sent: SendAction = { ...base, ...sentTo, to: delivery.to, cc: delivery.cc, result: 'sent', detail: message.subject, ...(delivery.refused.length ? { refused: delivery.refused } : {}) };
+  report.add(sent);
+  if (delivery.refused.length) report.refused(sent, `${describePartialDelivery(delivery)}; recorded as sent, so it will not go again`);
   if (step.call) report.add({ ...base, result: 'call-due', detail: `ring ${clientOf(deps, invoice).phone ?? 'them'}: chase calls` });
   return 'ok';
 }

@@ -10,7 +10,7 @@ import { run as send, type SendOptions } from '../../src/commands/send.js';
 import { buildStatus } from '../../src/commands/status.js';
 import { testDeps, tempDir } from '../support/io.js';
 import { anEmail, sentEmail } from '../support/builders.js';
-import { startSmtpServer, unusedPort, type ReceivedMessage, type TestSmtpServer } from '../support/smtp.js';
+import { messagesOf, startSmtpServer, unusedPort, type ReceivedMessage, type TestSmtpServer } from '../support/smtp.js';
 import { acme, BACKENDS, globex, initech, invoice, ledgerWith, snapshot, testConfig, type ConfigOptions } from '../fixtures/helpers/world.js';
 
 const addresses = (field: AddressObject | AddressObject[] | undefined) => ([] as AddressObject[]).concat(field ?? []).flatMap((a) => a.value.map((v) => v.address));
@@ -62,12 +62,12 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     return { code, stdout: d.io.stdout(), stderr: d.io.stderr() };
   }
 
-  const arrived = (number: string): ReceivedMessage[] => smtp.messages.filter((m) => m.parsed.subject?.includes(number));
+  const arrived = (number: string): ReceivedMessage[] => messagesOf(smtp.messages).filter((m) => m.parsed.subject?.includes(number));
 
   it('sends each message that is due, once, and records it as sent with the Message-ID that arrived', async () => {
     const { code } = await sendDue();
     expect(code).toBe(0);
-    expect(smtp.messages).toHaveLength(3);
+    expect(messagesOf(smtp.messages)).toHaveLength(3);
     for (const [number, stage] of [['INV-1', 'resend'], ['INV-2', 'friendly'], ['INV-3', 'escalate']]) {
       const recorded = emails(ledger.invoice(number)!.history).at(-1)!;
       expect(recorded).toMatchObject({ on: '2026-11-23', stage, status: 'sent' });
@@ -107,7 +107,7 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     await sendDue();
     const again = await sendDue();
     expect(again.code).toBe(0);
-    expect(smtp.messages).toHaveLength(3);
+    expect(messagesOf(smtp.messages)).toHaveLength(3);
     expect(again.stdout).toContain('sent 0');
   });
 
@@ -140,14 +140,14 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     const { actions } = JSON.parse(stdout) as { actions: { invoice: string; result: string; stage?: string; messageId?: string; to?: string[] }[] };
     const sent = actions.filter((a) => a.result === 'sent');
     expect(sent.map((a) => `${a.invoice} ${a.stage}`).sort()).toEqual(['INV-1 resend', 'INV-2 friendly', 'INV-3 escalate']);
-    expect(sent.map((a) => a.messageId).sort()).toEqual(smtp.messages.map((m) => m.parsed.messageId).sort());
+    expect(sent.map((a) => a.messageId).sort()).toEqual(messagesOf(smtp.messages).map((m) => m.parsed.messageId).sort());
     expect(actions.find((a) => a.invoice === 'INV-4')?.result).toBe('waiting');
   });
 
   it('--quiet prints nothing when all went well', async () => {
     const { code, stdout, stderr } = await sendDue({ quiet: true });
     expect(code).toBe(0);
-    expect(smtp.messages).toHaveLength(3);
+    expect(messagesOf(smtp.messages)).toHaveLength(3);
     expect(stdout).toBe('');
     expect(stderr).toBe('');
   });
@@ -157,14 +157,57 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       smtp.rejectRecipient('hank@globex.example');
       const { code, stdout, stderr } = await sendDue({ quiet: true });
       expect(code).toBe(1);
-      // The Bcc copy may go through; the client's address must not.
+      // Nothing about INV-2 goes to anyone, not even the Bcc copy.
       expect(smtp.messages.flatMap((m) => m.envelope.to)).not.toContain('hank@globex.example');
+      expect(smtp.messages.filter((m) => m.parsed.subject?.includes('INV-2'))).toEqual([]);
       expect(arrived('INV-1')).toHaveLength(1);
       expect(arrived('INV-3')).toHaveLength(1);
       expect(emails(ledger.invoice('INV-2')!.history).at(-1)).toMatchObject({ stage: 'friendly', status: 'failed', error: expect.stringContaining('hank@globex.example') });
       expect(stdout).toBe('');
       expect(stderr).toMatch(/FAILED\s+INV-2/);
       expect(stderr).toContain('sent 2, failed 1');
+    });
+
+    it('refuses the To address of an escalation: records it as failed, sends no copy to the cc or the Bcc, and the retry reaches each address once', async () => {
+      smtp.rejectRecipient('ap@acme.example', { code: 550, message: 'mailbox unavailable' });
+      const first = await sendDue({ quiet: true });
+      expect(first.code).toBe(1);
+      expect(smtp.messages.filter((m) => m.parsed.subject?.includes('INV-3'))).toEqual([]);
+      expect(emails(ledger.invoice('INV-3')!.history).at(-1)).toMatchObject({ stage: 'escalate', status: 'failed', error: 'the server refused ap@acme.example: 550 mailbox unavailable' });
+      expect(first.stderr).toMatch(/FAILED\s+INV-3\s+escalate\s+to ap@acme\.example\s+the server refused ap@acme\.example: 550 mailbox unavailable; it will be retried on the next run/);
+
+      await smtp.close();
+      smtp = await startSmtpServer();
+      expect((await sendDue({}, deps({ today: '2026-11-24' }))).code).toBe(0);
+      expect(arrived('INV-3').map((m) => m.envelope.to.sort())).toEqual([['ap@acme.example', 'archive@janesmith.example', 'bob@acme.example']]);
+      expect(emails(ledger.invoice('INV-3')!.history).map((e) => e.status)).toEqual(['sent', 'failed', 'sent']);
+    });
+
+    it('refuses the cc: records the message as sent to whom it reached, warns, exits 1, and never sends it again', async () => {
+      smtp.rejectRecipient('bob@acme.example', { code: 550, message: 'mailbox unavailable' });
+      const { code, stdout, stderr } = await sendDue();
+      expect(code).toBe(1);
+      expect(arrived('INV-3').map((m) => m.envelope.to)).toEqual([['ap@acme.example', 'archive@janesmith.example']]);
+      expect(stdout).toMatch(/sent\s+INV-3\s+escalate\s+to ap@acme\.example\s/);
+      expect(stderr).toMatch(/REFUSED\s+INV-3\s+escalate\s+the server refused bob@acme\.example: 550 mailbox unavailable; sent to ap@acme\.example; recorded as sent, so it will not go again/);
+      expect(stderr).toMatch(/^sent 2, failed 1, .*, addresses refused 1$/m);
+      const recorded = emails(ledger.invoice('INV-3')!.history).at(-1)!;
+      expect(recorded).toMatchObject({ stage: 'escalate', status: 'sent', to: ['ap@acme.example'], error: 'refused bob@acme.example: 550 mailbox unavailable' });
+      expect(recorded.cc).toBeUndefined();
+
+      await smtp.close();
+      smtp = await startSmtpServer();
+      expect((await sendDue({}, deps({ today: '2026-11-24' }))).code).toBe(0);
+      expect(arrived('INV-3')).toEqual([]);
+    });
+
+    it('--json lists the refused addresses on the message that went', async () => {
+      smtp.rejectRecipient('bob@acme.example', { code: 550, message: 'mailbox unavailable' });
+      const { code, stdout, stderr } = await sendDue({ json: true });
+      expect(code).toBe(1);
+      expect(stderr).toBe('');
+      const report = JSON.parse(stdout) as { actions: { invoice: string; result: string; to?: string[]; cc?: string[]; refused?: unknown }[] };
+      expect(report.actions.find((a) => a.invoice === 'INV-3')).toMatchObject({ result: 'sent', to: ['ap@acme.example'], cc: [], refused: [{ address: 'bob@acme.example', reply: '550 mailbox unavailable' }] });
     });
 
     it('retries the failed message on the next run, and only that one', async () => {
@@ -174,8 +217,8 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       smtp = await startSmtpServer();
       const { code } = await sendDue();
       expect(code).toBe(0);
-      expect(smtp.messages.map((m) => m.parsed.subject)).toEqual([expect.stringContaining('INV-2')]);
-      expect(smtp.messages[0].envelope.to).toContain('hank@globex.example');
+      expect(messagesOf(smtp.messages).map((m) => m.parsed.subject)).toEqual([expect.stringContaining('INV-2')]);
+      expect(messagesOf(smtp.messages)[0].envelope.to).toContain('hank@globex.example');
       expect(emails(ledger.invoice('INV-2')!.history).map((e) => e.status)).toEqual(['sent', 'failed', 'sent']);
     });
   });
@@ -263,8 +306,20 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
   describe('one message now', () => {
     it('sends the next stage for one invoice without asking when there is no terminal', async () => {
       expect(await send(deps(), { number: 'INV-2' })).toBe(0);
-      expect(smtp.messages).toHaveLength(1);
-      expect(emails(ledger.invoice('INV-2')!.history).at(-1)).toMatchObject({ stage: 'friendly', status: 'sent', messageId: smtp.messages[0].parsed.messageId });
+      expect(messagesOf(smtp.messages)).toHaveLength(1);
+      expect(emails(ledger.invoice('INV-2')!.history).at(-1)).toMatchObject({ stage: 'friendly', status: 'sent', messageId: messagesOf(smtp.messages)[0].parsed.messageId });
+    });
+
+    it('records a message whose cc was refused as sent to whom it reached, and fails with exit 1 saying so', async () => {
+      smtp.rejectRecipient('bob@acme.example', { code: 550, message: 'mailbox unavailable' });
+      const error = await send(deps(), { number: 'INV-3' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect((error as ChaseError).message).toBe('INV-3: the server refused bob@acme.example: 550 mailbox unavailable; sent to ap@acme.example');
+      expect((error as ChaseError).exitCode).toBe(1);
+      expect(messagesOf(smtp.messages).map((m) => m.envelope.to)).toEqual([['ap@acme.example', 'archive@janesmith.example']]);
+      const recorded = emails(ledger.invoice('INV-3')!.history).at(-1)!;
+      expect(recorded).toMatchObject({ stage: 'escalate', status: 'sent', to: ['ap@acme.example'], error: 'refused bob@acme.example: 550 mailbox unavailable' });
+      expect(recorded.cc).toBeUndefined();
     });
 
     it('refuses an invoice with an uncertain email', async () => {
