@@ -2,9 +2,9 @@ import { basename, dirname, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep } from '../core/chasing.js';
-import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
+import { assess, promiseEnds, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
-import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
+import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { type Ledger, requireInvoice } from '../ledger/ledger.js';
@@ -25,6 +25,8 @@ export interface SendOptions {
   edit?: boolean;
   /** With a number: print the stage's message as a PDF letter to post instead of emailing it. */
   paper?: boolean;
+  /** With a number: send even though the invoice is held or promised. */
+  force?: boolean;
   quiet?: boolean;
   json?: boolean;
 }
@@ -58,6 +60,7 @@ export function command(context: CommandContext): Command {
     .option('--to <address>', 'with a number: send to this address instead')
     .option('--edit', 'with a number: edit the message in $EDITOR before it goes')
     .option('--paper', 'with a number: render the message as a PDF letter to post (for clients who ignore email)')
+    .option('--force', 'with a number: send even though the invoice is on hold or has a promise to pay')
     .option('--resolve <outcome>', 'with a number: settle an uncertain send: "sent" (it arrived) or "retry" (send it again)')
     .option('--json', 'print the actions as JSON')
     .addHelpText(
@@ -67,6 +70,7 @@ export function command(context: CommandContext): Command {
         ['chase send --due --quiet', 'from cron: prints only failures'],
         ['chase send INV-2026-001 --stage firm --edit', 'one message, with a personal touch'],
         ['chase send INV-2026-001 --paper', 'the same message as a printable letter'],
+        ['chase send INV-2026-004 --force', 'one message, though the invoice is on hold or promised'],
         ['chase send INV-2026-001 --resolve sent', 'the server got it before the crash'],
       ) + '\nExit codes: 0 all sent; 1 a message failed, the server refused one of its addresses, or an invoice needs --resolve; 2 bad usage.\n',
     )
@@ -86,7 +90,7 @@ export async function run(deps: SendDeps, options: SendOptions): Promise<number>
   }
   if (options.due) {
     if (options.number) throw new ChaseError('give either --due or an invoice number, not both');
-    for (const flag of ['stage', 'template', 'to', 'edit', 'paper'] as const) if (options[flag]) throw new ChaseError(`--${flag} goes with one invoice number, not --due`);
+    for (const flag of ['stage', 'template', 'to', 'edit', 'paper', 'force'] as const) if (options[flag]) throw new ChaseError(`--${flag} goes with one invoice number, not --due`);
     return sendDue(deps, options);
   }
   if (options.number) return sendOne(deps, { ...options, number: options.number });
@@ -474,6 +478,19 @@ async function resolveUncertain(deps: SendDeps, number: string, outcome: string,
   return 0;
 }
 
+/** Why chasing this invoice waits, if it does: a hold that has not ended, or a promise not yet run out. */
+function pauseOf(invoice: Invoice, assessment: Assessment, policy: ChasePolicy): { what: string; lift?: string } | null {
+  if (assessment.held && invoice.hold) {
+    const { reason, until } = invoice.hold;
+    return { what: `is on hold (${reason})${until ? ` until ${until}` : ''}`, lift: `end the hold first: chase resume ${invoice.number}` };
+  }
+  if (assessment.promised && invoice.promise) {
+    const { date, note } = invoice.promise;
+    return { what: `has a promise to pay by ${date}${note ? ` (${note})` : ''}; chasing waits until ${promiseEnds(invoice, policy)}` };
+  }
+  return null;
+}
+
 async function sendOne(deps: SendDeps, options: SendOptions & { number: string }): Promise<number> {
   const { io, ledger, config, today } = deps;
   if (options.stage && options.template) throw new ChaseError('give --stage or --template, not both');
@@ -493,16 +510,31 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
     if (found.action !== 'email') throw new ChaseError(`stage ${found.name} is a ${found.action}, not an email`, { hint: found.action === 'letter' ? `draft it with chase letter ${invoice.number}` : undefined });
     stage = found;
   }
-  if (options.paper) return sendOnPaper(deps, invoice, client, options.template ?? stage, options);
+  // Chasing is paused for a reason someone gave: a message now goes only when the user says so.
+  const paused = options.force ? null : pauseOf(invoice, assessment, config.policy);
+  const asks = io.interactive && !options.yes;
+  if (paused && !options.dryRun && !asks) {
+    throw new ChaseError(`${invoice.number} ${paused.what}: nothing sent`, { hint: `to send it anyway, add --force${paused.lift ? `; or ${paused.lift}` : ''}` });
+  }
+  if (paused && options.dryRun) io.err(`chase: ${invoice.number} ${paused.what}: sending it needs --force`);
+  if (options.paper) {
+    if (paused && !options.dryRun && !(await deps.prompter.confirm(`${invoice.number} ${paused.what}. Print the letter anyway?`, false))) {
+      io.out('Nothing printed.');
+      return 0;
+    }
+    return sendOnPaper(deps, invoice, client, options.template ?? stage, options);
+  }
   let message = await compose(deps, invoice, client, assessment, stage, options.to ? { to: [options.to] } : {});
   if (options.edit) message = await deps.editor(message);
   if (options.dryRun) {
     io.out(previewOf(message));
     return 0;
   }
-  if (io.interactive && !options.yes && !options.edit) {
-    io.out(previewOf(message));
-    if (!(await deps.prompter.confirm(`Send this to ${message.to.join(', ')}?`, true))) {
+  if (asks && (!options.edit || paused)) {
+    // After --edit the user has just read the message; only a pause needs asking about.
+    if (!options.edit) io.out(previewOf(message));
+    const question = paused ? `${invoice.number} ${paused.what}. Send this to ${message.to.join(', ')} anyway?` : `Send this to ${message.to.join(', ')}?`;
+    if (!(await deps.prompter.confirm(question, !paused))) {
       io.out('Nothing sent.');
       return 0;
     }

@@ -5,10 +5,11 @@ import type { Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import type { HistoryEvent } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
+import type { Prompter } from '../../src/prompts.js';
 import { createTransport } from '../../src/mail/transport.js';
 import { run as send, type SendOptions } from '../../src/commands/send.js';
 import { buildStatus } from '../../src/commands/status.js';
-import { testDeps, tempDir } from '../support/io.js';
+import { neverPrompter, scriptedPrompter, testDeps, testIo, tempDir, type CapturedIo } from '../support/io.js';
 import { anEmail, sentEmail } from '../support/builders.js';
 import { messagesOf, startSmtpServer, unusedPort, type ReceivedMessage, type TestSmtpServer } from '../support/smtp.js';
 import { acme, BACKENDS, globex, initech, invoice, ledgerWith, snapshot, testConfig, type ConfigOptions } from '../fixtures/helpers/world.js';
@@ -50,9 +51,11 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     dir.remove();
   });
 
-  function deps(options: { today?: string; config?: Config; env?: Record<string, string> } & ConfigOptions = {}) {
+  /** `terminal` runs the command as if at a terminal, answering its questions with `prompter`. */
+  function deps(options: { today?: string; config?: Config; env?: Record<string, string>; terminal?: Prompter } & ConfigOptions = {}) {
     const config = options.config ?? testConfig({ smtpPort: smtp.port, bcc: 'archive@janesmith.example', ...options });
-    const d = testDeps({ ledger, config, today: options.today ?? '2026-11-23' });
+    const terminal: { io?: CapturedIo; prompter?: Prompter } = options.terminal ? { io: testIo({ tty: true, interactive: true }), prompter: options.terminal } : {};
+    const d = testDeps({ ledger, config, today: options.today ?? '2026-11-23', ...terminal });
     d.transport = () => createTransport(config.mail, options.env ?? {}, d.io);
     return d;
   }
@@ -326,6 +329,74 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       await ledger.write((tx) => tx.addHistory('INV-2', anEmail('friendly', '2026-11-20', 'pending', { messageId: '<p@janesmith.example>' })));
       const error = await send(deps(), { number: 'INV-2' }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ChaseError);
+      expect(smtp.messages).toHaveLength(0);
+    });
+  });
+
+  describe('one message now about an invoice that is paused', () => {
+    beforeEach(async () => {
+      await ledger.write((tx) => {
+        tx.addInvoice(invoice('INV-7', { client: 'globex', issued: '2026-10-01', due: '2026-10-31', promise: { date: '2026-11-25', note: 'AP run on Friday' } }));
+        tx.addInvoice(invoice('INV-8', { issued: '2026-10-01', due: '2026-10-31', payments: [{ date: '2026-11-02', amount: 120_000 }] }));
+        tx.addInvoice(invoice('INV-9', { issued: '2026-10-01', due: '2026-10-31', status: 'void' }));
+      });
+    });
+
+    it.each([
+      ['held', 'INV-4', /^INV-4 is on hold \(disputed\): nothing sent$/, /--force; or end the hold first: chase resume INV-4/],
+      ['promised', 'INV-7', /^INV-7 has a promise to pay by 2026-11-25 \(AP run on Friday\); chasing waits until 2026-11-28: nothing sent$/, /--force/],
+    ])('refuses a %s invoice without a terminal, exit 2, sending and writing nothing', async (_what, number, message, hint) => {
+      const before = snapshot(path);
+      const error = await send(deps(), { number }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect((error as ChaseError).message).toMatch(message);
+      expect((error as ChaseError).hint).toMatch(hint);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect(smtp.messages).toHaveLength(0);
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('sends to a held invoice with --force', async () => {
+      expect(await send(deps(), { number: 'INV-4', force: true })).toBe(0);
+      expect(messagesOf(smtp.messages).map((m) => m.parsed.subject)).toEqual([expect.stringContaining('INV-4')]);
+    });
+
+    it('asks on a terminal, saying what the hold is, and sends only on yes', async () => {
+      const declining = scriptedPrompter([false]);
+      expect(await send(deps({ terminal: declining }), { number: 'INV-4' })).toBe(0);
+      expect(declining.asked).toEqual(['INV-4 is on hold (disputed). Send this to bill@initech.example anyway?']);
+      expect(smtp.messages).toHaveLength(0);
+      expect(await send(deps({ terminal: scriptedPrompter([true]) }), { number: 'INV-4' })).toBe(0);
+      expect(messagesOf(smtp.messages)).toHaveLength(1);
+    });
+
+    it('refuses on a terminal with --yes (no question asked) unless --force', async () => {
+      const error = await send(deps({ terminal: neverPrompter() }), { number: 'INV-7', yes: true }).catch((e: unknown) => e);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect(await send(deps({ terminal: neverPrompter() }), { number: 'INV-7', yes: true, force: true })).toBe(0);
+      expect(messagesOf(smtp.messages)).toHaveLength(1);
+    });
+
+    it('shows the message in a dry run, with a warning that sending it needs --force', async () => {
+      const d = deps();
+      expect(await send(d, { number: 'INV-4', dryRun: true })).toBe(0);
+      expect(d.io.stdout()).toContain('To: bill@initech.example');
+      expect(d.io.stderr()).toBe('chase: INV-4 is on hold (disputed): sending it needs --force\n');
+    });
+
+    it('refuses a held invoice on paper too', async () => {
+      const error = await send(deps(), { number: 'INV-4', paper: true }).catch((e: unknown) => e);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect(ledger.invoice('INV-4')!.history).toEqual([]);
+    });
+
+    it.each([
+      ['paid', 'INV-8'],
+      ['void', 'INV-9'],
+    ])('refuses a %s invoice even with --force', async (state, number) => {
+      const error = await send(deps(), { number, force: true }).catch((e: unknown) => e);
+      expect((error as ChaseError).message).toBe(`invoice ${number} is ${state}; there is nothing to chase`);
+      expect((error as ChaseError).exitCode).toBe(2);
       expect(smtp.messages).toHaveLength(0);
     });
   });
