@@ -42,6 +42,7 @@ export interface SendAction {
   to?: string[];
   cc?: string[];
   subject?: string;
+  /** Left out of dry runs: a real send makes a new one. */
   messageId?: string;
   detail?: string;
   /** Addresses the server refused for a message that still went (to and cc then list only whom it reached). */
@@ -62,7 +63,7 @@ export function command(context: CommandContext): Command {
     .option('--paper', 'with a number: render the message as a PDF letter to post (for clients who ignore email)')
     .option('--force', 'with a number: send even though the invoice is on hold or has a promise to pay')
     .option('--resolve <outcome>', 'with a number: settle an uncertain send: "sent" (it arrived) or "retry" (send it again)')
-    .option('--json', 'print the actions as JSON')
+    .option('--json', 'print the actions and counts as JSON (on a terminal, with --yes or --dry-run)')
     .addHelpText(
       'after',
       examples(
@@ -115,7 +116,7 @@ const RESULT_LABELS: Record<SendAction['result'], [text: string, paint: 'green' 
 class Report {
   readonly actions: SendAction[] = [];
   constructor(
-    private readonly deps: Pick<Deps, 'io'>,
+    private readonly deps: Pick<Deps, 'io' | 'today'>,
     private readonly options: Pick<SendOptions, 'quiet' | 'json'>,
   ) {}
 
@@ -160,7 +161,8 @@ class Report {
 
   finish(dryRun: boolean): void {
     if (this.options.json) {
-      printJson(this.deps.io, { actions: this.actions });
+      const counts = Object.fromEntries(Object.keys(RESULT_LABELS).map((result) => [result, this.count(result as SendAction['result'])]));
+      printJson(this.deps.io, { asOf: this.deps.today, dryRun, counts: { ...counts, addressesRefused: this.refusedAddresses }, actions: this.actions });
       return;
     }
     const parts = [
@@ -226,6 +228,10 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
   const report = new Report(deps, options);
   const dryRun = Boolean(options.dryRun);
+  // A question on stdout would break the JSON, and a script cannot answer it.
+  if (options.json && io.interactive && !options.yes && !dryRun) {
+    throw new ChaseError('--json on a terminal needs --yes (or --dry-run): chase will not ask before sending', { hint: 'chase send --due --json --yes, or chase send --due --json --dry-run to see the plan' });
+  }
   const work = async (): Promise<number> => {
     const plan = planChasing(ledger.invoices({ open: true }), config.policy, today);
     await recordBrokenPromises(deps, plan, report, dryRun);
@@ -380,8 +386,11 @@ async function sendStep(
   }
   const sentTo = { to: message.to, cc: message.cc, subject: message.subject, messageId: message.messageId };
   if (dryRun) {
-    report.add({ ...base, ...sentTo, result: 'would-send', detail: step.skipping.length ? `passing over ${step.skipping.join(', ')}` : undefined });
-    if (report.showsPreviews) io.out(indent(previewOf(message)));
+    // The Message-ID is made at random and the real send makes another: a dry run leaves it out, so
+    // two dry runs of one ledger print the same thing and none shows an ID that will never be sent.
+    const { messageId: _unsent, ...wouldGo } = sentTo;
+    report.add({ ...base, ...wouldGo, result: 'would-send', detail: step.skipping.length ? `passing over ${step.skipping.join(', ')}` : undefined });
+    if (report.showsPreviews) io.out(indent(previewOf(message, { messageId: false })));
     if (step.call) report.add({ ...base, result: 'call-due', detail: 'a phone call follows this stage: chase calls' });
     return 'ok';
   }
@@ -443,7 +452,7 @@ async function sendOnPaper(deps: SendDeps, invoice: Invoice, client: Client, sta
 }
 
 /** The message as the recipient's mail program would show it, for dry runs and confirmations. */
-export function previewOf(message: OutgoingMessage): string {
+export function previewOf(message: OutgoingMessage, show: { messageId: boolean } = { messageId: true }): string {
   const headers = [
     `From: ${message.from ?? ''}`,
     `To: ${message.to.join(', ')}`,
@@ -451,7 +460,7 @@ export function previewOf(message: OutgoingMessage): string {
     ...(message.bcc ? [`Bcc: ${message.bcc}`] : []),
     ...(message.replyTo ? [`Reply-To: ${message.replyTo}`] : []),
     `Subject: ${message.subject}`,
-    `Message-ID: ${message.messageId}`,
+    ...(show.messageId ? [`Message-ID: ${message.messageId}`] : []),
     ...(message.attachments?.length ? [`Attached: ${message.attachments.map((a) => a.filename).join(', ')}`] : []),
   ];
   return `${headers.join('\n')}\n\n${message.text.trimEnd()}\n`;
@@ -527,7 +536,7 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
   let message = await compose(deps, invoice, client, assessment, stage, options.to ? { to: [options.to] } : {});
   if (options.edit) message = await deps.editor(message);
   if (options.dryRun) {
-    io.out(previewOf(message));
+    io.out(previewOf(message, { messageId: false }));
     return 0;
   }
   if (asks && (!options.edit || paused)) {

@@ -204,13 +204,14 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(arrived('INV-3')).toEqual([]);
     });
 
-    it('--json lists the refused addresses on the message that went', async () => {
+    it('--json lists the refused addresses on the message that went, and counts them', async () => {
       smtp.rejectRecipient('bob@acme.example', { code: 550, message: 'mailbox unavailable' });
       const { code, stdout, stderr } = await sendDue({ json: true });
       expect(code).toBe(1);
       expect(stderr).toBe('');
-      const report = JSON.parse(stdout) as { actions: { invoice: string; result: string; to?: string[]; cc?: string[]; refused?: unknown }[] };
+      const report = JSON.parse(stdout) as { counts: Record<string, number>; actions: { invoice: string; result: string; to?: string[]; cc?: string[]; refused?: unknown }[] };
       expect(report.actions.find((a) => a.invoice === 'INV-3')).toMatchObject({ result: 'sent', to: ['ap@acme.example'], cc: [], refused: [{ address: 'bob@acme.example', reply: '550 mailbox unavailable' }] });
+      expect(report.counts).toMatchObject({ sent: 2, failed: 1, addressesRefused: 1 });
     });
 
     it('retries the failed message on the next run, and only that one', async () => {
@@ -399,6 +400,55 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect((error as ChaseError).exitCode).toBe(2);
       expect(smtp.messages).toHaveLength(0);
     });
+  });
+
+  describe('--due --json', () => {
+    it('prints asOf and the counts beside the actions', async () => {
+      const { code, stdout } = await sendDue({ json: true });
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout) as Record<string, unknown>;
+      expect(Object.keys(report)).toEqual(['asOf', 'dryRun', 'counts', 'actions']);
+      expect(report).toMatchObject({ asOf: '2026-11-23', dryRun: false });
+      expect(report.counts).toEqual({
+        sent: 3, 'would-send': 0, failed: 0, skipped: 1, waiting: 1, 'call-due': 0, 'letter-due': 0, 'to-post': 0,
+        'collections-due': 0, uncertain: 0, 'promise-broken': 0, 'plan-defaulted': 0, addressesRefused: 0,
+      });
+    });
+
+    it('with --dry-run prints the same thing each time, and no Message-ID that will never be sent', async () => {
+      const first = await sendDue({ json: true, dryRun: true });
+      const second = await sendDue({ json: true, dryRun: true });
+      expect(second.stdout).toBe(first.stdout);
+      const report = JSON.parse(first.stdout) as { dryRun: boolean; counts: Record<string, number>; actions: { result: string; messageId?: string }[] };
+      expect(report.dryRun).toBe(true);
+      expect(report.counts['would-send']).toBe(3);
+      expect(report.actions.filter((a) => a.result === 'would-send')).toHaveLength(3);
+      expect(report.actions.some((a) => 'messageId' in a)).toBe(false);
+    });
+
+    it('refuses on a terminal without --yes or --dry-run, exit 2, asking nothing and writing nothing', async () => {
+      const before = snapshot(path);
+      const d = deps({ terminal: neverPrompter() });
+      const error = await send(d, { due: true, json: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect((error as ChaseError).hint).toContain('--yes');
+      expect(d.io.stdout()).toBe('');
+      expect(smtp.messages).toHaveLength(0);
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('on a terminal with --yes sends without asking and prints only JSON', async () => {
+      const d = deps({ terminal: neverPrompter() });
+      expect(await send(d, { due: true, json: true, yes: true })).toBe(0);
+      expect(JSON.parse(d.io.stdout()).counts.sent).toBe(3);
+      expect(messagesOf(smtp.messages)).toHaveLength(3);
+    });
+  });
+
+  it('--dry-run previews leave out the Message-ID, which the real send makes anew', async () => {
+    const { stdout } = await sendDue({ dryRun: true });
+    expect(stdout).not.toContain('Message-ID');
   });
 
   it.each<[string, SendOptions, RegExp]>([
