@@ -11,8 +11,9 @@ export function command(context: CommandContext): Command {
     .option('--edit', 'edit the message in $EDITOR before it goes')
     .option('-n, --dry-run', 'print the message, send nothing')
     .option('-y, --yes', 'do not ask before sending on a terminal')
+    .option('--force', 'send even though the invoice is on hold or has a promise to pay')
     .addHelpText('after', examples(['chase resend INV-2026-045', '"here it is again", with the PDF'], ['chase resend INV-2026-045 --to ap@acme.example', 'to their accounts department']))
-    .action(async (number: string, options: { to?: string; edit?: boolean; dryRun?: boolean; yes?: boolean }, cmd: Command) => {
+    .action(async (number: string, options: { to?: string; edit?: boolean; dryRun?: boolean; yes?: boolean; force?: boolean }, cmd: Command) => {
       await context.run(cmd, (deps) => send(deps, { ...options, number, template: 'resend', quiet: cmd.optsWithGlobals().quiet }));
     });
 }

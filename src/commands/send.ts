@@ -2,14 +2,14 @@ import { basename, dirname, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep } from '../core/chasing.js';
-import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
+import { assess, promiseEnds, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
-import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
+import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { type Ledger, requireInvoice } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
-import type { MailTransport } from '../mail/transport.js';
+import type { MailTransport, Refusal } from '../mail/transport.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { notesThenExamples, printJson } from '../output.js';
 
@@ -25,6 +25,8 @@ export interface SendOptions {
   edit?: boolean;
   /** With a number: print the stage's message as a PDF letter to post instead of emailing it. */
   paper?: boolean;
+  /** With a number: send even though the invoice is held or promised. */
+  force?: boolean;
   quiet?: boolean;
   json?: boolean;
 }
@@ -40,8 +42,11 @@ export interface SendAction {
   to?: string[];
   cc?: string[];
   subject?: string;
+  /** Left out of dry runs: a real send makes a new one. */
   messageId?: string;
   detail?: string;
+  /** Addresses the server refused for a message that still went (to and cc then list only whom it reached). */
+  refused?: Refusal[];
 }
 
 export function command(context: CommandContext): Command {
@@ -56,16 +61,18 @@ export function command(context: CommandContext): Command {
     .option('--to <address>', 'with a number: send to this address instead')
     .option('--edit', 'with a number: edit the message in $EDITOR before it goes')
     .option('--paper', 'with a number: render the message as a PDF letter to post (for clients who ignore email)')
+    .option('--force', 'with a number: send even though the invoice is on hold or has a promise to pay')
     .option('--resolve <outcome>', 'with a number: settle an uncertain send: "sent" (it arrived) or "retry" (send it again)')
-    .option('--json', 'print the actions as JSON')
+    .option('--json', 'print the actions and counts as JSON (on a terminal, with --yes or --dry-run)')
     .addHelpText(
       'after',
       notesThenExamples(
-        'Exit codes: 0 all sent; 1 a message failed or an invoice needs --resolve; 2 bad usage.',
+        'Exit codes: 0 all sent; 1 a message failed, the server refused one of its addresses, or an invoice needs --resolve; 2 bad usage.',
         ['chase send --due --dry-run', "what today's run would send, in full"],
         ['chase send --due --quiet', 'from cron: prints only failures'],
         ['chase send INV-2026-043 --stage firm --edit', 'one message, with a personal touch'],
         ['chase send INV-2026-043 --paper', 'the same message as a printable letter'],
+        ['chase send INV-2026-039 --force', 'one message, though the invoice is on hold or promised'],
         ['chase send INV-2026-043 --resolve sent', 'the server got it before the crash'],
       ),
     )
@@ -85,17 +92,32 @@ export async function run(deps: SendDeps, options: SendOptions): Promise<number>
   }
   if (options.due) {
     if (options.number) throw new ChaseError('give either --due or an invoice number, not both');
-    for (const flag of ['stage', 'template', 'to', 'edit', 'paper'] as const) if (options[flag]) throw new ChaseError(`--${flag} goes with one invoice number, not --due`);
+    for (const flag of ['stage', 'template', 'to', 'edit', 'paper', 'force'] as const) if (options[flag]) throw new ChaseError(`--${flag} goes with one invoice number, not --due`);
     return sendDue(deps, options);
   }
   if (options.number) return sendOne(deps, { ...options, number: options.number });
   throw new ChaseError('nothing to send', { hint: 'chase send --due sends what has fallen due; chase send <number> sends one message' });
 }
 
+const RESULT_LABELS: Record<SendAction['result'], [text: string, paint: 'green' | 'cyan' | 'red' | 'dim' | 'yellow']> = {
+  sent: ['sent', 'green'],
+  'would-send': ['would send', 'cyan'],
+  failed: ['FAILED', 'red'],
+  skipped: ['skipped', 'dim'],
+  waiting: ['waiting', 'dim'],
+  'call-due': ['call due', 'yellow'],
+  'letter-due': ['letter due', 'yellow'],
+  'to-post': ['to post', 'yellow'],
+  'collections-due': ['collections', 'red'],
+  uncertain: ['UNCERTAIN', 'red'],
+  'promise-broken': ['promise broken', 'yellow'],
+  'plan-defaulted': ['plan defaulted', 'yellow'],
+};
+
 class Report {
   readonly actions: SendAction[] = [];
   constructor(
-    private readonly deps: Pick<Deps, 'io'>,
+    private readonly deps: Pick<Deps, 'io' | 'today'>,
     private readonly options: Pick<SendOptions, 'quiet' | 'json'>,
   ) {}
 
@@ -103,26 +125,21 @@ class Report {
     this.actions.push(action);
     if (this.options.json) return;
     const failure = action.result === 'failed' || action.result === 'uncertain';
-    if (this.options.quiet && !failure) return;
-    const { style } = this.deps.io;
-    const label: Record<SendAction['result'], string> = {
-      sent: style.green('sent'),
-      'would-send': style.cyan('would send'),
-      failed: style.red('FAILED'),
-      skipped: style.dim('skipped'),
-      waiting: style.dim('waiting'),
-      'call-due': style.yellow('call due'),
-      'letter-due': style.yellow('letter due'),
-      'to-post': style.yellow('to post'),
-      'collections-due': style.red('collections'),
-      uncertain: style.red('UNCERTAIN'),
-      'promise-broken': style.yellow('promise broken'),
-      'plan-defaulted': style.yellow('plan defaulted'),
-    };
-    const parts = [label[action.result].padEnd(12), action.invoice, action.stage ?? '', action.to?.length ? `to ${action.to.join(', ')}` : '', action.detail ?? ''];
-    const line = parts.filter(Boolean).join('  ');
-    if (failure) this.deps.io.err(line);
-    else this.deps.io.out(line);
+    if (!this.options.quiet || failure) {
+      const line = this.line(action.result, action.invoice, action.stage, action.to?.length ? `to ${action.to.join(', ')}` : '', action.detail);
+      if (failure) this.deps.io.err(line);
+      else this.deps.io.out(line);
+    }
+  }
+
+  /** A message that went, but not to everyone: a line on stderr even with --quiet (the JSON has `refused`). */
+  refused(action: SendAction, detail: string): void {
+    if (!this.options.json) this.deps.io.err(this.line('refused', action.invoice, action.stage, detail));
+  }
+
+  private line(result: SendAction['result'] | 'refused', ...parts: (string | undefined)[]): string {
+    const [text, paint] = result === 'refused' ? ['REFUSED', 'red' as const] : RESULT_LABELS[result];
+    return [this.deps.io.style[paint](text.padEnd(12)), ...parts].filter(Boolean).join('  ');
   }
 
   /** Full message previews are for people reading a dry run, not for --json or --quiet. */
@@ -134,9 +151,19 @@ class Report {
     return this.actions.filter((action) => action.result === result).length;
   }
 
+  /** Addresses the server refused on messages that still went: some work failed. */
+  get refusedAddresses(): number {
+    return this.actions.reduce((sum, action) => sum + (action.refused?.length ?? 0), 0);
+  }
+
+  get failures(): number {
+    return this.count('failed') + this.count('uncertain') + this.refusedAddresses;
+  }
+
   finish(dryRun: boolean): void {
     if (this.options.json) {
-      printJson(this.deps.io, { actions: this.actions });
+      const counts = Object.fromEntries(Object.keys(RESULT_LABELS).map((result) => [result, this.count(result as SendAction['result'])]));
+      printJson(this.deps.io, { asOf: this.deps.today, dryRun, counts: { ...counts, addressesRefused: this.refusedAddresses }, actions: this.actions });
       return;
     }
     const parts = [
@@ -146,9 +173,10 @@ class Report {
       `waiting ${this.count('waiting')}`,
       `calls due ${this.count('call-due')}`,
       `letters ${dryRun ? 'due' : 'to post'} ${this.count(dryRun ? 'letter-due' : 'to-post')}`,
+      ...(this.refusedAddresses > 0 ? [`addresses refused ${this.refusedAddresses}`] : []),
     ];
     const line = `${dryRun ? 'dry run: ' : ''}${parts.join(', ')}`;
-    if (this.count('failed') + this.count('uncertain') > 0) this.deps.io.err(line);
+    if (this.failures > 0) this.deps.io.err(line);
     else if (!this.options.quiet) this.deps.io.out(line);
   }
 }
@@ -169,8 +197,15 @@ function clientOf(deps: Pick<Deps, 'ledger'>, invoice: Invoice): Client {
 
 /** Message rendering pulls in Handlebars and marked: loaded on first use so other commands start fast. */
 const mail = async () => {
-  const [message, transport] = await Promise.all([import('../mail/message.js'), import('../mail/transport.js')]);
-  return { buildMessage: message.buildMessage, describeMailError: transport.describeMailError, isFatalMailError: transport.isFatalMailError };
+  const [message, transport, deliver] = await Promise.all([import('../mail/message.js'), import('../mail/transport.js'), import('../mail/deliver.js')]);
+  return {
+    buildMessage: message.buildMessage,
+    describeMailError: transport.describeMailError,
+    isFatalMailError: transport.isFatalMailError,
+    deliveryOf: deliver.deliveryOf,
+    sentChanges: deliver.sentChanges,
+    describePartialDelivery: deliver.describePartialDelivery,
+  };
 };
 
 async function compose(deps: SendDeps, invoice: Invoice, client: Client, assessment: Assessment, stage: LadderStage | string, overrides: { to?: string[] } = {}): Promise<OutgoingMessage> {
@@ -193,6 +228,10 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
   const report = new Report(deps, options);
   const dryRun = Boolean(options.dryRun);
+  // A question on stdout would break the JSON, and a script cannot answer it.
+  if (options.json && io.interactive && !options.yes && !dryRun) {
+    throw new ChaseError('--json on a terminal needs --yes (or --dry-run): chase will not ask before sending', { hint: 'chase send --due --json --yes, or chase send --due --json --dry-run to see the plan' });
+  }
   const work = async (): Promise<number> => {
     const plan = planChasing(ledger.invoices({ open: true }), config.policy, today);
     await recordBrokenPromises(deps, plan, report, dryRun);
@@ -226,7 +265,7 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
       transport?.close();
     }
     report.finish(dryRun);
-    return report.count('failed') + report.count('uncertain') > 0 ? 1 : 0;
+    return report.failures > 0 ? 1 : 0;
   };
   // A dry run writes nothing, so it needs no lock and never waits for a running send.
   return dryRun ? work() : ledger.withLock(work);
@@ -347,8 +386,11 @@ async function sendStep(
   }
   const sentTo = { to: message.to, cc: message.cc, subject: message.subject, messageId: message.messageId };
   if (dryRun) {
-    report.add({ ...base, ...sentTo, result: 'would-send', detail: step.skipping.length ? `passing over ${step.skipping.join(', ')}` : undefined });
-    if (report.showsPreviews) io.out(indent(previewOf(message)));
+    // The Message-ID is made at random and the real send makes another: a dry run leaves it out, so
+    // two dry runs of one ledger print the same thing and none shows an ID that will never be sent.
+    const { messageId: _unsent, ...wouldGo } = sentTo;
+    report.add({ ...base, ...wouldGo, result: 'would-send', detail: step.skipping.length ? `passing over ${step.skipping.join(', ')}` : undefined });
+    if (report.showsPreviews) io.out(indent(previewOf(message, { messageId: false })));
     if (step.call) report.add({ ...base, result: 'call-due', detail: 'a phone call follows this stage: chase calls' });
     return 'ok';
   }
@@ -367,9 +409,10 @@ async function sendStep(
     return 'ok';
   }
   for (const skipped of step.skipping) report.add({ ...base, stage: skipped, result: 'skipped', detail: `passed over for ${step.stage}` });
-  const { describeMailError, isFatalMailError } = await mail();
+  const { describeMailError, isFatalMailError, deliveryOf, sentChanges, describePartialDelivery } = await mail();
+  let delivery: ReturnType<typeof deliveryOf>;
   try {
-    await (await transport()).send(message);
+    delivery = deliveryOf(message, await (await transport()).send(message));
   } catch (error) {
     const detail = describeMailError(error);
     await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'failed', error: detail }));
@@ -380,8 +423,10 @@ async function sendStep(
     }
     return 'ok';
   }
-  await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, { status: 'sent', at: now().toISOString() }));
-  report.add({ ...base, ...sentTo, result: 'sent', detail: message.subject });
+  await ledger.write((tx) => tx.updateHistory(invoice.number, message.messageId, sentChanges(delivery, now().toISOString())));
+  const sent: SendAction = { ...base, ...sentTo, to: delivery.to, cc: delivery.cc, result: 'sent', detail: message.subject, ...(delivery.refused.length ? { refused: delivery.refused } : {}) };
+  report.add(sent);
+  if (delivery.refused.length) report.refused(sent, `${describePartialDelivery(delivery)}; recorded as sent, so it will not go again`);
   if (step.call) report.add({ ...base, result: 'call-due', detail: `ring ${clientOf(deps, invoice).phone ?? 'them'}: chase calls` });
   return 'ok';
 }
@@ -407,7 +452,7 @@ async function sendOnPaper(deps: SendDeps, invoice: Invoice, client: Client, sta
 }
 
 /** The message as the recipient's mail program would show it, for dry runs and confirmations. */
-export function previewOf(message: OutgoingMessage): string {
+export function previewOf(message: OutgoingMessage, show: { messageId: boolean } = { messageId: true }): string {
   const headers = [
     `From: ${message.from ?? ''}`,
     `To: ${message.to.join(', ')}`,
@@ -415,7 +460,7 @@ export function previewOf(message: OutgoingMessage): string {
     ...(message.bcc ? [`Bcc: ${message.bcc}`] : []),
     ...(message.replyTo ? [`Reply-To: ${message.replyTo}`] : []),
     `Subject: ${message.subject}`,
-    `Message-ID: ${message.messageId}`,
+    ...(show.messageId ? [`Message-ID: ${message.messageId}`] : []),
     ...(message.attachments?.length ? [`Attached: ${message.attachments.map((a) => a.filename).join(', ')}`] : []),
   ];
   return `${headers.join('\n')}\n\n${message.text.trimEnd()}\n`;
@@ -442,6 +487,19 @@ async function resolveUncertain(deps: SendDeps, number: string, outcome: string,
   return 0;
 }
 
+/** Why chasing this invoice waits, if it does: a hold that has not ended, or a promise not yet run out. */
+function pauseOf(invoice: Invoice, assessment: Assessment, policy: ChasePolicy): { what: string; lift?: string } | null {
+  if (assessment.held && invoice.hold) {
+    const { reason, until } = invoice.hold;
+    return { what: `is on hold (${reason})${until ? ` until ${until}` : ''}`, lift: `end the hold first: chase resume ${invoice.number}` };
+  }
+  if (assessment.promised && invoice.promise) {
+    const { date, note } = invoice.promise;
+    return { what: `has a promise to pay by ${date}${note ? ` (${note})` : ''}; chasing waits until ${promiseEnds(invoice, policy)}` };
+  }
+  return null;
+}
+
 async function sendOne(deps: SendDeps, options: SendOptions & { number: string }): Promise<number> {
   const { io, ledger, config, today } = deps;
   if (options.stage && options.template) throw new ChaseError('give --stage or --template, not both');
@@ -461,16 +519,31 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
     if (found.action !== 'email') throw new ChaseError(`stage ${found.name} is a ${found.action}, not an email`, { hint: found.action === 'letter' ? `draft it with chase letter ${invoice.number}` : undefined });
     stage = found;
   }
-  if (options.paper) return sendOnPaper(deps, invoice, client, options.template ?? stage, options);
+  // Chasing is paused for a reason someone gave: a message now goes only when the user says so.
+  const paused = options.force ? null : pauseOf(invoice, assessment, config.policy);
+  const asks = io.interactive && !options.yes;
+  if (paused && !options.dryRun && !asks) {
+    throw new ChaseError(`${invoice.number} ${paused.what}: nothing sent`, { hint: `to send it anyway, add --force${paused.lift ? `; or ${paused.lift}` : ''}` });
+  }
+  if (paused && options.dryRun) io.err(`chase: ${invoice.number} ${paused.what}: sending it needs --force`);
+  if (options.paper) {
+    if (paused && !options.dryRun && !(await deps.prompter.confirm(`${invoice.number} ${paused.what}. Print the letter anyway?`, false))) {
+      io.out('Nothing printed.');
+      return 0;
+    }
+    return sendOnPaper(deps, invoice, client, options.template ?? stage, options);
+  }
   let message = await compose(deps, invoice, client, assessment, stage, options.to ? { to: [options.to] } : {});
   if (options.edit) message = await deps.editor(message);
   if (options.dryRun) {
-    io.out(previewOf(message));
+    io.out(previewOf(message, { messageId: false }));
     return 0;
   }
-  if (io.interactive && !options.yes && !options.edit) {
-    io.out(previewOf(message));
-    if (!(await deps.prompter.confirm(`Send this to ${message.to.join(', ')}?`, true))) {
+  if (asks && (!options.edit || paused)) {
+    // After --edit the user has just read the message; only a pause needs asking about.
+    if (!options.edit) io.out(previewOf(message));
+    const question = paused ? `${invoice.number} ${paused.what}. Send this to ${message.to.join(', ')} anyway?` : `Send this to ${message.to.join(', ')}?`;
+    if (!(await deps.prompter.confirm(question, !paused))) {
       io.out('Nothing sent.');
       return 0;
     }

@@ -1,7 +1,8 @@
 import { ChaseError } from '../core/errors.js';
+import type { HistoryEvent } from '../core/model.js';
 import type { Deps } from '../deps.js';
 import type { OutgoingMessage } from './message.js';
-import { describeMailError } from './transport.js';
+import { describeMailError, describeRefusals, type Refusal, type SendResult } from './transport.js';
 
 export interface DeliveryRecord {
   /** The ladder stage the message takes; left out for one-off messages that do not move the ladder. */
@@ -10,10 +11,38 @@ export interface DeliveryRecord {
   note?: string;
 }
 
+/** Whom a message the server took reached, and whom it did not. */
+export interface Delivery {
+  to: string[];
+  cc: string[];
+  refused: Refusal[];
+}
+
+export function deliveryOf(message: OutgoingMessage, result: SendResult): Delivery {
+  const refused = new Set(result.refused.map((refusal) => refusal.address.toLowerCase()));
+  const reached = (address: string) => !refused.has(address.toLowerCase());
+  return { to: message.to.filter(reached), cc: message.cc.filter(reached), refused: result.refused };
+}
+
+/**
+ * The pending record becomes sent. When the server refused some addresses, the record names only
+ * those it reached, and the refusal in `error`: the message went, so it is never sent again in full.
+ */
+export function sentChanges(delivery: Delivery, at: string): Partial<HistoryEvent> {
+  if (delivery.refused.length === 0) return { status: 'sent', at };
+  return { status: 'sent', at, to: delivery.to, cc: delivery.cc.length ? delivery.cc : undefined, error: `refused ${describeRefusals(delivery.refused)}` };
+}
+
+/** "ap@acme.example: 550 mailbox unavailable; sent to bob@acme.example" */
+export function describePartialDelivery(delivery: Delivery): string {
+  return `the server refused ${describeRefusals(delivery.refused)}; sent to ${[...delivery.to, ...delivery.cc].join(', ')}`;
+}
+
 /**
  * Sends one message exactly once: it is recorded as pending with its Message-ID before the server is
- * asked, and as sent once the server accepts it. A crash in between leaves it pending (uncertain),
- * never resent on its own. A refusal is recorded as failed and thrown as a ChaseError (exit 1).
+ * asked, and as sent once the server accepts it for a To address. A crash in between leaves it
+ * pending (uncertain), never resent on its own. A refusal is recorded as failed and thrown as a
+ * ChaseError (exit 1); so is a message that went but not to every address, after it is recorded as sent.
  */
 export async function deliverRecorded(deps: Pick<Deps, 'ledger' | 'today' | 'now' | 'transport'>, invoiceNumber: string, message: OutgoingMessage, record: DeliveryRecord): Promise<void> {
   const { ledger, today, now } = deps;
@@ -33,8 +62,9 @@ export async function deliverRecorded(deps: Pick<Deps, 'ledger' | 'today' | 'now
     }),
   );
   const transport = await deps.transport();
+  let delivery: Delivery;
   try {
-    await transport.send(message);
+    delivery = deliveryOf(message, await transport.send(message));
   } catch (error) {
     const detail = describeMailError(error);
     await ledger.write((tx) => tx.updateHistory(invoiceNumber, message.messageId, { status: 'failed', error: detail }));
@@ -42,5 +72,11 @@ export async function deliverRecorded(deps: Pick<Deps, 'ledger' | 'today' | 'now
   } finally {
     transport.close();
   }
-  await ledger.write((tx) => tx.updateHistory(invoiceNumber, message.messageId, { status: 'sent', at: now().toISOString() }));
+  await ledger.write((tx) => tx.updateHistory(invoiceNumber, message.messageId, sentChanges(delivery, now().toISOString())));
+  if (delivery.refused.length > 0) {
+    throw new ChaseError(`${invoiceNumber}: ${describePartialDelivery(delivery)}`, {
+      exitCode: 1,
+      hint: 'it is recorded as sent and will not go again; check the refused address in the ledger',
+    });
+  }
 }

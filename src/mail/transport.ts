@@ -14,19 +14,27 @@ import type { OutgoingMessage } from './message.js';
  * nothing never pay for it.
  */
 
+/** An address the server would not take, with its reply ("550 mailbox unavailable"). */
+export interface Refusal {
+  address: string;
+  reply: string;
+}
+
 export interface SendResult {
   messageId: string;
   /** Envelope addresses the server took; includes the Bcc copy. */
   accepted: string[];
-  rejected: string[];
+  /** Addresses refused while the message still reached at least one To address. */
+  refused: Refusal[];
   response: string;
 }
 
 export interface MailTransport {
   readonly kind: MailConfig['transport'];
   /**
-   * Hands one message over. Resolves once the server has accepted it for every To address;
-   * otherwise rejects with a MailError, fatal (stop the run) or not (this message failed).
+   * Hands one message over. Resolves once the server has taken it for at least one To address,
+   * listing any address it refused; otherwise rejects with a MailError, fatal (stop the run) or not
+   * (this message failed), and nothing went to anyone.
    */
   send(message: OutgoingMessage): Promise<SendResult>;
   /** Connects and logs in (SMTP) or finds the program (sendmail), without sending anything. */
@@ -62,7 +70,9 @@ interface TransportFailure {
   response?: string;
   responseCode?: number;
   command?: string;
+  recipient?: string;
   rejected?: string[];
+  rejectedErrors?: TransportFailure[];
 }
 
 function failureOf(error: unknown): TransportFailure {
@@ -74,6 +84,14 @@ const UNREACHABLE = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'EPR
 const CONNECTION_HINT = 'check mail.smtp.host and mail.smtp.port, and that this machine is online';
 const LOGIN_HINT = 'check mail.smtp.user and the password (CHASE_SMTP_PASSWORD, mail.smtp.passwordCommand or mail.smtp.passwordFile)';
 
+/**
+ * The server's reply with its code once. Some servers, and smtp-server handlers that put the code in
+ * the error text, repeat it: "550 550 mailbox unavailable", "550 5.1.1 550 mailbox unavailable".
+ */
+export function replyText(response: string): string {
+  return response.trim().replace(/^(\d{3})(\s+)((?:\d\.\d{1,3}\.\d{1,3}\s+)?)\1(?:\s+|$)/, '$1$2$3').trim();
+}
+
 function temporary(responseCode: number | undefined): string {
   return responseCode !== undefined && responseCode >= 400 && responseCode < 500 ? ' (temporary: it may go through later)' : '';
 }
@@ -83,7 +101,7 @@ function classify(error: unknown, server: string): MailError {
   if (error instanceof MailError) return error;
   const failure = failureOf(error);
   const { code, responseCode, command } = failure;
-  const reply = failure.response?.trim() || failure.message;
+  const reply = failure.response?.trim() ? replyText(failure.response) : failure.message;
   const make = (fatal: boolean, message: string, hint?: string) => new MailError(message, { fatal, hint, code, responseCode, cause: error });
 
   if (code === 'EAUTH') return make(true, `${server} refused the login: ${reply}`, LOGIN_HINT);
@@ -100,8 +118,9 @@ function classify(error: unknown, server: string): MailError {
     return make(true, `${server} refused the sender: ${reply}`, 'check that mail.from is an address this account may send as');
   }
   if (code === 'EENVELOPE' && command === 'RCPT TO') {
-    const who = failure.rejected?.length ? failure.rejected.join(', ') : 'the recipients';
-    return make(false, `the server refused ${who}: ${reply}${temporary(responseCode)}`, 'check the client\'s email address in the ledger');
+    const refusals = refusalsOf(failure.rejectedErrors);
+    const who = refusals.length ? describeRefusals(refusals) : `${failure.rejected?.length ? failure.rejected.join(', ') : 'the recipients'}: ${reply}`;
+    return make(false, `the server refused ${who}${temporary(responseCode)}`, 'check the client\'s email address in the ledger');
   }
   if (code === 'EENVELOPE' || code === 'EMESSAGE') return make(false, `the server refused the message: ${reply}${temporary(responseCode)}`);
   if (code === 'ENOENT' || code === 'EACCES' || /sendmail (command )?(was )?not found/i.test(failure.message)) {
@@ -200,22 +219,19 @@ function addressesOf(list: unknown[] | undefined): string[] {
   return (list ?? []).map((item) => (typeof item === 'string' ? item : (item as { address: string }).address));
 }
 
-/**
- * A server may take a message for the Bcc copy and refuse the client's address. That message did
- * not reach whom it was for, so it counts as refused.
- */
-function checkDelivered(message: OutgoingMessage, info: SentInfo): void {
-  const rejected = new Set(addressesOf(info.rejected).map((address) => address.toLowerCase()));
-  const missed = message.to.filter((address) => rejected.has(address.toLowerCase()));
-  if (missed.length === 0) return;
-  const reply = info.rejectedErrors?.find((failure) => failure.response)?.response;
-  const responseCode = info.rejectedErrors?.find((failure) => failure.responseCode)?.responseCode;
-  throw new MailError(`the server refused ${missed.join(', ')}${reply ? `: ${reply}` : ''}${temporary(responseCode)}`, {
-    fatal: false,
-    code: 'EENVELOPE',
-    responseCode,
-    hint: 'check the client\'s email address in the ledger',
-  });
+function refusalsOf(failures: TransportFailure[] | undefined): Refusal[] {
+  return (failures ?? []).filter((failure) => failure.recipient).map((failure) => ({ address: failure.recipient!, reply: failure.response ? replyText(failure.response) : failure.message }));
+}
+
+/** "ap@acme.example: 550 mailbox unavailable", with addresses that got the same reply listed together. */
+export function describeRefusals(refusals: readonly Refusal[]): string {
+  const byReply = new Map<string, string[]>();
+  for (const { address, reply } of refusals) byReply.set(reply, [...(byReply.get(reply) ?? []), address]);
+  return [...byReply].map(([reply, addresses]) => `${addresses.join(', ')}: ${reply}`).join('; ');
+}
+
+function sameAddress(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
 }
 
 function result(info: SentInfo, response: string): SendResult {
@@ -223,7 +239,7 @@ function result(info: SentInfo, response: string): SendResult {
   return {
     messageId: info.messageId,
     accepted: info.accepted ? addressesOf(info.accepted) : envelopeTo,
-    rejected: addressesOf(info.rejected),
+    refused: refusalsOf(info.rejectedErrors),
     response: info.response ?? response,
   };
 }
@@ -323,15 +339,34 @@ export async function createTransport(mail: MailConfig, env: Env, io?: Pick<Io, 
   const server = `${smtp.host}:${smtp.port}`;
   return {
     kind: 'smtp',
+    /**
+     * An SMTP client sends DATA once any RCPT TO is taken, so a message handed over whole reaches
+     * the cc and the Bcc even when the server refuses the client's address. The To addresses go in
+     * a transaction of their own first; only once one of them has the message do the cc and Bcc
+     * get the same message, Message-ID and Date in a second transaction.
+     */
     async send(message) {
-      let info: SentInfo;
+      const date = new Date();
+      const transaction = async (to: string[]) => (await transporter.sendMail({ ...message, date, envelope: { from: message.from, to } })) as SentInfo;
+      let first: SentInfo;
       try {
-        info = (await transporter.sendMail(message)) as SentInfo;
+        first = await transaction(message.to);
       } catch (error) {
         throw classify(error, server);
       }
-      checkDelivered(message, info);
-      return result(info, '');
+      const delivered = result(first, '');
+      const copies = [...message.cc, ...(message.bcc ? [message.bcc] : [])].filter((address, index, all) => !message.to.some((to) => sameAddress(to, address)) && all.findIndex((other) => sameAddress(other, address)) === index);
+      if (copies.length === 0) return delivered;
+      try {
+        const second = result(await transaction(copies), '');
+        return { ...delivered, accepted: [...delivered.accepted, ...second.accepted], refused: [...delivered.refused, ...second.refused] };
+      } catch (error) {
+        const failure = failureOf(error);
+        const refusals = refusalsOf(failure.rejectedErrors);
+        const reply = failure.response ? replyText(failure.response) : classify(error, server).message;
+        // The message has reached its To address: a copy that failed is reported, never a reason to send it again.
+        return { ...delivered, refused: [...delivered.refused, ...(refusals.length ? refusals : copies.map((address) => ({ address, reply })))] };
+      }
     },
     async verify() {
       try {

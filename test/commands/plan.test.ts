@@ -31,7 +31,7 @@ function fakeTransport(failWith?: Error): { sent: OutgoingMessage[]; open: () =>
     async send(message) {
       if (failWith) throw failWith;
       sent.push(message);
-      return { messageId: message.messageId, accepted: message.to, rejected: [], response: '250 OK' };
+      return { messageId: message.messageId, accepted: message.to, refused: [], response: '250 OK' };
     },
     async verify() {},
     close() {},

@@ -8,7 +8,7 @@ import { createTransport } from '../../src/mail/transport.js';
 import { sentEmail } from '../support/builders.js';
 import { tempDir } from '../support/io.js';
 import { testDeps } from '../support/io.js';
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import { messagesOf, startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { acme, BACKENDS, invoice, ledgerWith, snapshot, testConfig } from '../fixtures/helpers/world.js';
 import { pdfText } from '../letters/support.js';
 
@@ -81,8 +81,8 @@ describe.each(BACKENDS)('chase send --due at the demand stage ($name ledger)', (
 
   it('with deliver: email sends the letter as a PDF attachment to the accounts department, exactly once', async () => {
     expect(await send(deps(EMAILED_DEMAND), { due: true })).toBe(0);
-    expect(smtp.messages).toHaveLength(1);
-    const [message] = smtp.messages;
+    expect(messagesOf(smtp.messages)).toHaveLength(1);
+    const [message] = messagesOf(smtp.messages);
     expect(message.parsed.to).toMatchObject({ value: [{ address: 'ap@acme.example' }] });
     expect(message.parsed.subject).toContain('INV-9');
     const [attachment] = message.parsed.attachments;
@@ -91,7 +91,7 @@ describe.each(BACKENDS)('chase send --due at the demand stage ($name ledger)', (
     expect(history.filter((event) => event.kind === 'email').at(-1)).toMatchObject({ stage: 'demand', status: 'sent', messageId: message.parsed.messageId });
     expect(history.find((event) => event.kind === 'letter')).toMatchObject({ status: 'drafted' });
     expect(await send(deps(EMAILED_DEMAND), { due: true })).toBe(0);
-    expect(smtp.messages).toHaveLength(1);
+    expect(messagesOf(smtp.messages)).toHaveLength(1);
   });
 
   it('send <number> --paper prints the stage message as a letter, records it, and emails nothing', async () => {

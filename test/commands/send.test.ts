@@ -5,12 +5,13 @@ import type { Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import type { HistoryEvent } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
+import type { Prompter } from '../../src/prompts.js';
 import { createTransport } from '../../src/mail/transport.js';
 import { run as send, type SendOptions } from '../../src/commands/send.js';
 import { buildStatus } from '../../src/commands/status.js';
-import { testDeps, tempDir } from '../support/io.js';
+import { neverPrompter, scriptedPrompter, testDeps, testIo, tempDir, type CapturedIo } from '../support/io.js';
 import { anEmail, sentEmail } from '../support/builders.js';
-import { startSmtpServer, unusedPort, type ReceivedMessage, type TestSmtpServer } from '../support/smtp.js';
+import { messagesOf, startSmtpServer, unusedPort, type ReceivedMessage, type TestSmtpServer } from '../support/smtp.js';
 import { acme, BACKENDS, globex, initech, invoice, ledgerWith, snapshot, testConfig, type ConfigOptions } from '../fixtures/helpers/world.js';
 
 const addresses = (field: AddressObject | AddressObject[] | undefined) => ([] as AddressObject[]).concat(field ?? []).flatMap((a) => a.value.map((v) => v.address));
@@ -50,9 +51,11 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     dir.remove();
   });
 
-  function deps(options: { today?: string; config?: Config; env?: Record<string, string> } & ConfigOptions = {}) {
+  /** `terminal` runs the command as if at a terminal, answering its questions with `prompter`. */
+  function deps(options: { today?: string; config?: Config; env?: Record<string, string>; terminal?: Prompter } & ConfigOptions = {}) {
     const config = options.config ?? testConfig({ smtpPort: smtp.port, bcc: 'archive@janesmith.example', ...options });
-    const d = testDeps({ ledger, config, today: options.today ?? '2026-11-23' });
+    const terminal: { io?: CapturedIo; prompter?: Prompter } = options.terminal ? { io: testIo({ tty: true, interactive: true }), prompter: options.terminal } : {};
+    const d = testDeps({ ledger, config, today: options.today ?? '2026-11-23', ...terminal });
     d.transport = () => createTransport(config.mail, options.env ?? {}, d.io);
     return d;
   }
@@ -62,12 +65,12 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     return { code, stdout: d.io.stdout(), stderr: d.io.stderr() };
   }
 
-  const arrived = (number: string): ReceivedMessage[] => smtp.messages.filter((m) => m.parsed.subject?.includes(number));
+  const arrived = (number: string): ReceivedMessage[] => messagesOf(smtp.messages).filter((m) => m.parsed.subject?.includes(number));
 
   it('sends each message that is due, once, and records it as sent with the Message-ID that arrived', async () => {
     const { code } = await sendDue();
     expect(code).toBe(0);
-    expect(smtp.messages).toHaveLength(3);
+    expect(messagesOf(smtp.messages)).toHaveLength(3);
     for (const [number, stage] of [['INV-1', 'resend'], ['INV-2', 'friendly'], ['INV-3', 'escalate']]) {
       const recorded = emails(ledger.invoice(number)!.history).at(-1)!;
       expect(recorded).toMatchObject({ on: '2026-11-23', stage, status: 'sent' });
@@ -107,7 +110,7 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     await sendDue();
     const again = await sendDue();
     expect(again.code).toBe(0);
-    expect(smtp.messages).toHaveLength(3);
+    expect(messagesOf(smtp.messages)).toHaveLength(3);
     expect(again.stdout).toContain('sent 0');
   });
 
@@ -140,14 +143,14 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     const { actions } = JSON.parse(stdout) as { actions: { invoice: string; result: string; stage?: string; messageId?: string; to?: string[] }[] };
     const sent = actions.filter((a) => a.result === 'sent');
     expect(sent.map((a) => `${a.invoice} ${a.stage}`).sort()).toEqual(['INV-1 resend', 'INV-2 friendly', 'INV-3 escalate']);
-    expect(sent.map((a) => a.messageId).sort()).toEqual(smtp.messages.map((m) => m.parsed.messageId).sort());
+    expect(sent.map((a) => a.messageId).sort()).toEqual(messagesOf(smtp.messages).map((m) => m.parsed.messageId).sort());
     expect(actions.find((a) => a.invoice === 'INV-4')?.result).toBe('waiting');
   });
 
   it('--quiet prints nothing when all went well', async () => {
     const { code, stdout, stderr } = await sendDue({ quiet: true });
     expect(code).toBe(0);
-    expect(smtp.messages).toHaveLength(3);
+    expect(messagesOf(smtp.messages)).toHaveLength(3);
     expect(stdout).toBe('');
     expect(stderr).toBe('');
   });
@@ -157,14 +160,58 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       smtp.rejectRecipient('hank@globex.example');
       const { code, stdout, stderr } = await sendDue({ quiet: true });
       expect(code).toBe(1);
-      // The Bcc copy may go through; the client's address must not.
+      // Nothing about INV-2 goes to anyone, not even the Bcc copy.
       expect(smtp.messages.flatMap((m) => m.envelope.to)).not.toContain('hank@globex.example');
+      expect(smtp.messages.filter((m) => m.parsed.subject?.includes('INV-2'))).toEqual([]);
       expect(arrived('INV-1')).toHaveLength(1);
       expect(arrived('INV-3')).toHaveLength(1);
       expect(emails(ledger.invoice('INV-2')!.history).at(-1)).toMatchObject({ stage: 'friendly', status: 'failed', error: expect.stringContaining('hank@globex.example') });
       expect(stdout).toBe('');
       expect(stderr).toMatch(/FAILED\s+INV-2/);
       expect(stderr).toContain('sent 2, failed 1');
+    });
+
+    it('refuses the To address of an escalation: records it as failed, sends no copy to the cc or the Bcc, and the retry reaches each address once', async () => {
+      smtp.rejectRecipient('ap@acme.example', { code: 550, message: 'mailbox unavailable' });
+      const first = await sendDue({ quiet: true });
+      expect(first.code).toBe(1);
+      expect(smtp.messages.filter((m) => m.parsed.subject?.includes('INV-3'))).toEqual([]);
+      expect(emails(ledger.invoice('INV-3')!.history).at(-1)).toMatchObject({ stage: 'escalate', status: 'failed', error: 'the server refused ap@acme.example: 550 mailbox unavailable' });
+      expect(first.stderr).toMatch(/FAILED\s+INV-3\s+escalate\s+to ap@acme\.example\s+the server refused ap@acme\.example: 550 mailbox unavailable; it will be retried on the next run/);
+
+      await smtp.close();
+      smtp = await startSmtpServer();
+      expect((await sendDue({}, deps({ today: '2026-11-24' }))).code).toBe(0);
+      expect(arrived('INV-3').map((m) => m.envelope.to.sort())).toEqual([['ap@acme.example', 'archive@janesmith.example', 'bob@acme.example']]);
+      expect(emails(ledger.invoice('INV-3')!.history).map((e) => e.status)).toEqual(['sent', 'failed', 'sent']);
+    });
+
+    it('refuses the cc: records the message as sent to whom it reached, warns, exits 1, and never sends it again', async () => {
+      smtp.rejectRecipient('bob@acme.example', { code: 550, message: 'mailbox unavailable' });
+      const { code, stdout, stderr } = await sendDue();
+      expect(code).toBe(1);
+      expect(arrived('INV-3').map((m) => m.envelope.to)).toEqual([['ap@acme.example', 'archive@janesmith.example']]);
+      expect(stdout).toMatch(/sent\s+INV-3\s+escalate\s+to ap@acme\.example\s/);
+      expect(stderr).toMatch(/REFUSED\s+INV-3\s+escalate\s+the server refused bob@acme\.example: 550 mailbox unavailable; sent to ap@acme\.example; recorded as sent, so it will not go again/);
+      expect(stderr).toMatch(/^sent 2, failed 1, .*, addresses refused 1$/m);
+      const recorded = emails(ledger.invoice('INV-3')!.history).at(-1)!;
+      expect(recorded).toMatchObject({ stage: 'escalate', status: 'sent', to: ['ap@acme.example'], error: 'refused bob@acme.example: 550 mailbox unavailable' });
+      expect(recorded.cc).toBeUndefined();
+
+      await smtp.close();
+      smtp = await startSmtpServer();
+      expect((await sendDue({}, deps({ today: '2026-11-24' }))).code).toBe(0);
+      expect(arrived('INV-3')).toEqual([]);
+    });
+
+    it('--json lists the refused addresses on the message that went, and counts them', async () => {
+      smtp.rejectRecipient('bob@acme.example', { code: 550, message: 'mailbox unavailable' });
+      const { code, stdout, stderr } = await sendDue({ json: true });
+      expect(code).toBe(1);
+      expect(stderr).toBe('');
+      const report = JSON.parse(stdout) as { counts: Record<string, number>; actions: { invoice: string; result: string; to?: string[]; cc?: string[]; refused?: unknown }[] };
+      expect(report.actions.find((a) => a.invoice === 'INV-3')).toMatchObject({ result: 'sent', to: ['ap@acme.example'], cc: [], refused: [{ address: 'bob@acme.example', reply: '550 mailbox unavailable' }] });
+      expect(report.counts).toMatchObject({ sent: 2, failed: 1, addressesRefused: 1 });
     });
 
     it('retries the failed message on the next run, and only that one', async () => {
@@ -174,8 +221,8 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       smtp = await startSmtpServer();
       const { code } = await sendDue();
       expect(code).toBe(0);
-      expect(smtp.messages.map((m) => m.parsed.subject)).toEqual([expect.stringContaining('INV-2')]);
-      expect(smtp.messages[0].envelope.to).toContain('hank@globex.example');
+      expect(messagesOf(smtp.messages).map((m) => m.parsed.subject)).toEqual([expect.stringContaining('INV-2')]);
+      expect(messagesOf(smtp.messages)[0].envelope.to).toContain('hank@globex.example');
       expect(emails(ledger.invoice('INV-2')!.history).map((e) => e.status)).toEqual(['sent', 'failed', 'sent']);
     });
   });
@@ -276,8 +323,20 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
   describe('one message now', () => {
     it('sends the next stage for one invoice without asking when there is no terminal', async () => {
       expect(await send(deps(), { number: 'INV-2' })).toBe(0);
-      expect(smtp.messages).toHaveLength(1);
-      expect(emails(ledger.invoice('INV-2')!.history).at(-1)).toMatchObject({ stage: 'friendly', status: 'sent', messageId: smtp.messages[0].parsed.messageId });
+      expect(messagesOf(smtp.messages)).toHaveLength(1);
+      expect(emails(ledger.invoice('INV-2')!.history).at(-1)).toMatchObject({ stage: 'friendly', status: 'sent', messageId: messagesOf(smtp.messages)[0].parsed.messageId });
+    });
+
+    it('records a message whose cc was refused as sent to whom it reached, and fails with exit 1 saying so', async () => {
+      smtp.rejectRecipient('bob@acme.example', { code: 550, message: 'mailbox unavailable' });
+      const error = await send(deps(), { number: 'INV-3' }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect((error as ChaseError).message).toBe('INV-3: the server refused bob@acme.example: 550 mailbox unavailable; sent to ap@acme.example');
+      expect((error as ChaseError).exitCode).toBe(1);
+      expect(messagesOf(smtp.messages).map((m) => m.envelope.to)).toEqual([['ap@acme.example', 'archive@janesmith.example']]);
+      const recorded = emails(ledger.invoice('INV-3')!.history).at(-1)!;
+      expect(recorded).toMatchObject({ stage: 'escalate', status: 'sent', to: ['ap@acme.example'], error: 'refused bob@acme.example: 550 mailbox unavailable' });
+      expect(recorded.cc).toBeUndefined();
     });
 
     it('refuses an invoice with an uncertain email', async () => {
@@ -286,6 +345,123 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(error).toBeInstanceOf(ChaseError);
       expect(smtp.messages).toHaveLength(0);
     });
+  });
+
+  describe('one message now about an invoice that is paused', () => {
+    beforeEach(async () => {
+      await ledger.write((tx) => {
+        tx.addInvoice(invoice('INV-7', { client: 'globex', issued: '2026-10-01', due: '2026-10-31', promise: { date: '2026-11-25', note: 'AP run on Friday' } }));
+        tx.addInvoice(invoice('INV-8', { issued: '2026-10-01', due: '2026-10-31', payments: [{ date: '2026-11-02', amount: 120_000 }] }));
+        tx.addInvoice(invoice('INV-9', { issued: '2026-10-01', due: '2026-10-31', status: 'void' }));
+      });
+    });
+
+    it.each([
+      ['held', 'INV-4', /^INV-4 is on hold \(disputed\): nothing sent$/, /--force; or end the hold first: chase resume INV-4/],
+      ['promised', 'INV-7', /^INV-7 has a promise to pay by 2026-11-25 \(AP run on Friday\); chasing waits until 2026-11-28: nothing sent$/, /--force/],
+    ])('refuses a %s invoice without a terminal, exit 2, sending and writing nothing', async (_what, number, message, hint) => {
+      const before = snapshot(path);
+      const error = await send(deps(), { number }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect((error as ChaseError).message).toMatch(message);
+      expect((error as ChaseError).hint).toMatch(hint);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect(smtp.messages).toHaveLength(0);
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('sends to a held invoice with --force', async () => {
+      expect(await send(deps(), { number: 'INV-4', force: true })).toBe(0);
+      expect(messagesOf(smtp.messages).map((m) => m.parsed.subject)).toEqual([expect.stringContaining('INV-4')]);
+    });
+
+    it('asks on a terminal, saying what the hold is, and sends only on yes', async () => {
+      const declining = scriptedPrompter([false]);
+      expect(await send(deps({ terminal: declining }), { number: 'INV-4' })).toBe(0);
+      expect(declining.asked).toEqual(['INV-4 is on hold (disputed). Send this to bill@initech.example anyway?']);
+      expect(smtp.messages).toHaveLength(0);
+      expect(await send(deps({ terminal: scriptedPrompter([true]) }), { number: 'INV-4' })).toBe(0);
+      expect(messagesOf(smtp.messages)).toHaveLength(1);
+    });
+
+    it('refuses on a terminal with --yes (no question asked) unless --force', async () => {
+      const error = await send(deps({ terminal: neverPrompter() }), { number: 'INV-7', yes: true }).catch((e: unknown) => e);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect(await send(deps({ terminal: neverPrompter() }), { number: 'INV-7', yes: true, force: true })).toBe(0);
+      expect(messagesOf(smtp.messages)).toHaveLength(1);
+    });
+
+    it('shows the message in a dry run, with a warning that sending it needs --force', async () => {
+      const d = deps();
+      expect(await send(d, { number: 'INV-4', dryRun: true })).toBe(0);
+      expect(d.io.stdout()).toContain('To: bill@initech.example');
+      expect(d.io.stderr()).toBe('chase: INV-4 is on hold (disputed): sending it needs --force\n');
+    });
+
+    it('refuses a held invoice on paper too', async () => {
+      const error = await send(deps(), { number: 'INV-4', paper: true }).catch((e: unknown) => e);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect(ledger.invoice('INV-4')!.history).toEqual([]);
+    });
+
+    it.each([
+      ['paid', 'INV-8'],
+      ['void', 'INV-9'],
+    ])('refuses a %s invoice even with --force', async (state, number) => {
+      const error = await send(deps(), { number, force: true }).catch((e: unknown) => e);
+      expect((error as ChaseError).message).toBe(`invoice ${number} is ${state}; there is nothing to chase`);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect(smtp.messages).toHaveLength(0);
+    });
+  });
+
+  describe('--due --json', () => {
+    it('prints asOf and the counts beside the actions', async () => {
+      const { code, stdout } = await sendDue({ json: true });
+      expect(code).toBe(0);
+      const report = JSON.parse(stdout) as Record<string, unknown>;
+      expect(Object.keys(report)).toEqual(['asOf', 'dryRun', 'counts', 'actions']);
+      expect(report).toMatchObject({ asOf: '2026-11-23', dryRun: false });
+      expect(report.counts).toEqual({
+        sent: 3, 'would-send': 0, failed: 0, skipped: 1, waiting: 1, 'call-due': 0, 'letter-due': 0, 'to-post': 0,
+        'collections-due': 0, uncertain: 0, 'promise-broken': 0, 'plan-defaulted': 0, addressesRefused: 0,
+      });
+    });
+
+    it('with --dry-run prints the same thing each time, and no Message-ID that will never be sent', async () => {
+      const first = await sendDue({ json: true, dryRun: true });
+      const second = await sendDue({ json: true, dryRun: true });
+      expect(second.stdout).toBe(first.stdout);
+      const report = JSON.parse(first.stdout) as { dryRun: boolean; counts: Record<string, number>; actions: { result: string; messageId?: string }[] };
+      expect(report.dryRun).toBe(true);
+      expect(report.counts['would-send']).toBe(3);
+      expect(report.actions.filter((a) => a.result === 'would-send')).toHaveLength(3);
+      expect(report.actions.some((a) => 'messageId' in a)).toBe(false);
+    });
+
+    it('refuses on a terminal without --yes or --dry-run, exit 2, asking nothing and writing nothing', async () => {
+      const before = snapshot(path);
+      const d = deps({ terminal: neverPrompter() });
+      const error = await send(d, { due: true, json: true }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect((error as ChaseError).exitCode).toBe(2);
+      expect((error as ChaseError).hint).toContain('--yes');
+      expect(d.io.stdout()).toBe('');
+      expect(smtp.messages).toHaveLength(0);
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('on a terminal with --yes sends without asking and prints only JSON', async () => {
+      const d = deps({ terminal: neverPrompter() });
+      expect(await send(d, { due: true, json: true, yes: true })).toBe(0);
+      expect(JSON.parse(d.io.stdout()).counts.sent).toBe(3);
+      expect(messagesOf(smtp.messages)).toHaveLength(3);
+    });
+  });
+
+  it('--dry-run previews leave out the Message-ID, which the real send makes anew', async () => {
+    const { stdout } = await sendDue({ dryRun: true });
+    expect(stdout).not.toContain('Message-ID');
   });
 
   it.each<[string, SendOptions, RegExp]>([

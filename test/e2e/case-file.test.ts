@@ -12,7 +12,7 @@ import { openLedger } from '../../src/ledger/open.js';
 import { chase, type CliResult } from '../support/cli.js';
 import { aPayment, sentEmail } from '../support/builders.js';
 import { tempDir } from '../support/io.js';
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import { messagesOf, startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { BACKENDS, acme, invoice, ledgerWith, writeConfig } from '../fixtures/helpers/world.js';
 import { pdfText, spaced } from '../letters/support.js';
 
@@ -54,8 +54,8 @@ describe.each(BACKENDS)('chase case after chase send --due on a $name ledger', (
 
     const sent = await cli(['send', '--due', '--yes']);
     expect(sent).toMatchObject({ code: 0, stderr: '' });
-    expect(smtp.messages).toHaveLength(2);
-    const received = new Map(smtp.messages.map((message) => [message.parsed.subject!, message.parsed.messageId!]));
+    expect(messagesOf(smtp.messages)).toHaveLength(2);
+    const received = new Map(messagesOf(smtp.messages).map((message) => [message.parsed.subject!, message.parsed.messageId!]));
 
     const result = await cli(['case', '--client', 'acme', '-o', 'case-acme']);
     expect(result).toMatchObject({ code: 0, stderr: '' });

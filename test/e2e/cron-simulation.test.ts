@@ -25,7 +25,7 @@ import { run as log } from '../../src/commands/log.js';
 import { run as pay } from '../../src/commands/pay.js';
 import { run as send, type SendAction } from '../../src/commands/send.js';
 import { testDeps, tempDir } from '../support/io.js';
-import { startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
+import { messagesOf, startSmtpServer, type TestSmtpServer } from '../support/smtp.js';
 import { acme, BACKENDS, globex, initech, invoice, ledgerWith, testConfig } from '../fixtures/helpers/world.js';
 
 const START = '2026-09-01';
@@ -101,7 +101,7 @@ describe.each(BACKENDS)('120 days of daily cron runs on a $name ledger', (backen
       const before = smtp.messages.length;
       exitCodes.set(today, await send(deps, { due: true, json: true }));
       actions.set(today, JSON.parse(deps.io.stdout()).actions);
-      for (const message of smtp.messages.slice(before)) {
+      for (const message of messagesOf(smtp.messages.slice(before))) {
         const messageId = message.parsed.messageId!;
         const owner = ledger.invoices().find((i) => i.history.some((e) => e.messageId === messageId));
         const event = owner?.history.find((e) => e.messageId === messageId);
@@ -146,6 +146,8 @@ describe.each(BACKENDS)('120 days of daily cron runs on a $name ledger', (backen
   it('never sends a message twice: each Message-ID and each invoice and stage once', () => {
     expect(new Set(arrivals.map((a) => a.messageId)).size).toBe(arrivals.length);
     expect(new Set(arrivals.map((a) => `${a.invoice} ${a.stage}`)).size).toBe(arrivals.length);
+    // Each address got one copy of each message, whichever transaction carried it.
+    for (const arrival of arrivals) expect(new Set(arrival.to).size, arrival.messageId).toBe(arrival.to.length);
   });
 
   it('sends nothing on a Saturday or Sunday', () => {

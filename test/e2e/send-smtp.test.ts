@@ -17,7 +17,7 @@ import { openLedger } from '../../src/ledger/open.js';
 import { chase, CHASE_BIN, type CliResult } from '../support/cli.js';
 import { tempDir } from '../support/io.js';
 import { sentEmail } from '../support/builders.js';
-import { startSmtpServer, unusedPort, type TestSmtpServer } from '../support/smtp.js';
+import { messagesOf, startSmtpServer, unusedPort, type TestSmtpServer } from '../support/smtp.js';
 import { acme, BACKENDS, globex, invoice, ledgerWith, snapshot, writeConfig } from '../fixtures/helpers/world.js';
 
 const addresses = (field: AddressObject | AddressObject[] | undefined) => ([] as AddressObject[]).concat(field ?? []).flatMap((a) => a.value.map((v) => v.address));
@@ -79,12 +79,12 @@ describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
     config = writeConfig(dir.path, { smtpPort: smtp.port, bcc: 'archive@janesmith.example' });
   });
 
-  const arrived = (number: string) => smtp!.messages.filter((m) => m.parsed.subject?.includes(number));
+  const arrived = (number: string) => messagesOf(smtp!.messages).filter((m) => m.parsed.subject?.includes(number));
 
   it('sends each due message once, to the right people, with the amount owed and the invoice attached to the resend, and records the Message-ID that arrived', async () => {
     const result = await cli(ledger, config, ['send', '--due']);
     expect(result.code, result.stderr).toBe(0);
-    expect(smtp!.messages).toHaveLength(3);
+    expect(messagesOf(smtp!.messages)).toHaveLength(3);
 
     const [resend] = arrived('INV-1');
     expect(addresses(resend.parsed.to)).toEqual(['bob@acme.example']);
@@ -123,7 +123,7 @@ describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
     const again = await cli(ledger, config, ['send', '--due', '--quiet']);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe('');
-    expect(smtp!.messages).toHaveLength(3);
+    expect(messagesOf(smtp!.messages)).toHaveLength(3);
   });
 
   it('--dry-run sends nothing, writes nothing, and prints the messages', async () => {
@@ -140,7 +140,7 @@ describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
   it('--json prints the actions, with the Message-IDs that arrived', async () => {
     const result = await cli(ledger, config, ['send', '--due', '--json']);
     const { actions } = JSON.parse(result.stdout) as { actions: { result: string; messageId?: string }[] };
-    expect(actions.filter((a) => a.result === 'sent').map((a) => a.messageId).sort()).toEqual(smtp!.messages.map((m) => m.parsed.messageId).sort());
+    expect(actions.filter((a) => a.result === 'sent').map((a) => a.messageId).sort()).toEqual(messagesOf(smtp!.messages).map((m) => m.parsed.messageId).sort());
   });
 
   it('records a refused recipient as failed, sends the rest, exits 1 with a summary, and retries it next time', async () => {
@@ -159,7 +159,7 @@ describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
     writeConfig(dir.path, { smtpPort: smtp.port, bcc: 'archive@janesmith.example' });
     const second = await cli(ledger, config, ['send', '--due']);
     expect(second.code).toBe(0);
-    expect(smtp.messages.map((m) => addresses(m.parsed.to))).toEqual([['hank@globex.example']]);
+    expect(messagesOf(smtp.messages).map((m) => addresses(m.parsed.to))).toEqual([['hank@globex.example']]);
     expect(emailsOf(ledger, 'INV-2').map((e) => e.status)).toEqual(['sent', 'failed', 'sent']);
   });
 
@@ -262,8 +262,9 @@ describe('a send --due killed mid-message', () => {
       expect((await run(['send', '--due'])).code).toBe(0);
       expect((await run(['send', '--due'])).code).toBe(0);
 
-      const received = server.messages.map((m) => ({ id: m.parsed.messageId, subject: m.parsed.subject ?? '' }));
+      const received = messagesOf(server.messages).map((m) => ({ id: m.parsed.messageId, subject: m.parsed.subject ?? '' }));
       expect(new Set(received.map((m) => m.id)).size).toBe(received.length);
+      for (const message of messagesOf(server.messages)) expect(new Set(message.envelope.to).size).toBe(message.envelope.to.length);
       for (const number of ['INV-1', 'INV-2', 'INV-3']) expect(received.filter((m) => m.subject.includes(number)), number).toHaveLength(1);
       expect(received.map((m) => m.id)).not.toContain(interruptedId);
       expect(emailsOf(ledger, 'INV-1').map((e) => e.status)).toEqual(['failed', 'sent']);

@@ -8,9 +8,9 @@ import { ChaseError } from '../../src/core/errors.js';
 import { assess, DEFAULT_LADDER } from '../../src/core/ladder.js';
 import type { Client } from '../../src/core/model.js';
 import { buildMessage, type OutgoingMessage } from '../../src/mail/message.js';
-import { createTransport, describeMailError, isFatalMailError, MailError, type MailTransport } from '../../src/mail/transport.js';
+import { createTransport, describeMailError, isFatalMailError, MailError, replyText, type MailTransport } from '../../src/mail/transport.js';
 import { aClient, anInvoice, aPayment } from '../support/builders.js';
-import { startSmtpServer, unusedPort, type TestSmtpServer } from '../support/smtp.js';
+import { messagesOf, startSmtpServer, unusedPort, type TestSmtpServer } from '../support/smtp.js';
 
 let dir: string;
 let server: TestSmtpServer | undefined;
@@ -34,14 +34,14 @@ function aConfig(): Config {
   return config;
 }
 
-/** The resend for INV-2026-001 (£1,200.00 less £200.00 paid) with its PDF attached, on 2 October 2026. */
-function aMessage(client: Client = aClient()): OutgoingMessage {
+/** The resend for INV-2026-001 (£1,200.00 less £200.00 paid) with its PDF attached, on 2 October 2026, the accounts team in cc. */
+function aMessage(client: Client = aClient(), to?: string[]): OutgoingMessage {
   mkdirSync(join(dir, 'invoices'), { recursive: true });
   writeFileSync(join(dir, 'invoices', 'INV-2026-001.pdf'), '%PDF-1.4 the invoice');
   const invoice = anInvoice({ file: 'invoices/INV-2026-001.pdf', payments: [aPayment('2026-09-20', '200.00')] });
   const config = aConfig();
   const resendWithCc = { ...DEFAULT_LADDER.find((s) => s.name === 'resend')!, cc: ['accounts' as const] };
-  return buildMessage({ invoice, client, assessment: assess(invoice, config.policy, '2026-10-02'), stage: resendWithCc, config, today: '2026-10-02', ledgerDir: dir });
+  return buildMessage({ invoice, client, assessment: assess(invoice, config.policy, '2026-10-02'), stage: resendWithCc, config, today: '2026-10-02', ledgerDir: dir, ...(to ? { to } : {}) });
 }
 
 function smtpMail(smtp: Partial<SmtpConfig> & Pick<SmtpConfig, 'port'>): MailConfig {
@@ -63,7 +63,7 @@ function addresses(field: AddressObject | AddressObject[] | undefined): string[]
 }
 
 describe('the smtp transport', () => {
-  it('delivers the message with its recipients, amounts and attachment', async () => {
+  it('delivers the message with its recipients, amounts and attachment: to the To address first, then one copy to the cc and the Bcc', async () => {
     server = await startSmtpServer();
     transport = await createTransport(smtpMail({ port: server.port }), {});
     const message = aMessage();
@@ -71,13 +71,14 @@ describe('the smtp transport', () => {
 
     expect(result.messageId).toBe(message.messageId);
     expect(result.accepted.sort()).toEqual(['ap@acme.example', 'archive@janesmith.example', 'bob@acme.example']);
-    expect(result.rejected).toEqual([]);
+    expect(result.refused).toEqual([]);
     expect(result.response).toMatch(/^250/);
 
-    expect(server.messages).toHaveLength(1);
-    const [received] = server.messages;
+    expect(server.messages.map((m) => m.envelope.to)).toEqual([['bob@acme.example'], ['ap@acme.example', 'archive@janesmith.example']]);
+    const [received, copy] = server.messages;
+    // The copy is the same message: same Message-ID, Date and headers.
+    for (const header of ['message-id', 'date', 'to', 'cc', 'subject']) expect(copy.parsed.headers.get(header), header).toEqual(received.parsed.headers.get(header));
     expect(received.envelope.from).toBe('jane@janesmith.example');
-    expect(received.envelope.to.sort()).toEqual(['ap@acme.example', 'archive@janesmith.example', 'bob@acme.example']);
     const mail = received.parsed;
     expect(mail.messageId).toBe(message.messageId);
     expect(addresses(mail.to)).toEqual(['bob@acme.example']);
@@ -96,7 +97,7 @@ describe('the smtp transport', () => {
     expect(server.logins).toEqual([{ user: 'jane', password: 'secret', accepted: true }]);
     await transport.send(aMessage());
     await transport.send(aMessage());
-    expect(server.messages.map((m) => m.user)).toEqual(['jane', 'jane']);
+    expect(messagesOf(server.messages).map((m) => m.user)).toEqual(['jane', 'jane']);
     expect(server.logins).toHaveLength(2);
   });
 
@@ -104,7 +105,7 @@ describe('the smtp transport', () => {
     server = await startSmtpServer({ auth: { user: 'jane', password: 'from-env' } });
     transport = await createTransport(smtpMail({ port: server.port, user: 'jane' }), { CHASE_SMTP_PASSWORD: 'from-env' });
     await transport.send(aMessage());
-    expect(server.messages).toHaveLength(1);
+    expect(messagesOf(server.messages)).toHaveLength(1);
   });
 
   it('reads the password from a passwordFile only you can read', async () => {
@@ -157,22 +158,65 @@ describe('the smtp transport', () => {
     expect(isFatalMailError(verifying)).toBe(true);
   });
 
-  it('treats a refused recipient as this message failing, even when the Bcc copy was taken', async () => {
+  it('treats a refused To address as this message failing, and then sends no copy to the cc or the Bcc', async () => {
     server = await startSmtpServer();
     server.rejectRecipient('bob@acme.example', { code: 550, message: 'No such mailbox' });
     transport = await createTransport(smtpMail({ port: server.port }), {});
-    const error = await failure(() => transport!.send(aMessage(aClient({ accounts: undefined }))));
+    const error = await failure(() => transport!.send(aMessage()));
     expect(isFatalMailError(error)).toBe(false);
     expect(describeMailError(error)).toBe('the server refused bob@acme.example: 550 No such mailbox');
-    expect(server.messages.map((m) => m.envelope.to)).toEqual([['archive@janesmith.example']]);
+    expect(server.messages).toEqual([]);
 
     server.rejectNext(1, { at: 'rcpt', code: 550, message: 'Relay denied' });
     const everyone = await failure(() => transport!.send(aMessage(aClient({ email: 'carol@acme.example' }))));
     expect(isFatalMailError(everyone)).toBe(false);
     expect(describeMailError(everyone)).toContain('550 Relay denied');
+    expect(server.messages).toEqual([]);
 
     await transport.send(aMessage(aClient({ email: 'carol@acme.example' })));
-    expect(server.messages.at(-1)!.envelope.to.sort()).toEqual(['ap@acme.example', 'archive@janesmith.example', 'carol@acme.example']);
+    expect(messagesOf(server.messages).at(-1)!.envelope.to.sort()).toEqual(['ap@acme.example', 'archive@janesmith.example', 'carol@acme.example']);
+  });
+
+  it('sends a message one of whose To addresses is refused to the others and the copies, and lists the refusal', async () => {
+    server = await startSmtpServer();
+    server.rejectRecipient('carol@acme.example', { code: 550, message: 'mailbox unavailable' });
+    transport = await createTransport(smtpMail({ port: server.port }), {});
+    const result = await transport.send(aMessage(aClient(), ['bob@acme.example', 'carol@acme.example']));
+    expect(result.refused).toEqual([{ address: 'carol@acme.example', reply: '550 mailbox unavailable' }]);
+    expect(result.accepted.sort()).toEqual(['ap@acme.example', 'archive@janesmith.example', 'bob@acme.example']);
+    expect(messagesOf(server.messages).map((m) => m.envelope.to)).toEqual([['bob@acme.example', 'ap@acme.example', 'archive@janesmith.example']]);
+  });
+
+  it('sends a message whose cc is refused to the To address and the Bcc, and lists the refusal', async () => {
+    server = await startSmtpServer();
+    server.rejectRecipient('ap@acme.example', { code: 550, message: 'mailbox unavailable' });
+    transport = await createTransport(smtpMail({ port: server.port }), {});
+    const result = await transport.send(aMessage());
+    expect(result.refused).toEqual([{ address: 'ap@acme.example', reply: '550 mailbox unavailable' }]);
+    expect(result.accepted.sort()).toEqual(['archive@janesmith.example', 'bob@acme.example']);
+    expect(server.messages.map((m) => m.envelope.to)).toEqual([['bob@acme.example'], ['archive@janesmith.example']]);
+  });
+
+  it('counts a message as sent when its To address took it and the copies were refused after DATA', async () => {
+    server = await startSmtpServer();
+    server.rejectNext(1, { after: 1, code: 452, message: 'Insufficient storage' });
+    transport = await createTransport(smtpMail({ port: server.port }), {});
+    const result = await transport.send(aMessage());
+    expect(result.refused).toEqual([
+      { address: 'ap@acme.example', reply: '452 Insufficient storage' },
+      { address: 'archive@janesmith.example', reply: '452 Insufficient storage' },
+    ]);
+    expect(server.messages.map((m) => m.envelope.to)).toEqual([['bob@acme.example']]);
+  });
+
+  it('says the reply code once when the server repeats it in the text', async () => {
+    server = await startSmtpServer();
+    server.rejectRecipient('bob@acme.example', { code: 550, message: '550 mailbox unavailable' });
+    server.rejectRecipient('ap@acme.example', { code: 550, message: '550 mailbox unavailable' });
+    transport = await createTransport(smtpMail({ port: server.port }), {});
+    expect(describeMailError(await failure(() => transport!.send(aMessage())))).toBe('the server refused bob@acme.example: 550 mailbox unavailable');
+    const copyRefused = await transport.send(aMessage(aClient({ email: 'carol@acme.example' })));
+    expect(copyRefused.refused).toEqual([{ address: 'ap@acme.example', reply: '550 mailbox unavailable' }]);
   });
 
   it('treats a message refused after DATA as not fatal, and says when it is temporary', async () => {
@@ -183,7 +227,7 @@ describe('the smtp transport', () => {
     expect(isFatalMailError(error)).toBe(false);
     expect(describeMailError(error)).toBe('the server refused the message: 451 Try again later (temporary: it may go through later)');
     await transport.send(aMessage());
-    expect(server.messages).toHaveLength(1);
+    expect(messagesOf(server.messages)).toHaveLength(1);
   });
 });
 
@@ -200,6 +244,19 @@ describe('classifying errors', () => {
   ])('%j is fatal: %s', (error, fatal) => {
     expect(isFatalMailError(error)).toBe(fatal);
     expect(describeMailError(error)).not.toContain('\n');
+  });
+});
+
+describe('the server reply shown', () => {
+  it.each([
+    ['550 550 mailbox unavailable', '550 mailbox unavailable'],
+    ['550 5.1.1 550 mailbox unavailable', '550 5.1.1 mailbox unavailable'],
+    ['550 mailbox unavailable', '550 mailbox unavailable'],
+    ['550 5.1.1 <bob@acme.example>: Recipient address rejected', '550 5.1.1 <bob@acme.example>: Recipient address rejected'],
+    ['451 4510 queue full', '451 4510 queue full'],
+    ['550 550', '550'],
+  ])('%j reads %j', (response, shown) => {
+    expect(replyText(response)).toBe(shown);
   });
 });
 

@@ -6,9 +6,11 @@
  *   const smtp = await startSmtpServer({ auth: { user: 'jane', password: 'secret' } });
  *   // mail.smtp: { host: smtp.host, port: smtp.port, secure: false, user: 'jane' }
  *   smtp.rejectNext(1, { code: 451 });           // the next message gets "451" after DATA
+ *   smtp.rejectNext(1, { after: 1 });            // the one after it does
  *   smtp.rejectRecipient('gone@client.example'); // RCPT TO for this address gets "550"
  *   ...
  *   smtp.messages[0].parsed.subject; smtp.messages[0].envelope.to; // Bcc copies show in envelope.to
+ *   messagesOf(smtp.messages);                    // one entry per Message-ID, whatever carried it
  *   await smtp.close();
  *
  * A message is in `messages` before the client gets the server's "250 OK", so once a send has
@@ -43,6 +45,8 @@ export interface Refusal {
 export interface RejectNextOptions extends Refusal {
   /** Refuse every recipient at RCPT TO, or the whole message after DATA (the default). */
   at?: 'rcpt' | 'data';
+  /** Take this many transactions first, then refuse. */
+  after?: number;
 }
 
 export interface TestSmtpServer {
@@ -71,7 +75,7 @@ function refusal(options: Refusal, fallback: string): Error & { responseCode: nu
 export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<TestSmtpServer> {
   const messages: ReceivedMessage[] = [];
   const logins: LoginAttempt[] = [];
-  const pending: RejectNextOptions[] = [];
+  const pending: (RejectNextOptions | null)[] = [];
   const refusedRecipients = new Map<string, Refusal>();
   // The refusal drawn for the transaction each connection is in: set at MAIL FROM, used at RCPT TO and DATA.
   const current = new Map<string, RejectNextOptions | null>();
@@ -137,6 +141,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     messages,
     logins,
     rejectNext(count, rule = {}) {
+      for (let i = 0; i < (rule.after ?? 0); i++) pending.push(null);
       for (let i = 0; i < count; i++) pending.push({ at: 'data', ...rule });
     },
     rejectRecipient(address, rule = {}) {
@@ -144,6 +149,29 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * The messages received, one per Message-ID in the order each first arrived. chase hands the To
+ * addresses a message in one SMTP transaction and its copies (cc, Bcc) in a second; here
+ * `envelope.to` joins every transaction's recipients, so a copy delivered twice shows twice.
+ * `raw` and `parsed` are the first transaction's.
+ */
+export function messagesOf(received: readonly ReceivedMessage[]): ReceivedMessage[] {
+  const byId = new Map<string, ReceivedMessage>();
+  const messages: ReceivedMessage[] = [];
+  for (const transaction of received) {
+    const id = transaction.parsed.messageId;
+    const first = id === undefined ? undefined : byId.get(id);
+    if (first) {
+      first.envelope.to.push(...transaction.envelope.to);
+      continue;
+    }
+    const message = { ...transaction, envelope: { from: transaction.envelope.from, to: [...transaction.envelope.to] } };
+    if (id !== undefined) byId.set(id, message);
+    messages.push(message);
+  }
+  return messages;
 }
 
 /** A port on 127.0.0.1 that nothing listens on, for "connection refused". */
