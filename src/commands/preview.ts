@@ -25,7 +25,15 @@ export function command(context: CommandContext): Command {
     .option('--template <name>', 'a template that is not a stage, e.g. payment-received')
     .option('--html', 'print the HTML part instead of the text')
     .option('--json', 'print the whole message as JSON')
-    .addHelpText('after', examples(['chase preview INV-2026-001', 'the next message'], ['chase preview INV-2026-001 --stage final', 'the final notice'], ['chase preview INV-2026-001 --html > final.html', 'open the HTML in a browser']))
+    .addHelpText(
+      'after',
+      examples(
+        ['chase preview INV-2026-045', 'the next message'],
+        ['chase preview INV-2026-045 --stage final', 'the final notice'],
+        ['chase preview INV-2026-045 --template payment-received', 'a message that is not a stage'],
+        ['chase preview INV-2026-045 --html > friendly.html', 'open the HTML in a browser'],
+      ),
+    )
     .action(async (number: string, options: Omit<PreviewOptions, 'number'>, cmd: Command) => {
       await context.run(cmd, (deps) => run(deps, { ...options, number, json: cmd.optsWithGlobals().json }));
     });

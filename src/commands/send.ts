@@ -87,7 +87,7 @@ export type SendDeps = Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now' |
 export async function run(deps: SendDeps, options: SendOptions): Promise<number> {
   clientsOfLedger.delete(deps.ledger);
   if (options.resolve !== undefined) {
-    if (!options.number) throw new ChaseError('--resolve needs an invoice number', { hint: 'chase send INV-2026-001 --resolve sent' });
+    if (!options.number) throw new ChaseError('--resolve needs an invoice number', { hint: 'chase send INV-2026-043 --resolve sent' });
     return resolveUncertain(deps, options.number, options.resolve, options);
   }
   if (options.due) {
