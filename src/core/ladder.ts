@@ -41,6 +41,10 @@ export interface Assessment {
   /** The last stage whose offset is at most daysOverdue; null before the first. */
   stage: string | null;
   lastAction: StepRef | null;
+  /**
+   * Null when nothing is owed, when the invoice is held, and while an email is uncertain: `send`
+   * sends nothing about the invoice until the user resolves it, so there is no step to show.
+   */
   nextAction: NextAction | null;
   /** Held now (a dispute, talks): no next action until the hold ends. */
   held: boolean;
@@ -69,15 +73,29 @@ export function takesStage(event: HistoryEvent): boolean {
   }
 }
 
-/** A message that reached, or may have reached, the client. */
-export function isContact(event: HistoryEvent): boolean {
+/** A message chase sent that reached, or may have reached, the client: an email sent (or pending), or a letter. */
+function isReminder(event: HistoryEvent): boolean {
   return (event.kind === 'email' && (event.status === 'sent' || event.status === 'pending')) || event.kind === 'letter';
+}
+
+/** An email, call or meeting the user logged (`chase log`): logged emails carry no send status. */
+function isLoggedContact(event: HistoryEvent): boolean {
+  return (event.kind === 'email' && event.status === undefined) || event.kind === 'call' || event.kind === 'meeting';
+}
+
+/**
+ * What minGapDays counts from: any message the client got from chase, and any contact the user had
+ * with them and logged. A client emailed or rung yesterday should not get a reminder today. Logged
+ * contact is not a reminder, though: it takes no stage and does not let a harsh stage come first.
+ */
+export function isContact(event: HistoryEvent): boolean {
+  return isReminder(event) || isLoggedContact(event);
 }
 
 const ACTION_KINDS = new Set(['letter', 'call', 'meeting', 'collections']);
 
 function isAction(event: HistoryEvent): boolean {
-  return event.kind === 'email' ? event.status === 'sent' || event.status === 'pending' : ACTION_KINDS.has(event.kind);
+  return event.kind === 'email' ? event.status === 'sent' || event.status === 'pending' || event.status === undefined : ACTION_KINDS.has(event.kind);
 }
 
 export function needsEarlierReminder(stage: LadderStage): boolean {
@@ -197,7 +215,7 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
     uncertain: owed ? (lastOf(invoice.history, (e) => e.kind === 'email' && e.status === 'pending') ?? null) : null,
     plan: planProgress(invoice, today, policy.planGraceDays),
   };
-  if (!owed || assessment.held) return assessment;
+  if (!owed || assessment.held || assessment.uncertain) return assessment;
   const climb = (part: Climb) => nextStep(invoice, part, policy, today, promiseEnd, assessment.promised);
   const plan = assessment.plan;
   if (!plan) {
@@ -248,7 +266,7 @@ function nextStep(
     let harsh = first;
     while (harsh < end && !needsEarlierReminder(stages[harsh])) harsh++;
     if (harsh === end) target = stages[end - 1];
-    else if (harsh === first || invoice.history.some(isContact)) target = stages[harsh];
+    else if (harsh === first || invoice.history.some(isReminder)) target = stages[harsh];
     else target = stages[harsh - 1];
     skipping = stages.slice(first, stages.indexOf(target, first)).map((stage) => stage.name);
   }

@@ -7,6 +7,7 @@ import type { HistoryEvent } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { createTransport } from '../../src/mail/transport.js';
 import { run as send, type SendOptions } from '../../src/commands/send.js';
+import { run as logRun } from '../../src/commands/log.js';
 import { buildStatus } from '../../src/commands/status.js';
 import { testDeps, tempDir } from '../support/io.js';
 import { anEmail, sentEmail } from '../support/builders.js';
@@ -214,6 +215,16 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-1')?.uncertain).toEqual({ stage: 'resend', messageId: '<crashed@janesmith.example>', on: '2026-11-23' });
     });
 
+    it('leaves status with no next action until it is resolved, as send sends nothing; then the next step shows again', async () => {
+      const entry = () => buildStatus(deps({ today: '2026-11-27' }), {}).invoices.find((i) => i.number === 'INV-1')!;
+      expect(entry()).toMatchObject({ nextAction: null, uncertain: { stage: 'resend' } });
+      const { code } = await sendDue({}, deps({ today: '2026-11-27' }));
+      expect(code).toBe(1);
+      expect(arrived('INV-1')).toHaveLength(0);
+      await send(deps(), { number: 'INV-1', resolve: 'sent' });
+      expect(entry()).toMatchObject({ nextAction: { stage: 'friendly', kind: 'email', on: '2026-11-30' }, uncertain: null });
+    });
+
     it('--resolve retry sends it once on the next run', async () => {
       expect(await send(deps(), { number: 'INV-1', resolve: 'retry' })).toBe(0);
       expect(await send(deps(), { due: true })).toBe(0);
@@ -258,6 +269,13 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(wouldSend).toContain('INV-6');
       expect(arrived('INV-6')).toHaveLength(1);
     });
+  });
+
+  it('counts an email the user logged as contact: nothing goes the same day, and the next message waits minGapDays', async () => {
+    await logRun(deps(), { number: 'INV-2', email: true, note: 'emailed Hank myself' });
+    const dry = await sendDue({ dryRun: true, json: true });
+    expect((JSON.parse(dry.stdout).actions as { invoice: string }[]).filter((a) => a.invoice === 'INV-2')).toEqual([]);
+    expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-2')?.nextAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-11-27' });
   });
 
   describe('one message now', () => {
