@@ -37,7 +37,7 @@ export interface PaperStep {
 
 export type ChaseStep = EmailStep | PaperStep;
 
-export type WaitReason = 'uncertain' | 'held' | 'promised' | 'weekend';
+export type WaitReason = 'uncertain' | 'held' | 'promised' | 'settling' | 'weekend';
 
 export interface Waiting {
   invoice: Invoice;
@@ -53,6 +53,8 @@ export interface ChasePlan {
   brokenPromises: Invoice[];
   /** Payment plans that have defaulted (a missed installment ran past its grace) and are not yet recorded. */
   defaultedPlans: { invoice: Invoice; on: ISODate }[];
+  /** Agreed settlements whose date and grace have passed unpaid and are not yet recorded as lapsed. */
+  lapsedSettlements: Invoice[];
 }
 
 /** A stage that is not on the ladder (an installment reminder) is an email with the template of its name. */
@@ -62,12 +64,13 @@ function stageNamed(ladder: readonly LadderStage[], name: string): LadderStage {
 
 export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): ChasePlan {
   const ladder = sortedLadder(policy.ladder);
-  const plan: ChasePlan = { today, steps: [], waiting: [], brokenPromises: [], defaultedPlans: [] };
+  const plan: ChasePlan = { today, steps: [], waiting: [], brokenPromises: [], defaultedPlans: [], lapsedSettlements: [] };
   const weekend = policy.weekdaysOnly && isWeekend(today);
   for (const invoice of invoices) {
     const assessment = assess(invoice, policy, today);
     if (assessment.state !== 'open') continue;
     if (assessment.promiseBroken) plan.brokenPromises.push(invoice);
+    if (assessment.settlementLapsed) plan.lapsedSettlements.push(invoice);
     const progress = assessment.plan;
     if (progress?.state === 'defaulted' && !invoice.plan?.defaulted && progress.defaulted) plan.defaultedPlans.push({ invoice, on: progress.defaulted });
     const next = assessment.nextAction;
@@ -82,6 +85,7 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
     }
     if (!next || next.on > today) {
       if (assessment.promised) waiting('promised');
+      else if (assessment.settling) waiting('settling');
       continue;
     }
     if (weekend && next.kind !== 'collections') {
@@ -138,14 +142,14 @@ export interface CallTask {
 
 /**
  * Calls due: a stage with `call: true` was taken (its email went, or it was passed over) and no call
- * has been logged since. Held and promised invoices wait.
+ * has been logged since. Held and promised invoices, and those with a settlement awaited, wait.
  */
 export function callsDue(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): CallTask[] {
   const callStages = new Set(policy.ladder.filter((stage) => stage.call).map((stage) => stage.name));
   const tasks: CallTask[] = [];
   for (const invoice of invoices) {
     const assessment = assess(invoice, policy, today);
-    if (assessment.state !== 'open' || assessment.held || assessment.promised) continue;
+    if (assessment.state !== 'open' || assessment.held || assessment.promised || assessment.settling) continue;
     let taken: HistoryEvent | undefined;
     for (const event of invoice.history) {
       const takesCall = event.stage && callStages.has(event.stage) && (event.kind === 'skipped' || (event.kind === 'email' && event.status === 'sent'));

@@ -1,6 +1,7 @@
 import { addDays, daysBetween, maxDate, nextWeekday, type ISODate } from './dates.js';
 import { balanceOf, paidOf, totalOf, type ChasePolicy, type HistoryEvent, type Invoice, type LadderStage, type StageAction } from './model.js';
 import { planNextAction, planProgress, type PlanProgress } from './plan.js';
+import { settlementEnds, settlementReached } from './settlement.js';
 import { once } from './memo.js';
 
 /** The default escalation ladder (design contract §3). A config may rename, remove, add and re-time stages. */
@@ -52,6 +53,10 @@ export interface Assessment {
   promised: boolean;
   /** A promise whose date and grace passed with money still owed. */
   promiseBroken: boolean;
+  /** An agreed settlement, not yet paid, whose date and grace have not run out: chasing waits for it as for a promise. */
+  settling: boolean;
+  /** An agreed settlement whose date and grace passed unpaid; chasing resumes on the balance. */
+  settlementLapsed: boolean;
   /** An email recorded as pending whose fate is unknown: nothing more is sent until the user resolves it. */
   uncertain: HistoryEvent | null;
   /** How the payment plan stands (see plan.ts); null without a plan. */
@@ -199,6 +204,7 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   const state: InvoiceState = invoice.status !== 'open' ? invoice.status : balance <= 0 ? 'paid' : 'open';
   const last = lastOf(invoice.history, isAction);
   const promiseEnd = promiseEnds(invoice, policy);
+  const settlementEnd = settlementReached(invoice) ? null : settlementEnds(invoice, policy);
   const owed = state === 'open';
   const assessment: Assessment = {
     state,
@@ -212,14 +218,28 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
     held: owed && holdActive(invoice, today),
     promised: owed && promiseEnd !== null && today <= promiseEnd,
     promiseBroken: owed && promiseEnd !== null && today > promiseEnd,
+    settling: owed && settlementEnd !== null && today <= settlementEnd,
+    settlementLapsed: owed && settlementEnd !== null && today > settlementEnd,
     uncertain: owed ? (lastOf(invoice.history, (e) => e.kind === 'email' && e.status === 'pending') ?? null) : null,
     plan: planProgress(invoice, today, policy.planGraceDays),
   };
   if (!owed || assessment.held || assessment.uncertain) return assessment;
-  const climb = (part: Climb) => nextStep(invoice, part, policy, today, promiseEnd, assessment.promised);
+
+  // No ladder step sooner than minGapDays after the last contact, nor while an agreed settlement is
+  // awaited, nor while a promise runs. A weekend waits for Monday.
+  let notBefore = today;
+  const lastContact = latestContact(invoice.history);
+  if (lastContact) notBefore = maxDate(notBefore, addDays(lastContact, policy.minGapDays));
+  if (assessment.settling) notBefore = maxDate(notBefore, addDays(settlementEnd!, 1));
+  const ladderDay = (wanted: ISODate, kind: StageAction): ISODate => {
+    let on = maxDate(wanted, notBefore);
+    if (assessment.promised) on = maxDate(on, addDays(promiseEnd!, 1));
+    return policy.weekdaysOnly && kind !== 'collections' ? nextWeekday(on) : on;
+  };
+
   const plan = assessment.plan;
   if (!plan) {
-    assessment.nextAction = climb({ stages: ladder, anchor: invoice.due, since: null });
+    assessment.nextAction = nextStep(invoice, { stages: ladder, anchor: invoice.due, since: null }, today, ladderDay);
     return assessment;
   }
   // While a plan is kept the installments set the pace; once it defaults (or, with the missed
@@ -227,18 +247,12 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   const installmentStep = plan.state === 'defaulted' ? null : planNextAction(invoice, plan, policy, today);
   const since = plan.defaulted ?? (plan.defaultsOn === null ? null : addDays(plan.defaultsOn, 1));
   const resumed = since === null ? null : afterDefault(invoice, ladder, since);
-  assessment.nextAction = installmentStep ?? (resumed && climb(resumed));
+  assessment.nextAction = installmentStep ?? (resumed && nextStep(invoice, resumed, today, ladderDay));
   return assessment;
 }
 
-function nextStep(
-  invoice: Invoice,
-  climb: Climb,
-  policy: ChasePolicy,
-  today: ISODate,
-  promiseEnd: ISODate | null,
-  promised: boolean,
-): NextAction | null {
+/** The next stage of `climb` and the day it falls due; `dayFor` says when a step wanted on a day can happen. */
+function nextStep(invoice: Invoice, climb: Climb, today: ISODate, dayFor: (wanted: ISODate, kind: StageAction) => ISODate): NextAction | null {
   const { stages, anchor, since } = climb;
   const taken = new Set<string | undefined>();
   for (const event of invoice.history) if (takesStage(event) && (since === null || event.on >= since)) taken.add(event.stage);
@@ -270,14 +284,8 @@ function nextStep(
     else target = stages[harsh - 1];
     skipping = stages.slice(first, stages.indexOf(target, first)).map((stage) => stage.name);
   }
-
-  // A step already due shows as due today; one that falls on a weekend waits for Monday.
-  let on = maxDate(addDays(anchor, target.offset), today);
-  const lastContact = latestContact(invoice.history);
-  if (lastContact) on = maxDate(on, addDays(lastContact, policy.minGapDays));
-  if (promised && promiseEnd) on = maxDate(on, addDays(promiseEnd, 1));
-  if (policy.weekdaysOnly && target.action !== 'collections') on = nextWeekday(on);
-  return { stage: target.name, kind: target.action, on, skipping };
+  // A step already due shows as due today.
+  return { stage: target.name, kind: target.action, on: dayFor(addDays(anchor, target.offset), target.action), skipping };
 }
 
 /** Aging bucket of an amount owed, by days overdue. */

@@ -7,6 +7,7 @@ import type { HistoryEvent } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { createTransport } from '../../src/mail/transport.js';
 import { run as send, type SendOptions } from '../../src/commands/send.js';
+import { run as settleRun } from '../../src/commands/settle.js';
 import { run as logRun } from '../../src/commands/log.js';
 import { buildStatus } from '../../src/commands/status.js';
 import { testDeps, tempDir } from '../support/io.js';
@@ -268,6 +269,41 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       await sendDue();
       expect(wouldSend).toContain('INV-6');
       expect(arrived('INV-6')).toHaveLength(1);
+    });
+  });
+
+  describe('an agreed settlement', () => {
+    // INV-2 (£640.00, due 11-12, resent 11-13): £500.00 agreed on Monday 11-23, to be paid by Thursday 12-10.
+    beforeEach(async () => {
+      await settleRun(deps(), { number: 'INV-2', amount: '500.00', by: '2026-12-10', quiet: true });
+    });
+
+    it('holds chasing back while it is awaited: nothing sent, the terms shown, status saying the same', async () => {
+      const { code, stdout } = await sendDue();
+      expect(code).toBe(0);
+      expect(arrived('INV-2')).toHaveLength(0);
+      expect(stdout).toMatch(/waiting\s+INV-2\s+settlement of £500\.00 agreed, to be paid by 2026-12-10/);
+      // The grace runs to Sunday 12-13.
+      expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-2')?.nextAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-12-14' });
+      expect(await sendDue({}, deps({ today: '2026-12-11' }))).toMatchObject({ code: 0 });
+      expect(arrived('INV-2')).toHaveLength(0);
+    });
+
+    it('lapses when its date and grace pass unpaid: recorded, taken off the invoice, and chasing resumes that day', async () => {
+      const dry = await sendDue({ dryRun: true, json: true }, deps({ today: '2026-12-14' }));
+      expect(ledger.invoice('INV-2')!.settlement).toBeDefined();
+      const { code, stdout } = await sendDue({ json: true }, deps({ today: '2026-12-14' }));
+      expect(code).toBe(0);
+      const results = (out: string) => (JSON.parse(out).actions as { invoice: string; result: string; stage?: string }[]).filter((a) => a.invoice === 'INV-2').map((a) => `${a.result} ${a.stage ?? ''}`.trim());
+      expect(results(dry.stdout)).toEqual(['settlement-lapsed', 'would-send final']);
+      expect(results(stdout)).toEqual(['settlement-lapsed', 'skipped friendly', 'skipped firm', 'skipped escalate', 'sent final']);
+      expect(arrived('INV-2')).toHaveLength(1);
+      const updated = ledger.invoice('INV-2')!;
+      expect(updated.settlement).toBeUndefined();
+      expect(updated.history.filter((e) => e.kind === 'settlement').map((e) => e.note)).toEqual([
+        'settlement of £500.00 agreed, to be paid by 2026-12-10',
+        'settlement of £500.00 agreed on 2026-11-23 lapsed: not paid in full by 2026-12-10; chasing resumes on the balance',
+      ]);
     });
   });
 

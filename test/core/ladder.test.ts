@@ -585,6 +585,20 @@ describe('ladder properties', () => {
     );
   });
 
+  it('while an agreed settlement is awaited, the next action waits until its date and the grace days have passed', () => {
+    fc.assert(
+      fc.property(policy, date, date, history, date, fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }), (rules, due, today, events, agreed, byIn) => {
+        const settlement = { agreed, amount: minor('100.00'), ...(byIn === undefined ? {} : { by: addDays(agreed, byIn) }) };
+        const pending = events.filter((event) => event.status !== 'pending');
+        const assessment = assess(anInvoice({ due, history: pending, settlement }), aPolicy(rules), today);
+        const ends = addDays(settlement.by ?? agreed, rules.promiseGraceDays);
+        expect(assessment.settling).toBe(today <= ends);
+        expect(assessment.settlementLapsed).toBe(today > ends);
+        if (assessment.nextAction) expect(assessment.nextAction.on > ends).toBe(true);
+      }),
+    );
+  });
+
   it('a stage already taken is never the next action', () => {
     fc.assert(
       fc.property(policy, date, date, history, (rules, due, today, events) => {
