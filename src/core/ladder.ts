@@ -225,8 +225,8 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   };
   if (!owed || assessment.held || assessment.uncertain) return assessment;
 
-  // No ladder step sooner than minGapDays after the last contact, nor while an agreed settlement is
-  // awaited, nor while a promise runs. A weekend waits for Monday.
+  // No message sooner than minGapDays after the last contact, nor while an agreed settlement is
+  // awaited; a ladder step also waits out a promise. A weekend waits for Monday.
   let notBefore = today;
   const lastContact = latestContact(invoice.history);
   if (lastContact) notBefore = maxDate(notBefore, addDays(lastContact, policy.minGapDays));
@@ -244,7 +244,7 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   }
   // While a plan is kept the installments set the pace; once it defaults (or, with the missed
   // installment's reminder out, once it will) the ladder resumes on what is left.
-  const installmentStep = plan.state === 'defaulted' ? null : planNextAction(invoice, plan, policy, today);
+  const installmentStep = plan.state === 'defaulted' ? null : planNextAction(invoice, plan, policy, today, notBefore);
   const since = plan.defaulted ?? (plan.defaultsOn === null ? null : addDays(plan.defaultsOn, 1));
   const resumed = since === null ? null : afterDefault(invoice, ladder, since);
   assessment.nextAction = installmentStep ?? (resumed && nextStep(invoice, resumed, today, ladderDay));

@@ -182,8 +182,8 @@ describe('planNextAction: the installment messages', () => {
   const upcomingSent = (due: string, on: string, status: 'sent' | 'pending' | 'failed' = 'sent'): HistoryEvent =>
     anEmail(INSTALLMENT_UPCOMING, on, status, { note: installmentNote(due) });
   const missedSent = (due: string, on: string): HistoryEvent => sentEmail(INSTALLMENT_MISSED, on, { note: installmentNote(due) });
-  const nextFor = (invoice: Invoice, today: string, weekdaysOnly = true) =>
-    planNextAction(invoice, progressOf(invoice, today), { weekdaysOnly }, today);
+  const nextFor = (invoice: Invoice, today: string, weekdaysOnly = true, notBefore = today) =>
+    planNextAction(invoice, progressOf(invoice, today), { weekdaysOnly, planGraceDays: 5 }, today, notBefore);
 
   it('records which installment a message was about', () => {
     expect(installmentNote('2026-11-01')).toBe('installment 2026-11-01');
@@ -216,6 +216,23 @@ describe('planNextAction: the installment messages', () => {
   it('a missed installment is reminded of at once, even when its note never went', () => {
     const invoice = onPlan({ payments: [aPayment('2026-11-01', '500.00')] });
     expect(nextFor(invoice, '2026-12-03')).toEqual({ stage: INSTALLMENT_MISSED, kind: 'email', on: '2026-12-03', skipping: [] });
+  });
+
+  it('sends nothing before notBefore (the gap since the last contact): the note waits', () => {
+    expect(nextFor(onPlan(), '2026-10-20', false, '2026-10-30')).toMatchObject({ stage: INSTALLMENT_UPCOMING, on: '2026-10-30' });
+    expect(nextFor(onPlan(), '2026-10-29', false, '2026-11-01')).toMatchObject({ stage: INSTALLMENT_UPCOMING, on: '2026-11-01' });
+  });
+
+  it('leaves out a note that cannot go by the day the installment falls due: the reminder follows, should it be missed', () => {
+    expect(nextFor(onPlan(), '2026-10-29', false, '2026-11-02')).toEqual({ stage: INSTALLMENT_MISSED, kind: 'email', on: '2026-11-02', skipping: [] });
+    // Weekdays only: the note would wait from Saturday 31 October to Monday 2 November, after the installment (Sunday 1 November).
+    expect(nextFor(onPlan(), '2026-10-29', true, '2026-10-31')).toMatchObject({ stage: INSTALLMENT_MISSED, on: '2026-11-02' });
+  });
+
+  it('leaves out a reminder that cannot go by the last day of grace: the default follows', () => {
+    const invoice = onPlan({ payments: [aPayment('2026-11-01', '500.00')] });
+    expect(nextFor(invoice, '2026-12-02', false, '2026-12-06')).toMatchObject({ stage: INSTALLMENT_MISSED, on: '2026-12-06' });
+    expect(nextFor(invoice, '2026-12-02', false, '2026-12-07')).toBeNull();
   });
 
   it('is null once the missed reminder is out, when the plan is complete and when it has defaulted', () => {
