@@ -1,7 +1,7 @@
 import { isWeekend, type ISODate } from './dates.js';
 import { assess, sortedLadder, type Assessment } from './ladder.js';
 import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage, Recipient } from './model.js';
-import { INSTALLMENT_MISSED, INSTALLMENT_UPCOMING, installmentNote } from './plan.js';
+import { defaultNoticeSent, INSTALLMENT_MISSED, INSTALLMENT_UPCOMING, installmentNote, PLAN_DEFAULT_NOTICE } from './plan.js';
 
 /**
  * The plan of a chasing run: what is due today and what waits, computed once and then either
@@ -100,7 +100,7 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
         invoice,
         assessment,
         stage: stage.name,
-        template: firstAfterDefault(invoice, assessment) ? 'plan-default' : (stage.template ?? stage.name),
+        template: firstAfterDefault(invoice, assessment) ? PLAN_DEFAULT_NOTICE : (stage.template ?? stage.name),
         ...(installment ? { note: installmentNote(installment.due) } : {}),
         to: stage.to ?? ['contact'],
         cc: stage.cc ?? [],
@@ -115,11 +115,10 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
   return plan;
 }
 
-/** The first ladder message after a plan defaulted says so (the plan-default template). */
+/** The first email after a plan defaulted says so (the plan-default template). */
 function firstAfterDefault(invoice: Invoice, assessment: Assessment): boolean {
   const since = assessment.plan?.state === 'defaulted' ? assessment.plan.defaulted : null;
-  if (!since) return false;
-  return !invoice.history.some((event) => event.kind === 'email' && event.on >= since && (event.status === 'sent' || event.status === 'pending') && event.stage !== INSTALLMENT_UPCOMING && event.stage !== INSTALLMENT_MISSED);
+  return since !== null && !defaultNoticeSent(invoice.history, since);
 }
 
 /** Email addresses for the recipients a stage names; the contact stands in for a missing accounts address. */

@@ -1,6 +1,6 @@
 import { addDays, daysBetween, maxDate, nextWeekday, type ISODate } from './dates.js';
 import { balanceOf, paidOf, totalOf, type ChasePolicy, type HistoryEvent, type Invoice, type LadderStage, type StageAction } from './model.js';
-import { planNextAction, planProgress, type PlanProgress } from './plan.js';
+import { defaultNoticeSent, PLAN_DEFAULT_NOTICE, planNextAction, planProgress, type PlanProgress } from './plan.js';
 import { settlementEnds, settlementReached } from './settlement.js';
 import { once } from './memo.js';
 
@@ -157,19 +157,19 @@ export function promiseEnds(invoice: Pick<Invoice, 'promise'>, policy: Pick<Chas
 }
 
 /**
- * The stage chasing resumes at after a payment plan defaults: the furthest ladder stage the invoice
- * had reached (taken or skipped) in `history` before the default, but no gentler than `firm` (or,
- * in a ladder without `firm`, the first stage after the due date). Null for an empty ladder.
- * A client who broke a plan is not thanked for it with a friendly reminder.
+ * The stage chasing resumes at after a payment plan defaults: the first ladder stage after the
+ * furthest one the invoice had taken (sent, drafted or skipped) in `history` before the default, as no
+ * stage is ever taken twice; but no gentler than `firm` (or, in a ladder without `firm`, the first
+ * stage after the due date), as a client who broke a plan is not thanked for it with a friendly
+ * reminder. Null when every stage has been taken, or the ladder is empty.
  */
 export function resumeStageAfterDefault(ladder: readonly LadderStage[], history: readonly HistoryEvent[]): string | null {
   const stages = sortedLadder(ladder);
-  if (stages.length === 0) return null;
   const taken = new Set(history.filter(takesStage).map((event) => event.stage));
-  const reached = stages.reduce((found, stage, index) => (taken.has(stage.name) ? index : found), -1);
+  const furthest = stages.reduce((found, stage, index) => (taken.has(stage.name) ? index : found), -1);
   const firm = stages.findIndex((stage) => stage.name === 'firm');
   const floor = firm !== -1 ? firm : stages.findIndex((stage) => stage.offset > 0);
-  return stages[Math.max(reached, floor === -1 ? stages.length - 1 : floor)].name;
+  return stages[Math.max(furthest + 1, floor === -1 ? stages.length - 1 : floor)]?.name ?? null;
 }
 
 /**
@@ -246,8 +246,17 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   // installment's reminder out, once it will) the ladder resumes on what is left.
   const installmentStep = plan.state === 'defaulted' ? null : planNextAction(invoice, plan, policy, today, notBefore);
   const since = plan.defaulted ?? (plan.defaultsOn === null ? null : addDays(plan.defaultsOn, 1));
-  const resumed = since === null ? null : afterDefault(invoice, ladder, since);
-  assessment.nextAction = installmentStep ?? (resumed && nextStep(invoice, resumed, today, ladderDay));
+  if (installmentStep || since === null) {
+    assessment.nextAction = installmentStep;
+    return assessment;
+  }
+  const resumed = afterDefault(invoice, ladder, since);
+  const rung = resumed && nextStep(invoice, resumed, today, ladderDay);
+  // The client is told the plan has ended and the reminders resume. An email resuming the ladder
+  // says so itself (chasing.ts gives it the plan-default template); a letter or collections is
+  // preceded by the plan-default message on its own. With every stage taken there is nothing to resume.
+  const noticeAlone = rung !== null && rung.kind !== 'email' && !defaultNoticeSent(invoice.history, since);
+  assessment.nextAction = noticeAlone ? { stage: PLAN_DEFAULT_NOTICE, kind: 'email', on: ladderDay(since, 'email'), skipping: [] } : rung;
   return assessment;
 }
 

@@ -17,6 +17,11 @@ export const INSTALLMENT_UPCOMING = 'installment-upcoming';
 export const INSTALLMENT_MISSED = 'installment-missed';
 /** The courtesy note goes this many days before an installment falls due. */
 export const INSTALLMENT_NOTICE_DAYS = 3;
+/**
+ * The message telling the client their plan has defaulted: its template, and its history `stage`
+ * when it goes on its own rather than as the first ladder email after the default (see assess).
+ */
+export const PLAN_DEFAULT_NOTICE = 'plan-default';
 
 /**
  * The `note` an installment message is recorded with, naming the installment it was about, so each
@@ -144,6 +149,21 @@ export function planProgress(invoice: Invoice, today: ISODate, planGraceDays: nu
 function installmentMessageTaken(history: readonly HistoryEvent[], stage: string, due: ISODate): boolean {
   const note = installmentNote(due);
   return history.some((event) => event.kind === 'email' && event.stage === stage && event.note === note && (event.status === 'sent' || event.status === 'pending'));
+}
+
+/**
+ * Whether the client has been emailed (or may have been) since the plan defaulted on `since`, other
+ * than about an installment: the first such email is, or was, the one that told them the plan ended.
+ */
+export function defaultNoticeSent(history: readonly HistoryEvent[], since: ISODate): boolean {
+  return history.some(
+    (event) =>
+      event.kind === 'email' &&
+      event.on >= since &&
+      (event.status === 'sent' || event.status === 'pending') &&
+      event.stage !== INSTALLMENT_UPCOMING &&
+      event.stage !== INSTALLMENT_MISSED,
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import { createTransport } from '../../src/mail/transport.js';
 import { run as send, type SendOptions } from '../../src/commands/send.js';
 import { run as settleRun } from '../../src/commands/settle.js';
 import { run as logRun } from '../../src/commands/log.js';
+import { addDays } from '../../src/core/dates.js';
 import { buildStatus } from '../../src/commands/status.js';
 import { testDeps, tempDir } from '../support/io.js';
 import { anEmail, sentEmail } from '../support/builders.js';
@@ -312,6 +313,30 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     const dry = await sendDue({ dryRun: true, json: true });
     expect((JSON.parse(dry.stdout).actions as { invoice: string }[]).filter((a) => a.invoice === 'INV-2')).toEqual([]);
     expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-2')?.nextAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-11-27' });
+  });
+
+  describe('a payment plan that defaulted after the final notice', () => {
+    beforeEach(async () => {
+      const history = ['upcoming', 'resend', 'friendly', 'firm', 'escalate', 'final'].map((stage, index) => sentEmail(stage, addDays('2026-09-28', index * 7)));
+      await ledger.write((tx) =>
+        tx.addInvoice(
+          invoice('INV-7', { issued: '2026-09-01', due: '2026-10-01', amount: 100_000, plan: { created: '2026-11-02', installments: [{ due: '2026-11-16', amount: 100_000 }], defaulted: '2026-11-22' }, history }),
+        ),
+      );
+    });
+
+    it('tells the client on its own, never repeating the final notice, and the demand letter follows minGapDays later', async () => {
+      await sendDue();
+      const [notice] = arrived('INV-7');
+      expect(notice.parsed.subject).toBe('Invoice INV-7: the payment plan has ended');
+      expect(emails(ledger.invoice('INV-7')!.history).at(-1)).toMatchObject({ on: '2026-11-23', stage: 'plan-default', template: 'plan-default', status: 'sent' });
+      await sendDue({}, deps({ today: '2026-11-26' }));
+      expect(ledger.invoice('INV-7')!.history.filter((e) => e.on === '2026-11-26')).toEqual([]);
+      await sendDue({}, deps({ today: '2026-11-27' }));
+      expect(ledger.invoice('INV-7')!.history.at(-1)).toMatchObject({ on: '2026-11-27', kind: 'letter', stage: 'demand' });
+      expect(arrived('INV-7')).toHaveLength(1);
+      expect(ledger.invoice('INV-7')!.history.filter((e) => e.stage === 'final')).toHaveLength(1);
+    });
   });
 
   describe('one message now', () => {
