@@ -1,9 +1,10 @@
 import { basename, dirname, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
-import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep } from '../core/chasing.js';
+import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep, type WaitReason } from '../core/chasing.js';
 import { assess, promiseEnds, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
+import { lapseSettlement } from '../core/settlement.js';
 import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -35,7 +36,7 @@ export interface SendOptions {
 export interface SendAction {
   invoice: string;
   client: string;
-  result: 'sent' | 'would-send' | 'failed' | 'skipped' | 'waiting' | 'call-due' | 'letter-due' | 'to-post' | 'collections-due' | 'uncertain' | 'promise-broken' | 'plan-defaulted';
+  result: 'sent' | 'would-send' | 'failed' | 'skipped' | 'waiting' | 'call-due' | 'letter-due' | 'to-post' | 'collections-due' | 'uncertain' | 'promise-broken' | 'plan-defaulted' | 'settlement-lapsed';
   /** A letter drafted for posting. */
   file?: string;
   stage?: string;
@@ -112,6 +113,7 @@ const RESULT_LABELS: Record<SendAction['result'], [text: string, paint: 'green' 
   uncertain: ['UNCERTAIN', 'red'],
   'promise-broken': ['promise broken', 'yellow'],
   'plan-defaulted': ['plan defaulted', 'yellow'],
+  'settlement-lapsed': ['settlement lapsed', 'yellow'],
 };
 
 class Report {
@@ -236,12 +238,13 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
     const plan = planChasing(ledger.invoices({ open: true }), config.policy, today);
     await recordBrokenPromises(deps, plan, report, dryRun);
     await recordDefaultedPlans(deps, plan, report, dryRun);
+    await recordLapsedSettlements(deps, plan, report, dryRun);
     for (const waiting of plan.waiting) {
       const client = waiting.invoice.client;
       if (waiting.reason === 'uncertain') {
         report.add({ invoice: waiting.invoice.number, client, result: 'uncertain', stage: waiting.assessment.uncertain?.stage, detail: `the ${waiting.assessment.uncertain?.on} email may not have gone: chase send ${waiting.invoice.number} --resolve sent|retry` });
       } else {
-        const detail = waiting.reason === 'held' ? `held: ${waiting.invoice.hold?.reason}` : waiting.reason === 'promised' ? `promised ${waiting.invoice.promise?.date}` : 'weekend: goes out on Monday';
+        const detail = waitingDetail(waiting.invoice, waiting.reason);
         report.add({ invoice: waiting.invoice.number, client, result: 'waiting', detail });
       }
     }
@@ -269,6 +272,21 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
   };
   // A dry run writes nothing, so it needs no lock and never waits for a running send.
   return dryRun ? work() : ledger.withLock(work);
+}
+
+function waitingDetail(invoice: Invoice, reason: Exclude<WaitReason, 'uncertain'>): string {
+  switch (reason) {
+    case 'held':
+      return `held: ${invoice.hold?.reason}`;
+    case 'promised':
+      return `promised ${invoice.promise?.date}`;
+    case 'settling': {
+      const settlement = invoice.settlement!;
+      return `settlement of ${displayAmount(settlement.amount, invoice.currency)} agreed${settlement.by ? `, to be paid by ${settlement.by}` : ''}`;
+    }
+    case 'weekend':
+      return 'weekend: goes out on Monday';
+  }
 }
 
 /**
@@ -340,6 +358,22 @@ async function recordBrokenPromises(deps: SendDeps, plan: ChasePlan, report: Rep
     });
     // The plan's copy follows the ledger, so this run's own record does not look like another run's change.
     delete invoice.promise;
+    invoice.history.push(event);
+  }
+}
+
+async function recordLapsedSettlements(deps: SendDeps, plan: ChasePlan, report: Report, dryRun: boolean): Promise<void> {
+  for (const invoice of plan.lapsedSettlements) {
+    const lapse = lapseSettlement(invoice, deps.today);
+    report.add({ invoice: invoice.number, client: invoice.client, result: 'settlement-lapsed', detail: lapse.event.note });
+    if (dryRun) continue;
+    const event: HistoryEvent = { ...lapse.event, at: deps.now().toISOString() };
+    await deps.ledger.write((tx) => {
+      tx.updateInvoice(invoice.number, lapse.changes);
+      tx.addHistory(invoice.number, event);
+    });
+    // As for broken promises: the plan's copy follows the ledger.
+    delete invoice.settlement;
     invoice.history.push(event);
   }
 }

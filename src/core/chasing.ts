@@ -1,7 +1,7 @@
 import { isWeekend, type ISODate } from './dates.js';
 import { assess, sortedLadder, type Assessment } from './ladder.js';
 import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage, Recipient } from './model.js';
-import { INSTALLMENT_MISSED, INSTALLMENT_UPCOMING, installmentNote } from './plan.js';
+import { defaultNoticeSent, INSTALLMENT_MISSED, INSTALLMENT_UPCOMING, installmentNote, PLAN_DEFAULT_NOTICE } from './plan.js';
 
 /**
  * The plan of a chasing run: what is due today and what waits, computed once and then either
@@ -37,7 +37,7 @@ export interface PaperStep {
 
 export type ChaseStep = EmailStep | PaperStep;
 
-export type WaitReason = 'uncertain' | 'held' | 'promised' | 'weekend';
+export type WaitReason = 'uncertain' | 'held' | 'promised' | 'settling' | 'weekend';
 
 export interface Waiting {
   invoice: Invoice;
@@ -53,6 +53,8 @@ export interface ChasePlan {
   brokenPromises: Invoice[];
   /** Payment plans that have defaulted (a missed installment ran past its grace) and are not yet recorded. */
   defaultedPlans: { invoice: Invoice; on: ISODate }[];
+  /** Agreed settlements whose date and grace have passed unpaid and are not yet recorded as lapsed. */
+  lapsedSettlements: Invoice[];
 }
 
 /** A stage that is not on the ladder (an installment reminder) is an email with the template of its name. */
@@ -62,12 +64,13 @@ function stageNamed(ladder: readonly LadderStage[], name: string): LadderStage {
 
 export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): ChasePlan {
   const ladder = sortedLadder(policy.ladder);
-  const plan: ChasePlan = { today, steps: [], waiting: [], brokenPromises: [], defaultedPlans: [] };
+  const plan: ChasePlan = { today, steps: [], waiting: [], brokenPromises: [], defaultedPlans: [], lapsedSettlements: [] };
   const weekend = policy.weekdaysOnly && isWeekend(today);
   for (const invoice of invoices) {
     const assessment = assess(invoice, policy, today);
     if (assessment.state !== 'open') continue;
     if (assessment.promiseBroken) plan.brokenPromises.push(invoice);
+    if (assessment.settlementLapsed) plan.lapsedSettlements.push(invoice);
     const progress = assessment.plan;
     if (progress?.state === 'defaulted' && !invoice.plan?.defaulted && progress.defaulted) plan.defaultedPlans.push({ invoice, on: progress.defaulted });
     const next = assessment.nextAction;
@@ -82,6 +85,7 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
     }
     if (!next || next.on > today) {
       if (assessment.promised) waiting('promised');
+      else if (assessment.settling) waiting('settling');
       continue;
     }
     if (weekend && next.kind !== 'collections') {
@@ -96,7 +100,7 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
         invoice,
         assessment,
         stage: stage.name,
-        template: firstAfterDefault(invoice, assessment) ? 'plan-default' : (stage.template ?? stage.name),
+        template: firstAfterDefault(invoice, assessment) ? PLAN_DEFAULT_NOTICE : (stage.template ?? stage.name),
         ...(installment ? { note: installmentNote(installment.due) } : {}),
         to: stage.to ?? ['contact'],
         cc: stage.cc ?? [],
@@ -111,11 +115,10 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
   return plan;
 }
 
-/** The first ladder message after a plan defaulted says so (the plan-default template). */
+/** The first email after a plan defaulted says so (the plan-default template). */
 function firstAfterDefault(invoice: Invoice, assessment: Assessment): boolean {
   const since = assessment.plan?.state === 'defaulted' ? assessment.plan.defaulted : null;
-  if (!since) return false;
-  return !invoice.history.some((event) => event.kind === 'email' && event.on >= since && (event.status === 'sent' || event.status === 'pending') && event.stage !== INSTALLMENT_UPCOMING && event.stage !== INSTALLMENT_MISSED);
+  return since !== null && !defaultNoticeSent(invoice.history, since);
 }
 
 /** Email addresses for the recipients a stage names; the contact stands in for a missing accounts address. */
@@ -138,14 +141,14 @@ export interface CallTask {
 
 /**
  * Calls due: a stage with `call: true` was taken (its email went, or it was passed over) and no call
- * has been logged since. Held and promised invoices wait.
+ * has been logged since. Held and promised invoices, and those with a settlement awaited, wait.
  */
 export function callsDue(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): CallTask[] {
   const callStages = new Set(policy.ladder.filter((stage) => stage.call).map((stage) => stage.name));
   const tasks: CallTask[] = [];
   for (const invoice of invoices) {
     const assessment = assess(invoice, policy, today);
-    if (assessment.state !== 'open' || assessment.held || assessment.promised) continue;
+    if (assessment.state !== 'open' || assessment.held || assessment.promised || assessment.settling) continue;
     let taken: HistoryEvent | undefined;
     for (const event of invoice.history) {
       const takesCall = event.stage && callStages.has(event.stage) && (event.kind === 'skipped' || (event.kind === 'email' && event.status === 'sent'));

@@ -1,6 +1,7 @@
 import { addDays, daysBetween, maxDate, nextWeekday, type ISODate } from './dates.js';
 import { balanceOf, paidOf, totalOf, type ChasePolicy, type HistoryEvent, type Invoice, type LadderStage, type StageAction } from './model.js';
-import { planNextAction, planProgress, type PlanProgress } from './plan.js';
+import { defaultNoticeSent, PLAN_DEFAULT_NOTICE, planNextAction, planProgress, type PlanProgress } from './plan.js';
+import { settlementEnds, settlementReached } from './settlement.js';
 import { once } from './memo.js';
 
 /** The default escalation ladder (design contract §3). A config may rename, remove, add and re-time stages. */
@@ -41,6 +42,10 @@ export interface Assessment {
   /** The last stage whose offset is at most daysOverdue; null before the first. */
   stage: string | null;
   lastAction: StepRef | null;
+  /**
+   * Null when nothing is owed, when the invoice is held, and while an email is uncertain: `send`
+   * sends nothing about the invoice until the user resolves it, so there is no step to show.
+   */
   nextAction: NextAction | null;
   /** Held now (a dispute, talks): no next action until the hold ends. */
   held: boolean;
@@ -48,6 +53,10 @@ export interface Assessment {
   promised: boolean;
   /** A promise whose date and grace passed with money still owed. */
   promiseBroken: boolean;
+  /** An agreed settlement, not yet paid, whose date and grace have not run out: chasing waits for it as for a promise. */
+  settling: boolean;
+  /** An agreed settlement whose date and grace passed unpaid; chasing resumes on the balance. */
+  settlementLapsed: boolean;
   /** An email recorded as pending whose fate is unknown: nothing more is sent until the user resolves it. */
   uncertain: HistoryEvent | null;
   /** How the payment plan stands (see plan.ts); null without a plan. */
@@ -69,15 +78,29 @@ export function takesStage(event: HistoryEvent): boolean {
   }
 }
 
-/** A message that reached, or may have reached, the client. */
-export function isContact(event: HistoryEvent): boolean {
+/** A message chase sent that reached, or may have reached, the client: an email sent (or pending), or a letter. */
+function isReminder(event: HistoryEvent): boolean {
   return (event.kind === 'email' && (event.status === 'sent' || event.status === 'pending')) || event.kind === 'letter';
+}
+
+/** An email, call or meeting the user logged (`chase log`): logged emails carry no send status. */
+function isLoggedContact(event: HistoryEvent): boolean {
+  return (event.kind === 'email' && event.status === undefined) || event.kind === 'call' || event.kind === 'meeting';
+}
+
+/**
+ * What minGapDays counts from: any message the client got from chase, and any contact the user had
+ * with them and logged. A client emailed or rung yesterday should not get a reminder today. Logged
+ * contact is not a reminder, though: it takes no stage and does not let a harsh stage come first.
+ */
+export function isContact(event: HistoryEvent): boolean {
+  return isReminder(event) || isLoggedContact(event);
 }
 
 const ACTION_KINDS = new Set(['letter', 'call', 'meeting', 'collections']);
 
 function isAction(event: HistoryEvent): boolean {
-  return event.kind === 'email' ? event.status === 'sent' || event.status === 'pending' : ACTION_KINDS.has(event.kind);
+  return event.kind === 'email' ? event.status === 'sent' || event.status === 'pending' || event.status === undefined : ACTION_KINDS.has(event.kind);
 }
 
 export function needsEarlierReminder(stage: LadderStage): boolean {
@@ -134,19 +157,19 @@ export function promiseEnds(invoice: Pick<Invoice, 'promise'>, policy: Pick<Chas
 }
 
 /**
- * The stage chasing resumes at after a payment plan defaults: the furthest ladder stage the invoice
- * had reached (taken or skipped) in `history` before the default, but no gentler than `firm` (or,
- * in a ladder without `firm`, the first stage after the due date). Null for an empty ladder.
- * A client who broke a plan is not thanked for it with a friendly reminder.
+ * The stage chasing resumes at after a payment plan defaults: the first ladder stage after the
+ * furthest one the invoice had taken (sent, drafted or skipped) in `history` before the default, as no
+ * stage is ever taken twice; but no gentler than `firm` (or, in a ladder without `firm`, the first
+ * stage after the due date), as a client who broke a plan is not thanked for it with a friendly
+ * reminder. Null when every stage has been taken, or the ladder is empty.
  */
 export function resumeStageAfterDefault(ladder: readonly LadderStage[], history: readonly HistoryEvent[]): string | null {
   const stages = sortedLadder(ladder);
-  if (stages.length === 0) return null;
   const taken = new Set(history.filter(takesStage).map((event) => event.stage));
-  const reached = stages.reduce((found, stage, index) => (taken.has(stage.name) ? index : found), -1);
+  const furthest = stages.reduce((found, stage, index) => (taken.has(stage.name) ? index : found), -1);
   const firm = stages.findIndex((stage) => stage.name === 'firm');
   const floor = firm !== -1 ? firm : stages.findIndex((stage) => stage.offset > 0);
-  return stages[Math.max(reached, floor === -1 ? stages.length - 1 : floor)].name;
+  return stages[Math.max(furthest + 1, floor === -1 ? stages.length - 1 : floor)]?.name ?? null;
 }
 
 /**
@@ -181,6 +204,7 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   const state: InvoiceState = invoice.status !== 'open' ? invoice.status : balance <= 0 ? 'paid' : 'open';
   const last = lastOf(invoice.history, isAction);
   const promiseEnd = promiseEnds(invoice, policy);
+  const settlementEnd = settlementReached(invoice) ? null : settlementEnds(invoice, policy);
   const owed = state === 'open';
   const assessment: Assessment = {
     state,
@@ -194,33 +218,50 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
     held: owed && holdActive(invoice, today),
     promised: owed && promiseEnd !== null && today <= promiseEnd,
     promiseBroken: owed && promiseEnd !== null && today > promiseEnd,
+    settling: owed && settlementEnd !== null && today <= settlementEnd,
+    settlementLapsed: owed && settlementEnd !== null && today > settlementEnd,
     uncertain: owed ? (lastOf(invoice.history, (e) => e.kind === 'email' && e.status === 'pending') ?? null) : null,
     plan: planProgress(invoice, today, policy.planGraceDays),
   };
-  if (!owed || assessment.held) return assessment;
-  const climb = (part: Climb) => nextStep(invoice, part, policy, today, promiseEnd, assessment.promised);
+  if (!owed || assessment.held || assessment.uncertain) return assessment;
+
+  // No message sooner than minGapDays after the last contact, nor while an agreed settlement is
+  // awaited; a ladder step also waits out a promise. A weekend waits for Monday.
+  let notBefore = today;
+  const lastContact = latestContact(invoice.history);
+  if (lastContact) notBefore = maxDate(notBefore, addDays(lastContact, policy.minGapDays));
+  if (assessment.settling) notBefore = maxDate(notBefore, addDays(settlementEnd!, 1));
+  const ladderDay = (wanted: ISODate, kind: StageAction): ISODate => {
+    let on = maxDate(wanted, notBefore);
+    if (assessment.promised) on = maxDate(on, addDays(promiseEnd!, 1));
+    return policy.weekdaysOnly && kind !== 'collections' ? nextWeekday(on) : on;
+  };
+
   const plan = assessment.plan;
   if (!plan) {
-    assessment.nextAction = climb({ stages: ladder, anchor: invoice.due, since: null });
+    assessment.nextAction = nextStep(invoice, { stages: ladder, anchor: invoice.due, since: null }, today, ladderDay);
     return assessment;
   }
   // While a plan is kept the installments set the pace; once it defaults (or, with the missed
   // installment's reminder out, once it will) the ladder resumes on what is left.
-  const installmentStep = plan.state === 'defaulted' ? null : planNextAction(invoice, plan, policy, today);
+  const installmentStep = plan.state === 'defaulted' ? null : planNextAction(invoice, plan, policy, today, notBefore);
   const since = plan.defaulted ?? (plan.defaultsOn === null ? null : addDays(plan.defaultsOn, 1));
-  const resumed = since === null ? null : afterDefault(invoice, ladder, since);
-  assessment.nextAction = installmentStep ?? (resumed && climb(resumed));
+  if (installmentStep || since === null) {
+    assessment.nextAction = installmentStep;
+    return assessment;
+  }
+  const resumed = afterDefault(invoice, ladder, since);
+  const rung = resumed && nextStep(invoice, resumed, today, ladderDay);
+  // The client is told the plan has ended and the reminders resume. An email resuming the ladder
+  // says so itself (chasing.ts gives it the plan-default template); a letter or collections is
+  // preceded by the plan-default message on its own. With every stage taken there is nothing to resume.
+  const noticeAlone = rung !== null && rung.kind !== 'email' && !defaultNoticeSent(invoice.history, since);
+  assessment.nextAction = noticeAlone ? { stage: PLAN_DEFAULT_NOTICE, kind: 'email', on: ladderDay(since, 'email'), skipping: [] } : rung;
   return assessment;
 }
 
-function nextStep(
-  invoice: Invoice,
-  climb: Climb,
-  policy: ChasePolicy,
-  today: ISODate,
-  promiseEnd: ISODate | null,
-  promised: boolean,
-): NextAction | null {
+/** The next stage of `climb` and the day it falls due; `dayFor` says when a step wanted on a day can happen. */
+function nextStep(invoice: Invoice, climb: Climb, today: ISODate, dayFor: (wanted: ISODate, kind: StageAction) => ISODate): NextAction | null {
   const { stages, anchor, since } = climb;
   const taken = new Set<string | undefined>();
   for (const event of invoice.history) if (takesStage(event) && (since === null || event.on >= since)) taken.add(event.stage);
@@ -248,18 +289,12 @@ function nextStep(
     let harsh = first;
     while (harsh < end && !needsEarlierReminder(stages[harsh])) harsh++;
     if (harsh === end) target = stages[end - 1];
-    else if (harsh === first || invoice.history.some(isContact)) target = stages[harsh];
+    else if (harsh === first || invoice.history.some(isReminder)) target = stages[harsh];
     else target = stages[harsh - 1];
     skipping = stages.slice(first, stages.indexOf(target, first)).map((stage) => stage.name);
   }
-
-  // A step already due shows as due today; one that falls on a weekend waits for Monday.
-  let on = maxDate(addDays(anchor, target.offset), today);
-  const lastContact = latestContact(invoice.history);
-  if (lastContact) on = maxDate(on, addDays(lastContact, policy.minGapDays));
-  if (promised && promiseEnd) on = maxDate(on, addDays(promiseEnd, 1));
-  if (policy.weekdaysOnly && target.action !== 'collections') on = nextWeekday(on);
-  return { stage: target.name, kind: target.action, on, skipping };
+  // A step already due shows as due today.
+  return { stage: target.name, kind: target.action, on: dayFor(addDays(anchor, target.offset), target.action), skipping };
 }
 
 /** Aging bucket of an amount owed, by days overdue. */

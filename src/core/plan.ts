@@ -17,6 +17,11 @@ export const INSTALLMENT_UPCOMING = 'installment-upcoming';
 export const INSTALLMENT_MISSED = 'installment-missed';
 /** The courtesy note goes this many days before an installment falls due. */
 export const INSTALLMENT_NOTICE_DAYS = 3;
+/**
+ * The message telling the client their plan has defaulted: its template, and its history `stage`
+ * when it goes on its own rather than as the first ladder email after the default (see assess).
+ */
+export const PLAN_DEFAULT_NOTICE = 'plan-default';
 
 /**
  * The `note` an installment message is recorded with, naming the installment it was about, so each
@@ -147,23 +152,54 @@ function installmentMessageTaken(history: readonly HistoryEvent[], stage: string
 }
 
 /**
+ * Whether the client has been emailed (or may have been) since the plan defaulted on `since`, other
+ * than about an installment: the first such email is, or was, the one that told them the plan ended.
+ */
+export function defaultNoticeSent(history: readonly HistoryEvent[], since: ISODate): boolean {
+  return history.some(
+    (event) =>
+      event.kind === 'email' &&
+      event.on >= since &&
+      (event.status === 'sent' || event.status === 'pending') &&
+      event.stage !== INSTALLMENT_UPCOMING &&
+      event.stage !== INSTALLMENT_MISSED,
+  );
+}
+
+/**
  * The next installment message while a plan is kept: a courtesy note INSTALLMENT_NOTICE_DAYS before the
  * next installment, and a reminder the day after it if it was missed. Null when the plan is complete or
  * defaulted, or when the missed installment's reminder is out and only the default can follow; the
  * ladder takes over from there (see resumeStageAfterDefault in ladder.ts). The message is about
  * `progress.next` (which is `progress.missed` when one was missed); record it with installmentNote(due).
- * As on the ladder, a message already due shows as due today and a weekend date waits for Monday.
+ * As on the ladder, a message already due shows as due today, none goes before `notBefore` (assess
+ * passes the end of minGapDays since the last contact, or of an agreed settlement), and a weekend
+ * date waits for Monday.
+ *
+ * Each message is worth sending only up to a day: the courtesy note until the installment falls due
+ * (a note about a date already gone says nothing the reminder would not), the reminder until the last
+ * day of grace (after it the plan has defaulted and the plan-default message says so). A message the
+ * gap or a weekend pushes past its day is left out rather than sent late: a note gives way to the
+ * reminder, should the installment be missed, and a reminder to the default.
  */
-export function planNextAction(invoice: Invoice, progress: PlanProgress, policy: Pick<ChasePolicy, 'weekdaysOnly'>, today: ISODate): NextAction | null {
+export function planNextAction(
+  invoice: Invoice,
+  progress: PlanProgress,
+  policy: Pick<ChasePolicy, 'weekdaysOnly' | 'planGraceDays'>,
+  today: ISODate,
+  notBefore: ISODate = today,
+): NextAction | null {
   const { next } = progress;
   if (!next || progress.state === 'defaulted') return null;
-  const step = (stage: string, date: ISODate): NextAction => {
-    const on = maxDate(date, today);
-    return { stage, kind: 'email', on: policy.weekdaysOnly ? nextWeekday(on) : on, skipping: [] };
+  const step = (stage: string, date: ISODate, lastUseful: ISODate): NextAction | null => {
+    const on = maxDate(date, maxDate(today, notBefore));
+    const day = policy.weekdaysOnly ? nextWeekday(on) : on;
+    return day <= lastUseful ? { stage, kind: 'email', on: day, skipping: [] } : null;
   };
   if (!progress.missed && !installmentMessageTaken(invoice.history, INSTALLMENT_UPCOMING, next.due)) {
-    return step(INSTALLMENT_UPCOMING, addDays(next.due, -INSTALLMENT_NOTICE_DAYS));
+    const note = step(INSTALLMENT_UPCOMING, addDays(next.due, -INSTALLMENT_NOTICE_DAYS), next.due);
+    if (note) return note;
   }
-  if (!installmentMessageTaken(invoice.history, INSTALLMENT_MISSED, next.due)) return step(INSTALLMENT_MISSED, addDays(next.due, 1));
+  if (!installmentMessageTaken(invoice.history, INSTALLMENT_MISSED, next.due)) return step(INSTALLMENT_MISSED, addDays(next.due, 1), addDays(next.due, policy.planGraceDays));
   return null;
 }

@@ -1,6 +1,6 @@
-import type { ISODate } from './dates.js';
+import { addDays, type ISODate } from './dates.js';
 import { ChaseError } from './errors.js';
-import { balanceOf, type HistoryEvent, type Invoice, type Settlement } from './model.js';
+import { balanceOf, type ChasePolicy, type HistoryEvent, type Invoice, type Settlement } from './model.js';
 import { displayAmount, roundHalfUp } from './money.js';
 import { compareDecimals, parseDecimal } from './rates.js';
 
@@ -36,6 +36,27 @@ export function agreeSettlement(invoice: Invoice, terms: { amount: number; by?: 
 export function settlementReached(invoice: Invoice): boolean {
   const settlement = invoice.settlement;
   return invoice.status === 'open' && settlement !== undefined && paidSince(invoice, settlement.agreed) >= settlement.amount;
+}
+
+/**
+ * The last day an agreed settlement holds chasing back, as a promise does: its `by` date plus
+ * promiseGraceDays. A settlement agreed without a date is to be paid straight away, so it holds
+ * chasing back for the grace days from the day it was agreed. Null without a settlement.
+ */
+export function settlementEnds(invoice: Pick<Invoice, 'settlement'>, policy: Pick<ChasePolicy, 'promiseGraceDays'>): ISODate | null {
+  const settlement = invoice.settlement;
+  return settlement ? addDays(settlement.by ?? settlement.agreed, policy.promiseGraceDays) : null;
+}
+
+/**
+ * A settlement whose date and grace passed unpaid is no longer on offer: it is removed from the
+ * invoice (`changes`) and the lapse recorded, as a broken promise is, and chasing resumes on the balance.
+ */
+export function lapseSettlement(invoice: Invoice, on: ISODate): { changes: Pick<Invoice, 'settlement'>; event: HistoryEvent } {
+  const settlement = invoice.settlement!;
+  const show = (minor: number) => displayAmount(minor, invoice.currency);
+  const note = `settlement of ${show(settlement.amount)} agreed on ${settlement.agreed} lapsed: not paid in full by ${settlement.by ?? settlement.agreed}; chasing resumes on the balance`;
+  return { changes: { settlement: undefined }, event: { on, kind: 'settlement', note } };
 }
 
 export interface SettlementClosing {

@@ -197,6 +197,12 @@ export function weighOptions(input: OptionsInput): OptionPath[] {
   const claimable = outstanding.claimable;
   const withCharges = claimable > 0 ? ` Late charges of ${show(claimable)} may be claimed on top.` : '';
   const next = assessment.nextAction;
+  const nextStepText = () => {
+    if (next) return `Next: ${next.stage} (${next.kind}) ${next.on <= today ? 'now' : `on ${next.on}`}.`;
+    if (assessment.uncertain) return `Nothing more is sent until the uncertain ${assessment.uncertain.on} email is settled: chase send ${invoice.number} --resolve sent|retry.`;
+    if (assessment.held) return `Held: nothing is sent until the hold ends.`;
+    return 'Every stage of the ladder has been taken.';
+  };
 
   const installments = splitEvenly(balance, Math.min(options.planInstallments, balance));
   const firstInstallment = addMonthsClamped(today, 1);
@@ -233,7 +239,7 @@ export function weighOptions(input: OptionsInput): OptionPath[] {
       keep: balance,
       upFront: 0,
       when: 'if and when they pay',
-      detail: `${next ? `Next: ${next.stage} (${next.kind}) ${next.on <= today ? 'now' : `on ${next.on}`}.` : 'Every stage of the ladder has been taken.'} Costs your time, and the client's goodwill the longer it runs.${withCharges}`,
+      detail: `${nextStepText()} Costs your time, and the client's goodwill the longer it runs.${withCharges}`,
     },
     {
       id: 'plan',

@@ -8,6 +8,9 @@ import type { Ledger } from '../../src/ledger/ledger.js';
 import type { Prompter } from '../../src/prompts.js';
 import { createTransport } from '../../src/mail/transport.js';
 import { run as send, type SendOptions } from '../../src/commands/send.js';
+import { run as settleRun } from '../../src/commands/settle.js';
+import { run as logRun } from '../../src/commands/log.js';
+import { addDays } from '../../src/core/dates.js';
 import { buildStatus } from '../../src/commands/status.js';
 import { neverPrompter, scriptedPrompter, testDeps, testIo, tempDir, type CapturedIo } from '../support/io.js';
 import { anEmail, sentEmail } from '../support/builders.js';
@@ -274,6 +277,16 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-1')?.uncertain).toEqual({ stage: 'resend', messageId: '<crashed@janesmith.example>', on: '2026-11-23' });
     });
 
+    it('leaves status with no next action until it is resolved, as send sends nothing; then the next step shows again', async () => {
+      const entry = () => buildStatus(deps({ today: '2026-11-27' }), {}).invoices.find((i) => i.number === 'INV-1')!;
+      expect(entry()).toMatchObject({ nextAction: null, uncertain: { stage: 'resend' } });
+      const { code } = await sendDue({}, deps({ today: '2026-11-27' }));
+      expect(code).toBe(1);
+      expect(arrived('INV-1')).toHaveLength(0);
+      await send(deps(), { number: 'INV-1', resolve: 'sent' });
+      expect(entry()).toMatchObject({ nextAction: { stage: 'friendly', kind: 'email', on: '2026-11-30' }, uncertain: null });
+    });
+
     it('--resolve retry sends it once on the next run', async () => {
       expect(await send(deps(), { number: 'INV-1', resolve: 'retry' })).toBe(0);
       expect(await send(deps(), { due: true })).toBe(0);
@@ -317,6 +330,72 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       await sendDue();
       expect(wouldSend).toContain('INV-6');
       expect(arrived('INV-6')).toHaveLength(1);
+    });
+  });
+
+  describe('an agreed settlement', () => {
+    // INV-2 (£640.00, due 11-12, resent 11-13): £500.00 agreed on Monday 11-23, to be paid by Thursday 12-10.
+    beforeEach(async () => {
+      await settleRun(deps(), { number: 'INV-2', amount: '500.00', by: '2026-12-10', quiet: true });
+    });
+
+    it('holds chasing back while it is awaited: nothing sent, the terms shown, status saying the same', async () => {
+      const { code, stdout } = await sendDue();
+      expect(code).toBe(0);
+      expect(arrived('INV-2')).toHaveLength(0);
+      expect(stdout).toMatch(/waiting\s+INV-2\s+settlement of £500\.00 agreed, to be paid by 2026-12-10/);
+      // The grace runs to Sunday 12-13.
+      expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-2')?.nextAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-12-14' });
+      expect(await sendDue({}, deps({ today: '2026-12-11' }))).toMatchObject({ code: 0 });
+      expect(arrived('INV-2')).toHaveLength(0);
+    });
+
+    it('lapses when its date and grace pass unpaid: recorded, taken off the invoice, and chasing resumes that day', async () => {
+      const dry = await sendDue({ dryRun: true, json: true }, deps({ today: '2026-12-14' }));
+      expect(ledger.invoice('INV-2')!.settlement).toBeDefined();
+      const { code, stdout } = await sendDue({ json: true }, deps({ today: '2026-12-14' }));
+      expect(code).toBe(0);
+      const results = (out: string) => (JSON.parse(out).actions as { invoice: string; result: string; stage?: string }[]).filter((a) => a.invoice === 'INV-2').map((a) => `${a.result} ${a.stage ?? ''}`.trim());
+      expect(results(dry.stdout)).toEqual(['settlement-lapsed', 'would-send final']);
+      expect(results(stdout)).toEqual(['settlement-lapsed', 'skipped friendly', 'skipped firm', 'skipped escalate', 'sent final']);
+      expect(arrived('INV-2')).toHaveLength(1);
+      const updated = ledger.invoice('INV-2')!;
+      expect(updated.settlement).toBeUndefined();
+      expect(updated.history.filter((e) => e.kind === 'settlement').map((e) => e.note)).toEqual([
+        'settlement of £500.00 agreed, to be paid by 2026-12-10',
+        'settlement of £500.00 agreed on 2026-11-23 lapsed: not paid in full by 2026-12-10; chasing resumes on the balance',
+      ]);
+    });
+  });
+
+  it('counts an email the user logged as contact: nothing goes the same day, and the next message waits minGapDays', async () => {
+    await logRun(deps(), { number: 'INV-2', email: true, note: 'emailed Hank myself' });
+    const dry = await sendDue({ dryRun: true, json: true });
+    expect((JSON.parse(dry.stdout).actions as { invoice: string }[]).filter((a) => a.invoice === 'INV-2')).toEqual([]);
+    expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-2')?.nextAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-11-27' });
+  });
+
+  describe('a payment plan that defaulted after the final notice', () => {
+    beforeEach(async () => {
+      const history = ['upcoming', 'resend', 'friendly', 'firm', 'escalate', 'final'].map((stage, index) => sentEmail(stage, addDays('2026-09-28', index * 7)));
+      await ledger.write((tx) =>
+        tx.addInvoice(
+          invoice('INV-7', { issued: '2026-09-01', due: '2026-10-01', amount: 100_000, plan: { created: '2026-11-02', installments: [{ due: '2026-11-16', amount: 100_000 }], defaulted: '2026-11-22' }, history }),
+        ),
+      );
+    });
+
+    it('tells the client on its own, never repeating the final notice, and the demand letter follows minGapDays later', async () => {
+      await sendDue();
+      const [notice] = arrived('INV-7');
+      expect(notice.parsed.subject).toBe('Invoice INV-7: the payment plan has ended');
+      expect(emails(ledger.invoice('INV-7')!.history).at(-1)).toMatchObject({ on: '2026-11-23', stage: 'plan-default', template: 'plan-default', status: 'sent' });
+      await sendDue({}, deps({ today: '2026-11-26' }));
+      expect(ledger.invoice('INV-7')!.history.filter((e) => e.on === '2026-11-26')).toEqual([]);
+      await sendDue({}, deps({ today: '2026-11-27' }));
+      expect(ledger.invoice('INV-7')!.history.at(-1)).toMatchObject({ on: '2026-11-27', kind: 'letter', stage: 'demand' });
+      expect(arrived('INV-7')).toHaveLength(1);
+      expect(ledger.invoice('INV-7')!.history.filter((e) => e.stage === 'final')).toHaveLength(1);
     });
   });
 

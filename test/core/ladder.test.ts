@@ -141,9 +141,29 @@ describe('assess: the next action', () => {
     expect(nextOf(assessOn('2026-11-30', { history })).on).toBe('2026-12-01');
   });
 
-  it('does not count a call as a message for the gap', () => {
-    const history = [sentEmail('upcoming', '2026-09-28'), aCall('2026-10-07')];
-    expect(nextOf(assessOn('2026-10-02', { history })).on).toBe('2026-10-02');
+  it.each<[string, HistoryEvent]>([
+    ['an email the user logged', { on: '2026-10-07', kind: 'email', note: 'emailed Bob myself' }],
+    ['a call', aCall('2026-10-07')],
+    ['a meeting', { on: '2026-10-07', kind: 'meeting', note: 'agreed to split in two' }],
+  ])('counts %s as contact for the gap: the next message waits minGapDays from it', (_, logged) => {
+    const history = [sentEmail('upcoming', '2026-09-28'), logged];
+    expect(nextOf(assessOn('2026-10-07', { history }, { weekdaysOnly: false })).on).toBe('2026-10-11');
+    expect(nextOf(assessOn('2026-10-07', { history })).on).toBe('2026-10-12');
+  });
+
+  it('does not count a note, a failed email or a promise as contact for the gap', () => {
+    const history: HistoryEvent[] = [
+      sentEmail('upcoming', '2026-09-28'),
+      { on: '2026-10-07', kind: 'note', note: 'they moved office' },
+      anEmail('resend', '2026-10-07', 'failed'),
+    ];
+    expect(nextOf(assessOn('2026-10-07', { history })).on).toBe('2026-10-07');
+  });
+
+  it('takes no stage for logged contact, nor lets a harsh stage come first after it', () => {
+    const history: HistoryEvent[] = [{ on: '2026-11-20', kind: 'email', note: 'emailed them myself' }, aCall('2026-11-21')];
+    const next = nextOf(assessOn('2026-11-30', { history }, { weekdaysOnly: false }));
+    expect(next).toMatchObject({ stage: 'escalate', on: '2026-11-30', skipping: ['upcoming', 'resend', 'friendly', 'firm'] });
   });
 
   it.each([
@@ -255,11 +275,18 @@ describe('assess: promises to pay', () => {
 });
 
 describe('assess: emails whose fate is unknown or failed', () => {
-  it('a pending email is uncertain and takes its stage', () => {
+  it('a pending email is uncertain and takes its stage; nothing is next until it is resolved', () => {
     const pending = anEmail('friendly', '2026-10-08', 'pending');
-    const assessment = assessOn('2026-10-09', { history: [sentEmail('upcoming', '2026-09-28'), sentEmail('resend', '2026-10-02'), pending] });
+    const history = [sentEmail('upcoming', '2026-09-28'), sentEmail('resend', '2026-10-02'), pending];
+    const assessment = assessOn('2026-10-09', { history });
     expect(assessment.uncertain).toEqual(pending);
-    expect(nextOf(assessment)).toMatchObject({ stage: 'firm', on: '2026-10-15' });
+    expect(assessment.nextAction).toBeNull();
+    expect(nextOf(assessOn('2026-10-09', { history: [...history.slice(0, 2), { ...pending, status: 'sent' }] }))).toMatchObject({ stage: 'firm', on: '2026-10-15' });
+  });
+
+  it('an uncertain email holds back even a step long overdue, as send does', () => {
+    const history = [...CHASED_UNTIL_ESCALATE, anEmail('final', '2026-11-02', 'pending')];
+    expect(assessOn('2026-11-27', { history })).toMatchObject({ state: 'open', nextAction: null, uncertain: { stage: 'final' } });
   });
 
   it('a sent email is not uncertain', () => {
@@ -286,6 +313,7 @@ describe('assess: the last action', () => {
     ['a pending email', [anEmail('resend', '2026-10-02', 'pending')], { stage: 'resend', kind: 'email', on: '2026-10-02' }],
     ['a call after an email', [sentEmail('upcoming', '2026-09-28'), aCall('2026-10-05')], { stage: null, kind: 'call', on: '2026-10-05' }],
     ['a letter', [sentEmail('final', '2026-10-31'), aLetter('demand', '2026-11-16')], { stage: 'demand', kind: 'letter', on: '2026-11-16' }],
+    ['an email the user logged', [sentEmail('upcoming', '2026-09-28'), { on: '2026-10-05', kind: 'email', note: 'emailed Bob myself' }], { stage: null, kind: 'email', on: '2026-10-05' }],
     [
       'an email, ignoring a later note, skip and failed email',
       [
@@ -510,11 +538,15 @@ describe('ladder properties', () => {
     );
   });
 
-  it('the next action is never before the last message plus minGapDays', () => {
+  it('the next action is never before the last message, or email, call or meeting the user logged, plus minGapDays', () => {
     fc.assert(
       fc.property(policy, date, date, history, promise, (rules, due, today, events, promised) => {
         const assessment = assess(anInvoice({ due, history: events, promise: promised }), aPolicy(rules), today);
-        const contacts = events.filter((event) => (event.kind === 'email' && (event.status === 'sent' || event.status === 'pending')) || event.kind === 'letter');
+        const contacts = events.filter(
+          (event) =>
+            (event.kind === 'email' && (event.status === 'sent' || event.status === 'pending' || event.status === undefined)) ||
+            ['letter', 'call', 'meeting'].includes(event.kind),
+        );
         if (!assessment.nextAction || contacts.length === 0) return;
         const latest = contacts.map((event) => event.on).sort().at(-1)!;
         expect(assessment.nextAction.on >= addDays(latest, rules.minGapDays)).toBe(true);
@@ -538,6 +570,31 @@ describe('ladder properties', () => {
         const next = assess(anInvoice({ due }), aPolicy(), today).nextAction;
         expect(next).not.toBeNull();
         expect(['final', 'demand', 'collections']).not.toContain(next!.stage);
+      }),
+    );
+  });
+
+  it('there is no next action while an email is uncertain (pending): send sends nothing until it is resolved', () => {
+    fc.assert(
+      fc.property(policy, date, date, history, promise, hold, date, (rules, due, today, events, promised, held, pendingOn) => {
+        const withPending = [...events, { on: pendingOn, kind: 'email', stage: 'friendly', status: 'pending' } as HistoryEvent];
+        const assessment = assess(anInvoice({ due, history: withPending, promise: promised, hold: held }), aPolicy(rules), today);
+        expect(assessment.uncertain).not.toBeNull();
+        expect(assessment.nextAction).toBeNull();
+      }),
+    );
+  });
+
+  it('while an agreed settlement is awaited, the next action waits until its date and the grace days have passed', () => {
+    fc.assert(
+      fc.property(policy, date, date, history, date, fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }), (rules, due, today, events, agreed, byIn) => {
+        const settlement = { agreed, amount: minor('100.00'), ...(byIn === undefined ? {} : { by: addDays(agreed, byIn) }) };
+        const pending = events.filter((event) => event.status !== 'pending');
+        const assessment = assess(anInvoice({ due, history: pending, settlement }), aPolicy(rules), today);
+        const ends = addDays(settlement.by ?? agreed, rules.promiseGraceDays);
+        expect(assessment.settling).toBe(today <= ends);
+        expect(assessment.settlementLapsed).toBe(today > ends);
+        if (assessment.nextAction) expect(assessment.nextAction.on > ends).toBe(true);
       }),
     );
   });

@@ -9,12 +9,13 @@ import {
   INSTALLMENT_MISSED,
   INSTALLMENT_UPCOMING,
   installmentNote,
+  PLAN_DEFAULT_NOTICE,
   PLAN_FREQUENCIES,
   planNextAction,
   planProgress,
   type PlanProgress,
 } from '../../src/core/plan.js';
-import { anEmail, anInvoice, aPayment, aPolicy, gbp, minor, sentEmail } from '../support/builders.js';
+import { aLetter, anEmail, anInvoice, aPayment, aPolicy, gbp, minor, sentEmail } from '../support/builders.js';
 
 const amounts = (rows: { amount: number }[]) => rows.map((row) => formatAmount(row.amount, 'GBP'));
 
@@ -182,8 +183,8 @@ describe('planNextAction: the installment messages', () => {
   const upcomingSent = (due: string, on: string, status: 'sent' | 'pending' | 'failed' = 'sent'): HistoryEvent =>
     anEmail(INSTALLMENT_UPCOMING, on, status, { note: installmentNote(due) });
   const missedSent = (due: string, on: string): HistoryEvent => sentEmail(INSTALLMENT_MISSED, on, { note: installmentNote(due) });
-  const nextFor = (invoice: Invoice, today: string, weekdaysOnly = true) =>
-    planNextAction(invoice, progressOf(invoice, today), { weekdaysOnly }, today);
+  const nextFor = (invoice: Invoice, today: string, weekdaysOnly = true, notBefore = today) =>
+    planNextAction(invoice, progressOf(invoice, today), { weekdaysOnly, planGraceDays: 5 }, today, notBefore);
 
   it('records which installment a message was about', () => {
     expect(installmentNote('2026-11-01')).toBe('installment 2026-11-01');
@@ -218,6 +219,23 @@ describe('planNextAction: the installment messages', () => {
     expect(nextFor(invoice, '2026-12-03')).toEqual({ stage: INSTALLMENT_MISSED, kind: 'email', on: '2026-12-03', skipping: [] });
   });
 
+  it('sends nothing before notBefore (the gap since the last contact): the note waits', () => {
+    expect(nextFor(onPlan(), '2026-10-20', false, '2026-10-30')).toMatchObject({ stage: INSTALLMENT_UPCOMING, on: '2026-10-30' });
+    expect(nextFor(onPlan(), '2026-10-29', false, '2026-11-01')).toMatchObject({ stage: INSTALLMENT_UPCOMING, on: '2026-11-01' });
+  });
+
+  it('leaves out a note that cannot go by the day the installment falls due: the reminder follows, should it be missed', () => {
+    expect(nextFor(onPlan(), '2026-10-29', false, '2026-11-02')).toEqual({ stage: INSTALLMENT_MISSED, kind: 'email', on: '2026-11-02', skipping: [] });
+    // Weekdays only: the note would wait from Saturday 31 October to Monday 2 November, after the installment (Sunday 1 November).
+    expect(nextFor(onPlan(), '2026-10-29', true, '2026-10-31')).toMatchObject({ stage: INSTALLMENT_MISSED, on: '2026-11-02' });
+  });
+
+  it('leaves out a reminder that cannot go by the last day of grace: the default follows', () => {
+    const invoice = onPlan({ payments: [aPayment('2026-11-01', '500.00')] });
+    expect(nextFor(invoice, '2026-12-02', false, '2026-12-06')).toMatchObject({ stage: INSTALLMENT_MISSED, on: '2026-12-06' });
+    expect(nextFor(invoice, '2026-12-02', false, '2026-12-07')).toBeNull();
+  });
+
   it('is null once the missed reminder is out, when the plan is complete and when it has defaulted', () => {
     const missed = onPlan({ payments: [aPayment('2026-11-01', '500.00')], history: [missedSent('2026-12-01', '2026-12-02')] });
     expect(nextFor(missed, '2026-12-03')).toBeNull();
@@ -231,12 +249,16 @@ describe('resumeStageAfterDefault', () => {
   it.each([
     ['nothing sent', [], 'firm'],
     ['only a friendly reminder', [sentEmail('resend', '2026-10-02'), sentEmail('friendly', '2026-10-08')], 'firm'],
-    ['the escalation', [sentEmail('friendly', '2026-10-08'), sentEmail('escalate', '2026-10-22')], 'escalate'],
-    ['the final notice skipped', [{ on: '2026-10-31', kind: 'skipped', stage: 'final' } as HistoryEvent], 'final'],
-    ['the demand letter', [{ on: '2026-11-15', kind: 'letter', stage: 'demand', status: 'posted' } as HistoryEvent], 'demand'],
+    ['the firm reminder', [sentEmail('friendly', '2026-10-08'), sentEmail('firm', '2026-10-15')], 'escalate'],
+    ['the escalation', [sentEmail('friendly', '2026-10-08'), sentEmail('escalate', '2026-10-22')], 'final'],
+    ['the final notice skipped', [{ on: '2026-10-31', kind: 'skipped', stage: 'final' } as HistoryEvent], 'demand'],
+    ['the demand letter', [{ on: '2026-11-15', kind: 'letter', stage: 'demand', status: 'posted' } as HistoryEvent], 'collections'],
+    ['the demand letter, drafted and not yet posted', [{ on: '2026-11-15', kind: 'letter', stage: 'demand', status: 'drafted' } as HistoryEvent], 'collections'],
+    ['the escalation, listed out of order', [sentEmail('escalate', '2026-10-22'), sentEmail('friendly', '2026-10-08')], 'final'],
     ['an escalation that failed to send', [anEmail('escalate', '2026-10-22', 'failed')], 'firm'],
     ['only installment messages', [sentEmail(INSTALLMENT_MISSED, '2026-11-02', { note: installmentNote('2026-11-01') })], 'firm'],
-  ])('after %s is %s', (_, history, stage) => {
+    ['every stage', [{ on: '2026-11-30', kind: 'collections', stage: 'collections' } as HistoryEvent], null],
+  ])('after %s is %s: the next stage not yet taken, at least firm', (_, history, stage) => {
     expect(resumeStageAfterDefault(ladder, history as HistoryEvent[])).toBe(stage);
   });
 
@@ -248,6 +270,7 @@ describe('resumeStageAfterDefault', () => {
     ];
     expect(resumeStageAfterDefault(custom, [])).toBe('nudge');
     expect(resumeStageAfterDefault([{ name: 'heads-up', offset: -3, action: 'email' }], [])).toBe('heads-up');
+    expect(resumeStageAfterDefault([{ name: 'heads-up', offset: -3, action: 'email' }], [sentEmail('heads-up', '2026-09-28')])).toBeNull();
     expect(resumeStageAfterDefault([], [])).toBeNull();
   });
 });
@@ -287,13 +310,55 @@ describe('assess with a payment plan', () => {
     expect(assess(invoice, policy, '2026-12-11').nextAction).toEqual({ stage: 'escalate', kind: 'email', on: '2026-12-14', skipping: [] });
   });
 
-  it('resumes at the stage reached before the plan when that was past firm, sending it again', () => {
+  it('resumes after the stage reached before the plan, never sending one again: the escalation taken, the final notice next', () => {
     const invoice = anInvoice({
       due: '2026-08-03',
-      history: [sentEmail('escalate', '2026-08-24'), sentEmail('final', '2026-09-02')],
+      history: [sentEmail('firm', '2026-08-17'), sentEmail('escalate', '2026-08-24')],
       plan: { created: '2026-09-07', installments: [{ due: '2026-10-01', amount: minor('1200.00') }] },
     });
     expect(assess(invoice, policy, '2026-10-08').nextAction).toEqual({ stage: 'final', kind: 'email', on: '2026-10-08', skipping: [] });
+  });
+
+  describe('when the stage after the one reached is not an email, the client is told of the default on its own first', () => {
+    // INV-2026-034 of the example ledger: reminded up to the final notice, then a plan it did not keep.
+    const chasedToFinal = [
+      sentEmail('upcoming', '2026-09-28'),
+      sentEmail('resend', '2026-10-02'),
+      sentEmail('friendly', '2026-10-08'),
+      sentEmail('firm', '2026-10-15'),
+      sentEmail('escalate', '2026-10-22'),
+      sentEmail('final', '2026-11-02'),
+    ];
+    const plan: PaymentPlan = { created: '2026-11-23', installments: [{ due: '2026-11-30', amount: minor('500.00') }, { due: '2026-12-14', amount: minor('500.00') }] };
+    const defaulted = (history: HistoryEvent[] = []) =>
+      anInvoice({ payments: [aPayment('2026-10-15', '200.00')], plan: { ...plan, defaulted: '2026-12-06' }, history: [...chasedToFinal, sentEmail(INSTALLMENT_MISSED, '2026-12-01', { note: installmentNote('2026-11-30') }), ...history] });
+
+    it('the plan-default message, the first weekday of default, and not the final notice again', () => {
+      expect(assess(defaulted(), policy, '2026-12-07').nextAction).toEqual({ stage: PLAN_DEFAULT_NOTICE, kind: 'email', on: '2026-12-07', skipping: [] });
+    });
+
+    it('then the demand letter, minGapDays after the message', () => {
+      const next = assess(defaulted([sentEmail(PLAN_DEFAULT_NOTICE, '2026-12-07')]), policy, '2026-12-08').nextAction;
+      expect(next).toEqual({ stage: 'demand', kind: 'letter', on: '2026-12-11', skipping: [] });
+    });
+
+    it('the same message comes before collections when the demand letter went before the plan (INV-2026-033)', () => {
+      const invoice = defaulted([aLetter('demand', '2026-11-16')]);
+      expect(assess(invoice, policy, '2026-12-07').nextAction).toMatchObject({ stage: PLAN_DEFAULT_NOTICE, on: '2026-12-07' });
+      const told = defaulted([aLetter('demand', '2026-11-16'), sentEmail(PLAN_DEFAULT_NOTICE, '2026-12-07')]);
+      expect(assess(told, policy, '2026-12-08').nextAction).toEqual({ stage: 'collections', kind: 'collections', on: '2026-12-11', skipping: [] });
+    });
+
+    it('but not when every stage has been taken: there are no reminders to resume', () => {
+      const invoice = defaulted([aLetter('demand', '2026-11-16'), { on: '2026-11-20', kind: 'collections', stage: 'collections' }]);
+      expect(assess(invoice, policy, '2026-12-07').nextAction).toBeNull();
+    });
+
+    it('is shown ahead, as the day the plan will default, once the missed reminder is out', () => {
+      const invoice = anInvoice({ payments: [aPayment('2026-10-15', '200.00')], plan, history: [...chasedToFinal, sentEmail(INSTALLMENT_MISSED, '2026-12-01', { note: installmentNote('2026-11-30') })] });
+      // Grace runs to 5 December; the plan is in default from Sunday 6 December: Monday.
+      expect(assess(invoice, policy, '2026-12-02').nextAction).toEqual({ stage: PLAN_DEFAULT_NOTICE, kind: 'email', on: '2026-12-07', skipping: [] });
+    });
   });
 
   it('follows a default recorded by hand', () => {

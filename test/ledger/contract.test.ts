@@ -249,6 +249,13 @@ describe.each(backends)('the $name ledger', (backend) => {
     }
   });
 
+  it('takes a lapsed settlement and a broken promise off an invoice, leaving the rest as it was', async () => {
+    await seed();
+    await ledger.write((w) => w.updateInvoice('INV-2026-001', { settlement: undefined, promise: undefined }));
+    const { settlement: _settlement, promise: _promise, ...rest } = fullInvoice;
+    for (const reader of [ledger, open()]) expect(reader.invoice('INV-2026-001')).toStrictEqual(rest);
+  });
+
   it('keeps payments, charges and history in the order they were added', async () => {
     await ledger.write((w) => {
       w.addClient(fullClient);

@@ -61,6 +61,10 @@ describe('weighOptions', () => {
       'write-off': [0, 0],
     });
     expect(paths.chase.detail).toMatch(/^Next: demand \(letter\) now\./);
+    expect(weigh({ ...owed, history: [...owed.history, { on: '2026-11-20', kind: 'email', stage: 'final', status: 'pending' }] }).chase.detail).toMatch(
+      /^Nothing more is sent until the uncertain 2026-11-20 email is settled: chase send INV-2026-001 --resolve sent\|retry\./,
+    );
+    expect(weigh({ ...owed, hold: { reason: 'disputed' } }).chase.detail).toMatch(/^Held: nothing is sent until the hold ends\./);
     expect(paths.plan.when).toBe('3 monthly installments from 2026-12-23');
     expect(paths.plan.detail).toMatch(/^3 × about £333\.34\./);
     expect(paths.settle.title).toBe('Settlement at 80%');
