@@ -503,7 +503,7 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(report).toMatchObject({ asOf: '2026-11-23', dryRun: false });
       expect(report.counts).toEqual({
         sent: 3, 'would-send': 0, failed: 0, skipped: 1, waiting: 1, 'call-due': 0, 'letter-due': 0, 'to-post': 0,
-        'collections-due': 0, uncertain: 0, 'promise-broken': 0, 'plan-defaulted': 0, addressesRefused: 0,
+        'collections-due': 0, uncertain: 0, 'promise-broken': 0, 'plan-defaulted': 0, 'settlement-lapsed': 0, addressesRefused: 0,
       });
     });
 
