@@ -175,6 +175,7 @@ function entryJson(entry: StatusInvoice): string {
       "hold": ${nested(entry.hold)},
       "promise": ${nested(entry.promise)},
       "plan": ${nested(entry.plan)},
+      "settlement": ${nested(entry.settlement)},
       "interest": ${quotedOrNull(entry.interest)},
       "fees": ${quotedOrNull(entry.fees)},
       "compensation": ${quotedOrNull(entry.compensation)},
@@ -223,6 +224,7 @@ function noteText(entry: StatusInvoice): string {
     const { plan } = entry;
     notes.push(plan.defaulted ? `plan defaulted ${plan.defaulted}` : `plan ${plan.paidCount}/${plan.installments.length}${plan.next ? `, next ${plan.next.amount} on ${plan.next.due}` : ''}`);
   }
+  if (entry.settlement) notes.push(`settling for ${entry.settlement.amount}${entry.settlement.by ? ` by ${entry.settlement.by}` : ''}`);
   if (entry.state !== 'open') notes.push(entry.state);
   return notes.join('; ');
 }

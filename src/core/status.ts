@@ -29,6 +29,8 @@ export interface StatusInvoice {
     paidCount: number;
     state: string;
   } | null;
+  /** A compromise agreed and not yet paid: chasing waits for it (see core/settlement.ts). */
+  settlement: { amount: string; agreed: ISODate; by: ISODate | null; note: string | null } | null;
   /** The claim's figures, null when it needs a reference rate chase's tables lack (see missingRate). */
   interest: string | null;
   fees: string | null;
@@ -82,6 +84,10 @@ export function statusInvoice(invoice: Invoice, assessment: Assessment, claim: C
           state: plan.state,
         }
       : null,
+    settlement:
+      invoice.settlement && assessment.state === 'open'
+        ? { amount: amount(invoice.settlement.amount), agreed: invoice.settlement.agreed, by: invoice.settlement.by ?? null, note: invoice.settlement.note ?? null }
+        : null,
     interest: known ? amount(known.interest) : null,
     fees: known ? amount(known.fees) : null,
     compensation: known ? amount(known.compensation) : null,

@@ -145,6 +145,7 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
           plan: { created: '2026-10-20', installments: [{ due: '2026-11-01', amount: 60_000 }, { due: '2026-12-01', amount: 60_000 }] },
         }));
         tx.addInvoice(invoice('INV-U', { history: [anEmail('friendly', '2026-11-20', 'pending', { messageId: '<pending@janesmith.example>' })] }));
+        tx.addInvoice(invoice('INV-S', { settlement: { agreed: '2026-11-20', amount: 90_000, by: '2026-12-10', note: 'agreed with "Bob"' } }));
         tx.addInvoice(invoice('INV-"Ü"\\1', {
           client: 'globex',
           hold: { reason: 'disputed: "missing" \\ deliverable\nsee ticket ☃ 😀', until: '2026-12-24' },
@@ -155,7 +156,7 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
         const deps = testDeps({ ledger, config: testConfig() });
         expect(await run(deps, { ...options, json: true })).toBe(0);
         const report = buildStatus(deps, options);
-        for (const field of ['plan', 'uncertain', 'hold', 'promise'] as const) expect(report.invoices.some((entry) => entry[field] !== null)).toBe(true);
+        for (const field of ['plan', 'uncertain', 'hold', 'promise', 'settlement'] as const) expect(report.invoices.some((entry) => entry[field] !== null)).toBe(true);
         expect(deps.io.stdout()).toBe(`${JSON.stringify(report, null, 2)}\n`);
       }
     });
@@ -316,6 +317,13 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
   });
 
   describe('piped', () => {
+    it('notes an agreed settlement and its date', async () => {
+      await ledger.write((tx) => tx.updateInvoice('INV-A', { settlement: { agreed: '2026-11-20', amount: 90_000, by: '2026-12-10' } }));
+      const rowA = (await piped()).split('\n').find((line) => line.includes('INV-A'))!;
+      expect(rowA.split('\t').at(-1)).toBe('settling for 900.00 by 2026-12-10');
+      expect((await statusJson()).invoices.find((e) => e.number === 'INV-A')).toMatchObject({ settlement: { amount: '900.00', agreed: '2026-11-20', by: '2026-12-10', note: null } });
+    });
+
     it('shows control characters in ledger text as "?", so a hold reason cannot steer the terminal', async () => {
       await ledger.write((tx) => tx.updateInvoice('INV-D', { hold: { reason: 'disputed\u001b[2J\tsee\nemail', until: '2026-12-01', since: '2026-11-12' } }));
       const rowD = (await piped()).split('\n').find((line) => line.includes('INV-D'))!;
