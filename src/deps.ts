@@ -33,8 +33,11 @@ export interface Deps {
   now: () => Date;
   /** Questions at a terminal; commands ask only when `io.interactive`. */
   prompter: Prompter;
-  /** Opens the configured mail transport (SMTP, sendmail or print); the caller closes it. */
-  transport: () => Promise<MailTransport>;
+  /**
+   * Opens the configured mail transport (SMTP, sendmail or print); the caller closes it. The print
+   * transport writes messages to stdout, or to stderr where stdout carries JSON.
+   */
+  transport: (printTo?: 'stdout' | 'stderr') => Promise<MailTransport>;
   /** Lets the user edit a message in $EDITOR before it goes. */
   editor: (message: OutgoingMessage) => Promise<OutgoingMessage>;
   globals: GlobalOptions;
@@ -62,7 +65,8 @@ export function processDeps(command: Command, opened: Ledger[], chalk?: typeof i
     globals,
     now: () => new Date(),
     prompter: terminalPrompter(io),
-    transport: async () => (await import('./mail/transport.js')).createTransport(deps.config.mail, io.env, io),
+    transport: async (printTo = 'stdout') =>
+      (await import('./mail/transport.js')).createTransport(deps.config.mail, io.env, printTo === 'stdout' ? io : { write: (text) => io.err(text.replace(/\n$/, '')) }),
     editor: async (message) => (await import('./mail/edit.js')).editInEditor(message, io.env),
     get config() {
       config ??= loadConfig(globals.config, io.env, io.cwd);

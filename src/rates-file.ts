@@ -7,6 +7,7 @@ import { claimable, type Claim } from './core/interest.js';
 import type { Client, Invoice, LateFeePolicy } from './core/model.js';
 import { extendReferenceRates, MissingRateError, parseRateTables, parseReferenceRates, type ReferenceRates } from './core/rates.js';
 import type { Config } from './config.js';
+import type { Io } from './io.js';
 
 export const SHIPPED_RATES = fileURLToPath(new URL('../data/reference-rates.yaml', import.meta.url));
 
@@ -78,5 +79,30 @@ export function claimOrMissingRate(invoice: Invoice, client: Client | undefined,
   } catch (error) {
     if (error instanceof MissingRateError) return error;
     throw error;
+  }
+}
+
+/** Reference rates the claims of some invoices needed and the tables lack: one per table and date. */
+export class MissingRates {
+  private readonly byRate = new Map<string, { error: MissingRateError; invoices: number }>();
+
+  add(error: MissingRateError): void {
+    const key = `${error.table} ${error.date}`;
+    const seen = this.byRate.get(key);
+    if (seen) seen.invoices++;
+    else this.byRate.set(key, { error, invoices: 1 });
+  }
+
+  get size(): number {
+    return this.byRate.size;
+  }
+
+  /** One warning per missing rate, naming an invoice that needs it and where to add it. */
+  report(io: Io): void {
+    for (const { error, invoices } of this.byRate.values()) {
+      const others = invoices > 1 ? ` (and ${invoices - 1} more invoice${invoices > 2 ? 's' : ''})` : '';
+      io.err(`warning: claim unknown: ${error.message}${others}`);
+      io.err(`  ${error.hint}`);
+    }
   }
 }

@@ -70,10 +70,10 @@ export function assertOutputFile(path: string, shown = path): void {
 }
 
 /** Checks a folder the user asked chase to create (`case -o DIR`): nothing or a folder is there, and its parent exists. */
-export function assertNewFolder(path: string, shown = path): void {
+export function assertNewFolder(path: string): void {
   const stats = statOf(path);
-  if (stats && !stats.isDirectory()) throw new ChaseError(`${shown} is not a directory`, { hint: 'give the path of a new folder' });
-  if (!stats) assertParentFolder(path, shown);
+  if (stats && !stats.isDirectory()) throw new ChaseError(`${path} is not a directory`, { hint: 'give the path of a new folder' });
+  if (!stats) assertParentFolder(path, path);
 }
 
 /**

@@ -6,7 +6,7 @@ import { isEmailAddress, paidOf, type Charge, type Client, type HistoryEvent, ty
 import { describeProblem, planImport, type ChildRow, type ClientRow, type ImportPlan, type ImportProblem, type ImportRows, type InvoiceRow, type RowStatus, type Where } from '../core/import-plan.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import type { LedgerReader, LedgerWriter } from '../ledger/ledger.js';
+import { settleIfReached, type LedgerReader, type LedgerWriter } from '../ledger/ledger.js';
 import { CHARGE_KINDS, FieldProblem, HISTORY_FIELDS, HISTORY_KINDS, HISTORY_STATUSES, checkClient, checkLateFees } from '../ledger/model-io.js';
 import {
   CHASE_FORMATS,
@@ -432,7 +432,7 @@ function addRow(format: ImportFormat, cells: Cells<string>, settings: ReadSettin
   }
 }
 
-function applyImport(ledger: LedgerWriter, plan: ImportPlan): void {
+function applyImport(ledger: LedgerWriter, plan: ImportPlan, at: string): void {
   for (const client of plan.newClients) ledger.addClient(client);
   for (const { id, changes } of plan.changedClients) ledger.updateClient(id, changes);
   for (const invoice of plan.added) ledger.addInvoice(invoice);
@@ -441,6 +441,8 @@ function applyImport(ledger: LedgerWriter, plan: ImportPlan): void {
     for (const payment of update.payments) ledger.addPayment(update.number, payment);
     for (const charge of update.charges) ledger.addCharge(update.number, charge);
     for (const event of update.history) ledger.addHistory(update.number, event);
+    const latest = update.payments.reduce<ISODate | undefined>((last, payment) => (last && last > payment.date ? last : payment.date), undefined);
+    if (latest) settleIfReached(ledger, update.number, latest, at);
   }
 }
 
@@ -491,7 +493,7 @@ function planJson(plan: ImportPlan, rows: ImportRows, dryRun: boolean): unknown 
   };
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: ImportOptions): Promise<number> {
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now'>, options: ImportOptions): Promise<number> {
   const { io, config, today } = deps;
   const files = options.files.length ? options.files : ['-'];
   if (files.filter((file) => file === '-').length > 1) throw new ChaseError('standard input (-) can be read only once');
@@ -517,7 +519,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
       ? checkedPlan(ledger, rows, today)
       : await ledger.write((tx) => {
           const checked = checkedPlan(tx, rows, today);
-          applyImport(tx, checked);
+          applyImport(tx, checked, deps.now().toISOString());
           return checked;
         });
   } catch (error) {

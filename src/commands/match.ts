@@ -7,6 +7,7 @@ import { describeProblem, type ImportProblem } from '../core/import-plan.js';
 import { matchLines, type BankLine, type LineMatch, type Outcome } from '../core/matching.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { settleIfReached } from '../ledger/ledger.js';
 import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
 import { CellError, CsvSyntaxError, openSource, parseAmountCell, parseDateCell, parseDateFormat, parseDecimalMark, parseDelimiter, readCsv, type DateFormat, type DecimalMark } from '../csv/read.js';
 import { notesThenExamples, printJson, printTable } from '../output.js';
@@ -179,7 +180,7 @@ function parseWindow(option: string | undefined): number {
   return Number(option);
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: MatchOptions): Promise<number> {
+export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now'>, options: MatchOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
   const settings: ReadSettings = {
     today,
@@ -200,13 +201,17 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const matches = options.apply
     ? await ledger.write((tx) => {
         const found = matchLines(lines, tx.clients(), tx.invoices(), matchSettings);
+        const paidOn = new Map<string, ISODate>();
         for (const match of found) {
           if (match.outcome !== 'matched') continue;
           for (const { invoice, amount } of match.pays) {
             const payment: Payment = { date: match.line.date, amount, method: match.line.method, reference: match.line.key };
             tx.addPayment(invoice, payment);
+            if ((paidOn.get(invoice) ?? '') < payment.date) paidOn.set(invoice, payment.date);
           }
         }
+        const at = deps.now().toISOString();
+        for (const [invoice, on] of paidOn) settleIfReached(tx, invoice, on, at);
         return found;
       })
     : matchLines(lines, ledger.clients(), ledger.invoices(), matchSettings);

@@ -7,9 +7,8 @@ import { balanceOf, paymentDateProblem } from '../core/model.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { requireInvoice } from '../ledger/ledger.js';
+import { requireInvoice, settleIfReached } from '../ledger/ledger.js';
 import { examples } from '../output.js';
-import { settleIfReached } from './settle.js';
 
 export interface PayOptions {
   number: string;

@@ -1,7 +1,10 @@
 import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError, closestMatch } from '../core/errors.js';
-import { assess, sortedLadder } from '../core/ladder.js';
+import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
+import { planChasing } from '../core/chasing.js';
+import type { ISODate } from '../core/dates.js';
+import type { ChasePolicy, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
@@ -45,14 +48,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const invoice = requireInvoice(ledger, options.number);
   const client = ledger.client(invoice.client)!;
   const assessment = assess(invoice, config.policy, today);
-  const ladder = sortedLadder(config.policy.ladder);
-  const stageName = options.template ?? options.stage ?? assessment.nextAction?.stage ?? assessment.stage ?? ladder[0]?.name;
-  if (!stageName) throw new ChaseError('the ladder has no stages');
-  const stage = options.template ? options.template : ladder.find((s) => s.name === stageName);
-  if (!stage) {
-    const suggestion = closestMatch(stageName, ladder.map((s) => s.name));
-    throw new ChaseError(`unknown stage "${stageName}"`, { hint: `${suggestion ? `did you mean "${suggestion}"? ` : ''}stages: ${ladder.map((s) => s.name).join(', ')}; --template names a message that is not a stage` });
-  }
+  const stage = options.template ?? (options.stage ? namedStage(config.policy, options.stage) : nextMessage(invoice, config.policy, today, assessment));
   if (typeof stage !== 'string' && stage.action !== 'email') throw new ChaseError(`stage ${stage.name} is a ${stage.action}, not an email`, { hint: stage.action === 'letter' ? `see chase letter ${invoice.number}` : undefined });
   const { buildMessage } = await import('../mail/message.js');
   const message = buildMessage({ invoice, client, assessment, stage, config, today, claim: () => claimFor(invoice, client, config, loadRateTables(config), today), ledgerDir: dirname(ledger.path) });
@@ -60,4 +56,27 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   else if (options.html) io.write(message.html);
   else io.write(previewOf(message));
   return 0;
+}
+
+function namedStage(policy: ChasePolicy, name: string): LadderStage {
+  const ladder = sortedLadder(policy.ladder);
+  const stage = ladder.find((s) => s.name === name);
+  if (stage) return stage;
+  const suggestion = closestMatch(name, ladder.map((s) => s.name));
+  throw new ChaseError(`unknown stage "${name}"`, { hint: `${suggestion ? `did you mean "${suggestion}"? ` : ''}stages: ${ladder.map((s) => s.name).join(', ')}; --template names a message that is not a stage` });
+}
+
+/**
+ * The message `send` would send next: today's step as planChasing makes it (so the first email after
+ * a defaulted plan uses the plan-default template, as send does), else the next action's stage or,
+ * for a plan message, its template; else the ladder's first stage.
+ */
+function nextMessage(invoice: Invoice, policy: ChasePolicy, today: ISODate, assessment: Assessment): LadderStage | string {
+  const ladder = sortedLadder(policy.ladder);
+  const step = planChasing([invoice], policy, today).steps.find((s) => s.kind === 'email');
+  const name = step?.stage ?? assessment.nextAction?.stage ?? assessment.stage ?? ladder[0]?.name;
+  if (!name) throw new ChaseError('the ladder has no stages');
+  const onLadder = ladder.find((s) => s.name === name);
+  if (step) return { ...(onLadder ?? { name: step.stage, offset: 0, action: 'email' as const }), template: step.template };
+  return onLadder ?? name;
 }

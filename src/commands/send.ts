@@ -4,7 +4,7 @@ import { ChaseError } from '../core/errors.js';
 import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep, type WaitReason } from '../core/chasing.js';
 import { assess, promiseEnds, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
-import { lapseSettlement } from '../core/settlement.js';
+import { lapseSettlement, settlementEnds } from '../core/settlement.js';
 import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -259,7 +259,7 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
     }
     let transport: MailTransport | undefined;
     try {
-      const openTransport = async () => (transport ??= await deps.transport());
+      const openTransport = async () => (transport ??= await deps.transport(options.json ? 'stderr' : 'stdout'));
       for (const step of plan.steps) {
         const outcome = step.kind === 'email' ? await sendStep(deps, step, report, dryRun, openTransport) : await paperStep(deps, step, report, dryRun, openTransport);
         if (outcome === 'stop') break;
@@ -530,6 +530,9 @@ function pauseOf(invoice: Invoice, assessment: Assessment, policy: ChasePolicy):
   if (assessment.promised && invoice.promise) {
     const { date, note } = invoice.promise;
     return { what: `has a promise to pay by ${date}${note ? ` (${note})` : ''}; chasing waits until ${promiseEnds(invoice, policy)}` };
+  }
+  if (assessment.settling && invoice.settlement) {
+    return { what: `has a ${waitingDetail(invoice, 'settling')}; chasing waits until ${settlementEnds(invoice, policy)}` };
   }
   return null;
 }

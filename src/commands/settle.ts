@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { parseDate, type ISODate } from '../core/dates.js';
+import { parseDate } from '../core/dates.js';
 import { displayAmount, parseAmount } from '../core/money.js';
-import { agreeSettlement, closeSettlement, type SettlementClosing } from '../core/settlement.js';
+import { agreeSettlement } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { type LedgerWriter, requireInvoice } from '../ledger/ledger.js';
+import { requireInvoice, settleIfReached } from '../ledger/ledger.js';
 import { examples } from '../output.js';
 
 export interface SettleOptions {
@@ -32,19 +32,6 @@ export function command(context: CommandContext): Command {
     .action(async (number: string, options: Omit<SettleOptions, 'number'>, cmd: Command) => {
       await context.run(cmd, (deps) => run(deps, { ...options, number, quiet: cmd.optsWithGlobals().quiet }));
     });
-}
-
-/**
- * Inside a write: settles `number` on `on` if its agreed settlement has been paid, writing off the rest.
- * `chase pay` calls it after recording a payment; `chase settle` when the money came first.
- */
-export function settleIfReached(tx: LedgerWriter, number: string, on: ISODate, at: string): SettlementClosing | null {
-  const closing = closeSettlement(tx.invoice(number)!, on);
-  if (closing) {
-    tx.updateInvoice(number, closing.changes);
-    tx.addHistory(number, { ...closing.event, at });
-  }
-  return closing;
 }
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, options: SettleOptions): Promise<number> {

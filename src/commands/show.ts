@@ -1,11 +1,11 @@
 import { Command } from 'commander';
 import { assess } from '../core/ladder.js';
-import { displayAmount } from '../core/money.js';
+import { displayAmount, parseAmount } from '../core/money.js';
 import { statusInvoice } from '../core/status.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
-import { claimOrMissingRate, lateFeePolicyFor, loadRateTables } from '../rates-file.js';
+import { claimOrMissingRate, lateFeePolicyFor, loadRateTables, MissingRates } from '../rates-file.js';
 import { describeDays, examples, printJson } from '../output.js';
 
 export interface ShowOptions {
@@ -32,11 +32,11 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const claim = claimOrMissingRate(invoice, client, config, loadRateTables(config), today);
   const status = statusInvoice(invoice, assessment, claim);
   // Everything else about the invoice still shows; the claim it could not give is reported, as status does.
+  const missingRates = new MissingRates();
+  if (claim instanceof Error) missingRates.add(claim);
   const warnMissingRate = () => {
-    if (!(claim instanceof Error)) return 0;
-    io.err(`warning: claim unknown: ${claim.message}`);
-    io.err(`  ${claim.hint}`);
-    return 1;
+    missingRates.report(io);
+    return missingRates.size > 0 ? 1 : 0;
   };
   if (options.json) {
     printJson(io, { ...status, invoice });
@@ -59,6 +59,10 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   if (status.nextAction) io.out(`  next: ${status.nextAction.stage} ${status.nextAction.kind} ${status.nextAction.on <= today ? 'now' : `on ${status.nextAction.on}`}`);
   if (status.hold) io.out(`  held: ${status.hold.reason}${status.hold.until ? ` until ${status.hold.until}` : ''}`);
   if (status.promise) io.out(`  promised for ${status.promise.date}${status.promise.note ? ` (${status.promise.note})` : ''}`);
+  if (status.settlement) {
+    const { amount, agreed, by, lapsed } = status.settlement;
+    io.out(`  settlement of ${money(parseAmount(amount, invoice.currency))} agreed on ${agreed}${by ? `, to be paid by ${by}` : ''}${lapsed ? ': lapsed unpaid' : ''}`);
+  }
   if (status.uncertain) io.out(io.style.red(`  uncertain: the ${status.uncertain.stage ?? ''} email of ${status.uncertain.on} may not have gone; run chase send ${invoice.number} --resolve sent|retry`));
   if (invoice.file) io.out(`  file: ${invoice.file}`);
   if (status.plan) {

@@ -8,8 +8,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireClient } from '../ledger/ledger.js';
 import type { Io } from '../io.js';
-import { claimOrMissingRate, loadRateTables } from '../rates-file.js';
-import type { MissingRateError } from '../core/rates.js';
+import { claimOrMissingRate, loadRateTables, MissingRates } from '../rates-file.js';
 import { describeDays, examples, printTable, tsvCell, type Cell } from '../output.js';
 
 export interface StatusOptions {
@@ -40,31 +39,6 @@ export function command(context: CommandContext): Command {
     .action(async (options: StatusOptions, cmd: Command) => {
       await context.run(cmd, (deps) => run(deps, { ...options, json: cmd.optsWithGlobals().json }));
     });
-}
-
-/** Reference rates the claims of some invoices needed and the tables lack: one per table and date. */
-export class MissingRates {
-  private readonly byRate = new Map<string, { error: MissingRateError; invoices: number }>();
-
-  add(error: MissingRateError): void {
-    const key = `${error.table} ${error.date}`;
-    const seen = this.byRate.get(key);
-    if (seen) seen.invoices++;
-    else this.byRate.set(key, { error, invoices: 1 });
-  }
-
-  get size(): number {
-    return this.byRate.size;
-  }
-
-  /** One warning per missing rate, naming an invoice that needs it and where to add it. */
-  report(io: Io): void {
-    for (const { error, invoices } of this.byRate.values()) {
-      const others = invoices > 1 ? ` (and ${invoices - 1} more invoice${invoices > 2 ? 's' : ''})` : '';
-      io.err(`warning: claim unknown: ${error.message}${others}`);
-      io.err(`  ${error.hint}`);
-    }
-  }
 }
 
 /**
@@ -224,7 +198,10 @@ function noteText(entry: StatusInvoice): string {
     const { plan } = entry;
     notes.push(plan.defaulted ? `plan defaulted ${plan.defaulted}` : `plan ${plan.paidCount}/${plan.installments.length}${plan.next ? `, next ${plan.next.amount} on ${plan.next.due}` : ''}`);
   }
-  if (entry.settlement) notes.push(`settling for ${entry.settlement.amount}${entry.settlement.by ? ` by ${entry.settlement.by}` : ''}`);
+  if (entry.settlement) {
+    const { amount, by, lapsed } = entry.settlement;
+    notes.push(lapsed ? `settlement of ${amount} lapsed unpaid${by ? ` (due by ${by})` : ''}` : `settling for ${amount}${by ? ` by ${by}` : ''}`);
+  }
   if (entry.state !== 'open') notes.push(entry.state);
   return notes.join('; ');
 }

@@ -201,7 +201,9 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   const ladder = sortedLadder(policy.ladder);
   const balance = balanceOf(invoice);
   const daysOverdue = daysBetween(invoice.due, today);
-  const state: InvoiceState = invoice.status !== 'open' ? invoice.status : balance <= 0 ? 'paid' : 'open';
+  // An agreed settlement paid is settled, however the payment was recorded (a hand edit included):
+  // the commands that record payments then close it in the ledger (ledger.ts settleIfReached).
+  const state: InvoiceState = invoice.status !== 'open' ? invoice.status : balance <= 0 ? 'paid' : settlementReached(invoice) ? 'settled' : 'open';
   const last = lastOf(invoice.history, isAction);
   const promiseEnd = promiseEnds(invoice, policy);
   const settlementEnd = settlementReached(invoice) ? null : settlementEnds(invoice, policy);

@@ -29,8 +29,8 @@ export interface StatusInvoice {
     paidCount: number;
     state: string;
   } | null;
-  /** A compromise agreed and not yet paid: chasing waits for it (see core/settlement.ts). */
-  settlement: { amount: string; agreed: ISODate; by: ISODate | null; note: string | null } | null;
+  /** A compromise agreed and not yet paid: chasing waits for it until it lapses (see core/settlement.ts). */
+  settlement: { amount: string; agreed: ISODate; by: ISODate | null; note: string | null; lapsed: boolean } | null;
   /** The claim's figures, null when it needs a reference rate chase's tables lack (see missingRate). */
   interest: string | null;
   fees: string | null;
@@ -85,8 +85,14 @@ export function statusInvoice(invoice: Invoice, assessment: Assessment, claim: C
         }
       : null,
     settlement:
-      invoice.settlement && assessment.state === 'open'
-        ? { amount: amount(invoice.settlement.amount), agreed: invoice.settlement.agreed, by: invoice.settlement.by ?? null, note: invoice.settlement.note ?? null }
+      invoice.settlement && (assessment.settling || assessment.settlementLapsed)
+        ? {
+            amount: amount(invoice.settlement.amount),
+            agreed: invoice.settlement.agreed,
+            by: invoice.settlement.by ?? null,
+            note: invoice.settlement.note ?? null,
+            lapsed: assessment.settlementLapsed,
+          }
         : null,
     interest: known ? amount(known.interest) : null,
     fees: known ? amount(known.fees) : null,

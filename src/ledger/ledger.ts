@@ -1,4 +1,6 @@
 import { notFound } from '../core/errors.js';
+import type { ISODate } from '../core/dates.js';
+import { closeSettlement, type SettlementClosing } from '../core/settlement.js';
 import { invoiceNumberKey, type Client, type ClientChanges, type HistoryEvent, type Invoice, type InvoiceChanges, type Charge, type Payment } from '../core/model.js';
 export { ladderView } from '../core/ladder.js';
 
@@ -95,4 +97,18 @@ export function requireClient(ledger: LedgerReader, id: string): Client {
   const client = ledger.client(id);
   if (!client) throw notFound('client', id, ledger.clients().map((each) => each.id));
   return client;
+}
+
+/**
+ * Inside a write, after a payment: settles `number` on `on` if its agreed settlement is now paid,
+ * writing off the rest. Every command that records payments (pay, settle, match, import) calls it, so
+ * a settlement never stays open once its money is in.
+ */
+export function settleIfReached(tx: LedgerWriter, number: string, on: ISODate, at: string): SettlementClosing | null {
+  const closing = closeSettlement(tx.invoice(number)!, on);
+  if (closing) {
+    tx.updateInvoice(number, closing.changes);
+    tx.addHistory(number, { ...closing.event, at });
+  }
+  return closing;
 }

@@ -45,7 +45,7 @@ function assertSqliteFile(path: string): void {
   const header = Buffer.alloc(SQLITE_HEADER.length);
   const read = readSync(fd, header, 0, header.length, 0);
   closeSync(fd);
-  if (read === 0) throw new ChaseError(`${path} is empty, not a chase ledger`, { hint: `\`chase init --ledger ${path}\` makes it a new ledger` });
+  if (read === 0) throw new ChaseError(`${path} is empty, not a chase ledger`, { hint: `remove it, or make it a ledger: chase init --ledger ${path} (add --config with a new file name if you already have a config)` });
   if (header.toString('latin1', 0, read) !== SQLITE_HEADER) {
     throw new ChaseError(`${path} is not a SQLite database`, {
       hint: 'a .db ledger is made by `chase init`; for a YAML ledger use a .yaml name, or convert with `chase ledger convert`',

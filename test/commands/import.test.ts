@@ -277,6 +277,15 @@ describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
       expect(snapshot(path)).toEqual(before);
     });
 
+    it('a payment that pays an agreed settlement settles the invoice, writing off the rest, as chase pay does', async () => {
+      await importing(['wave.csv']);
+      await ledger.write((tx) => tx.updateInvoice('W-2026-07', { settlement: { agreed: '2026-11-10', amount: 90_000 } }));
+      writeFileSync(join(dir.path, 'payments.csv'), 'invoice,type,date,amount,currency,method,reference,reason\nW-2026-07,payment,2026-11-20,900.00,EUR,bank,,\n');
+      const deps = testDeps({ ledger, config: config(), today: TODAY, io: testIo({ cwd: dir.path }) });
+      expect(await run(deps, { files: ['payments.csv'] })).toBe(0);
+      expect(ledger.invoice('W-2026-07')).toMatchObject({ status: 'settled', writeOff: { on: '2026-11-20', reason: 'settled for €900.00 as agreed on 2026-11-10; €200.00 written off' } });
+    });
+
     it('problems only the ledger shows (a payment for an unknown invoice, a currency change) also stop the whole import', async () => {
       await importing(['wave.csv']);
       const before = snapshot(path);

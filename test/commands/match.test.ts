@@ -151,6 +151,17 @@ describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
     expect(report.ignored).toBe(1);
   });
 
+  it('--apply settles an invoice whose agreed settlement the matched money pays, writing off the rest, as chase pay does', async () => {
+    await ledger.write((tx) => tx.updateInvoice('INV-2026-001', { settlement: { agreed: '2026-11-10', amount: minor('800.00') } }));
+    writeFileSync(join(dir.path, 'settled.csv'), 'Date,Description,Amount\n20/11/2026,ACME LTD REF INV-2026-001,800.00\n');
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    expect(await run(deps, { file: 'settled.csv', dateFormat: 'DD/MM/YYYY', apply: true })).toBe(0);
+    const settled = ledger.invoice('INV-2026-001')!;
+    expect(settled.status).toBe('settled');
+    expect(settled.writeOff).toEqual({ on: '2026-11-20', reason: 'settled for £800.00 as agreed on 2026-11-10; £400.00 written off' });
+    expect(settled.history.at(-1)).toMatchObject({ on: '2026-11-20', kind: 'settlement' });
+  });
+
   it('bad lines are listed and nothing is matched', async () => {
     writeFileSync(join(dir.path, 'bad.csv'), 'Date,Description,Amount\n2026-11-31,X,1.00\n2026-11-20,Y,abc\n');
     const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });

@@ -55,6 +55,14 @@ describe.each(BACKENDS)('chase preview on a $name ledger', (backend) => {
     expect((await preview({ template: 'payment-received' })).out).toMatch(/Subject: .*INV-2/);
   });
 
+  it('previews a plan message when that is what comes next, as send would send it', async () => {
+    await ledger.write((tx) => tx.updateInvoice('INV-2', { plan: { created: '2026-11-20', installments: [{ due: '2026-11-27', amount: 60_000 }, { due: '2026-12-27', amount: 60_000 }] } }));
+    const { code, out } = await preview({});
+    expect(code).toBe(0);
+    expect(out).toContain('27 November 2026');
+    expect(out).toMatch(/£600\.00/);
+  });
+
   it('refuses a stage the ladder does not have, suggesting the nearest', async () => {
     await expect(preview({ stage: 'frendly' })).rejects.toMatchObject({ exitCode: 2, message: 'unknown stage "frendly"', hint: expect.stringMatching(/^did you mean "friendly"\? stages: upcoming, resend, friendly/) });
   });

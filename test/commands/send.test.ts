@@ -432,12 +432,14 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
         tx.addInvoice(invoice('INV-7', { client: 'globex', issued: '2026-10-01', due: '2026-10-31', promise: { date: '2026-11-25', note: 'AP run on Friday' } }));
         tx.addInvoice(invoice('INV-8', { issued: '2026-10-01', due: '2026-10-31', payments: [{ date: '2026-11-02', amount: 120_000 }] }));
         tx.addInvoice(invoice('INV-9', { issued: '2026-10-01', due: '2026-10-31', status: 'void' }));
+        tx.addInvoice(invoice('INV-10', { issued: '2026-10-01', due: '2026-10-31', settlement: { agreed: '2026-11-20', amount: 90_000, by: '2026-12-01' } }));
       });
     });
 
     it.each([
       ['held', 'INV-4', /^INV-4 is on hold \(disputed\): nothing sent$/, /--force; or end the hold first: chase resume INV-4/],
       ['promised', 'INV-7', /^INV-7 has a promise to pay by 2026-11-25 \(AP run on Friday\); chasing waits until 2026-11-28: nothing sent$/, /--force/],
+      ['settling', 'INV-10', /^INV-10 has a settlement of £900\.00 agreed, to be paid by 2026-12-01; chasing waits until 2026-12-04: nothing sent$/, /--force/],
     ])('refuses a %s invoice without a terminal, exit 2, sending and writing nothing', async (_what, number, message, hint) => {
       const before = snapshot(path);
       const error = await send(deps(), { number }).catch((e: unknown) => e);

@@ -79,6 +79,11 @@ describe.each(BACKENDS)('chase show on a $name ledger', (backend) => {
     expect(JSON.parse(json.io.stdout())).toMatchObject({ interest: null, claimable: null, missingRate: { table: 'boe', on: '2026-06-30' } });
   });
 
+  it('shows an agreed settlement and the date it is to be paid by', async () => {
+    await ledger.write((tx) => tx.updateInvoice('INV-2026-001', { settlement: { agreed: '2026-11-20', amount: 80_000, by: '2026-12-01' } }));
+    expect(await show('INV-2026-001')).toContain('  settlement of £800.00 agreed on 2026-11-20, to be paid by 2026-12-01\n');
+  });
+
   it('--json gives the status fields and the whole invoice', async () => {
     const shown = JSON.parse(await show('INV-2026-001', { json: true }));
     expect(shown).toMatchObject({ number: 'INV-2026-001', balance: '1000.00', daysOverdue: 53, stage: 'demand', lastAction: { stage: null, kind: 'call', on: '2026-10-20' } });

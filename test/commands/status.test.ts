@@ -321,7 +321,14 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       await ledger.write((tx) => tx.updateInvoice('INV-A', { settlement: { agreed: '2026-11-20', amount: 90_000, by: '2026-12-10' } }));
       const rowA = (await piped()).split('\n').find((line) => line.includes('INV-A'))!;
       expect(rowA.split('\t').at(-1)).toBe('settling for 900.00 by 2026-12-10');
-      expect((await statusJson()).invoices.find((e) => e.number === 'INV-A')).toMatchObject({ settlement: { amount: '900.00', agreed: '2026-11-20', by: '2026-12-10', note: null } });
+      expect((await statusJson()).invoices.find((e) => e.number === 'INV-A')).toMatchObject({ settlement: { amount: '900.00', agreed: '2026-11-20', by: '2026-12-10', note: null, lapsed: false } });
+    });
+
+    it('notes a settlement that lapsed unpaid, as send --due will record it', async () => {
+      await ledger.write((tx) => tx.updateInvoice('INV-A', { settlement: { agreed: '2026-11-01', amount: 90_000, by: '2026-11-10' } }));
+      const rowA = (await piped()).split('\n').find((line) => line.includes('INV-A'))!;
+      expect(rowA.split('\t').at(-1)).toBe('settlement of 900.00 lapsed unpaid (due by 2026-11-10)');
+      expect((await statusJson()).invoices.find((e) => e.number === 'INV-A')).toMatchObject({ settlement: { lapsed: true }, nextAction: { stage: 'demand', on: '2026-11-23' } });
     });
 
     it('shows control characters in ledger text as "?", so a hold reason cannot steer the terminal', async () => {

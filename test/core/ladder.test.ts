@@ -599,6 +599,19 @@ describe('ladder properties', () => {
     );
   });
 
+  it('an agreed settlement that payments have reached is settled, with no next action, however the payments were recorded', () => {
+    fc.assert(
+      fc.property(policy, date, date, history, fc.integer({ min: 1, max: 120_000 }), fc.integer({ min: 0, max: 20_000 }), (rules, due, today, events, agreedAmount, over) => {
+        const settlement = { agreed: due, amount: agreedAmount };
+        const paid = Math.min(agreedAmount + over, minor('1199.99'));
+        const invoice = anInvoice({ due, history: events, settlement, payments: [aPayment(due, (paid / 100).toFixed(2))] });
+        const assessment = assess(invoice, aPolicy(rules), today);
+        expect(assessment.state).toBe(paid >= agreedAmount ? 'settled' : 'open');
+        if (paid >= agreedAmount) expect(assessment.nextAction).toBeNull();
+      }),
+    );
+  });
+
   it('a stage already taken is never the next action', () => {
     fc.assert(
       fc.property(policy, date, date, history, (rules, due, today, events) => {

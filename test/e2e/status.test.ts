@@ -162,3 +162,19 @@ describe('chase ledger convert', () => {
     expect(readFileSync(config)).toEqual(before);
   });
 });
+
+describe('chase send --json with the print transport', () => {
+  it('keeps stdout pure JSON: the printed messages go to stderr', () => {
+    const own = exampleCopy();
+    try {
+      const args = ['--ledger', join(own.path, 'ledger.yaml'), '--config', join(own.path, 'chase.config.yaml'), '--today', '2026-11-23', 'send', '--due', '--json', '--yes'];
+      const result = chaseSync(args, { cwd: own.path });
+      expect(result.code, result.stderr).toBe(0);
+      const report = JSON.parse(result.stdout) as { counts: { sent: number } };
+      expect(report.counts.sent).toBeGreaterThan(0);
+      expect(result.stderr.match(/^From: Jane Smith/gm)).toHaveLength(report.counts.sent);
+    } finally {
+      own.remove();
+    }
+  });
+});
