@@ -10,7 +10,7 @@ import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { examples, printJson } from '../output.js';
-import { previewOf } from './send.js';
+import { messageJson, previewOf } from './send.js';
 
 export interface PreviewOptions {
   number: string;
@@ -52,9 +52,10 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   if (typeof stage !== 'string' && stage.action !== 'email') throw new ChaseError(`stage ${stage.name} is a ${stage.action}, not an email`, { hint: stage.action === 'letter' ? `see chase letter ${invoice.number}` : undefined });
   const { buildMessage } = await import('../mail/message.js');
   const message = buildMessage({ invoice, client, assessment, stage, config, today, claim: () => claimFor(invoice, client, config, loadRateTables(config), today), ledgerDir: dirname(ledger.path) });
-  if (options.json) printJson(io, { ...message, attachments: message.attachments.map((a) => ({ filename: a.filename, size: a.content.length })) });
+  // As in a dry run, no Message-ID: the real send makes its own.
+  if (options.json) printJson(io, messageJson(message, { messageId: false }));
   else if (options.html) io.write(message.html);
-  else io.write(previewOf(message));
+  else io.write(previewOf(message, { messageId: false }));
   return 0;
 }
 

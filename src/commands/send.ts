@@ -485,6 +485,12 @@ async function sendOnPaper(deps: SendDeps, invoice: Invoice, client: Client, sta
   });
 }
 
+/** The message as data (`--json`): attachments by name and size; the Message-ID only once a real send made it. */
+export function messageJson(message: OutgoingMessage, show: { messageId: boolean }): object {
+  const { messageId, attachments, ...rest } = message;
+  return { ...(show.messageId ? { messageId } : {}), ...rest, attachments: attachments.map((a) => ({ filename: a.filename, size: a.content.length })) };
+}
+
 /** The message as the recipient's mail program would show it, for dry runs and confirmations. */
 export function previewOf(message: OutgoingMessage, show: { messageId: boolean } = { messageId: true }): string {
   const headers = [
@@ -556,9 +562,14 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
     if (found.action !== 'email') throw new ChaseError(`stage ${found.name} is a ${found.action}, not an email`, { hint: found.action === 'letter' ? `draft it with chase letter ${invoice.number}` : undefined });
     stage = found;
   }
+  if (options.json && options.paper) throw new ChaseError('--paper writes a letter, not data: it takes no --json', { hint: `chase send ${invoice.number} --paper` });
   // Chasing is paused for a reason someone gave: a message now goes only when the user says so.
   const paused = options.force ? null : pauseOf(invoice, assessment, config.policy);
   const asks = io.interactive && !options.yes;
+  // A question on stdout would break the JSON, and a script cannot answer it.
+  if (options.json && asks && !options.dryRun) {
+    throw new ChaseError('--json on a terminal needs --yes (or --dry-run): chase will not ask before sending', { hint: `chase send ${invoice.number} --json --yes` });
+  }
   if (paused && !options.dryRun && !asks) {
     throw new ChaseError(`${invoice.number} ${paused.what}: nothing sent`, { hint: `to send it anyway, add --force${paused.lift ? `; or ${paused.lift}` : ''}` });
   }
@@ -573,7 +584,8 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
   let message = await compose(deps, invoice, client, assessment, stage, options.to ? { to: [options.to] } : {});
   if (options.edit) message = await deps.editor(message);
   if (options.dryRun) {
-    io.out(previewOf(message, { messageId: false }));
+    if (options.json) printJson(io, { asOf: today, dryRun: true, invoice: invoice.number, stage: stage.name, message: messageJson(message, { messageId: false }) });
+    else io.out(previewOf(message, { messageId: false }));
     return 0;
   }
   if (asks && (!options.edit || paused)) {
@@ -587,8 +599,9 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
   }
   return ledger.withLock(async () => {
     const { deliverRecorded } = await import('../mail/deliver.js');
-    await deliverRecorded(deps, invoice.number, message, { ...(options.template ? {} : { stage: stage.name }), template: stage.template ?? stage.name });
-    if (!options.quiet) io.out(`Sent ${stage.name} about ${invoice.number} to ${message.to.join(', ')}.`);
+    await deliverRecorded(deps, invoice.number, message, { ...(options.template ? {} : { stage: stage.name }), template: stage.template ?? stage.name }, options.json ? 'stderr' : 'stdout');
+    if (options.json) printJson(io, { asOf: today, dryRun: false, invoice: invoice.number, stage: stage.name, message: messageJson(message, { messageId: true }) });
+    else if (!options.quiet) io.out(`Sent ${stage.name} about ${invoice.number} to ${message.to.join(', ')}.`);
     return 0;
   });
 }

@@ -44,7 +44,13 @@ export function describePartialDelivery(delivery: Delivery): string {
  * pending (uncertain), never resent on its own. A refusal is recorded as failed and thrown as a
  * ChaseError (exit 1); so is a message that went but not to every address, after it is recorded as sent.
  */
-export async function deliverRecorded(deps: Pick<Deps, 'ledger' | 'today' | 'now' | 'transport'>, invoiceNumber: string, message: OutgoingMessage, record: DeliveryRecord): Promise<void> {
+export async function deliverRecorded(
+  deps: Pick<Deps, 'ledger' | 'today' | 'now' | 'transport'>,
+  invoiceNumber: string,
+  message: OutgoingMessage,
+  record: DeliveryRecord,
+  printTo: 'stdout' | 'stderr' = 'stdout',
+): Promise<void> {
   const { ledger, today, now } = deps;
   await ledger.write((tx) =>
     tx.addHistory(invoiceNumber, {
@@ -61,7 +67,7 @@ export async function deliverRecorded(deps: Pick<Deps, 'ledger' | 'today' | 'now
       at: now().toISOString(),
     }),
   );
-  const transport = await deps.transport();
+  const transport = await deps.transport(printTo);
   let delivery: Delivery;
   try {
     delivery = deliveryOf(message, await transport.send(message));

@@ -406,6 +406,28 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(emails(ledger.invoice('INV-2')!.history).at(-1)).toMatchObject({ stage: 'friendly', status: 'sent', messageId: messagesOf(smtp.messages)[0].parsed.messageId });
     });
 
+    it('--json prints what it sent as data: the message with the Message-ID that arrived', async () => {
+      const d = deps();
+      expect(await send(d, { number: 'INV-2', json: true })).toBe(0);
+      const printed = JSON.parse(d.io.stdout()) as { asOf: string; dryRun: boolean; invoice: string; stage: string; message: { messageId: string; to: string[]; subject: string } };
+      expect(printed).toMatchObject({ asOf: '2026-11-23', dryRun: false, invoice: 'INV-2', stage: 'friendly', message: { to: ['hank@globex.example'] } });
+      expect(printed.message.messageId).toBe(messagesOf(smtp.messages)[0].parsed.messageId);
+    });
+
+    it('--json --dry-run prints the message as data, without a Message-ID, and sends nothing', async () => {
+      const d = deps();
+      expect(await send(d, { number: 'INV-2', json: true, dryRun: true })).toBe(0);
+      const printed = JSON.parse(d.io.stdout()) as { dryRun: boolean; message: Record<string, unknown> };
+      expect(printed.dryRun).toBe(true);
+      expect(printed.message).toMatchObject({ subject: expect.stringContaining('INV-2'), attachments: [] });
+      expect(printed.message).not.toHaveProperty('messageId');
+      expect(smtp.messages).toHaveLength(0);
+    });
+
+    it('--json with --paper is a usage error: a letter is not data', async () => {
+      await expect(send(deps(), { number: 'INV-2', json: true, paper: true })).rejects.toMatchObject({ exitCode: 2, message: '--paper writes a letter, not data: it takes no --json' });
+    });
+
     it('records a message whose cc was refused as sent to whom it reached, and fails with exit 1 saying so', async () => {
       smtp.rejectRecipient('bob@acme.example', { code: 550, message: 'mailbox unavailable' });
       const error = await send(deps(), { number: 'INV-3' }).catch((e: unknown) => e);
