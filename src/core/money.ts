@@ -108,14 +108,15 @@ export function totalsByCurrency(amounts: Iterable<Money>): Map<string, number> 
 }
 
 /**
- * Splits `minor` into `parts` shares that add back exactly; the leftover units go on the first
- * shares (1000.00 in 3 is 333.34, 333.33, 333.33).
+ * Splits `minor` into `parts` equal shares that add back exactly, all the leftover units on the first
+ * share (1000.00 in 3 is 333.34, 333.33, 333.33; 100.00 in 7 is 14.32 then 14.28 six times), as the
+ * README and the plan issue promise: every share after the first is the same amount.
  */
 export function splitEvenly(minor: number, parts: number): number[] {
   if (!Number.isInteger(parts) || parts < 1) throw new ChaseError(`cannot split into ${parts} parts`);
   const base = Math.floor(minor / parts);
   const leftover = minor - base * parts;
-  return Array.from({ length: parts }, (_, index) => base + (index < leftover ? 1 : 0));
+  return Array.from({ length: parts }, (_, index) => base + (index === 0 ? leftover : 0));
 }
 
 /**

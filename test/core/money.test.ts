@@ -118,10 +118,16 @@ describe('splitEvenly', () => {
     ['1000.00', 3, ['333.34', '333.33', '333.33']],
     ['1000.00', 1, ['1000.00']],
     ['1000.00', 4, ['250.00', '250.00', '250.00', '250.00']],
-    ['0.02', 3, ['0.01', '0.01', '0.00']],
-    ['100.00', 6, ['16.67', '16.67', '16.67', '16.67', '16.66', '16.66']],
+    ['0.02', 3, ['0.02', '0.00', '0.00']],
+    ['100.00', 6, ['16.70', '16.66', '16.66', '16.66', '16.66', '16.66']],
+    // The README's rule, the leftover pennies on the first share: 4p over, not 1p on each of four.
+    ['100.00', 7, ['14.32', '14.28', '14.28', '14.28', '14.28', '14.28', '14.28']],
   ])('splits %s in %d as %j', (whole, parts, expected) => {
     expect(splitEvenly(minor(whole), parts)).toEqual(expected.map((part) => minor(part)));
+  });
+
+  it('splits ¥100 in 7 as ¥16 then ¥14 six times', () => {
+    expect(splitEvenly(minor('100', 'JPY'), 7)).toEqual([16, 14, 14, 14, 14, 14, 14]);
   });
 
   it.each([0, -1, 1.5, Number.NaN])('refuses to split into %d parts', (parts) => {
@@ -199,14 +205,16 @@ describe('money properties', () => {
     );
   });
 
-  it('splits into parts that add back to the whole, differ by at most one unit, larger first', () => {
+  it('splits into parts that add back to the whole: equal shares, the leftover (fewer units than parts) on the first', () => {
     fc.assert(
       fc.property(fc.nat({ max: 1_000_000_000_000 }), fc.integer({ min: 1, max: 120 }), (whole, parts) => {
         const shares = splitEvenly(whole, parts);
         expect(shares).toHaveLength(parts);
         expect(shares.reduce((a, b) => a + b, 0)).toBe(whole);
-        expect(Math.max(...shares) - Math.min(...shares)).toBeLessThanOrEqual(1);
-        expect(shares).toEqual([...shares].sort((a, b) => b - a));
+        expect(new Set(shares.slice(1)).size).toBeLessThanOrEqual(1);
+        expect(shares[0] - shares[parts - 1]).toBeGreaterThanOrEqual(0);
+        expect(shares[0] - shares[parts - 1]).toBeLessThan(parts);
+        expect(shares[parts - 1]).toBe(Math.floor(whole / parts));
         for (const share of shares) expect(Number.isInteger(share)).toBe(true);
       }),
     );

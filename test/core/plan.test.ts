@@ -43,14 +43,22 @@ describe('evenSchedule', () => {
     expect(() => evenSchedule(balance, count, 'month', '2026-11-01')).toThrow(message);
   });
 
-  it('never loses or invents a minor unit, and the shares differ by at most one, larger first', () => {
+  it.each([
+    [gbp('100.00'), 7, ['14.32', '14.28', '14.28', '14.28', '14.28', '14.28', '14.28']],
+    [{ minor: 100, currency: 'JPY' }, 7, ['16', '14', '14', '14', '14', '14', '14']],
+  ])('splits %o in %d as %j: every leftover minor unit on the first installment', (balance, count, expected) => {
+    expect(evenSchedule(balance, count, 'week', '2026-12-01').map((row) => formatAmount(row.amount, balance.currency))).toEqual(expected);
+  });
+
+  it('never loses or invents a minor unit: the installments after the first are equal, the first no smaller', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 100_000_000 }), fc.integer({ min: 1, max: 60 }), fc.constantFrom(...PLAN_FREQUENCIES), (balance, count, every) => {
         fc.pre(count <= balance);
         const schedule = evenSchedule({ minor: balance, currency: 'GBP' }, count, every, '2026-01-31');
         expect(schedule.reduce((sum, row) => sum + row.amount, 0)).toBe(balance);
-        expect(schedule[0].amount - schedule[schedule.length - 1].amount).toBeLessThanOrEqual(1);
+        expect(schedule[0].amount - schedule[schedule.length - 1].amount).toBeLessThan(count);
         schedule.forEach((row, index) => {
+          if (index > 1) expect(row.amount).toBe(schedule[1].amount);
           if (index > 0) {
             expect(row.amount).toBeLessThanOrEqual(schedule[index - 1].amount);
             expect(row.due > schedule[index - 1].due).toBe(true);
