@@ -3,9 +3,9 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { addDays, addMonthsClamped, parseDate, type ISODate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
-import { balanceOf, type Installment, type Invoice, type PaymentPlan } from '../core/model.js';
+import { balanceOf, type Installment, type Invoice } from '../core/model.js';
 import { displayAmount, formatAmount, parseAmount, type Money } from '../core/money.js';
-import { customSchedule, evenSchedule, PLAN_FREQUENCIES, planProgress, type PlanFrequency } from '../core/plan.js';
+import { agreedPlan, customSchedule, evenSchedule, PLAN_FREQUENCIES, planProgress, type PlanFrequency } from '../core/plan.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { type LedgerReader, requireInvoice } from '../ledger/ledger.js';
@@ -148,7 +148,7 @@ async function scheduleFor(deps: Pick<Deps, 'io' | 'prompter' | 'today'>, option
 export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now' | 'prompter' | 'transport'>, options: PlanAddOptions): Promise<number> {
   const { io, ledger, today, now } = deps;
   const { invoice, balance } = plannable(ledger, options.number);
-  const plan: PaymentPlan = { created: today, installments: await scheduleFor(deps, options, balance) };
+  const plan = agreedPlan(invoice, await scheduleFor(deps, options, balance), today);
   const show = (minor: number) => displayAmount(minor, invoice.currency);
   const first = plan.installments[0];
   const last = plan.installments[plan.installments.length - 1];

@@ -240,7 +240,9 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   };
 
   const plan = assessment.plan;
-  if (!plan) {
+  // A plan paid in full can leave late charges applied after it (owed outside the plan, see
+  // planProgress): they are chased on the ladder, as without a plan.
+  if (!plan || plan.state === 'complete') {
     assessment.nextAction = nextStep(invoice, { stages: ladder, anchor: invoice.due, since: null }, today, ladderDay);
     return assessment;
   }

@@ -66,6 +66,17 @@ export interface Installment {
 
 export interface PaymentPlan {
   created: ISODate;
+  /**
+   * What the client had paid on the invoice when the plan was agreed: only payments beyond it pay
+   * the installments. Dates cannot tell, as a payment and a plan are often recorded on one day.
+   */
+  paidBefore?: number;
+  /**
+   * The late charges (fees, interest, compensation) applied to the invoice when the plan was agreed,
+   * and so covered by it: charges beyond it are owed outside the plan. Plans written by hand may
+   * leave both out (see planProgress).
+   */
+  chargedBefore?: number;
   installments: Installment[];
   /** Set when a missed installment defaulted the plan; chasing resumes on the balance. */
   defaulted?: ISODate;
@@ -249,6 +260,11 @@ export function paymentDateProblem(date: ISODate, today: ISODate): string | unde
 
 export function paidOf(invoice: Pick<Invoice, 'payments'>): number {
   return invoice.payments.reduce((sum, payment) => sum + payment.amount, 0);
+}
+
+/** The late charges applied to the invoice (fees, interest, compensation): what it is billed beyond its amount, discounts aside. */
+export function lateChargesOf(invoice: Pick<Invoice, 'charges'>): number {
+  return invoice.charges.reduce((sum, charge) => (charge.kind === 'discount' ? sum : sum + charge.amount), 0);
 }
 
 /** The amount billed: the invoice plus applied charges less discounts. */

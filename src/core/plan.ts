@@ -1,7 +1,7 @@
 import { addDays, addMonthsClamped, maxDate, nextWeekday, parseDate, type ISODate } from './dates.js';
 import { ChaseError } from './errors.js';
 import type { NextAction } from './ladder.js';
-import { balanceOf, type ChasePolicy, type HistoryEvent, type Installment, type Invoice } from './model.js';
+import { balanceOf, lateChargesOf, paidOf, totalOf, type ChasePolicy, type HistoryEvent, type Installment, type Invoice, type PaymentPlan } from './model.js';
 import { displayAmount, splitEvenly, type Money } from './money.js';
 
 /**
@@ -110,23 +110,50 @@ export interface PlanProgress {
 }
 
 /**
- * How `invoice`'s plan stands on `today`; null without a plan. The plan covers what was owed when it
- * was agreed, so what has been paid towards it is its total less what is still owed of that (charges
- * added after the plan are not part of it). That amount pays the installments oldest first, partly
- * where it falls short. Counting from the balance rather than from payment dates keeps a payment
- * made earlier on the day the plan was agreed from counting twice.
+ * The plan agreed on `today` for what `invoice` owes now: the schedule, with what had been paid and
+ * what late charges applied by then (see PaymentPlan), so that later ones are told apart.
+ */
+export function agreedPlan(invoice: Invoice, installments: Installment[], today: ISODate): PaymentPlan {
+  return { created: today, paidBefore: paidOf(invoice), chargedBefore: lateChargesOf(invoice), installments };
+}
+
+/**
+ * How `invoice`'s plan stands on `today`; null without a plan. The rule: the plan covers what was
+ * owed when it was agreed, and only a reduction of that debt changes what it asks for.
+ * - Installments are paid only by payments made after the plan was agreed (beyond `paidBefore`),
+ *   oldest installment first, partly where they fall short. A discount is never money paid.
+ * - Late charges applied after the plan (beyond `chargedBefore`) are owed outside it, and so is a
+ *   rise in the invoice amount: a client who pays each installment on its date never falls behind.
+ * - A discount, or the invoice amount corrected down, reduces what the plan asks for, off the last
+ *   installments first, so the next payment the client expects stays as agreed; an installment
+ *   reduced to nothing leaves the schedule.
+ * A plan without paidBefore or chargedBefore (written by hand, or by an older chase) is read as
+ * covering the invoice amount and the charges dated up to its `created` day: what had been paid
+ * before it is whatever of that its installments leave out. Inferred from amounts rather than
+ * payment dates, as a payment and a plan often share a day in either order.
  */
 export function planProgress(invoice: Invoice, today: ISODate, planGraceDays: number): PlanProgress | null {
   const plan = invoice.plan;
   if (!plan) return null;
+  const chargesBy = invoice.charges.filter((charge) => charge.date <= plan.created);
   const planTotal = plan.installments.reduce((sum, row) => sum + row.amount, 0);
-  const chargedSince = invoice.charges.reduce((sum, charge) => (charge.date > plan.created ? sum + charge.amount : sum), 0);
-  let left = Math.max(0, planTotal - (balanceOf(invoice) - chargedSince));
-  const installments = plan.installments.map(({ due, amount }) => {
-    const paid = Math.min(amount, Math.max(0, left));
-    left -= paid;
+  const paidBefore = plan.paidBefore ?? Math.min(paidOf(invoice), Math.max(0, totalOf({ amount: invoice.amount, charges: chargesBy }) - planTotal));
+  const chargedBefore = plan.chargedBefore ?? lateChargesOf({ charges: chargesBy });
+  let paidSince = paidOf(invoice) - paidBefore;
+  const schedule = plan.installments.map(({ due, amount }) => {
+    const paid = Math.min(amount, Math.max(0, paidSince));
+    paidSince -= paid;
     return { due, amount, paid };
   });
+  const owedOutside = Math.max(0, lateChargesOf(invoice) - chargedBefore);
+  let reduction = schedule.reduce((sum, row) => sum + row.amount - row.paid, 0) - Math.max(0, balanceOf(invoice) - owedOutside);
+  for (let index = schedule.length - 1; index >= 0 && reduction > 0; index--) {
+    const row = schedule[index];
+    const cut = Math.min(reduction, row.amount - row.paid);
+    row.amount -= cut;
+    reduction -= cut;
+  }
+  const installments = schedule.filter((row) => row.amount > 0);
   const open = installments.find((row) => row.paid < row.amount);
   const next = open ? { due: open.due, amount: open.amount - open.paid } : null;
   const missed = next && next.due < today ? next : null;

@@ -175,6 +175,8 @@ export function checkInvoice(invoice: Invoice): void {
   list(invoice.charges, TOP, 'charges').forEach((charge, index) => checkCharge(charge as Charge, ['charges', index]));
   if (object(invoice.plan, TOP, 'plan')) {
     date(invoice.plan.created, ['plan'], 'created', true);
+    minor(invoice.plan.paidBefore, ['plan'], 'paidBefore');
+    minor(invoice.plan.chargedBefore, ['plan'], 'chargedBefore');
     list(invoice.plan.installments, ['plan'], 'installments').forEach((installment, index) => {
       const path = ['plan', 'installments', index];
       if (object(installment, ['plan', 'installments'], index)) {

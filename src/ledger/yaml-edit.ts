@@ -110,7 +110,11 @@ function invoiceField(invoice: Invoice, key: string): Node | undefined {
       const plan = invoice.plan;
       if (!plan) return undefined;
       const installments = blockSeq(plan.installments.map((installment) => node({ due: installment.due, amount: amountNode(installment.amount, currency) }, true)));
-      return mapNode({ created: plan.created, installments: installments ?? new YAMLSeq(), defaulted: plan.defaulted }, ['created', 'installments', 'defaulted']);
+      const amount = (minor: number | undefined) => (minor === undefined ? undefined : amountNode(minor, currency));
+      return mapNode(
+        { created: plan.created, paidBefore: amount(plan.paidBefore), chargedBefore: amount(plan.chargedBefore), installments: installments ?? new YAMLSeq(), defaulted: plan.defaulted },
+        ['created', 'paidBefore', 'chargedBefore', 'installments', 'defaulted'],
+      );
     }
     case 'settlement':
       return invoice.settlement && node({ ...invoice.settlement, amount: amountNode(invoice.settlement.amount, currency) }, true);

@@ -234,7 +234,7 @@ export function readInvoice(file: YamlSource, node: Tree, label: string): Invoic
     put(result, 'reason', charge.text('reason'));
     return result;
   });
-  const plan = fields.map('plan', ['created', 'installments', 'defaulted']);
+  const plan = fields.map('plan', ['created', 'paidBefore', 'chargedBefore', 'installments', 'defaulted']);
   if (plan) {
     invoice.plan = {
       created: plan.required('created'),
@@ -243,6 +243,8 @@ export function readInvoice(file: YamlSource, node: Tree, label: string): Invoic
         return { due: installment.required('due'), amount: installment.requiredAmount('amount', currency) };
       }),
     };
+    put(invoice.plan, 'paidBefore', plan.amount('paidBefore', currency));
+    put(invoice.plan, 'chargedBefore', plan.amount('chargedBefore', currency));
     put(invoice.plan, 'defaulted', plan.text('defaulted'));
   }
   const settlement = fields.map('settlement', ['agreed', 'amount', 'by', 'note']);

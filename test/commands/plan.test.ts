@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { add, cancel, show } from '../../src/commands/plan.js';
 import { run as status } from '../../src/commands/status.js';
+import { apply as applyFees } from '../../src/commands/fee.js';
+import { run as pay } from '../../src/commands/pay.js';
+import { run as discount } from '../../src/commands/discount.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import type { Client, Invoice } from '../../src/core/model.js';
@@ -8,7 +11,7 @@ import type { Deps } from '../../src/deps.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import type { OutgoingMessage } from '../../src/mail/message.js';
 import type { MailTransport } from '../../src/mail/transport.js';
-import { aClient, anInvoice, aPayment, minor } from '../support/builders.js';
+import { aClient, anInvoice, aPayment, minor, NO_LATE_FEES } from '../support/builders.js';
 import { scriptedPrompter, testDeps, testIo } from '../support/io.js';
 import { tempLedger } from '../fixtures/helpers/world.js';
 
@@ -236,6 +239,49 @@ describe('chase plan show', () => {
 
   it('refuses an invoice without a plan', async () => {
     await expect(show(depsFor(await ledgerWith('yaml')), { number: 'INV-1' })).rejects.toThrow('INV-1 has no payment plan');
+  });
+});
+
+describe.each(['yaml', 'db'] as const)('a plan and what is done to the invoice after it (%s ledger)', (backend) => {
+  // INV-2026-034 of the example ledger: 1,200.00 due 2026-10-01, 200.00 paid, 1,000.00 left.
+  const owed = () => anInvoice({ number: 'INV-1', payments: [aPayment('2026-10-15', '200.00')] });
+  const withLateFees = () => {
+    const config = mailConfig();
+    config.policy.lateFees = { ...NO_LATE_FEES, rule: 'contractual', graceDays: 7, flatFee: '25.00', annualRate: 8 };
+    return config;
+  };
+  const on = (ledger: Ledger, today: string, config = withLateFees()) => testDeps({ ledger, today }, config);
+
+  it('late charges applied after the plan do not make a client who pays every installment default', async () => {
+    const ledger = await ledgerWith(backend, [owed()]);
+    await add(on(ledger, '2026-11-23'), { number: 'INV-1', amounts: '500,500', dates: '2026-12-01,2026-12-15' });
+    await applyFees(on(ledger, '2026-11-23'), { number: 'INV-1' });
+    await pay(on(ledger, '2026-12-01'), { number: 'INV-1', amount: '500', email: false });
+    await pay(on(ledger, '2026-12-15'), { number: 'INV-1', amount: '500', email: false });
+    const shown = on(ledger, '2026-12-22');
+    await show(shown, { number: 'INV-1' });
+    expect(shown.io.stdout()).toContain('complete (2 of 2 paid)');
+    expect(shown.io.stdout()).toContain('2\t2026-12-15\t500.00\t500.00');
+    expect(shown.io.stdout()).toContain('Every installment is paid.');
+    const json = on(ledger, '2026-12-22');
+    await status(json, { json: true });
+    expect(JSON.parse(json.io.stdout()).invoices[0].plan).toMatchObject({ state: 'complete', defaulted: null });
+  });
+
+  it('a discount reduces the last installment and is not shown as paid', async () => {
+    const ledger = await ledgerWith(backend, [owed()]);
+    await add(on(ledger, '2026-11-23'), { number: 'INV-1', amounts: '500,500', dates: '2026-12-01,2026-12-15' });
+    await discount(on(ledger, '2026-11-24'), { number: 'INV-1', amount: '100', reason: 'late files' });
+    const json = on(ledger, '2026-11-24');
+    await show(json, { number: 'INV-1', json: true });
+    expect(JSON.parse(json.io.stdout())).toMatchObject({
+      paidCount: 0,
+      installments: [
+        { due: '2026-12-01', amount: '500.00', paid: '0.00' },
+        { due: '2026-12-15', amount: '400.00', paid: '0.00' },
+      ],
+      next: { due: '2026-12-01', amount: '500.00' },
+    });
   });
 });
 

@@ -1,9 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assess, DEFAULT_LADDER, resumeStageAfterDefault } from '../../src/core/ladder.js';
-import type { HistoryEvent, Invoice, LadderStage, PaymentPlan } from '../../src/core/model.js';
+import { addDays } from '../../src/core/dates.js';
+import { planChasing } from '../../src/core/chasing.js';
+import { balanceOf, type Charge, type HistoryEvent, type Invoice, type LadderStage, type PaymentPlan } from '../../src/core/model.js';
 import { formatAmount } from '../../src/core/money.js';
 import {
+  agreedPlan,
   customSchedule,
   evenSchedule,
   INSTALLMENT_MISSED,
@@ -184,6 +187,129 @@ describe('planProgress', () => {
 
   it('every installment paid is complete', () => {
     expect(progressOf(onPlan({ payments: [aPayment('2026-12-20', '1200.00')] }), '2026-12-21')).toMatchObject({ state: 'complete', paidCount: 3, next: null, missed: null });
+  });
+});
+
+describe('what a plan asks for, and what pays it', () => {
+  // INV-2026-034 of the example ledger on 23 November 2026: 1,200.00 invoiced, 200.00 paid, and the
+  // 1,000.00 left put on a plan of 500.00 on 1 and 15 December.
+  const agreedOn = '2026-11-23';
+  const schedule = [
+    { due: '2026-12-01', amount: minor('500.00') },
+    { due: '2026-12-15', amount: minor('500.00') },
+  ];
+  const before = anInvoice({ payments: [aPayment('2026-10-15', '200.00')] });
+  const agreed = (invoice: Invoice = before) => ({ ...invoice, plan: agreedPlan(invoice, schedule, agreedOn) });
+  const lateCharges: Charge[] = [
+    { date: agreedOn, kind: 'interest', amount: minor('12.23') },
+    { date: agreedOn, kind: 'fee', amount: minor('25.00') },
+  ];
+  const paid = (progress: PlanProgress) => progress.installments.map((row) => [formatAmount(row.amount, 'GBP'), formatAmount(row.paid, 'GBP')]);
+
+  it('records what had been paid and charged when the plan was agreed', () => {
+    expect(agreedPlan(anInvoice({ payments: [aPayment('2026-10-15', '200.00')], charges: lateCharges }), schedule, agreedOn)).toEqual({
+      created: agreedOn,
+      paidBefore: minor('200.00'),
+      chargedBefore: minor('37.23'),
+      installments: schedule,
+    });
+  });
+
+  it('charges applied after the plan (the same day) are owed outside it: paying both installments on time completes it', () => {
+    // The audit: fee apply after plan add left installment 2 "paid 462.77" and the plan defaulted on 22 December.
+    const invoice = { ...agreed(), charges: lateCharges, payments: [...before.payments, aPayment('2026-12-01', '500.00'), aPayment('2026-12-15', '500.00')] };
+    for (const today of ['2026-12-15', '2026-12-22', '2027-03-01']) {
+      expect(progressOf(invoice, today), today).toMatchObject({ state: 'complete', paidCount: 2, next: null, missed: null, defaulted: null });
+    }
+    expect(balanceOf(invoice)).toBe(minor('37.23'));
+  });
+
+  it('late charges the plan was agreed on are part of it', () => {
+    const charged = anInvoice({ payments: [aPayment('2026-10-15', '200.00')], charges: lateCharges });
+    const rows = [schedule[0], { ...schedule[1], amount: minor('537.23') }];
+    const invoice = { ...charged, plan: agreedPlan(charged, rows, agreedOn), payments: [...charged.payments, aPayment('2026-12-01', '500.00'), aPayment('2026-12-15', '500.00')] };
+    expect(progressOf(invoice, '2026-12-16')).toMatchObject({ state: 'behind', missed: { due: '2026-12-15', amount: minor('37.23') } });
+  });
+
+  it('counts a payment made on the day the plan was agreed, after it, and not one made before it', () => {
+    const paidThatDay = { ...before, payments: [...before.payments, aPayment(agreedOn, '300.00')] };
+    expect(paid(progressOf({ ...agreed(), payments: paidThatDay.payments }, agreedOn))).toEqual([['500.00', '300.00'], ['500.00', '0.00']]);
+    // The client paid 540.00 of 640.00, then a plan was made for the 100.00 left: nothing of it is paid yet.
+    const mostlyPaid = anInvoice({ amount: minor('640.00'), payments: [aPayment(agreedOn, '540.00')] });
+    const plan = agreedPlan(mostlyPaid, [{ due: '2026-12-01', amount: minor('50.00') }, { due: '2026-12-15', amount: minor('50.00') }], agreedOn);
+    expect(paid(progressOf({ ...mostlyPaid, plan }, agreedOn))).toEqual([['50.00', '0.00'], ['50.00', '0.00']]);
+  });
+
+  it('a discount is never money paid: it comes off the last installments', () => {
+    // INV-2026-045: 640.00 on a plan of 320.00 twice, then a goodwill discount of 100.00.
+    const owed = anInvoice({ amount: minor('640.00') });
+    const plan = agreedPlan(owed, [{ due: '2026-12-01', amount: minor('320.00') }, { due: '2026-12-15', amount: minor('320.00') }], agreedOn);
+    const discount = (amount: string, date = agreedOn): Charge => ({ date, kind: 'discount', amount: -minor(amount) });
+    expect(paid(progressOf({ ...owed, plan, charges: [discount('100.00')] }, agreedOn))).toEqual([['320.00', '0.00'], ['220.00', '0.00']]);
+    // More than the last installment: the rest comes off the one before, and an installment reduced to nothing leaves.
+    expect(paid(progressOf({ ...owed, plan, charges: [discount('400.00')] }, agreedOn))).toEqual([['240.00', '0.00']]);
+    // After the first installment was paid, a discount takes nothing off what was paid.
+    const progress = progressOf({ ...owed, plan, payments: [aPayment('2026-12-01', '320.00')], charges: [discount('320.00', '2026-12-02')] }, '2026-12-02');
+    expect(progress).toMatchObject({ state: 'complete', paidCount: 1, next: null });
+    expect(paid(progress)).toEqual([['320.00', '320.00']]);
+  });
+
+  it('with a late charge and a discount both after the plan, the discount still comes off the plan and the charge stays outside', () => {
+    const invoice = { ...agreed(), charges: [...lateCharges, { date: agreedOn, kind: 'discount', amount: -minor('100.00') } as Charge] };
+    expect(paid(progressOf(invoice, agreedOn))).toEqual([['500.00', '0.00'], ['400.00', '0.00']]);
+  });
+
+  it('the invoice amount corrected down reduces the plan like a discount; corrected up, the rise is owed outside it', () => {
+    expect(paid(progressOf({ ...agreed(), amount: minor('1100.00') }, agreedOn))).toEqual([['500.00', '0.00'], ['400.00', '0.00']]);
+    const raised = { ...agreed(), amount: minor('1300.00'), payments: [...before.payments, aPayment('2026-12-01', '500.00'), aPayment('2026-12-15', '500.00')] };
+    expect(progressOf(raised, '2026-12-30')).toMatchObject({ state: 'complete', defaulted: null });
+  });
+
+  it('a client who pays every installment in full on its due date never defaults, whatever charges or discounts are added', () => {
+    const kinds = ['fee', 'interest', 'compensation', 'discount'] as const;
+    const event = fc.record({
+      day: fc.integer({ min: 0, max: 120 }),
+      kind: fc.constantFrom(...kinds),
+      // A late charge in minor units, or a discount as a share (per mille) of the balance then.
+      size: fc.integer({ min: 1, max: 1000 }),
+      // On the day of an installment: before the client pays, or after.
+      beforePayment: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 100, max: 10_000_000 }),
+        fc.integer({ min: 0, max: 999 }),
+        fc.integer({ min: 1, max: 8 }),
+        fc.constantFrom(...PLAN_FREQUENCIES),
+        fc.integer({ min: 0, max: 30 }),
+        fc.array(event, { maxLength: 8 }),
+        (amount, paidShare, count, every, startIn, events) => {
+          const priorPayment = Math.floor((amount * paidShare) / 1000);
+          fc.pre(amount - priorPayment >= count);
+          const invoice = anInvoice({ amount, payments: priorPayment > 0 ? [aPayment('2026-11-01', formatAmount(priorPayment, 'GBP'))] : [] });
+          invoice.plan = agreedPlan(invoice, evenSchedule({ minor: balanceOf(invoice), currency: 'GBP' }, count, every, addDays(agreedOn, startIn)), agreedOn);
+          const lastDay = addDays(invoice.plan.installments[invoice.plan.installments.length - 1].due, 10);
+          const apply = (today: string, beforePayment: boolean) => {
+            for (const { kind, size } of events.filter((e) => addDays(agreedOn, e.day) === today && e.beforePayment === beforePayment)) {
+              const discount = Math.floor((balanceOf(invoice) * size) / 1000);
+              if (kind !== 'discount') invoice.charges.push({ date: today, kind, amount: size });
+              else if (discount > 0) invoice.charges.push({ date: today, kind, amount: -discount });
+            }
+          };
+          for (let today = agreedOn; today <= lastDay; today = addDays(today, 1)) {
+            apply(today, true);
+            const next = progressOf(invoice, today).next;
+            if (next && next.due === today) invoice.payments.push({ date: today, amount: next.amount });
+            apply(today, false);
+            const progress = progressOf(invoice, today);
+            expect(progress.state, today).not.toBe('defaulted');
+            expect(planChasing([invoice], aPolicy(), today).defaultedPlans).toEqual([]);
+          }
+          expect(progressOf(invoice, lastDay).state).toBe('complete');
+        },
+      ),
+      { numRuns: 150 },
+    );
   });
 });
 
@@ -385,6 +511,16 @@ describe('assess with a payment plan', () => {
     expect(assessment.state).toBe('paid');
     expect(assessment.plan?.state).toBe('complete');
     expect(assessment.nextAction).toBeNull();
+  });
+
+  it('late charges left once the plan is paid in full are chased on the ladder, where it stood', () => {
+    const plan = agreedPlan(anInvoice(), PLAN.installments, '2026-10-05');
+    const invoice = anInvoice({ plan, history: chasedBefore, charges: [{ date: '2026-10-05', kind: 'fee', amount: minor('40.00') }], payments: [aPayment('2026-12-20', '1200.00')] });
+    const assessment = assess(invoice, policy, '2026-12-21');
+    expect(assessment.plan?.state).toBe('complete');
+    expect(formatAmount(assessment.balance, 'GBP')).toBe('40.00');
+    // 81 days late, reminded before: catching up stops at the final notice, the first harsh stage.
+    expect(assessment.nextAction).toEqual({ stage: 'final', kind: 'email', on: '2026-12-21', skipping: ['friendly', 'firm', 'escalate'] });
   });
 
   it('an invoice without a plan has plan null', () => {

@@ -45,7 +45,7 @@ const fullInvoice: Invoice = {
     { date: '2026-11-01', kind: 'fee', amount: 4000, reason: 'late payment fee' },
     { date: '2026-11-02', kind: 'discount', amount: -500, reason: 'goodwill' },
   ],
-  plan: { created: '2026-11-05', installments: [{ due: '2026-12-01', amount: 120_000 }, { due: '2027-01-01', amount: 120_001 }], defaulted: '2026-12-08' },
+  plan: { created: '2026-11-05', paidBefore: 1_000_010, chargedBefore: 3_723, installments: [{ due: '2026-12-01', amount: 120_000 }, { due: '2027-01-01', amount: 120_001 }], defaulted: '2026-12-08' },
   settlement: { agreed: '2026-12-10', amount: 100_000, by: '2026-12-31', note: 'full and final' },
   writeOff: { on: '2027-01-10', reason: 'client dissolved' },
   history: [

@@ -248,6 +248,25 @@ invoices:
 `);
   });
 
+  it('writes what was paid and charged when a plan was agreed as amounts after its date, and reads them back', async () => {
+    const ledger = ledgerOf('clients: []\ninvoices: []\n');
+    const plan = { created: '2026-11-23', paidBefore: 20_000, chargedBefore: 3_723, installments: [{ due: '2026-12-01', amount: 103_723 }] };
+    await ledger.write((w) => {
+      w.addClient({ id: 'acme', name: 'Acme Ltd' });
+      w.addInvoice({ number: 'INV-1', client: 'acme', issued: '2026-09-01', due: '2026-10-01', amount: 120_000, currency: 'GBP', status: 'open', payments: [], charges: [], plan, history: [] });
+    });
+    expect(fileText()).toContain(`    plan:
+      created: 2026-11-23
+      paidBefore: 200.00
+      chargedBefore: 37.23
+      installments:
+        - { due: 2026-12-01, amount: 1037.23 }
+`);
+    const reread = openLedger(path);
+    opened.push(reread);
+    expect(reread.invoice('INV-1')!.plan).toEqual(plan);
+  });
+
   it('quotes text that a block scalar or a flow entry could not hold, so it reads back the same', async () => {
     const ledger = ledgerOf('clients: []\ninvoices: []\n');
     const awkward = { description: ' \n', note: ':\n=', method: '  indented\nsecond line' };
