@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { addDays, addMonthsClamped, parseDate, type ISODate } from '../core/dates.js';
-import { assess } from '../core/ladder.js';
+import { assess, holdActive } from '../core/ladder.js';
 import { balanceOf, type Installment, type Invoice } from '../core/model.js';
 import { displayAmount, formatAmount, parseAmount, type Money } from '../core/money.js';
 import { agreedPlan, customSchedule, evenSchedule, PLAN_FREQUENCIES, planProgress, type PlanFrequency } from '../core/plan.js';
@@ -211,6 +211,7 @@ export async function show(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
     progress.installments.map((row, index) => (io.isTTY ? [index + 1, row.due, money(row.amount), money(row.paid)] : [index + 1, row.due, formatAmount(row.amount, invoice.currency), formatAmount(row.paid, invoice.currency)])),
   );
   if (progress.state === 'defaulted') io.out(`Defaulted on ${progress.defaulted}: the ladder has resumed on the balance.`);
+  else if (progress.missed && holdActive(invoice, today)) io.out(`Missed: ${money(progress.missed.amount)} due ${progress.missed.due}; held, so the plan cannot default until the hold ends.`);
   else if (progress.missed) io.out(`Missed: ${money(progress.missed.amount)} due ${progress.missed.due}; the plan defaults after ${progress.defaultsOn}.`);
   else if (progress.next) io.out(`Next: ${money(progress.next.amount)} on ${progress.next.due}.`);
   else io.out('Every installment is paid.');

@@ -286,7 +286,9 @@ function nextStep(invoice: Invoice, climb: Climb, today: ISODate, dayFor: (wante
   while (end < stages.length && stages[end].offset <= age) end++;
   let target: LadderStage;
   let skipping: string[] = [];
-  if (end === first) {
+  // After a plan defaults the ladder resumes at its resume stage, however late the run that finds
+  // the default: nothing is passed over before it has been taken.
+  if (end === first || (since !== null && first === 0)) {
     target = stages[first];
   } else {
     // Harsh stages are never passed over and never come first: catching up stops at the first one.

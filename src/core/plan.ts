@@ -103,7 +103,7 @@ export interface PlanProgress {
   next: InstallmentDue | null;
   /** The first installment past due and not fully paid (then it is also `next`). */
   missed: InstallmentDue | null;
-  /** The last day of grace for the missed installment (its due date + planGraceDays): the plan is in default after it. */
+  /** The last day of grace for the missed installment (its due date, or the end of a later hold, + planGraceDays): the plan is in default after it. */
   defaultsOn: ISODate | null;
   /** The first day the plan was in default: the recorded date, else the day after defaultsOn once it has passed. */
   defaulted: ISODate | null;
@@ -115,6 +115,17 @@ export interface PlanProgress {
  */
 export function agreedPlan(invoice: Invoice, installments: Installment[], today: ISODate): PaymentPlan {
   return { created: today, paidBefore: paidOf(invoice), chargedBefore: lateChargesOf(invoice), installments };
+}
+
+/**
+ * The day chasing resumes, or resumed, after the invoice's latest hold: the hold's end date, today
+ * while a hold without one lasts (it may be lifted any day), or the day one was lifted (`chase
+ * resume`); null when it was never held.
+ */
+function holdEndsOn(invoice: Invoice, today: ISODate): ISODate | null {
+  let ends: ISODate | null = invoice.hold ? (invoice.hold.until ?? today) : null;
+  for (const event of invoice.history) if (event.kind === 'resume' && (ends === null || event.on > ends)) ends = event.on;
+  return ends;
 }
 
 /**
@@ -131,6 +142,11 @@ export function agreedPlan(invoice: Invoice, installments: Installment[], today:
  * covering the invoice amount and the charges dated up to its `created` day: what had been paid
  * before it is whatever of that its installments leave out. Inferred from amounts rather than
  * payment dates, as a payment and a plan often share a day in either order.
+ *
+ * A missed installment defaults the plan planGraceDays after its due date or, when later, after
+ * chasing resumes from a hold: a held invoice's plan does not default while the hold lasts (chase
+ * sends nothing then, not even the missed installment's reminder), and the client has the grace
+ * days again once it ends.
  */
 export function planProgress(invoice: Invoice, today: ISODate, planGraceDays: number): PlanProgress | null {
   const plan = invoice.plan;
@@ -157,7 +173,8 @@ export function planProgress(invoice: Invoice, today: ISODate, planGraceDays: nu
   const open = installments.find((row) => row.paid < row.amount);
   const next = open ? { due: open.due, amount: open.amount - open.paid } : null;
   const missed = next && next.due < today ? next : null;
-  const defaultsOn = missed ? addDays(missed.due, planGraceDays) : null;
+  const graceFrom = missed ? maxDate(missed.due, holdEndsOn(invoice, today) ?? missed.due) : null;
+  const defaultsOn = graceFrom ? addDays(graceFrom, planGraceDays) : null;
   const defaulted = plan.defaulted ?? (defaultsOn !== null && defaultsOn < today ? addDays(defaultsOn, 1) : null);
   const state: PlanState = plan.defaulted ? 'defaulted' : !next ? 'complete' : defaulted ? 'defaulted' : missed ? 'behind' : 'on-track';
   return {
@@ -227,6 +244,6 @@ export function planNextAction(
     const note = step(INSTALLMENT_UPCOMING, addDays(next.due, -INSTALLMENT_NOTICE_DAYS), next.due);
     if (note) return note;
   }
-  if (!installmentMessageTaken(invoice.history, INSTALLMENT_MISSED, next.due)) return step(INSTALLMENT_MISSED, addDays(next.due, 1), addDays(next.due, policy.planGraceDays));
+  if (!installmentMessageTaken(invoice.history, INSTALLMENT_MISSED, next.due)) return step(INSTALLMENT_MISSED, addDays(next.due, 1), progress.defaultsOn ?? addDays(next.due, policy.planGraceDays));
   return null;
 }

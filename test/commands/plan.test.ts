@@ -230,6 +230,13 @@ describe('chase plan show', () => {
     });
   });
 
+  it('says a held plan cannot default while the hold lasts', async () => {
+    const deps = depsFor(await ledgerWith('yaml', [{ ...planned(), hold: { reason: 'disputed', since: '2026-12-10' } }]), { today: '2026-12-28' });
+    await show(deps, { number: 'INV-1' });
+    expect(deps.io.stdout()).toContain('behind (1 of 3 paid)');
+    expect(deps.io.stdout()).toContain('Missed: £266.67 due 2026-12-15; held, so the plan cannot default until the hold ends.');
+  });
+
   it('says when the plan has defaulted', async () => {
     const deps = depsFor(await ledgerWith('yaml', [planned()]), { today: '2026-12-28' });
     await show(deps, { number: 'INV-1' });

@@ -375,6 +375,37 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-2')?.nextAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-11-27' });
   });
 
+  describe('a payment plan whose installment was missed', () => {
+    // INV-8: 1,000.00 due 2026-10-31, reminded up to the friendly stage, then a plan of one installment on 2026-11-16, never paid.
+    const planned = (extra: Parameters<typeof invoice>[1] = {}) =>
+      invoice('INV-8', {
+        issued: '2026-10-01',
+        due: '2026-10-31',
+        amount: 100_000,
+        plan: { created: '2026-11-02', paidBefore: 0, chargedBefore: 0, installments: [{ due: '2026-11-16', amount: 100_000 }] },
+        history: [sentEmail('resend', '2026-11-01'), sentEmail('friendly', '2026-11-07')],
+        ...extra,
+      });
+
+    it('does not default while the invoice is held', async () => {
+      await ledger.write((tx) => tx.addInvoice(planned({ hold: { reason: 'disputed', since: '2026-11-17' } })));
+      await sendDue();
+      const held = ledger.invoice('INV-8')!;
+      expect(held.plan?.defaulted).toBeUndefined();
+      expect(held.history.filter((event) => event.kind === 'plan-default')).toEqual([]);
+      expect(arrived('INV-8')).toEqual([]);
+    });
+
+    it('resumes at firm with the plan-default message when the first run after the default is weeks late, passing nothing over', async () => {
+      await ledger.write((tx) => tx.addInvoice(planned()));
+      await sendDue({}, deps({ today: '2027-01-11' }));
+      const history = ledger.invoice('INV-8')!.history;
+      expect(history.filter((event) => event.kind === 'skipped')).toEqual([]);
+      expect(emails(history).at(-1)).toMatchObject({ on: '2027-01-11', stage: 'firm', template: 'plan-default', status: 'sent' });
+      expect(ledger.invoice('INV-8')!.plan?.defaulted).toBe('2026-11-22');
+    });
+  });
+
   describe('a payment plan that defaulted after the final notice', () => {
     beforeEach(async () => {
       const history = ['upcoming', 'resend', 'friendly', 'firm', 'escalate', 'final'].map((stage, index) => sentEmail(stage, addDays('2026-09-28', index * 7)));

@@ -176,6 +176,28 @@ describe('planProgress', () => {
     expect(progressOf(invoice, '2026-12-07')).toMatchObject({ state: 'defaulted', defaultsOn: '2026-12-06', defaulted: '2026-12-07' });
   });
 
+  it('does not default while the invoice is held, and gives the grace days again once the hold ends', () => {
+    // 500.00 of the 1 December installment's 800.00 paid; its grace would end on 6 December.
+    const behind = { payments: [aPayment('2026-11-01', '500.00')] };
+    const heldOn = (hold: Invoice['hold'], history: HistoryEvent[] = []) => onPlan({ ...behind, hold, history });
+    const held = heldOn({ reason: 'disputed', since: '2026-12-03' });
+    for (const today of ['2026-12-07', '2027-02-01']) {
+      expect(progressOf(held, today), today).toMatchObject({ state: 'behind', defaulted: null });
+      expect(planChasing([held], aPolicy(), today).defaultedPlans, today).toEqual([]);
+    }
+    // A hold until 20 December: chasing resumes that day, and the plan defaults after five more.
+    const until = heldOn({ reason: 'in talks', until: '2026-12-20', since: '2026-12-03' });
+    expect(progressOf(until, '2026-12-25')).toMatchObject({ state: 'behind', defaultsOn: '2026-12-25', defaulted: null });
+    expect(progressOf(until, '2026-12-26')).toMatchObject({ state: 'defaulted', defaulted: '2026-12-26' });
+    // Lifted with chase resume on 10 December (the hold is gone; its history stays).
+    const resumed = heldOn(undefined, [{ on: '2026-12-03', kind: 'hold' }, { on: '2026-12-10', kind: 'resume' }]);
+    expect(progressOf(resumed, '2026-12-12')).toMatchObject({ state: 'behind', defaultsOn: '2026-12-15' });
+    expect(progressOf(resumed, '2026-12-16')).toMatchObject({ state: 'defaulted', defaulted: '2026-12-16' });
+    // A hold that ended before the installment fell due changes nothing.
+    const earlier = heldOn(undefined, [{ on: '2026-11-10', kind: 'resume' }]);
+    expect(progressOf(earlier, '2026-12-07')).toMatchObject({ state: 'defaulted', defaulted: '2026-12-07' });
+  });
+
   it('a late installment paid before the plan defaults puts it back on track', () => {
     const invoice = onPlan({ payments: [aPayment('2026-11-04', '400.00')] });
     expect(progressOf(invoice, '2026-11-10')).toMatchObject({ state: 'on-track', paidCount: 1, missed: null });
@@ -370,6 +392,11 @@ describe('planNextAction: the installment messages', () => {
     expect(nextFor(invoice, '2026-12-02', false, '2026-12-07')).toBeNull();
   });
 
+  it('after a hold that outlasted the grace days, reminds of the missed installment the day chasing resumes', () => {
+    const invoice = onPlan({ payments: [aPayment('2026-11-01', '500.00')], history: [{ on: '2026-11-30', kind: 'hold' }, { on: '2026-12-14', kind: 'resume' }] });
+    expect(nextFor(invoice, '2026-12-14')).toEqual({ stage: INSTALLMENT_MISSED, kind: 'email', on: '2026-12-14', skipping: [] });
+  });
+
   it('is null once the missed reminder is out, when the plan is complete and when it has defaulted', () => {
     const missed = onPlan({ payments: [aPayment('2026-11-01', '500.00')], history: [missedSent('2026-12-01', '2026-12-02')] });
     expect(nextFor(missed, '2026-12-03')).toBeNull();
@@ -442,6 +469,14 @@ describe('assess with a payment plan', () => {
     });
     // Firm fell on the default day (7 Dec); escalate is 7 days later on the ladder (14 Dec).
     expect(assess(invoice, policy, '2026-12-11').nextAction).toEqual({ stage: 'escalate', kind: 'email', on: '2026-12-14', skipping: [] });
+  });
+
+  it('resumes at firm however late the run that finds the default: nothing is passed over before it', () => {
+    // Defaulted on 7 December; no run until 11 January, when escalate and the final notice are due too on the re-timed ladder.
+    const invoice = onPlan({ payments: [aPayment('2026-11-01', '500.00')], history: [...chasedBefore, missedReminder] });
+    expect(assess(invoice, policy, '2027-01-11').nextAction).toEqual({ stage: 'firm', kind: 'email', on: '2027-01-11', skipping: [] });
+    const recorded = onPlan({ plan: { ...PLAN, defaulted: '2026-12-07' }, payments: [aPayment('2026-11-01', '500.00')], history: [...chasedBefore, missedReminder] });
+    expect(assess(recorded, policy, '2027-01-11').nextAction).toEqual({ stage: 'firm', kind: 'email', on: '2027-01-11', skipping: [] });
   });
 
   it('resumes after the stage reached before the plan, never sending one again: the escalation taken, the final notice next', () => {
