@@ -243,18 +243,32 @@ export function claimable(invoice: Invoice, policy: LateFeePolicy, today: ISODat
   }
 }
 
+/** The figures of a claim: what `status`, messages and letters state. */
+export type ClaimFigures = Pick<Claim, 'interest' | 'fees' | 'compensation' | 'claimable'>;
+
 /**
- * The charges `chase fee apply` records: each kind claimed less what is already applied as charges of
- * that kind, so applying twice adds only what accrued in between.
+ * What may still be claimed on top of the balance: each kind claimed less what `chase fee apply` has
+ * already charged of that kind, never below zero. Charges applied are in the balance, so stating
+ * them again as claimable would ask for them twice.
+ */
+export function stillClaimable(invoice: Pick<Invoice, 'charges'>, claim: Pick<Claim, 'interest' | 'fees' | 'compensation'>): ClaimFigures {
+  const applied = (kind: Charge['kind']) => invoice.charges.reduce((sum, charge) => (charge.kind === kind ? sum + charge.amount : sum), 0);
+  const interest = Math.max(0, claim.interest - applied('interest'));
+  const fees = Math.max(0, claim.fees - applied('fee'));
+  const compensation = Math.max(0, claim.compensation - applied('compensation'));
+  return { interest, fees, compensation, claimable: interest + fees + compensation };
+}
+
+/**
+ * The charges `chase fee apply` records: what is still claimable of each kind, so applying twice adds
+ * only what accrued in between.
  */
 export function feeCharges(invoice: Invoice, claim: Claim, today: ISODate): Charge[] {
-  const applied = (kind: Charge['kind']) => invoice.charges.reduce((sum, charge) => (charge.kind === kind ? sum + charge.amount : sum), 0);
+  const unapplied = stillClaimable(invoice, claim);
   const wanted: [Charge['kind'], number, string][] = [
-    ['interest', claim.interest, `late-payment interest${claim.rate ? ` at ${claim.rate}% a year` : ''} to ${today}`],
-    ['fee', claim.fees, 'late-payment fee'],
-    ['compensation', claim.compensation, 'fixed compensation for late payment'],
+    ['interest', unapplied.interest, `late-payment interest${claim.rate ? ` at ${claim.rate}% a year` : ''} to ${today}`],
+    ['fee', unapplied.fees, 'late-payment fee'],
+    ['compensation', unapplied.compensation, 'fixed compensation for late payment'],
   ];
-  return wanted
-    .map(([kind, amount, reason]) => ({ date: today, kind, amount: amount - applied(kind), reason }))
-    .filter((charge) => charge.amount > 0);
+  return wanted.map(([kind, amount, reason]) => ({ date: today, kind, amount, reason })).filter((charge) => charge.amount > 0);
 }

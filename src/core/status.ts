@@ -1,7 +1,7 @@
 import type { ISODate } from './dates.js';
 import { formatAmount } from './money.js';
 import { AGING_BUCKETS, agingBucket, type AgingBucket, type Assessment, type StepRef } from './ladder.js';
-import type { Claim } from './interest.js';
+import { stillClaimable, type Claim } from './interest.js';
 import { MissingRateError, type RateTableId } from './rates.js';
 import type { Invoice } from './model.js';
 
@@ -55,9 +55,12 @@ export interface StatusReport {
   totals: StatusTotals[];
 }
 
-/** `claim` is a MissingRateError when the claim needs a rate the tables lack: the rest still stands. */
+/**
+ * `claim` is a MissingRateError when the claim needs a rate the tables lack: the rest still stands.
+ * The claim's figures are what may still be claimed, less what `fee apply` has charged (see stillClaimable).
+ */
 export function statusInvoice(invoice: Invoice, assessment: Assessment, claim: Claim | MissingRateError): StatusInvoice {
-  const known = claim instanceof MissingRateError ? undefined : claim;
+  const known = claim instanceof MissingRateError ? undefined : stillClaimable(invoice, claim);
   const amount = (minor: number) => formatAmount(minor, invoice.currency);
   const plan = assessment.plan;
   return {

@@ -7,7 +7,7 @@ import { ChaseError } from '../core/errors.js';
 import type { Assessment } from '../core/ladder.js';
 import type { Client, Invoice, LadderStage, Recipient } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
-import type { Claim } from '../core/interest.js';
+import { stillClaimable, type Claim } from '../core/interest.js';
 import { loadTemplate, renderTemplate, templateReads } from './template.js';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -72,7 +72,10 @@ export interface ExtraVariables {
   stage?: string;
   /** The date the message is written; by default the date the assessment was made for. */
   today?: ISODate;
-  /** Late charges claimable today (core/interest); all zero when left out. */
+  /**
+   * Late charges claimable today under lateFees (core/interest claimable); all zero when left out.
+   * The variables state what is still claimable: charges already applied are in the balance.
+   */
   claim?: Pick<Claim, 'interest' | 'fees' | 'compensation'>;
   /** For payment-received: the payment just recorded. */
   received?: { amount: number; date: ISODate };
@@ -129,8 +132,7 @@ export function variablesFor(
 ): TemplateVariables {
   const show = (minor: number) => displayAmount(minor, invoice.currency);
   const today = extra.today ?? addDays(invoice.due, assessment.daysOverdue);
-  const claim = extra.claim ?? { interest: 0, fees: 0, compensation: 0 };
-  const claimable = claim.interest + claim.fees + claim.compensation;
+  const { claimable, ...claim } = stillClaimable(invoice, extra.claim ?? { interest: 0, fees: 0, compensation: 0 });
   const business = config.business;
   const payment = business.payment?.trim() || NO_PAYMENT_DETAILS;
   const contact = client.contact?.trim() || client.name;

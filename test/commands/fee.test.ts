@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apply, show } from '../../src/commands/fee.js';
+import { run as preview } from '../../src/commands/preview.js';
+import { run as status } from '../../src/commands/status.js';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import { balanceOf, type Client, type Invoice, type LateFeePolicy } from '../../src/core/model.js';
@@ -123,6 +125,48 @@ describe('chase fee apply', () => {
       message: expect.stringMatching(message),
     });
     expect(ledger.invoices()).toEqual(before);
+  });
+});
+
+describe.each(['yaml', 'db'] as const)('after chase fee apply (%s ledger)', (backend) => {
+  const config = () => {
+    const withMail = configWith(CONTRACTUAL);
+    withMail.business = { name: 'Jane Smith Design', payment: 'Bank transfer to 00-00-00 00000000' };
+    withMail.mail.from = 'Jane Smith <jane@janesmith.example>';
+    return withMail;
+  };
+  const statusOf = async (ledger: Ledger, today = '2026-11-23') => {
+    const deps = depsFor(ledger, config(), { today });
+    await status(deps, { json: true, all: true });
+    return JSON.parse(deps.io.stdout()).invoices[0];
+  };
+  const finalNotice = async (ledger: Ledger) => {
+    const deps = depsFor(ledger, config());
+    await preview(deps, { number: 'INV-2026-001', stage: 'final' });
+    return deps.io.stdout();
+  };
+
+  it('claims the charges once: in the balance, no longer as claimable in status or the final notice', async () => {
+    const ledger = await ledgerWith(backend);
+    expect(await statusOf(ledger)).toMatchObject({ balance: '1200.00', interest: '13.94', fees: '25.00', claimable: '38.94' });
+    await apply(depsFor(ledger, config()), { number: 'INV-2026-001' });
+    expect(await statusOf(ledger)).toMatchObject({ balance: '1238.94', interest: '0.00', fees: '0.00', compensation: '0.00', claimable: '0.00' });
+    const notice = await finalNotice(ledger);
+    expect(notice).toContain('Amount due: £1,238.94');
+    expect(notice).not.toContain('late-payment charges on top of the balance');
+    // A month on, only the interest accrued since is claimable on top: 1200.00 x 8% x 30/365 = 7.89.
+    expect(await statusOf(ledger, '2026-12-23')).toMatchObject({ interest: '7.89', fees: '0.00', claimable: '7.89' });
+  });
+
+  it('on an invoice paid late, charges the claim and chases it like a balance, claiming it once', async () => {
+    // Paid in full on 2026-11-01, 31 days late: 1200.00 x 8% x 31/365 = 8.15 interest, and the fee.
+    const ledger = await ledgerWith(backend, [anInvoice({ payments: [{ date: '2026-11-01', amount: minor('1200.00') }] })]);
+    expect(await statusOf(ledger)).toMatchObject({ state: 'paid', balance: '0.00', interest: '8.15', fees: '25.00', claimable: '33.15' });
+    await apply(depsFor(ledger, config()), { number: 'INV-2026-001' });
+    expect(await statusOf(ledger)).toMatchObject({ state: 'open', balance: '33.15', claimable: '0.00', nextAction: expect.objectContaining({ on: '2026-11-23' }) });
+    const notice = await finalNotice(ledger);
+    expect(notice).toContain('Amount due: £33.15');
+    expect(notice).not.toContain('late-payment charges on top of the balance');
   });
 });
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, type ISODate } from '../../src/core/dates.js';
 import { ChaseError } from '../../src/core/errors.js';
-import { claimable, feeCharges } from '../../src/core/interest.js';
+import { claimable, feeCharges, stillClaimable } from '../../src/core/interest.js';
 import type { Invoice, LateFeePolicy, Payment } from '../../src/core/model.js';
 import { formatAmount } from '../../src/core/money.js';
 import { parseReferenceRates, type ReferenceRates } from '../../src/core/rates.js';
@@ -205,6 +205,42 @@ describe('claimable: nothing to claim', () => {
 
   it('before the due date', () => {
     expect(claimable(late, UK, '2024-02-01', RATES).claimable).toBe(0);
+  });
+});
+
+describe('stillClaimable: the claim less what fee apply has charged', () => {
+  // INV-2026-034 on 23 November 2026 under 8% and a £25.00 fee: 12.23 interest, 25.00 in fees.
+  const claim = { interest: minor('12.23'), fees: minor('25.00'), compensation: 0 };
+
+  it('is the whole claim before anything is charged', () => {
+    expect(stillClaimable(anInvoice(), claim)).toEqual({ interest: minor('12.23'), fees: minor('25.00'), compensation: 0, claimable: minor('37.23') });
+  });
+
+  it('is nothing once all of it is charged (it is in the balance), and only what accrued since after that', () => {
+    const charged = anInvoice({ charges: [{ date: '2026-11-23', kind: 'interest', amount: minor('12.23') }, { date: '2026-11-23', kind: 'fee', amount: minor('25.00') }] });
+    expect(stillClaimable(charged, claim)).toEqual({ interest: 0, fees: 0, compensation: 0, claimable: 0 });
+    expect(stillClaimable(charged, { ...claim, interest: minor('14.86') })).toEqual({ interest: minor('2.63'), fees: 0, compensation: 0, claimable: minor('2.63') });
+  });
+
+  it('never goes below zero, and a discount is no late charge', () => {
+    const invoice = anInvoice({ charges: [{ date: '2026-11-23', kind: 'fee', amount: minor('40.00') }, { date: '2026-11-23', kind: 'discount', amount: -minor('100.00') }] });
+    expect(stillClaimable(invoice, claim)).toEqual({ interest: minor('12.23'), fees: 0, compensation: 0, claimable: minor('12.23') });
+  });
+
+  it('with feeCharges applied, leaves nothing claimable: what is charged and what is claimable add up to the claim', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 1, max: 400 }), (firstRun, gap) => {
+        const invoice = anInvoice({ amount: minor('5000.00'), due: '2024-02-15', charges: [] });
+        const applyOn = (today: ISODate) => invoice.charges.push(...feeCharges(invoice, claimable(invoice, UK, today, LONG_RATES), today));
+        applyOn(addDays('2024-02-16', firstRun));
+        const today = addDays('2024-02-16', firstRun + gap);
+        const claim = claimable(invoice, UK, today, LONG_RATES);
+        const charged = invoice.charges.reduce((sum, charge) => sum + charge.amount, 0);
+        expect(charged + stillClaimable(invoice, claim).claimable).toBe(claim.claimable);
+        applyOn(today);
+        expect(stillClaimable(invoice, claim).claimable).toBe(0);
+      }),
+    );
   });
 });
 

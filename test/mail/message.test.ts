@@ -188,6 +188,20 @@ describe('variablesFor', () => {
     const variables = variablesFor(invoice, aClient(), assess(invoice, aPolicy(), '2026-11-15'), config, { claim: { interest: minor('10.50'), fees: minor('40.00'), compensation: minor('70.00') } });
     expect(variables).toMatchObject({ interest: '£10.50', fees: '£40.00', compensation: '£70.00', claimable: '£120.50', lateCharges: true });
   });
+
+  it('states only what is still claimable: charges fee apply added are in the balance, not claimed again', () => {
+    const invoice = anInvoice({ charges: [{ date: '2026-11-10', kind: 'interest', amount: minor('10.50') }, { date: '2026-11-10', kind: 'fee', amount: minor('40.00') }] });
+    const claim = { claim: { interest: minor('10.50'), fees: minor('40.00'), compensation: 0 } };
+    expect(variablesFor(invoice, aClient(), assess(invoice, aPolicy(), '2026-11-15'), config, claim)).toMatchObject({
+      balance: '£1,250.50',
+      interest: '£0.00',
+      fees: '£0.00',
+      claimable: '£0.00',
+      lateCharges: false,
+    });
+    const later = { claim: { ...claim.claim, interest: minor('12.00') } };
+    expect(variablesFor(invoice, aClient(), assess(invoice, aPolicy(), '2026-11-25'), config, later)).toMatchObject({ interest: '£1.50', claimable: '£1.50', lateCharges: true });
+  });
 });
 
 describe('helpers', () => {
