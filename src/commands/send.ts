@@ -235,7 +235,7 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
     throw new ChaseError('--json on a terminal needs --yes (or --dry-run): chase will not ask before sending', { hint: 'chase send --due --json --yes, or chase send --due --json --dry-run to see the plan' });
   }
   const work = async (): Promise<number> => {
-    const plan = planChasing(ledger.invoices({ open: true }), config.policy, today);
+    const plan = planChasing(ledger.invoices({ open: true, issuedBy: today }), config.policy, today);
     await recordBrokenPromises(deps, plan, report, dryRun);
     await recordDefaultedPlans(deps, plan, report, dryRun);
     await recordLapsedSettlements(deps, plan, report, dryRun);

@@ -109,6 +109,14 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     expect(stderr).toBe('');
   });
 
+  it('sends nothing about an invoice issued after today, which does not exist yet on that day', async () => {
+    await ledger.write((tx) => tx.addInvoice(invoice('INV-6', { issued: '2026-11-24', due: '2026-11-25' })));
+    expect((await sendDue()).code).toBe(0);
+    expect(arrived('INV-6')).toEqual([]);
+    expect((await sendDue({}, deps({ today: '2026-11-24' }))).code).toBe(0);
+    expect(arrived('INV-6')).toHaveLength(1);
+  });
+
   it('sends nothing more when run again the same day', async () => {
     await sendDue();
     const again = await sendDue();
