@@ -13,7 +13,7 @@ import { run as logRun } from '../../src/commands/log.js';
 import { addDays } from '../../src/core/dates.js';
 import { buildStatus } from '../../src/commands/status.js';
 import { neverPrompter, scriptedPrompter, testDeps, testIo, tempDir, type CapturedIo } from '../support/io.js';
-import { anEmail, sentEmail } from '../support/builders.js';
+import { aLetter, anEmail, sentEmail } from '../support/builders.js';
 import { messagesOf, startSmtpServer, unusedPort, type ReceivedMessage, type TestSmtpServer } from '../support/smtp.js';
 import { acme, BACKENDS, globex, initech, invoice, ledgerWith, snapshot, testConfig, type ConfigOptions } from '../fixtures/helpers/world.js';
 
@@ -446,6 +446,16 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       const recorded = emails(ledger.invoice('INV-3')!.history).at(-1)!;
       expect(recorded).toMatchObject({ stage: 'escalate', status: 'sent', to: ['ap@acme.example'], error: 'refused bob@acme.example: 550 mailbox unavailable' });
       expect(recorded.cc).toBeUndefined();
+    });
+
+    it('at collections, says the invoice has reached it and where to look, and sends nothing', async () => {
+      await ledger.write((tx) => tx.addHistory('INV-3', aLetter('demand', '2026-12-14')));
+      await expect(send(deps({ today: '2026-12-30' }), { number: 'INV-3' })).rejects.toMatchObject({
+        exitCode: 2,
+        message: 'INV-3 has reached collections: no more reminders go by email',
+        hint: 'see chase options INV-3 and chase case INV-3',
+      });
+      expect(smtp.messages).toHaveLength(0);
     });
 
     it('refuses an invoice with an uncertain email', async () => {
