@@ -1,4 +1,4 @@
-import { dirname, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import type { CommandContext } from '../cli.js';
@@ -11,6 +11,7 @@ export interface StatementOptions {
   client: string;
   format?: string;
   output?: string;
+  force?: boolean;
   quiet?: boolean;
 }
 
@@ -18,8 +19,9 @@ export function command(context: CommandContext): Command {
   return new Command('statement')
     .description("a client's statement of account: open invoices, payments, charges and the balance per currency")
     .argument('<client>', 'client id')
-    .option('--format <format>', 'pdf, md, html or csv (default: pdf)')
+    .option('--format <format>', "pdf, md, html or csv (default: the -o file's extension, else pdf)")
     .option('-o, --output <file>', 'write to this file instead of a new one in the letters folder; "-" prints it (not PDF)')
+    .option('--force', 'replace the -o file if it exists')
     .addHelpText(
       'after',
       examples(
@@ -34,31 +36,39 @@ export function command(context: CommandContext): Command {
 }
 
 const FORMATS = ['pdf', 'md', 'html', 'csv'] as const;
+type Format = (typeof FORMATS)[number];
+
+function parseFormat(options: StatementOptions): Format | undefined {
+  const { format } = options;
+  if (format !== undefined && !(FORMATS as readonly string[]).includes(format)) throw new ChaseError(`--format takes pdf, md, html or csv, not "${format}"`);
+  return format as Format | undefined;
+}
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatementOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
-  const format = options.format ?? 'pdf';
-  if (!(FORMATS as readonly string[]).includes(format)) throw new ChaseError(`--format takes pdf, md, html or csv, not "${format}"`);
-  if (options.output === '-' && format === 'pdf') throw new ChaseError('a PDF cannot be printed to the terminal', { hint: 'give -o FILE, or --format md, html or csv with -o -' });
-  const client = requireClient(ledger, options.client);
-  const ledgerDir = dirname(ledger.path);
-  const [{ buildStatement, statementCsv, statementDocument }, files, { lettersConfig }, { writeFileWhole }] = await Promise.all([
+  const [{ outputFile, outputFormat, assertOutputFile, writeOutputFile }, { buildStatement, statementCsv, statementDocument }, files, { lettersConfig }] = await Promise.all([
+    import('../user-files.js'),
     import('../letters/statement.js'),
     import('../letters/files.js'),
     import('../letters/config.js'),
-    import('../user-files.js'),
   ]);
-  const letters = lettersConfig(config, ledgerDir);
+  const outputName = options.output;
+  const format = outputFormat(parseFormat(options), outputName, FORMATS) ?? 'pdf';
+  if (outputName === '-' && format === 'pdf') throw new ChaseError('a PDF cannot be printed to the terminal', { hint: 'give -o FILE, or --format md, html or csv with -o -' });
+  const output = outputName && outputName !== '-' ? outputFile(io.cwd, outputName, options.force) : undefined;
+  if (output) assertOutputFile(output);
+  const client = requireClient(ledger, options.client);
+  const letters = lettersConfig(config, dirname(ledger.path));
   const statement = buildStatement(ledger.invoices({ client: client.id }), client, config, today);
-  const content = format === 'csv' ? Buffer.from(statementCsv(statement), 'utf8') : await files.renderDocument(statementDocument(statement, config), format as 'pdf' | 'md' | 'html', letters);
-  if (options.output === '-') {
+  const content = format === 'csv' ? Buffer.from(statementCsv(statement), 'utf8') : await files.renderDocument(statementDocument(statement, config), format, letters);
+  if (outputName === '-') {
     io.write(content.toString('utf8'));
     return 0;
   }
   let path: string;
-  if (options.output) {
-    path = resolve(io.cwd, options.output);
-    writeFileWhole(path, content, options.output);
+  if (output) {
+    writeOutputFile(output, content);
+    path = output.path;
   } else {
     path = files.writeNewFile(letters.folder, `${today}-${files.slug(client.id)}-statement`, format, content);
   }

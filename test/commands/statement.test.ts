@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,30 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
     expect(readdirSync(dir.path)).toEqual(listing);
   });
 
+  it('refuses -o naming a file that exists, unless --force', async () => {
+    writeFileSync(join(dir.path, 'keep.pdf'), 'mine');
+    await expect(run(deps(), { client: 'acme', output: 'keep.pdf' })).rejects.toMatchObject({ message: 'keep.pdf exists; add --force to replace it', exitCode: 2 });
+    expect(readFileSync(join(dir.path, 'keep.pdf'), 'utf8')).toBe('mine');
+    expect(await run(deps(), { client: 'acme', output: 'keep.pdf', force: true })).toBe(0);
+    expect(pdfText(join(dir.path, 'keep.pdf'))).toContain('Statement of account');
+  });
+
+  it('writes a second statement of the same day beside the first in the letters folder, never over it', async () => {
+    await run(deps(), { client: 'acme', format: 'csv' });
+    const d = deps();
+    await run(d, { client: 'acme', format: 'csv' });
+    expect(readdirSync(join(dir.path, 'letters')).sort()).toEqual(['2026-11-23-acme-statement-2.csv', '2026-11-23-acme-statement.csv']);
+    expect(d.io.stdout()).toContain('letters/2026-11-23-acme-statement-2.csv');
+  });
+
+  it.each([
+    ['s.csv', /^currency,date,type/],
+    ['s.htm', /^<!DOCTYPE html>/],
+  ])('takes the format from the -o name %s when --format is not given', async (output, content) => {
+    await run(deps(), { client: 'acme', output });
+    expect(readFileSync(join(dir.path, output), 'utf8')).toMatch(content);
+  });
+
   it('shows the account as it stood on an earlier --today', async () => {
     const d = { ...deps(), today: '2026-10-10' };
     await run(d, { client: 'acme', format: 'md', output: 'then.md' });
@@ -82,6 +106,8 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
     [{ client: 'acmee' }, 'unknown client "acmee"'],
     [{ client: 'acme', format: 'xlsx' }, '--format takes pdf, md, html or csv, not "xlsx"'],
     [{ client: 'acme', output: '-' }, 'a PDF cannot be printed to the terminal'],
+    [{ client: 'acme', output: 'keep.txt' }, 'cannot tell the format from the name keep.txt'],
+    [{ client: 'acme', format: 'pdf', output: 's.md' }, 's.md is named for md, but --format pdf asks for pdf'],
   ])('refuses %j', async (options, message) => {
     await expect(run(deps(), options)).rejects.toThrow(message);
   });
