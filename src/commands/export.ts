@@ -30,6 +30,7 @@ export function command(context: CommandContext): Command {
     .option('--format <format>', `${EXPORT_FORMATS.join(', ')} (default: json with --json, else the -o file's extension, else csv)`)
     .option('-o, --output <file>', 'write FILE (atomically) instead of standard output')
     .option('--force', 'replace the -o file if it exists')
+    .option('--json', 'JSON unless --format says otherwise')
     .addHelpText(
       'after',
       notesThenExamples(

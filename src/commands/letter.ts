@@ -87,6 +87,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const { io, config, today } = deps;
   if (options.eject) {
     if (options.numbers.length > 0 || options.client) throw new ChaseError('--eject copies a template; give it no invoices');
+    if (options.json) throw new ChaseError('--eject copies a template: it takes no --json');
     return eject(deps, options.eject, options.quiet);
   }
   const format = outputFormat(parseFormat(options.format), options.output, FORMATS) ?? 'pdf';
@@ -100,6 +101,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const input = { invoices: selection.invoices, client: selection.client, config, today, ledgerDir, format, ...(options.style ? { style: options.style } : {}), ...(deadlineDays ? { deadlineDays } : {}) };
 
   if (options.output === '-') {
+    if (options.json) throw new ChaseError('-o - prints the letter itself: it takes no --json', { hint: 'with --json, give -o FILE or no -o' });
     if (format === 'pdf') throw new ChaseError('a PDF cannot be printed to the terminal', { hint: 'give -o FILE, or --format md or html with -o -' });
     const { renderDocument } = await import('../letters/files.js');
     const composed = draft.composeDemandLetter(input);

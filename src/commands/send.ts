@@ -89,6 +89,7 @@ export async function run(deps: SendDeps, options: SendOptions): Promise<number>
   clientsOfLedger.delete(deps.ledger);
   if (options.resolve !== undefined) {
     if (!options.number) throw new ChaseError('--resolve needs an invoice number', { hint: 'chase send INV-2026-043 --resolve sent' });
+    if (options.json) throw new ChaseError('--resolve records what became of an email: it takes no --json', { hint: `chase send ${options.number} --resolve ${options.resolve}` });
     return resolveUncertain(deps, options.number, options.resolve, options);
   }
   if (options.due) {

@@ -196,6 +196,8 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
     [{ numbers: ['INV-A'], format: 'pdf', output: 'x.md' }, 'x.md is named for md, but --format pdf asks for pdf'],
     [{ numbers: ['INV-A'], format: 'html', output: 'x.pdf' }, 'x.pdf is named for pdf, but --format html asks for html'],
     [{ numbers: ['INV-A'], output: 'x.txt' }, 'cannot tell the format from the name x.txt'],
+    [{ numbers: ['INV-A'], format: 'md', output: '-', json: true }, '-o - prints the letter itself: it takes no --json'],
+    [{ numbers: [], eject: 'demand', json: true }, '--eject copies a template: it takes no --json'],
     [{ numbers: ['INV-A'], style: 'threat' }, 'unknown letter style "threat"'],
   ])('refuses %j, changing nothing', async (options, message) => {
     const before = snapshot(ledgerPath);

@@ -309,6 +309,12 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(arrived('INV-1')).toHaveLength(0);
       expect(emails(ledger.invoice('INV-1')!.history)).toEqual([expect.objectContaining({ messageId: '<crashed@janesmith.example>', status: 'sent' })]);
     });
+
+    it('--resolve with --json is a usage error, recording nothing: it prints no data', async () => {
+      const before = snapshot(path);
+      await expect(send(deps(), { number: 'INV-1', resolve: 'sent', json: true })).rejects.toMatchObject({ exitCode: 2, message: '--resolve records what became of an email: it takes no --json' });
+      expect(snapshot(path)).toEqual(before);
+    });
   });
 
   describe('a promise whose date and grace days have passed unpaid', () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,10 +88,26 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
 
   it.each([
     ['s.csv', /^currency,date,type/],
+    ['s.json', /^\{\n {2}"client": "acme"/],
     ['s.htm', /^<!DOCTYPE html>/],
   ])('takes the format from the -o name %s when --format is not given', async (output, content) => {
     await run(deps(), { client: 'acme', output });
     expect(readFileSync(join(dir.path, output), 'utf8')).toMatch(content);
+  });
+
+  it('--json prints the statement as data, amounts exact, and writes no file', async () => {
+    const d = deps();
+    expect(await run(d, { client: 'acme', json: true })).toBe(0);
+    const printed = JSON.parse(d.io.stdout()) as { client: string; asOf: string; sections: { currency: string; balance: string; entries: Record<string, unknown>[] }[] };
+    expect(printed).toMatchObject({ client: 'acme', asOf: '2026-11-23' });
+    expect(printed.sections.map((section) => [section.currency, section.balance])).toEqual([['GBP', '1000.00'], ['EUR', '800.00']]);
+    expect(printed.sections[0].entries[1]).toEqual({ date: '2026-10-15', type: 'payment', invoice: 'INV-1', details: 'Payment, INV-1 (bank)', due: null, charged: '0.00', paid: '200.00', balance: '1000.00' });
+    expect(existsSync(join(dir.path, 'letters'))).toBe(false);
+  });
+
+  it('--json with -o FILE writes the JSON there', async () => {
+    await run(deps(), { client: 'acme', json: true, output: 'acme.json', quiet: true });
+    expect(JSON.parse(readFileSync(join(dir.path, 'acme.json'), 'utf8')).sections).toHaveLength(2);
   });
 
   it('shows the account as it stood on an earlier --today', async () => {
@@ -104,10 +120,12 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
 
   it.each([
     [{ client: 'acmee' }, 'unknown client "acmee"'],
-    [{ client: 'acme', format: 'xlsx' }, '--format takes pdf, md, html or csv, not "xlsx"'],
+    [{ client: 'acme', format: 'xlsx' }, '--format takes pdf, md, html, csv or json, not "xlsx"'],
     [{ client: 'acme', output: '-' }, 'a PDF cannot be printed to the terminal'],
     [{ client: 'acme', output: 'keep.txt' }, 'cannot tell the format from the name keep.txt'],
     [{ client: 'acme', format: 'pdf', output: 's.md' }, 's.md is named for md, but --format pdf asks for pdf'],
+    [{ client: 'acme', json: true, format: 'csv' }, '--json prints JSON; it cannot go with --format csv'],
+    [{ client: 'acme', json: true, output: 's.csv' }, 's.csv is named for csv, but --json asks for json'],
   ])('refuses %j', async (options, message) => {
     await expect(run(deps(), options)).rejects.toThrow(message);
   });
