@@ -151,6 +151,6 @@ export function outputFormat<F extends string>(format: F | undefined, output: st
     if (format) return format;
     throw new ChaseError(`cannot tell the format from the name ${output}`, { hint: `name the file .${formats.join(', .')}, or give --format` });
   }
-  if (format && format !== named) throw new ChaseError(`${output} is named for ${named}, but ${flag} asks for ${format}`, { hint: `name the file .${format}, or leave out ${flag.split(' ')[0]} to write ${named}` });
+  if (format && format !== named) throw new ChaseError(`${output} is named for ${named}, not ${format} (${flag})`, { hint: `name the file .${format}, or leave out ${flag.split(' ')[0]} to write ${named}` });
   return named;
 }

@@ -161,8 +161,8 @@ describe('chase export', () => {
   });
 
   it.each([
-    [{ format: 'csv', output: 'x.json' }, 'x.json is named for json, but --format csv asks for csv'],
-    [{ json: true, output: 'x.csv' }, 'x.csv is named for csv, but --json asks for json'],
+    [{ format: 'csv', output: 'x.json' }, 'x.json is named for json, not csv (--format csv)'],
+    [{ json: true, output: 'x.csv' }, 'x.csv is named for csv, not json (--json)'],
     [{ output: 'x.txt' }, 'cannot tell the format from the name x.txt'],
   ])('refuses %j, writing nothing', async (options, message) => {
     const listing = readdirSync(dir.path);

@@ -123,9 +123,9 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
     [{ client: 'acme', format: 'xlsx' }, '--format takes pdf, md, html, csv or json, not "xlsx"'],
     [{ client: 'acme', output: '-' }, 'a PDF cannot be printed to the terminal'],
     [{ client: 'acme', output: 'keep.txt' }, 'cannot tell the format from the name keep.txt'],
-    [{ client: 'acme', format: 'pdf', output: 's.md' }, 's.md is named for md, but --format pdf asks for pdf'],
+    [{ client: 'acme', format: 'pdf', output: 's.md' }, 's.md is named for md, not pdf (--format pdf)'],
     [{ client: 'acme', json: true, format: 'csv' }, '--json prints JSON; it cannot go with --format csv'],
-    [{ client: 'acme', json: true, output: 's.csv' }, 's.csv is named for csv, but --json asks for json'],
+    [{ client: 'acme', json: true, output: 's.csv' }, 's.csv is named for csv, not json (--json)'],
   ])('refuses %j', async (options, message) => {
     await expect(run(deps(), options)).rejects.toThrow(message);
   });
