@@ -73,6 +73,18 @@ function exitOverrideAll(command: Command): void {
   command.commands.forEach(exitOverrideAll);
 }
 
+/**
+ * --json is global, but only commands whose output is data print it: those declare their own --json
+ * (with help saying what it prints). Anywhere else it would be ignored, and a script reading JSON
+ * would get text.
+ */
+function assertPrintsJson(command: Command): void {
+  if (command.options.some((option) => option.long === '--json')) return;
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  throw new ChaseError(`chase ${names.join(' ')} prints no data: it takes no --json`, { hint: 'leave out --json' });
+}
+
 /** Runs chase with `argv` (process.argv form) and returns the exit code. The only place errors become codes. */
 export async function main(argv: string[]): Promise<number> {
   // `chase --version` answers before the commands and their libraries are loaded.
@@ -102,6 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     async run(command, work) {
       const deps = processDeps(command, opened, chalk);
       debug = Boolean(deps.globals.debug);
+      if (deps.globals.json) assertPrintsJson(command);
       exitCode = (await work(deps)) ?? 0;
     },
   };

@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { statSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, extname, resolve } from 'node:path';
 import { ChaseError } from './core/errors.js';
 
 /**
@@ -57,16 +57,44 @@ function assertParentFolder(path: string, shown: string): void {
 }
 
 /**
- * Checks a file the user asked chase to write (`-o FILE`, the TO of `ledger convert`) before any
- * work is done: its folder must exist, and it may only replace a regular file. `shown` is the path
- * as the user wrote it.
+ * Checks a path chase is about to write a file at, replacing whatever file is there: its folder
+ * must exist, and it may only replace a regular file. `shown` is the path as the user wrote it.
  */
-export function assertOutputFile(path: string, shown = path): void {
+export function assertWritableFile(path: string, shown = path): void {
   const stats = statOf(path);
   if (stats?.isDirectory()) throw new ChaseError(`${shown} is a directory`, { hint: 'give the path of a file to write' });
   // Renaming a new file over a device or a pipe would replace it, not write into it.
   if (stats && !stats.isFile()) throw new ChaseError(`${shown} is not a regular file`, { hint: 'give the path of a file to write' });
   assertParentFolder(path, shown);
+}
+
+/** A file the user named with `-o FILE`: where it is, how they wrote it, and whether they said --force. */
+export interface OutputFile {
+  /** Absolute. */
+  path: string;
+  shown: string;
+  /** `--force`: a file already there may be replaced. */
+  force: boolean;
+}
+
+/** `-o FILE` as given (relative to `cwd`), with `--force` or not. */
+export function outputFile(cwd: string, given: string, force: boolean | undefined): OutputFile {
+  return { path: resolve(cwd, given), shown: given, force: Boolean(force) };
+}
+
+/**
+ * Checks a `-o FILE` before any work is done: as assertWritableFile, and a file already there is
+ * the user's own, replaced only with --force.
+ */
+export function assertOutputFile(file: OutputFile): void {
+  if (!file.force && statOf(file.path)?.isFile()) throw new ChaseError(`${file.shown} exists; add --force to replace it`);
+  assertWritableFile(file.path, file.shown);
+}
+
+/** Writes a `-o FILE` whole or not at all, after the checks of assertOutputFile. */
+export function writeOutputFile(file: OutputFile, content: Buffer | string): void {
+  assertOutputFile(file);
+  writeWhole(file.path, content, file.shown);
 }
 
 /** Checks a folder the user asked chase to create (`case -o DIR`): nothing or a folder is there, and its parent exists. */
@@ -89,13 +117,40 @@ export function writeError(error: unknown, shown: string): unknown {
 
 /**
  * Writes `path` whole or not at all: into a temporary file beside it, then renamed over it. Checks
- * the path first (see assertOutputFile); `shown` is the path as the user wrote it.
+ * the path first (see assertWritableFile); `shown` is the path as the user wrote it.
  */
 export function writeFileWhole(path: string, content: Buffer | string, shown = path): void {
-  assertOutputFile(path, shown);
+  assertWritableFile(path, shown);
+  writeWhole(path, content, shown);
+}
+
+function writeWhole(path: string, content: Buffer | string, shown: string): void {
   try {
     loadWriteFileAtomic().sync(path, content);
   } catch (error) {
     throw writeError(error, shown);
   }
+}
+
+/** Extensions that name a format by another name. */
+const EXTENSION_FORMATS: Readonly<Record<string, string>> = { markdown: 'md', htm: 'html', yml: 'yaml' };
+
+/**
+ * The format a command writes to `output` (`-o FILE`): `format` when given (by --format, or a flag
+ * such as --json that `flag` names), else the one the file's extension names; undefined when neither
+ * says, for the command's default. A file named for one format is never written in another: an
+ * extension of another of `formats` contradicting `format` is refused, and so is an extension none
+ * of them has when no format is given.
+ */
+export function outputFormat<F extends string>(format: F | undefined, output: string | undefined, formats: readonly F[], flag = `--format ${format}`): F | undefined {
+  if (output === undefined || output === '-') return format;
+  const extension = extname(output).slice(1).toLowerCase();
+  if (!extension) return format;
+  const named = (EXTENSION_FORMATS[extension] ?? extension) as F;
+  if (!formats.includes(named)) {
+    if (format) return format;
+    throw new ChaseError(`cannot tell the format from the name ${output}`, { hint: `name the file .${formats.join(', .')}, or give --format` });
+  }
+  if (format && format !== named) throw new ChaseError(`${output} is named for ${named}, not ${format} (${flag})`, { hint: `name the file .${format}, or leave out ${flag.split(' ')[0]} to write ${named}` });
+  return named;
 }

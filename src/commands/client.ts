@@ -153,7 +153,7 @@ interface ClientSummary {
 function summarise(deps: Pick<Deps, 'ledger' | 'config' | 'today'>, clients: Client[]): ClientSummary[] {
   const { ledger, config, today } = deps;
   const byClient = new Map(clients.map((client) => [client.id, { client, open: 0, owed: [] as { minor: number; currency: string }[] }]));
-  for (const invoice of ledger.invoices({ open: true })) {
+  for (const invoice of ledger.invoices({ open: true, issuedBy: today })) {
     const summary = byClient.get(invoice.client);
     if (!summary) continue;
     const assessment = assess(invoice, config.policy, today);

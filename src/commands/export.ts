@@ -1,4 +1,3 @@
-import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { formatAmount } from '../core/money.js';
@@ -9,6 +8,7 @@ import type { LedgerReader } from '../ledger/ledger.js';
 import { CHASE_CLIENT_COLUMNS, CHASE_HISTORY_COLUMNS, CHASE_INVOICE_COLUMNS, CHASE_PAYMENT_COLUMNS } from '../csv/formats.js';
 import { csvHeader, csvLine, type ColumnKind, type CsvColumn } from '../csv/write.js';
 import { notesThenExamples } from '../output.js';
+import { assertOutputFile, outputFile, outputFormat, writeOutputFile } from '../user-files.js';
 
 const EXPORT_KINDS = ['invoices', 'payments', 'history', 'clients'] as const;
 type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -18,6 +18,7 @@ export interface ExportOptions {
   what?: string;
   format?: string;
   output?: string;
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -26,8 +27,10 @@ export function command(context: CommandContext): Command {
   return new Command('export')
     .description('write invoices, payments, history or clients as CSV (for spreadsheets, and `chase import`), JSON or YAML')
     .argument('[what]', `${EXPORT_KINDS.join(', ')} (default: invoices)`)
-    .option('--format <format>', `${EXPORT_FORMATS.join(', ')} (default: csv; json with --json)`)
+    .option('--format <format>', `${EXPORT_FORMATS.join(', ')} (default: json with --json, else the -o file's extension, else csv)`)
     .option('-o, --output <file>', 'write FILE (atomically) instead of standard output')
+    .option('--force', 'replace the -o file if it exists')
+    .option('--json', 'JSON unless --format says otherwise')
     .addHelpText(
       'after',
       notesThenExamples(
@@ -144,24 +147,30 @@ function choose<T extends string>(value: string | undefined, allowed: readonly T
   return value as T;
 }
 
+/** `-o FILE`, not `-o -` (standard output) or no -o. */
+function toFile(options: ExportOptions): options is ExportOptions & { output: string } {
+  return options.output !== undefined && options.output !== '-';
+}
+
 export async function run(deps: Pick<Deps, 'io' | 'ledger'>, options: ExportOptions): Promise<number> {
   const { io, ledger } = deps;
   const what = choose(options.what, EXPORT_KINDS, 'what to export') ?? 'invoices';
-  const format = choose(options.format, EXPORT_FORMATS, '--format') ?? (options.json ? 'json' : 'csv');
+  const chosen = choose(options.format, EXPORT_FORMATS, '--format');
+  // --json only changes the default: an explicit --format still decides.
+  const format = outputFormat(chosen ?? (options.json ? 'json' : undefined), options.output, EXPORT_FORMATS, chosen ? undefined : '--json') ?? 'csv';
+  const output = toFile(options) ? outputFile(io.cwd, options.output, options.force) : undefined;
+  if (output) assertOutputFile(output);
   const table = tableOf(what, ledger);
-  const toFile = options.output !== undefined && options.output !== '-';
   let text: string | undefined;
   if (format === 'json') text = `${JSON.stringify(records(table), null, 2)}\n`;
   else if (format === 'yaml') text = (await import('yaml')).stringify(records(table));
-  if (!toFile) {
+  if (!output) {
     if (text !== undefined) io.write(text);
     else for (const chunk of csvChunks(table)) io.write(chunk);
     return 0;
   }
-  const path = resolve(io.cwd, options.output!);
   const content = text ?? `\uFEFF${[...csvChunks(table)].join('')}`;
-  const { writeFileWhole } = await import('../user-files.js');
-  writeFileWhole(path, content, options.output);
+  writeOutputFile(output, content);
   if (!options.quiet) io.out(`Wrote ${what} to ${options.output}: ${table.count()} row${table.count() === 1 ? '' : 's'}.`);
   return 0;
 }

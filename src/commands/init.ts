@@ -90,7 +90,7 @@ lateFees:
   rule: none
   # contractual only:
   # graceDays: 0
-  # flatFee: 0.00
+  # flatFee: 0.00          # in each invoice's own currency (never converted)
   # percentFee: 0
   # annualRate: 8          # or monthlyRate: 1.5
   # dayCount: actual/365   # actual/365 | actual/360 | 30/360

@@ -4,7 +4,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { convertLedger } from '../ledger/open.js';
 import { examples } from '../output.js';
-import { assertOutputFile } from '../user-files.js';
+import { assertWritableFile } from '../user-files.js';
 
 export function command(context: CommandContext): Command {
   const ledger = new Command('ledger')
@@ -25,7 +25,7 @@ export function command(context: CommandContext): Command {
 export async function convert(deps: Pick<Deps, 'io'>, options: { from: string; to: string; quiet?: boolean }): Promise<number> {
   const { io } = deps;
   const to = resolve(io.cwd, options.to);
-  assertOutputFile(to, options.to);
+  assertWritableFile(to, options.to);
   const counts = await convertLedger(resolve(io.cwd, options.from), to);
   if (!options.quiet) io.out(`Converted ${options.from} to ${options.to}: ${counts.clients} clients, ${counts.invoices} invoices.`);
   return 0;

@@ -1,18 +1,19 @@
 import { rmSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { notesThenExamples, printJson } from '../output.js';
-import { assertOutputFile } from '../user-files.js';
+import { assertOutputFile, outputFile, outputFormat } from '../user-files.js';
 
 export interface LetterOptions {
   numbers: string[];
   client?: string;
   format?: string;
   output?: string;
+  force?: boolean;
   deadline?: string;
   style?: string;
   eject?: string;
@@ -25,8 +26,9 @@ export function command(context: CommandContext): Command {
     .description('draft a formal demand letter for overdue invoices (PDF to post, or Markdown/HTML to edit)')
     .argument('[number...]', 'invoice numbers, all of one client')
     .option('--client <id>', "every overdue invoice of this client that is not on hold")
-    .option('--format <format>', 'pdf, md or html (default: pdf)')
+    .option('--format <format>', 'pdf, md or html (default: the -o file\'s extension, else pdf)')
     .option('-o, --output <file>', 'write to this file instead of a new one in the letters folder; "-" prints Markdown or HTML and records nothing')
+    .option('--force', 'replace the -o file if it exists')
     .option('--deadline <days>', 'days to pay, from the letter date (default: letters.deadlineDays in the config, else 14)')
     .option('--style <name>', 'the letter template: demand, letter-before-action (UK pre-action wording), or one of yours (default: the ladder\'s letter stage template)')
     .option('--eject <style>', 'copy a letter template into <templates>/letters/ to edit it; chase then uses your copy')
@@ -54,10 +56,9 @@ Protocol for Debt Claims asks for 30 days to reply (--deadline 30) and an inform
 const FORMATS = ['pdf', 'md', 'html'] as const;
 type Format = (typeof FORMATS)[number];
 
-function parseFormat(value: string | undefined): Format {
-  const format = value ?? 'pdf';
-  if (!(FORMATS as readonly string[]).includes(format)) throw new ChaseError(`--format takes pdf, md or html, not "${format}"`);
-  return format as Format;
+function parseFormat(value: string | undefined): Format | undefined {
+  if (value !== undefined && !(FORMATS as readonly string[]).includes(value)) throw new ChaseError(`--format takes pdf, md or html, not "${value}"`);
+  return value as Format | undefined;
 }
 
 function parseDays(value: string | undefined): number | undefined {
@@ -86,9 +87,10 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const { io, config, today } = deps;
   if (options.eject) {
     if (options.numbers.length > 0 || options.client) throw new ChaseError('--eject copies a template; give it no invoices');
+    if (options.json) throw new ChaseError('--eject copies a template: it takes no --json');
     return eject(deps, options.eject, options.quiet);
   }
-  const format = parseFormat(options.format);
+  const format = outputFormat(parseFormat(options.format), options.output, FORMATS) ?? 'pdf';
   const deadlineDays = parseDays(options.deadline);
   const { ledger } = deps;
   const { selectInvoices } = await import('../letters/select.js');
@@ -99,6 +101,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const input = { invoices: selection.invoices, client: selection.client, config, today, ledgerDir, format, ...(options.style ? { style: options.style } : {}), ...(deadlineDays ? { deadlineDays } : {}) };
 
   if (options.output === '-') {
+    if (options.json) throw new ChaseError('-o - prints the letter itself: it takes no --json', { hint: 'with --json, give -o FILE or no -o' });
     if (format === 'pdf') throw new ChaseError('a PDF cannot be printed to the terminal', { hint: 'give -o FILE, or --format md or html with -o -' });
     const { renderDocument } = await import('../letters/files.js');
     const composed = draft.composeDemandLetter(input);
@@ -106,8 +109,8 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
     return 0;
   }
 
-  const output = options.output ? resolve(io.cwd, options.output) : undefined;
-  if (output) assertOutputFile(output, options.output);
+  const output = options.output ? outputFile(io.cwd, options.output, options.force) : undefined;
+  if (output) assertOutputFile(output);
   const letter = await draft.draftDemandLetter({ ...input, ...(output ? { output } : {}) });
   try {
     const at = deps.now().toISOString();

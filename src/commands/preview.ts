@@ -10,7 +10,7 @@ import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { examples, printJson } from '../output.js';
-import { messageJson, previewOf } from './send.js';
+import { messageJson, notAnEmail, previewOf } from './send.js';
 
 export interface PreviewOptions {
   number: string;
@@ -49,7 +49,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const client = ledger.client(invoice.client)!;
   const assessment = assess(invoice, config.policy, today);
   const stage = options.template ?? (options.stage ? namedStage(config.policy, options.stage) : nextMessage(invoice, config.policy, today, assessment));
-  if (typeof stage !== 'string' && stage.action !== 'email') throw new ChaseError(`stage ${stage.name} is a ${stage.action}, not an email`, { hint: stage.action === 'letter' ? `see chase letter ${invoice.number}` : undefined });
+  if (typeof stage !== 'string' && stage.action !== 'email') throw notAnEmail({ number: invoice.number, daysOverdue: assessment.daysOverdue }, { ...stage, action: stage.action }, Boolean(options.stage));
   const { buildMessage } = await import('../mail/message.js');
   const message = buildMessage({ invoice, client, assessment, stage, config, today, claim: () => claimFor(invoice, client, config, loadRateTables(config), today), ledgerDir: dirname(ledger.path) });
   // As in a dry run, no Message-ID: the real send makes its own.

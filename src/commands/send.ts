@@ -5,7 +5,7 @@ import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperSt
 import { assess, promiseEnds, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
 import { lapseSettlement, settlementEnds } from '../core/settlement.js';
-import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
+import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage, StageAction } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { type Ledger, requireInvoice } from '../ledger/ledger.js';
@@ -89,6 +89,7 @@ export async function run(deps: SendDeps, options: SendOptions): Promise<number>
   clientsOfLedger.delete(deps.ledger);
   if (options.resolve !== undefined) {
     if (!options.number) throw new ChaseError('--resolve needs an invoice number', { hint: 'chase send INV-2026-043 --resolve sent' });
+    if (options.json) throw new ChaseError('--resolve records what became of an email: it takes no --json', { hint: `chase send ${options.number} --resolve ${options.resolve}` });
     return resolveUncertain(deps, options.number, options.resolve, options);
   }
   if (options.due) {
@@ -235,7 +236,7 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
     throw new ChaseError('--json on a terminal needs --yes (or --dry-run): chase will not ask before sending', { hint: 'chase send --due --json --yes, or chase send --due --json --dry-run to see the plan' });
   }
   const work = async (): Promise<number> => {
-    const plan = planChasing(ledger.invoices({ open: true }), config.policy, today);
+    const plan = planChasing(ledger.invoices({ open: true, issuedBy: today }), config.policy, today);
     await recordBrokenPromises(deps, plan, report, dryRun);
     await recordDefaultedPlans(deps, plan, report, dryRun);
     await recordLapsedSettlements(deps, plan, report, dryRun);
@@ -527,6 +528,27 @@ async function resolveUncertain(deps: SendDeps, number: string, outcome: string,
   return 0;
 }
 
+/**
+ * Why `stage` cannot be sent or previewed for `invoice`, and what to do instead. `named`: the user
+ * asked for the stage with --stage, rather than it being the invoice's next step.
+ */
+export function notAnEmail(invoice: { number: string; daysOverdue: number }, stage: { name: string; offset: number; action: Exclude<StageAction, 'email'> }, named: boolean): ChaseError {
+  const { number } = invoice;
+  switch (stage.action) {
+    case 'collections': {
+      const hint = `see chase options ${number} and chase case ${number}`;
+      if (named) return new ChaseError(`stage ${stage.name} hands the debt to collections: it has no email to send`, { hint });
+      const shown = stage.name === 'collections' ? 'collections' : `${stage.name} (collections)`;
+      if (invoice.daysOverdue >= stage.offset) return new ChaseError(`${number} has reached ${shown}: no more reminders go by email`, { hint });
+      return new ChaseError(`${number} has had its last reminder: ${shown} comes next, ${stage.offset} days after the due date`, { hint });
+    }
+    case 'letter':
+      return new ChaseError(`stage ${stage.name} is a letter, not an email`, { hint: `draft it with chase letter ${number}` });
+    case 'call':
+      return new ChaseError(`stage ${stage.name} is a phone call, not an email`, { hint: 'see chase calls' });
+  }
+}
+
 /** Why chasing this invoice waits, if it does: a hold that has not ended, or a promise not yet run out. */
 function pauseOf(invoice: Invoice, assessment: Assessment, policy: ChasePolicy): { what: string; lift?: string } | null {
   if (assessment.held && invoice.hold) {
@@ -559,7 +581,7 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
     const name = options.stage ?? assessment.nextAction?.stage ?? assessment.stage;
     const found = ladder.find((s) => s.name === name);
     if (!found) throw new ChaseError(options.stage ? `unknown stage "${options.stage}"` : `${invoice.number} has no stage to send yet`, { hint: `stages: ${ladder.map((s) => s.name).join(', ')}; or pass --template NAME` });
-    if (found.action !== 'email') throw new ChaseError(`stage ${found.name} is a ${found.action}, not an email`, { hint: found.action === 'letter' ? `draft it with chase letter ${invoice.number}` : undefined });
+    if (found.action !== 'email') throw notAnEmail({ number: invoice.number, daysOverdue: assessment.daysOverdue }, { ...found, action: found.action }, Boolean(options.stage));
     stage = found;
   }
   if (options.json && options.paper) throw new ChaseError('--paper writes a letter, not data: it takes no --json', { hint: `chase send ${invoice.number} --paper` });

@@ -78,7 +78,7 @@ export function eachStatusEntry(
       sameDay.push(statusInvoice(invoice, assessment, claim));
       if (assessment.state === 'open') totals.add(invoice.currency, assessment.balance, assessment.daysOverdue);
     },
-    { client: options.client, owed: !options.all, history: 'ladder' },
+    { client: options.client, owed: !options.all, issuedBy: today, history: 'ladder' },
   );
   flush();
   return totals.totals();

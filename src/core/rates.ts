@@ -90,14 +90,19 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function parseTable(id: RateTableId, data: unknown, source: string): RateTable {
+/**
+ * One table. `shipped`: chase's own file, which must list rates; a user's file may list none, to
+ * move validUntil after checking that the rate has not changed.
+ */
+function parseTable(id: RateTableId, data: unknown, source: string, shipped: boolean): RateTable {
   const fail = (field: string, problem: string) => new ChaseError(`${source}: ${field}: ${problem}`, { hint: FIX_HINT });
   if (!isRecord(data)) throw fail(id, 'expected a mapping with validUntil and rates');
   const validUntil = data.validUntil;
   if (typeof validUntil !== 'string' || !isISODate(validUntil)) throw fail(`${id}.validUntil`, 'expected a date YYYY-MM-DD through which the table is complete');
-  if (!Array.isArray(data.rates) || data.rates.length === 0) throw fail(`${id}.rates`, 'expected a list of { from: YYYY-MM-DD, rate: 5.25 }');
+  const rates = shipped || (data.rates !== undefined && data.rates !== null) ? data.rates : [];
+  if (!Array.isArray(rates) || (shipped && rates.length === 0)) throw fail(`${id}.rates`, 'expected a list of { from: YYYY-MM-DD, rate: 5.25 }');
 
-  const changes: RateChange[] = data.rates.map((entry: unknown, index: number) => {
+  const changes: RateChange[] = rates.map((entry: unknown, index: number) => {
     const field = `${id}.rates[${index}]`;
     if (!isRecord(entry)) throw fail(field, 'expected { from: YYYY-MM-DD, rate: 5.25 }');
     const { from, rate } = entry;
@@ -121,26 +126,31 @@ function parseTable(id: RateTableId, data: unknown, source: string): RateTable {
     }
   });
   const last = changes[changes.length - 1];
-  if (validUntil < last.from) throw fail(`${id}.validUntil`, `${validUntil} is before the last rate change (${last.from})`);
+  if (last && validUntil < last.from) throw fail(`${id}.validUntil`, `${validUntil} is before the last rate change (${last.from})`);
   return { id, changes, validUntil };
 }
 
 /**
- * Validates already-parsed reference-rate data: `{ boe: { validUntil, rates: [{ from, rate }] }, ecb: ... }`.
- * `source` names the file in messages. Tables absent from `data` are left out, so a user's file may hold one.
+ * Validates a user's already-parsed reference-rate data: `{ boe: { validUntil, rates: [{ from, rate }] }, ecb: ... }`.
+ * `source` names the file in messages. Tables absent from `data` are left out, so a user's file may
+ * hold one, and a table may list no rates, only a later validUntil.
  */
 export function parseRateTables(data: unknown, source: string): Partial<ReferenceRates> {
+  return parseTables(data, source, false);
+}
+
+function parseTables(data: unknown, source: string, shipped: boolean): Partial<ReferenceRates> {
   if (!isRecord(data)) throw new ChaseError(`${source}: expected a mapping with the tables ${TABLE_IDS.join(' and ')}`, { hint: FIX_HINT });
   const unknown = Object.keys(data).filter((key) => !(TABLE_IDS as string[]).includes(key));
   if (unknown.length > 0) throw new ChaseError(`${source}: unknown table "${unknown[0]}"`, { hint: `the tables are ${TABLE_IDS.join(' and ')}` });
   const tables: Partial<Record<RateTableId, RateTable>> = {};
-  for (const id of TABLE_IDS) if (data[id] !== undefined && data[id] !== null) tables[id] = parseTable(id, data[id], source);
+  for (const id of TABLE_IDS) if (data[id] !== undefined && data[id] !== null) tables[id] = parseTable(id, data[id], source, shipped);
   return tables;
 }
 
 /** The shipped file: both tables are required. */
 export function parseReferenceRates(data: unknown, source: string): ReferenceRates {
-  const tables = parseRateTables(data, source);
+  const tables = parseTables(data, source, true);
   const missing = TABLE_IDS.find((id) => !tables[id]);
   if (missing) throw new ChaseError(`${source}: the ${missing} table (${RATE_TABLE_NAMES[missing]}) is missing`, { hint: FIX_HINT });
   return tables as ReferenceRates;

@@ -10,12 +10,16 @@ export interface InvoiceQuery {
   client?: string;
   /** Only invoices with status `open` (paid-up open invoices included: the caller decides by balance). */
   open?: boolean;
+  /** Only invoices issued on or before this day: seen from an earlier day, a later invoice does not exist yet. */
+  issuedBy?: ISODate;
 }
 
 export interface InvoiceVisit {
   client?: string;
   /** Only invoices still owed: status `open` and a balance (amount + charges - payments) above zero. */
   owed?: boolean;
+  /** As in InvoiceQuery. */
+  issuedBy?: ISODate;
   /**
    * `all` (the default): history events with every field. `ladder`: events need only carry their
    * ladderView, for a caller that only assesses invoices (status): on a big ledger most of the

@@ -301,6 +301,10 @@ class Tables implements LedgerWriter {
       conditions.push('client = ?');
       parameters.push(query.client);
     }
+    if (query.issuedBy !== undefined) {
+      conditions.push('issued <= ?');
+      parameters.push(query.issuedBy);
+    }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     const rows = this.statement(`SELECT ${PACKED_INVOICE}, ${PACKED_HISTORY} FROM invoices ${where} ORDER BY id`).iterate(...parameters);
     const invoices: Invoice[] = [];
@@ -330,6 +334,10 @@ class Tables implements LedgerWriter {
     if (query.client !== undefined) {
       conditions.push('client = ?');
       parameters.push(query.client);
+    }
+    if (query.issuedBy !== undefined) {
+      conditions.push('issued <= ?');
+      parameters.push(query.issuedBy);
     }
     const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
     const [packedHistory, eventFromRow] = query.history === 'ladder' ? ['ladder_history', ladderEventFromRow] : [PACKED_HISTORY, historyFromRow];

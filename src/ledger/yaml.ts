@@ -298,6 +298,7 @@ export class Records implements LedgerReader {
     for (const invoice of this.invoiceList) {
       if (query.open && invoice.status !== 'open') continue;
       if (query.client !== undefined && invoice.client !== query.client) continue;
+      if (query.issuedBy !== undefined && invoice.issued > query.issuedBy) continue;
       result.push(copy(invoice));
     }
     return result;
@@ -329,7 +330,10 @@ export class Records implements LedgerReader {
 
   eachInvoiceByDue(visit: (invoice: Invoice) => void, query: InvoiceVisit = {}): void {
     const chosen = this.invoiceList.filter(
-      (invoice) => (query.client === undefined || invoice.client === query.client) && (!query.owed || (invoice.status === 'open' && balanceOf(invoice) > 0)),
+      (invoice) =>
+        (query.client === undefined || invoice.client === query.client) &&
+        (query.issuedBy === undefined || invoice.issued <= query.issuedBy) &&
+        (!query.owed || (invoice.status === 'open' && balanceOf(invoice) > 0)),
     );
     // A stable sort: invoices due the same day stay in ledger order.
     chosen.sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));

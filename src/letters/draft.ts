@@ -7,7 +7,7 @@ import { displayAmount } from '../core/money.js';
 import { loadTemplate } from '../mail/template.js';
 import { displayDate, parseMailbox, variablesFor } from '../mail/message.js';
 import { claimFor, lateFeePolicyFor, loadRateTables } from '../rates-file.js';
-import { writeFileWhole } from '../user-files.js';
+import { writeOutputFile, type OutputFile } from '../user-files.js';
 import { figuresFor, totalsOf, type CurrencyTotals, type InvoiceFigures } from './amounts.js';
 import { lettersConfig, stageFor, type LettersConfig } from './config.js';
 import { linesOf, type PrintDocument } from './document.js';
@@ -236,8 +236,8 @@ export interface DemandLetterInput {
   stage?: string;
   /** Days from the letter date to the deadline; default letters.deadlineDays (14). */
   deadlineDays?: number;
-  /** Write exactly here (replacing a file there) instead of a new file in the letters folder. */
-  output?: string;
+  /** Write exactly here (`-o FILE`) instead of a new file in the letters folder. */
+  output?: OutputFile;
 }
 
 export interface ComposedLetter {
@@ -307,10 +307,10 @@ function invoicesPart(invoices: readonly Invoice[]): string {
   return invoices.length === 1 ? slug(invoices[0].number) : `${invoices.length}-invoices`;
 }
 
-function writeOut(content: Buffer, format: DocumentFormat, letters: LettersConfig, output: string | undefined, base: string): string {
+function writeOut(content: Buffer, format: DocumentFormat, letters: LettersConfig, output: OutputFile | undefined, base: string): string {
   if (output) {
-    writeFileWhole(output, content);
-    return output;
+    writeOutputFile(output, content);
+    return output.path;
   }
   return writeNewFile(letters.folder, base, format, content);
 }
@@ -344,8 +344,6 @@ export interface PaperReminderInput {
   ledgerDir: string;
   /** Default pdf. */
   format?: DocumentFormat;
-  /** Write exactly here instead of a new file in the letters folder. */
-  output?: string;
 }
 
 export interface PaperReminder {
@@ -384,7 +382,7 @@ export async function renderPaperReminder(input: PaperReminderInput): Promise<Pa
     footer: footerOf(config),
   };
   const content = await renderDocument(document, format, letters);
-  const path = writeOut(content, format, letters, input.output, `${today}-${slug(client.id)}-${slug(stage.name)}-${slug(invoice.number)}`);
+  const path = writeNewFile(letters.folder, `${today}-${slug(client.id)}-${slug(stage.name)}-${slug(invoice.number)}`, format, content);
   return {
     path,
     format,

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { ChaseError } from '../core/errors.js';
 import type { LetterFonts, Paper } from './config.js';
 import { documentText, spansText, type Block, type PrintDocument, type Span, type Table } from './document.js';
@@ -43,18 +44,114 @@ export function unencodable(text: string): string[] {
   return [...found];
 }
 
-function assertEncodable(document: PrintDocument, fonts: LetterFonts): void {
-  if (fonts.regular) return;
+/** `"😀" (U+1F600), "ł" (U+0142)`: at most eight, then "and more". */
+function describeCharacters(chars: readonly string[]): string {
+  const shown = chars.slice(0, 8).map((char) => `"${char}" (U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
+  return `${shown.join(', ')}${chars.length > 8 ? ' and more' : ''}`;
+}
+
+function assertEncodable(document: PrintDocument): void {
   const missing = unencodable(documentText(document));
   if (missing.length === 0) return;
-  const shown = missing.slice(0, 8).map((char) => `"${char}" (U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`);
-  throw new ChaseError(`the built-in PDF font cannot show ${shown.join(', ')}${missing.length > 8 ? ' and more' : ''}`, {
+  throw new ChaseError(`the built-in PDF font cannot show ${describeCharacters(missing)}`, {
     hint: 'set letters.font (and letters.boldFont) in the config to a TrueType font that has them, such as DejaVuSans.ttf, or use --format md or html',
   });
 }
 
 function faceOf(span: Pick<Span, 'bold' | 'italic'>): Face {
   return span.bold ? (span.italic ? 'boldItalic' : 'bold') : span.italic ? 'italic' : 'regular';
+}
+
+/** A table cell is bold (or italic) when all its text is. */
+function cellFace(cell: readonly Span[]): Face {
+  const parts = cell.filter((span) => span.text.trim() !== '');
+  return faceOf({ bold: parts.length > 0 && parts.every((span) => span.bold), italic: parts.length > 0 && parts.every((span) => span.italic) });
+}
+
+/** Headings are set in bold, keeping any italic. */
+function headingSpans(spans: readonly Span[]): Span[] {
+  return spans.map((span) => ({ ...span, bold: true }));
+}
+
+const FACES: readonly Face[] = ['regular', 'bold', 'italic', 'boldItalic'];
+
+/** The font each face is set in: the configured files, else the built-in Helvetica family. */
+function faceSources(fonts: LetterFonts): Record<Face, string> {
+  const { regular, bold, italic } = fonts;
+  return {
+    regular: regular ?? 'Helvetica',
+    bold: bold ?? regular ?? 'Helvetica-Bold',
+    italic: italic ?? regular ?? 'Helvetica-Oblique',
+    boldItalic: regular ? (bold ?? regular) : 'Helvetica-BoldOblique',
+  };
+}
+
+/** The text the Renderer draws in each face, so each font can be checked for the characters it must show. */
+function textByFace(document: PrintDocument): Record<Face, string> {
+  const text: Record<Face, string[]> = { regular: [], bold: [], italic: [], boldItalic: [] };
+  const spans = (list: readonly Span[]) => list.forEach((span) => text[faceOf(span)].push(span.text));
+  text.bold.push(document.letterhead.name, document.subject ?? '');
+  text.regular.push(...document.letterhead.lines, ...(document.recipient ?? []), document.date, ...(document.signature ?? []), document.footer, 'Page 0123456789 of');
+  for (const block of document.blocks) {
+    if (block.type === 'heading') spans(headingSpans(block.spans));
+    else if (block.type === 'paragraph') spans(block.spans);
+    else if (block.type === 'list') {
+      text.regular.push(block.ordered ? '0123456789.' : '•');
+      block.items.forEach(spans);
+    } else if (block.type === 'table') {
+      text.bold.push(...block.header.map(spansText));
+      for (const row of block.rows) for (const cell of row.slice(0, block.header.length)) text[cellFace(cell)].push(spansText(cell));
+    }
+  }
+  return { regular: text.regular.join('\n'), bold: text.bold.join('\n'), italic: text.italic.join('\n'), boldItalic: text.boldItalic.join('\n') };
+}
+
+/** Characters a font need not have: line breaks, and those drawn as nothing (variation selectors, joiners). */
+const NEEDS_NO_GLYPH = /[\n\p{Default_Ignorable_Code_Point}]/u;
+
+/** The config key that names `path`: the font a face is set in. */
+function fontKey(fonts: LetterFonts, path: string): string {
+  return path === fonts.bold ? 'letters.boldFont' : path === fonts.italic ? 'letters.italicFont' : 'letters.font';
+}
+
+function unusableFont(error: unknown): ChaseError {
+  return new ChaseError(`cannot use the font in letters.font: ${(error as Error).message}`, { hint: 'letters.font, boldFont and italicFont take TrueType (.ttf) or OpenType (.otf) files', cause: error });
+}
+
+/**
+ * Refuses text a configured font has no glyph for: pdfkit would draw each such character as an
+ * empty box, with no warning. Each face is checked against the text set in it.
+ */
+async function assertFontsHaveGlyphs(document: PrintDocument, fonts: LetterFonts): Promise<void> {
+  const { openSync } = await import('fontkit');
+  const sources = faceSources(fonts);
+  const text = textByFace(document);
+  const missing = new Map<string, Set<string>>();
+  const opened = new Map<string, import('fontkit').Font | undefined>();
+  for (const face of FACES) {
+    const path = sources[face];
+    if (!opened.has(path)) {
+      let font: import('fontkit').Font | import('fontkit').FontCollection;
+      try {
+        font = openSync(path);
+      } catch (error) {
+        throw unusableFont(error);
+      }
+      // A collection: pdfkit refuses it when drawing, with its own message.
+      opened.set(path, 'hasGlyphForCodePoint' in font ? font : undefined);
+    }
+    const font = opened.get(path);
+    if (!font) continue;
+    for (const char of text[face]) {
+      if (!NEEDS_NO_GLYPH.test(char) && !font.hasGlyphForCodePoint(char.codePointAt(0)!)) missing.set(path, (missing.get(path) ?? new Set()).add(char));
+    }
+  }
+  const [first] = missing;
+  if (!first) return;
+  const [path, chars] = first;
+  throw new ChaseError(`the font in ${fontKey(fonts, path)} (${basename(path)}) cannot show ${describeCharacters([...chars])}`, {
+    hint: 'set a font that has them, take them out of the text (a name in the ledger, say), or use --format md or html',
+  });
 }
 
 class Renderer {
@@ -165,7 +262,7 @@ class Renderer {
         // A heading keeps at least two lines of what follows it on its page.
         this.ensure(6 + this.lineHeight(size) + 2 * this.lineHeight(SIZE.body));
         doc.y += 6;
-        this.spans(block.spans.map((span) => ({ ...span, bold: true })), left, width, size);
+        this.spans(headingSpans(block.spans), left, width, size);
         doc.y += 4;
         break;
       }
@@ -199,12 +296,7 @@ class Renderer {
   }
 
   private cellText(cell: readonly Span[]): { text: string; face: Face; link: string | null } {
-    const parts = cell.filter((span) => span.text.trim() !== '');
-    return {
-      text: spansText(cell),
-      face: faceOf({ bold: parts.length > 0 && parts.every((span) => span.bold), italic: parts.length > 0 && parts.every((span) => span.italic) }),
-      link: parts.find((span) => span.link)?.link ?? null,
-    };
+    return { text: spansText(cell), face: cellFace(cell), link: cell.find((span) => span.text.trim() !== '' && span.link)?.link ?? null };
   }
 
   /**
@@ -323,7 +415,8 @@ export interface PdfOptions {
 
 /** The document as PDF bytes. pdfkit is loaded here, on first use, so other commands start fast. */
 export async function documentPdf(document: PrintDocument, options: PdfOptions): Promise<Buffer> {
-  assertEncodable(document, options.fonts);
+  if (options.fonts.regular) await assertFontsHaveGlyphs(document, options.fonts);
+  else assertEncodable(document);
   const { default: PDFDocument } = await import('pdfkit');
   const layout = LAYOUTS[options.paper];
   const doc = new PDFDocument({
@@ -334,11 +427,8 @@ export async function documentPdf(document: PrintDocument, options: PdfOptions):
     lang: 'en',
     info: { Title: document.title, Author: document.letterhead.name, ...(document.subject ? { Subject: document.subject } : {}), Creator: 'chase' },
   });
-  const { regular, bold, italic } = options.fonts;
-  doc.registerFont('regular', regular ?? 'Helvetica');
-  doc.registerFont('bold', bold ?? regular ?? 'Helvetica-Bold');
-  doc.registerFont('italic', italic ?? regular ?? 'Helvetica-Oblique');
-  doc.registerFont('boldItalic', regular ? (bold ?? regular) : 'Helvetica-BoldOblique');
+  const sources = faceSources(options.fonts);
+  for (const face of FACES) doc.registerFont(face, sources[face]);
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const ended = new Promise<void>((resolve, reject) => {
@@ -348,9 +438,7 @@ export async function documentPdf(document: PrintDocument, options: PdfOptions):
   try {
     new Renderer(doc, layout).render(document);
   } catch (error) {
-    if (regular && error instanceof Error && !(error instanceof ChaseError)) {
-      throw new ChaseError(`cannot use the font in letters.font: ${error.message}`, { hint: 'letters.font, boldFont and italicFont take TrueType (.ttf) or OpenType (.otf) files', cause: error });
-    }
+    if (options.fonts.regular && error instanceof Error && !(error instanceof ChaseError)) throw unusableFont(error);
     throw error;
   }
   doc.end();

@@ -99,6 +99,24 @@ export function statementCsv(statement: Statement): string {
   return toCsv(['currency', 'date', 'type', 'invoice', 'details', 'due', 'charged', 'paid', 'balance'], rows);
 }
 
+/** The statement as data (`--json`, `--format json`): amounts as exact decimal strings, as in `status --json`. */
+export function statementJson(statement: Statement): object {
+  return {
+    client: statement.client.id,
+    asOf: statement.asOf,
+    sections: statement.sections.map((section) => {
+      const amount = (minor: number) => formatAmount(minor, section.currency);
+      return {
+        currency: section.currency,
+        balance: amount(section.balance),
+        overdue: amount(section.overdue),
+        claimable: amount(section.claimable),
+        entries: section.entries.map((entry) => ({ ...entry, charged: amount(entry.charged), paid: amount(entry.paid), balance: amount(entry.balance) })),
+      };
+    }),
+  };
+}
+
 export function statementDocument(statement: Statement, config: Config): PrintDocument {
   const { client, asOf } = statement;
   const addressee = client.accounts?.name?.trim() || client.contact?.trim() || client.name;

@@ -2,7 +2,7 @@
  * The built CLI as a user meets it: help, usage errors and exit codes (design §3).
  * Needs `npx tsc -p tsconfig.json` first: it runs bin/chase.js, which imports dist/.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chase, chaseSync, type CliResult } from '../support/cli.js';
@@ -90,6 +90,30 @@ describe('chase <command> --help', () => {
     expect(after).not.toMatch(/^(Options|Commands|Arguments):/m);
     expect(after).toMatch(new RegExp(`^ {2}\\$ chase ${command.split(' ')[0]}\\b`, 'm'));
     expect(trailingExamples(text), `${command} --help has more than examples after its Examples heading`).toBeDefined();
+  });
+
+  const commandsThatRun = everyCommand.map((args) => args.join(' ')).filter((command) => !groups.has(command));
+
+  it.each(commandsThatRun.map((command) => [command]))('chase %s says in its help what --json prints, or refuses --json (exit 2) and does nothing', (command) => {
+    const help = helps.get(command)!.stdout;
+    if (/^ {2}--json\b/m.test(help)) return;
+    const empty = tempDir('chase-cli-json-');
+    try {
+      // Placeholders for the arguments and required options, so the command gets as far as running.
+      const args = [...command.split(' '), ...[...help.split('\n')[0].matchAll(/<[^>]+>/g)].map(() => 'x')];
+      const env = { XDG_DATA_HOME: empty.path, XDG_CONFIG_HOME: empty.path };
+      let result = chaseSync(['--json', ...args], { cwd: empty.path, env });
+      for (let required = /required option '(--[\w-]+)/.exec(result.stderr); required; required = /required option '(--[\w-]+)/.exec(result.stderr)) {
+        args.push(required[1], 'x');
+        result = chaseSync(['--json', ...args], { cwd: empty.path, env });
+      }
+      expect(result.stderr).toBe(`chase: chase ${command} prints no data: it takes no --json\n  leave out --json\n`);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(readdirSync(empty.path)).toEqual([]);
+    } finally {
+      empty.remove();
+    }
   });
 
   it('names, in its examples, invoices and clients of the example ledger, or ones an example adds', () => {

@@ -111,6 +111,17 @@ describe.each(BACKENDS)('chase client on a $name ledger', (backend) => {
       await list(deps, { json: true });
       expect(JSON.parse(deps.io.stdout())).toEqual([{ ...acme(), openInvoices: 2, owed: { GBP: '1000.00', EUR: '500.00' } }]);
     });
+
+    it('leaves out what is owed on an invoice issued after today, which does not exist yet', async () => {
+      await ledger.write((tx) => tx.addInvoice(invoice('INV-4', { issued: '2026-11-24', due: '2026-12-24', amount: 70_000, currency: 'EUR' })));
+      const owedOn = async (today: string) => {
+        const deps = testDeps({ ledger, config: testConfig(), today });
+        await list(deps, { json: true });
+        return (JSON.parse(deps.io.stdout()) as { owed: Record<string, string> }[])[0].owed;
+      };
+      expect(await owedOn('2026-11-23')).toEqual({ GBP: '1000.00', EUR: '500.00' });
+      expect(await owedOn('2026-11-24')).toEqual({ GBP: '1000.00', EUR: '1200.00' });
+    });
   });
 
   describe('show', () => {

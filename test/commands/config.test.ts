@@ -36,6 +36,14 @@ describe('the config file', () => {
     expect(config.mail).toMatchObject({ transport: 'print', from: 'Jane Smith <jane@janesmith.example>', bcc: 'jane@janesmith.example' });
   });
 
+  it("says, in the example config, that the flat fee is in each invoice's own currency, not in pounds", () => {
+    const text = readFileSync(new URL('../../examples/chase.config.yaml', import.meta.url), 'utf8');
+    const lateFees = text.slice(text.indexOf('\nlateFees:'), text.indexOf('\nmail:'));
+    expect(lateFees).not.toContain('£25 fee');
+    expect(lateFees.replace(/\n\s*# /g, ' ')).toContain("The fee is in each invoice's own currency, never converted");
+    expect(lateFees).toMatch(/flatFee: 25\.00 .*# .*in the invoice's currency$/m);
+  });
+
   it('keeps a fee amount as its exact text', () => {
     expect(parseConfig('c.yaml', 'lateFees: { rule: contractual, flatFee: 0.10 }\n').policy.lateFees.flatFee).toBe('0.10');
   });

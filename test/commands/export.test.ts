@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYaml } from 'yaml';
@@ -24,9 +24,9 @@ async function exporting(ledger: Ledger, options: ExportOptions = {}, cwd = proc
   return { code, out: deps.io.stdout(), err: deps.io.stderr() };
 }
 
-/** Exports every kind to files in `dir` and imports them all, in one run, into `target`. */
+/** Exports every kind to files in `dir` (replacing the files of an earlier round trip) and imports them all, in one run, into `target`. */
 async function roundTrip(source: Ledger, target: Ledger, dir: string): Promise<string> {
-  for (const what of KINDS) await exporting(source, { what, output: join(dir, `${what}.csv`), quiet: true });
+  for (const what of KINDS) await exporting(source, { what, output: join(dir, `${what}.csv`), force: true, quiet: true });
   const deps = testDeps({ ledger: target, io: testIo({ cwd: dir }), today: TODAY, config: defaultConfig() });
   await importRun(deps, { files: KINDS.map((what) => `${what}.csv`) });
   return deps.io.stdout();
@@ -140,6 +140,33 @@ describe('chase export', () => {
   ])('refuses -o %s, and leaves nothing behind', async (_what, output, message) => {
     const listing = readdirSync(dir.path);
     await expect(exporting(ledger, { output }, dir.path)).rejects.toMatchObject({ message, exitCode: 2 });
+    expect(readdirSync(dir.path)).toEqual(listing);
+  });
+
+  it('refuses -o naming a file that exists, unless --force', async () => {
+    writeFileSync(join(dir.path, 'keep.csv'), 'mine');
+    await expect(exporting(ledger, { output: 'keep.csv' }, dir.path)).rejects.toMatchObject({ message: 'keep.csv exists; add --force to replace it', exitCode: 2 });
+    expect(readFileSync(join(dir.path, 'keep.csv'), 'utf8')).toBe('mine');
+    await exporting(ledger, { output: 'keep.csv', force: true }, dir.path);
+    expect(readFileSync(join(dir.path, 'keep.csv'), 'utf8')).toMatch(/^\uFEFFnumber,client,/);
+  });
+
+  it.each([
+    ['invoices.json', { output: 'invoices.json' }, (text: string) => JSON.parse(text)[0].number],
+    ['invoices.yml', { output: 'invoices.yml' }, (text: string) => parseYaml(text)[0].number],
+    ['--json and invoices.json', { output: 'invoices.json', json: true }, (text: string) => JSON.parse(text)[0].number],
+  ])('takes the format from the -o name: %s', async (_what, options: ExportOptions, first) => {
+    await exporting(ledger, { ...options, quiet: true }, dir.path);
+    expect(first(readFileSync(join(dir.path, options.output!), 'utf8'))).toBe('INV-1');
+  });
+
+  it.each([
+    [{ format: 'csv', output: 'x.json' }, 'x.json is named for json, not csv (--format csv)'],
+    [{ json: true, output: 'x.csv' }, 'x.csv is named for csv, not json (--json)'],
+    [{ output: 'x.txt' }, 'cannot tell the format from the name x.txt'],
+  ])('refuses %j, writing nothing', async (options, message) => {
+    const listing = readdirSync(dir.path);
+    await expect(exporting(ledger, options, dir.path)).rejects.toMatchObject({ message, exitCode: 2 });
     expect(readdirSync(dir.path)).toEqual(listing);
   });
 

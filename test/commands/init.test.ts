@@ -45,6 +45,11 @@ describe('chase init', () => {
     expect(io.stdout()).toContain('Created chase.config.yaml and chase.yaml.');
   });
 
+  it("says the flat fee is in each invoice's own currency, so no one expects a conversion", async () => {
+    await init(flags).done;
+    expect(readFileSync(join(dir.path, 'chase.config.yaml'), 'utf8')).toMatch(/^ {2}# flatFee: 0\.00 +# in each invoice's own currency \(never converted\)$/m);
+  });
+
   it('makes an empty YAML ledger by default', async () => {
     await init(flags).done;
     const ledger = openLedger(join(dir.path, 'chase.yaml'));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
@@ -123,6 +123,47 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
     expect(snapshot(ledgerPath)).toEqual(before);
   });
 
+  it('refuses -o naming a file that exists, unless --force: nothing is replaced, drafted or recorded', async () => {
+    const kept = join(dir.path, 'keep.pdf');
+    writeFileSync(kept, 'mine');
+    const before = snapshot(ledgerPath);
+    await expect(run(deps(), { numbers: ['INV-A'], output: 'keep.pdf' })).rejects.toMatchObject({ message: 'keep.pdf exists; add --force to replace it', exitCode: 2 });
+    expect(readFileSync(kept, 'utf8')).toBe('mine');
+    expect(snapshot(ledgerPath)).toEqual(before);
+    expect(existsSync(join(dir.path, 'letters'))).toBe(false);
+    expect(await run(deps(), { numbers: ['INV-A'], output: 'keep.pdf', force: true })).toBe(0);
+    expect(pdfText(kept)).toContain('INV-A');
+  });
+
+  it('drafts a second letter beside the first, never over it, when the same letter is drafted again the same day', async () => {
+    await run(deps(), { numbers: ['INV-A'], format: 'md' });
+    const d = deps();
+    await run(d, { numbers: ['INV-A'], format: 'md' });
+    expect(readdirSync(join(dir.path, 'letters')).sort()).toEqual(['2026-11-23-acme-demand-INV-A-2.md', '2026-11-23-acme-demand-INV-A.md']);
+    expect(d.io.stdout()).toContain('letters/2026-11-23-acme-demand-INV-A-2.md');
+    expect(ledger.invoice('INV-A')!.history.filter((event) => event.kind === 'letter').map((event) => event.file)).toEqual(['letters/2026-11-23-acme-demand-INV-A.md', 'letters/2026-11-23-acme-demand-INV-A-2.md']);
+  });
+
+  const LOOKS_LIKE = { pdf: /^%PDF-/, html: /^<!DOCTYPE html>/, md: /^\*\*Jane Smith Design\*\*/ };
+
+  it.each([
+    ['x.md', 'md'],
+    ['x.markdown', 'md'],
+    ['x.HTML', 'html'],
+    ['x.pdf', 'pdf'],
+    ['x', 'pdf'],
+  ] as const)('takes the format from the -o name %s when --format is not given', async (output, format) => {
+    const d = deps();
+    await run(d, { numbers: ['INV-A'], output, json: true });
+    expect(readFileSync(join(dir.path, output), 'utf8')).toMatch(LOOKS_LIKE[format]);
+    expect(JSON.parse(d.io.stdout()).format).toBe(format);
+  });
+
+  it('writes the --format given into a file whose extension names no format, such as .txt', async () => {
+    await run(deps(), { numbers: ['INV-A'], format: 'md', output: 'letter.txt' });
+    expect(readFileSync(join(dir.path, 'letter.txt'), 'utf8')).toContain('| INV-A |');
+  });
+
   it('prints what it drafted as JSON', async () => {
     const d = deps();
     await run(d, { numbers: ['INV-B', 'INV-A'], style: 'letter-before-action', json: true });
@@ -152,6 +193,11 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
     [{ numbers: ['INV-A'], format: 'docx' }, '--format takes pdf, md or html, not "docx"'],
     [{ numbers: ['INV-A'], deadline: 'soon' }, '--deadline takes a whole number of days, at least 1, not "soon"'],
     [{ numbers: ['INV-A'], output: '-' }, 'a PDF cannot be printed to the terminal'],
+    [{ numbers: ['INV-A'], format: 'pdf', output: 'x.md' }, 'x.md is named for md, not pdf (--format pdf)'],
+    [{ numbers: ['INV-A'], format: 'html', output: 'x.pdf' }, 'x.pdf is named for pdf, not html (--format html)'],
+    [{ numbers: ['INV-A'], output: 'x.txt' }, 'cannot tell the format from the name x.txt'],
+    [{ numbers: ['INV-A'], format: 'md', output: '-', json: true }, '-o - prints the letter itself: it takes no --json'],
+    [{ numbers: [], eject: 'demand', json: true }, '--eject copies a template: it takes no --json'],
     [{ numbers: ['INV-A'], style: 'threat' }, 'unknown letter style "threat"'],
   ])('refuses %j, changing nothing', async (options, message) => {
     const before = snapshot(ledgerPath);

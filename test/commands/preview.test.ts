@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { run, type PreviewOptions } from '../../src/commands/preview.js';
 import { testDeps, tempDir } from '../support/io.js';
-import { aPayment, sentEmail } from '../support/builders.js';
+import { aLetter, aPayment, sentEmail } from '../support/builders.js';
 import { acme, BACKENDS, invoice, ledgerWith, snapshot, testConfig } from '../fixtures/helpers/world.js';
 
 /** Monday 2026-11-23: INV-1, £1,000.00 owed, 53 days late, its final notice sent: the demand letter is next. INV-2, due 2026-11-22: the resend is next. */
@@ -71,7 +71,31 @@ describe.each(BACKENDS)('chase preview on a $name ledger', (backend) => {
   });
 
   it('refuses a stage that sends no email, pointing at the letter', async () => {
-    await expect(preview({ number: 'INV-1' })).rejects.toMatchObject({ exitCode: 2, message: 'stage demand is a letter, not an email', hint: 'see chase letter INV-1' });
+    await expect(preview({ number: 'INV-1' })).rejects.toMatchObject({ exitCode: 2, message: 'stage demand is a letter, not an email', hint: 'draft it with chase letter INV-1' });
+  });
+
+  describe('after the demand letter, when collections is all that is left', () => {
+    beforeEach(async () => {
+      await ledger.write((tx) => tx.addHistory('INV-1', aLetter('demand', '2026-11-20')));
+    });
+    const previewOn = (today: string, options: Partial<PreviewOptions> = {}) => run(testDeps({ ledger, config: testConfig(), today }), { number: 'INV-1', ...options });
+    const hint = 'see chase options INV-1 and chase case INV-1';
+
+    it('says the invoice has reached collections, and where to look', async () => {
+      await expect(previewOn('2026-12-01')).rejects.toMatchObject({ exitCode: 2, message: 'INV-1 has reached collections: no more reminders go by email', hint });
+    });
+
+    it('says collections comes next, before it is due', async () => {
+      await expect(previewOn('2026-11-23')).rejects.toMatchObject({ exitCode: 2, message: 'INV-1 has had its last reminder: collections comes next, 60 days after the due date', hint });
+    });
+
+    it('says what a collections stage asked for with --stage is', async () => {
+      await expect(previewOn('2026-11-23', { number: 'INV-2', stage: 'collections' })).rejects.toMatchObject({
+        exitCode: 2,
+        message: 'stage collections hands the debt to collections: it has no email to send',
+        hint: 'see chase options INV-2 and chase case INV-2',
+      });
+    });
   });
 
   it('refuses --stage with --template', async () => {

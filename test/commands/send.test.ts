@@ -13,7 +13,7 @@ import { run as logRun } from '../../src/commands/log.js';
 import { addDays } from '../../src/core/dates.js';
 import { buildStatus } from '../../src/commands/status.js';
 import { neverPrompter, scriptedPrompter, testDeps, testIo, tempDir, type CapturedIo } from '../support/io.js';
-import { anEmail, sentEmail } from '../support/builders.js';
+import { aLetter, anEmail, sentEmail } from '../support/builders.js';
 import { messagesOf, startSmtpServer, unusedPort, type ReceivedMessage, type TestSmtpServer } from '../support/smtp.js';
 import { acme, BACKENDS, globex, initech, invoice, ledgerWith, snapshot, testConfig, type ConfigOptions } from '../fixtures/helpers/world.js';
 
@@ -107,6 +107,14 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     expect(stdout).toMatch(/waiting\s+INV-4.*held: disputed/);
     expect(stdout).toContain('sent 3, failed 0');
     expect(stderr).toBe('');
+  });
+
+  it('sends nothing about an invoice issued after today, which does not exist yet on that day', async () => {
+    await ledger.write((tx) => tx.addInvoice(invoice('INV-6', { issued: '2026-11-24', due: '2026-11-25' })));
+    expect((await sendDue()).code).toBe(0);
+    expect(arrived('INV-6')).toEqual([]);
+    expect((await sendDue({}, deps({ today: '2026-11-24' }))).code).toBe(0);
+    expect(arrived('INV-6')).toHaveLength(1);
   });
 
   it('sends nothing more when run again the same day', async () => {
@@ -301,6 +309,12 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(arrived('INV-1')).toHaveLength(0);
       expect(emails(ledger.invoice('INV-1')!.history)).toEqual([expect.objectContaining({ messageId: '<crashed@janesmith.example>', status: 'sent' })]);
     });
+
+    it('--resolve with --json is a usage error, recording nothing: it prints no data', async () => {
+      const before = snapshot(path);
+      await expect(send(deps(), { number: 'INV-1', resolve: 'sent', json: true })).rejects.toMatchObject({ exitCode: 2, message: '--resolve records what became of an email: it takes no --json' });
+      expect(snapshot(path)).toEqual(before);
+    });
   });
 
   describe('a promise whose date and grace days have passed unpaid', () => {
@@ -469,6 +483,16 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       const recorded = emails(ledger.invoice('INV-3')!.history).at(-1)!;
       expect(recorded).toMatchObject({ stage: 'escalate', status: 'sent', to: ['ap@acme.example'], error: 'refused bob@acme.example: 550 mailbox unavailable' });
       expect(recorded.cc).toBeUndefined();
+    });
+
+    it('at collections, says the invoice has reached it and where to look, and sends nothing', async () => {
+      await ledger.write((tx) => tx.addHistory('INV-3', aLetter('demand', '2026-12-14')));
+      await expect(send(deps({ today: '2026-12-30' }), { number: 'INV-3' })).rejects.toMatchObject({
+        exitCode: 2,
+        message: 'INV-3 has reached collections: no more reminders go by email',
+        hint: 'see chase options INV-3 and chase case INV-3',
+      });
+      expect(smtp.messages).toHaveLength(0);
     });
 
     it('refuses an invoice with an uncertain email', async () => {

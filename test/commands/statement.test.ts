@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +70,46 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
     expect(readdirSync(dir.path)).toEqual(listing);
   });
 
+  it('refuses -o naming a file that exists, unless --force', async () => {
+    writeFileSync(join(dir.path, 'keep.pdf'), 'mine');
+    await expect(run(deps(), { client: 'acme', output: 'keep.pdf' })).rejects.toMatchObject({ message: 'keep.pdf exists; add --force to replace it', exitCode: 2 });
+    expect(readFileSync(join(dir.path, 'keep.pdf'), 'utf8')).toBe('mine');
+    expect(await run(deps(), { client: 'acme', output: 'keep.pdf', force: true })).toBe(0);
+    expect(pdfText(join(dir.path, 'keep.pdf'))).toContain('Statement of account');
+  });
+
+  it('writes a second statement of the same day beside the first in the letters folder, never over it', async () => {
+    await run(deps(), { client: 'acme', format: 'csv' });
+    const d = deps();
+    await run(d, { client: 'acme', format: 'csv' });
+    expect(readdirSync(join(dir.path, 'letters')).sort()).toEqual(['2026-11-23-acme-statement-2.csv', '2026-11-23-acme-statement.csv']);
+    expect(d.io.stdout()).toContain('letters/2026-11-23-acme-statement-2.csv');
+  });
+
+  it.each([
+    ['s.csv', /^currency,date,type/],
+    ['s.json', /^\{\n {2}"client": "acme"/],
+    ['s.htm', /^<!DOCTYPE html>/],
+  ])('takes the format from the -o name %s when --format is not given', async (output, content) => {
+    await run(deps(), { client: 'acme', output });
+    expect(readFileSync(join(dir.path, output), 'utf8')).toMatch(content);
+  });
+
+  it('--json prints the statement as data, amounts exact, and writes no file', async () => {
+    const d = deps();
+    expect(await run(d, { client: 'acme', json: true })).toBe(0);
+    const printed = JSON.parse(d.io.stdout()) as { client: string; asOf: string; sections: { currency: string; balance: string; entries: Record<string, unknown>[] }[] };
+    expect(printed).toMatchObject({ client: 'acme', asOf: '2026-11-23' });
+    expect(printed.sections.map((section) => [section.currency, section.balance])).toEqual([['GBP', '1000.00'], ['EUR', '800.00']]);
+    expect(printed.sections[0].entries[1]).toEqual({ date: '2026-10-15', type: 'payment', invoice: 'INV-1', details: 'Payment, INV-1 (bank)', due: null, charged: '0.00', paid: '200.00', balance: '1000.00' });
+    expect(existsSync(join(dir.path, 'letters'))).toBe(false);
+  });
+
+  it('--json with -o FILE writes the JSON there', async () => {
+    await run(deps(), { client: 'acme', json: true, output: 'acme.json', quiet: true });
+    expect(JSON.parse(readFileSync(join(dir.path, 'acme.json'), 'utf8')).sections).toHaveLength(2);
+  });
+
   it('shows the account as it stood on an earlier --today', async () => {
     const d = { ...deps(), today: '2026-10-10' };
     await run(d, { client: 'acme', format: 'md', output: 'then.md' });
@@ -80,8 +120,12 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
 
   it.each([
     [{ client: 'acmee' }, 'unknown client "acmee"'],
-    [{ client: 'acme', format: 'xlsx' }, '--format takes pdf, md, html or csv, not "xlsx"'],
+    [{ client: 'acme', format: 'xlsx' }, '--format takes pdf, md, html, csv or json, not "xlsx"'],
     [{ client: 'acme', output: '-' }, 'a PDF cannot be printed to the terminal'],
+    [{ client: 'acme', output: 'keep.txt' }, 'cannot tell the format from the name keep.txt'],
+    [{ client: 'acme', format: 'pdf', output: 's.md' }, 's.md is named for md, not pdf (--format pdf)'],
+    [{ client: 'acme', json: true, format: 'csv' }, '--json prints JSON; it cannot go with --format csv'],
+    [{ client: 'acme', json: true, output: 's.csv' }, 's.csv is named for csv, not json (--json)'],
   ])('refuses %j', async (options, message) => {
     await expect(run(deps(), options)).rejects.toThrow(message);
   });

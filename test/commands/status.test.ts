@@ -184,6 +184,14 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       expect((await statusJson({ stage: 'friendly' })).invoices.map((e) => e.number)).toEqual(['INV-D', 'INV-E']);
     });
 
+    it('leaves out invoices issued after today, even with --all: on that day they do not exist yet', async () => {
+      const asOf = (today: string, options: Parameters<typeof run>[1] = {}) => buildStatus(testDeps({ ledger, config: testConfig(), today }), options);
+      const before = await asOf('2026-11-09', { all: true });
+      expect(before.invoices.map((e) => e.number)).toEqual(['INV-F', 'INV-A', 'INV-C', 'INV-D', 'INV-E', 'INV-G']);
+      expect(before.totals.find((t) => t.currency === 'GBP')!.balance).toBe('1000.00');
+      expect((await asOf('2026-11-10', { client: 'globex' })).invoices.map((e) => e.number)).toEqual(['INV-E', 'INV-B']);
+    });
+
     it('--overdue leaves out invoices not yet due', async () => {
       expect((await statusJson({ overdue: true })).invoices.map((e) => e.number)).toEqual(['INV-F', 'INV-A', 'INV-D', 'INV-E']);
     });

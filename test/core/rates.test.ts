@@ -134,6 +134,20 @@ describe('extendReferenceRates: the user adds to the shipped tables', () => {
     expect(extended.ecb).toBe(base.ecb);
   });
 
+  it.each([
+    ['an empty list', { validUntil: '2026-06-30', rates: [] }],
+    ['no list', { validUntil: '2026-06-30' }],
+  ])("takes a user's table with %s of rates: the rate has not changed, and is known through the new validUntil", (_what, table) => {
+    const extended = extendReferenceRates(base, parseRateTables({ boe: table }, 'mine'));
+    expect(formatDecimal(rateOn(extended.boe, '2026-06-30'))).toBe('3.75');
+    expect(extended.boe.changes).toEqual(base.boe.changes);
+  });
+
+  it("still refuses a user's table without validUntil, or whose rates are not a list", () => {
+    expect(() => parseRateTables({ boe: { rates: [] } }, 'mine')).toThrow(/mine: boe\.validUntil: expected a date/);
+    expect(() => parseRateTables({ boe: { validUntil: '2026-06-30', rates: 3.5 } }, 'mine')).toThrow(/mine: boe\.rates: expected a list/);
+  });
+
   it("lets the user's entry correct a shipped one of the same date and keeps the later validUntil", () => {
     const extended = extendReferenceRates(base, parseRateTables({ boe: { validUntil: '2025-12-20', rates: [{ from: '2025-12-18', rate: 4 }] } }, 'mine'));
     expect(formatDecimal(rateOn(extended.boe, '2025-12-31'))).toBe('4');

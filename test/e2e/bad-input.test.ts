@@ -190,6 +190,16 @@ describe('an output path that cannot be written', () => {
     expect(existsSync(join(dir.path, 'missing'))).toBe(false);
   });
 
+  it.each([
+    ['export -o', ['export', '-o', 'keep.csv']],
+    ['statement -o', ['statement', 'acme', '-o', 'keep.csv']],
+    ['letter -o', ['letter', 'INV-1', '--format', 'md', '-o', 'keep.csv']],
+  ])('%s naming a file that exists: refused without --force, the file kept', (_what, args) => {
+    writeFileSync(join(dir.path, 'keep.csv'), 'mine');
+    expectRefused(args, /^chase: keep\.csv exists; add --force to replace it$/);
+    expect(readFileSync(join(dir.path, 'keep.csv'), 'utf8')).toBe('mine');
+  });
+
   it('export -o naming a directory', () => {
     mkdirSync(join(dir.path, 'out'));
     expectRefused(['export', '-o', 'out'], /^chase: out is a directory$/);

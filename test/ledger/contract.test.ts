@@ -216,6 +216,15 @@ describe.each(backends)('the $name ledger', (backend) => {
     expect(ledger.invoiceNumbers()).toEqual(['INV-2026-001', 'INV-2026-002', 'INV-3', 'INV-4']);
   });
 
+  it('lists and visits only invoices issued by a day, when asked: a later one does not exist yet on that day', async () => {
+    await seed();
+    await ledger.write((w) => w.addInvoice(invoice('INV-4', { issued: '2026-09-10', due: '2026-09-20' })));
+    expect(ledger.invoices({ issuedBy: '2026-09-09' }).map((each) => each.number)).toEqual(['INV-2026-001']);
+    expect(ledger.invoices({ issuedBy: '2026-09-10', client: 'acme', open: true }).map((each) => each.number)).toEqual(['INV-4']);
+    expect(numbers(visited(ledger, { issuedBy: '2026-09-09' }))).toEqual(['INV-2026-001']);
+    expect(numbers(visited(ledger, { issuedBy: '2026-09-10', owed: true }))).toEqual(['INV-4', 'INV-2026-002']);
+  });
+
   it('finds an invoice or client that must exist, or names the closest there is, outside and inside a write', async () => {
     await seed();
     expect(requireInvoice(ledger, 'INV-2026-002')).toStrictEqual(ledger.invoice('INV-2026-002'));

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
@@ -156,6 +156,38 @@ describe('a demand letter as PDF', () => {
     if (!existsSync(font)) return;
     const letter = await draftDemandLetter({ ...input, config: aConfig(`letters:\n  font: ${font}\n  boldFont: ${font.replace('Sans.ttf', 'Sans-Bold.ttf')}\n`) });
     expect(pdfText(letter.path)).toContain('Dvořák Łódź s.r.o.');
+  });
+
+  describe('with a configured TrueType font', () => {
+    const fonts = '/usr/share/fonts/truetype/dejavu';
+    const fontConfig = (bold = 'DejaVuSans-Bold.ttf') => `letters:\n  font: ${fonts}/DejaVuSans.ttf\n  boldFont: ${fonts}/${bold}\n`;
+    const draft = (client: Parameters<typeof acme>[0], config: Config) =>
+      draftDemandLetter({ invoices: ukInvoices().slice(1), client: acme({ address: ADDRESS, ...client }), config, today: '2025-11-24', ledgerDir: dir.path, format: 'pdf' });
+
+    it('refuses characters the font has no glyph for, naming them, rather than print empty boxes', async () => {
+      if (!existsSync(`${fonts}/DejaVuSans.ttf`)) return;
+      const error = await draft({ accounts: undefined, contact: 'Bob 🙂 Jones' }, aConfig(fontConfig())).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(ChaseError);
+      expect(error).toMatchObject({ exitCode: 2, message: 'the font in letters.font (DejaVuSans.ttf) cannot show "🙂" (U+1F642)', hint: expect.stringContaining('--format md or html') });
+      expect(readdirSync(dir.path)).not.toContain('letters');
+    });
+
+    it('draws what needs no glyph of its own, such as the variation selector after a heart', async () => {
+      if (!existsSync(`${fonts}/DejaVuSans.ttf`)) return;
+      const letter = await draft({ accounts: undefined, contact: 'Bob ❤️ Jones' }, aConfig(fontConfig()));
+      expect(pdfText(letter.path)).toContain('Bob ❤');
+    });
+
+    it('checks each face against the text set in it: the bold font against the letterhead, the regular one against the address', async () => {
+      if (!existsSync(`${fonts}/DejaVuSansMono-Bold.ttf`)) return;
+      // DejaVu Sans has Ǆ (U+01C4); DejaVu Sans Mono Bold does not.
+      const config = aConfig(fontConfig('DejaVuSansMono-Bold.ttf'));
+      const letter = await draft({ address: 'Ǆ House\n1 High Street' }, config);
+      expect(pdfText(letter.path)).toContain('Ǆ House');
+      const text = readFileSync(join(dir.path, 'chase.config.yaml'), 'utf8').replace('name: Jane Smith Design', 'name: Ǆ Design');
+      const bold = parseConfig(join(dir.path, 'chase.config.yaml'), text);
+      await expect(draft({}, bold)).rejects.toThrow('the font in letters.boldFont (DejaVuSansMono-Bold.ttf) cannot show "Ǆ" (U+01C4)');
+    });
   });
 
   it('reads a letters font path relative to the config file and refuses one that is not there', () => {
