@@ -52,6 +52,11 @@ describe.each(BACKENDS)('on a $name ledger', (backend) => {
       expect(entry().lastAction).toEqual({ stage: null, kind: 'meeting', on: '2026-11-20' });
     });
 
+    it('a call logged with an earlier date than the last email is not the last action', async () => {
+      await log(deps(), { number: 'INV-1', call: true, date: '2026-11-10' });
+      expect(entry().lastAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-11-16' });
+    });
+
     it('records a promise, and chasing pauses until the promised date plus the grace days', async () => {
       const d = deps();
       await log(d, { number: 'INV-1', call: true, promise: '2026-11-27', note: 'AP run on Friday' });
