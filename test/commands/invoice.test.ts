@@ -192,11 +192,11 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
   describe('void', () => {
     it('marks the invoice void, records why, and chasing stops', async () => {
       const d = deps();
-      await voidInvoice(d, { number: 'INV-2026-001', reason: 'raised in error' });
-      expect(ledger.invoice('INV-2026-001')).toMatchObject({ status: 'void', history: [{ on: '2026-11-23', kind: 'void', note: 'raised in error' }] });
+      await voidInvoice(d, { number: 'INV-2026-002', reason: 'raised in error' });
+      expect(ledger.invoice('INV-2026-002')).toMatchObject({ status: 'void', history: [{ on: '2026-11-23', kind: 'void', note: 'raised in error' }] });
       const s = deps();
       await status(s, { json: true });
-      expect(JSON.parse(s.io.stdout()).invoices.map((i: { number: string }) => i.number)).toEqual(['INV-2026-002']);
+      expect(JSON.parse(s.io.stdout()).invoices.map((i: { number: string }) => i.number)).toEqual(['INV-2026-001']);
     });
 
     it('refuses an empty reason and writes nothing', async () => {
@@ -207,11 +207,24 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       expect(snapshot(path)).toEqual(before);
     });
 
+    it('refuses to void an invoice with a payment on it, and writes nothing', async () => {
+      const before = snapshot(path);
+      const error = await failure(voidInvoice(deps(), { number: 'INV-2026-001', reason: 'raised in error' }));
+      expect(error).toMatchObject({ exitCode: 2, message: 'INV-2026-001 has £200.00 paid on it; a void invoice was never owed' });
+      expect(error.hint).toBe('refund the payment and void it with --force; or, to give up what is still owed, use chase write-off INV-2026-001 (or chase settle for a smaller sum)');
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('voids an invoice with a payment on it with --force, keeping the payment', async () => {
+      expect(await voidInvoice(deps(), { number: 'INV-2026-001', reason: 'refunded: raised in error', force: true })).toBe(0);
+      expect(ledger.invoice('INV-2026-001')).toMatchObject({ status: 'void', payments: [{ date: '2026-10-15', amount: 20_000 }] });
+    });
+
     it('refuses to void an invoice twice', async () => {
-      await voidInvoice(deps(), { number: 'INV-2026-001', reason: 'raised in error' });
-      const error = await failure(voidInvoice(deps(), { number: 'INV-2026-001', reason: 'again' }));
-      expect(error.message).toBe('invoice INV-2026-001 is already void');
-      expect(ledger.invoice('INV-2026-001')?.history).toHaveLength(1);
+      await voidInvoice(deps(), { number: 'INV-2026-002', reason: 'raised in error' });
+      const error = await failure(voidInvoice(deps(), { number: 'INV-2026-002', reason: 'again' }));
+      expect(error.message).toBe('invoice INV-2026-002 is already void');
+      expect(ledger.invoice('INV-2026-002')?.history).toHaveLength(1);
     });
   });
 });
