@@ -77,7 +77,7 @@ export function closeSettlement(invoice: Invoice, on: ISODate): SettlementClosin
   return { changes: { status: 'settled', writeOff: { on, reason } }, event: { on, kind: 'settlement', note: reason }, writtenOff };
 }
 
-/** A goodwill discount off `balance`: an amount, or a percent of the balance rounded half-up to the minor unit. */
+/** A goodwill discount off `balance`: an amount, or a percent of the balance rounded half-up to the minor unit; less than all of it. */
 export function discountOf(balance: number, currency: string, given: { amount: number } | { percent: string }): number {
   const show = (minor: number) => displayAmount(minor, currency);
   if (balance <= 0) throw new ChaseError(`nothing is owed (the balance is ${show(balance)}); there is nothing to discount`);
@@ -91,8 +91,12 @@ export function discountOf(balance: number, currency: string, given: { amount: n
     discount = given.amount;
     if (discount <= 0) throw new ChaseError('a discount must be more than zero');
   }
+  // Giving up the whole debt is a write-off, so it is listed in `report write-offs` for the accountant.
   if (discount > balance) {
     throw new ChaseError(`a discount of ${show(discount)} is more than the balance of ${show(balance)}`, { hint: 'to give up the whole debt, use chase write-off' });
+  }
+  if (discount === balance) {
+    throw new ChaseError(`a discount of ${show(discount)} is the whole balance`, { hint: 'to give up the whole debt, use chase write-off: it is listed in chase report write-offs' });
   }
   return discount;
 }
