@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { type InvoiceChanges, invoiceNumberLike, requireClient, requireInvoice } from '../ledger/ledger.js';
 import { validatingWith } from '../prompts.js';
 import { riskWarning } from './clients.js';
-import { examples, printJson, printTable } from '../output.js';
+import { examples, owedAndState, printJson, printTable, writtenOffJson } from '../output.js';
 import { run as showInvoice } from './show.js';
 
 export interface InvoiceAddOptions {
@@ -161,18 +161,22 @@ export async function list(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
         total: formatAmount(assessment.total, invoice.currency),
         balance: formatAmount(assessment.balance, invoice.currency),
         state: assessment.state,
+        writtenOff: writtenOffJson(assessment, invoice.currency),
       })),
     );
     return 0;
   }
+  // People see what is owed on open invoices only; the data keeps the balance, as status --json does.
   await printTable(
     io,
-    io.isTTY ? ['Invoice', 'Client', 'Issued', 'Due', 'Total', 'Balance', 'State'] : ['number', 'client', 'issued', 'due', 'currency', 'total', 'balance', 'state'],
-    rows.map(({ invoice, assessment }) =>
-      io.isTTY
-        ? [invoice.number, invoice.client, invoice.issued, invoice.due, displayAmount(assessment.total, invoice.currency), displayAmount(assessment.balance, invoice.currency), assessment.state]
-        : [invoice.number, invoice.client, invoice.issued, invoice.due, invoice.currency, formatAmount(assessment.total, invoice.currency), formatAmount(assessment.balance, invoice.currency), assessment.state],
-    ),
+    io.isTTY ? ['Invoice', 'Client', 'Issued', 'Due', 'Total', 'Owed', 'State'] : ['number', 'client', 'issued', 'due', 'currency', 'total', 'balance', 'state', 'written_off'],
+    rows.map(({ invoice, assessment }) => {
+      if (!io.isTTY) {
+        return [invoice.number, invoice.client, invoice.issued, invoice.due, invoice.currency, formatAmount(assessment.total, invoice.currency), formatAmount(assessment.balance, invoice.currency), assessment.state, writtenOffJson(assessment, invoice.currency)];
+      }
+      const { owed, state } = owedAndState(assessment.state, assessment.balance, invoice.currency);
+      return [invoice.number, invoice.client, invoice.issued, invoice.due, displayAmount(assessment.total, invoice.currency), owed, state];
+    }),
   );
   return 0;
 }

@@ -1,5 +1,6 @@
 import { addDays, type ISODate } from './dates.js';
 import { ChaseError } from './errors.js';
+import type { InvoiceState } from './ladder.js';
 import { balanceOf, type ChasePolicy, type HistoryEvent, type Invoice, type Settlement } from './model.js';
 import { displayAmount, roundHalfUp } from './money.js';
 import { compareDecimals, parseDecimal } from './rates.js';
@@ -75,6 +76,14 @@ export function closeSettlement(invoice: Invoice, on: ISODate): SettlementClosin
   const show = (minor: number) => displayAmount(minor, invoice.currency);
   const reason = `settled for ${show(settlement.amount)} as agreed on ${settlement.agreed}; ${show(writtenOff)} written off`;
   return { changes: { status: 'settled', writeOff: { on, reason } }, event: { on, kind: 'settlement', note: reason }, writtenOff };
+}
+
+/**
+ * What was given up on an invoice in `state` with `balance` left: all of it once written off or
+ * settled (nothing for a settlement paid in full); null for any other state (a void invoice was never owed).
+ */
+export function writtenOffOf(state: InvoiceState, balance: number): number | null {
+  return state === 'written-off' || state === 'settled' ? Math.max(0, balance) : null;
 }
 
 /** A goodwill discount off `balance`: an amount, or a percent of the balance rounded half-up to the minor unit; less than all of it. */

@@ -127,16 +127,34 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       const d = deps();
       await list(d, {});
       expect(d.io.stdout().replace(/\n$/, '').split('\n')).toEqual([
-        'number\tclient\tissued\tdue\tcurrency\ttotal\tbalance\tstate',
-        'INV-2026-001\tacme\t2026-09-01\t2026-10-01\tGBP\t1200.00\t1000.00\topen',
-        'INV-2026-002\tglobex\t2026-11-01\t2026-12-01\tEUR\t450.50\t450.50\topen',
+        'number\tclient\tissued\tdue\tcurrency\ttotal\tbalance\tstate\twritten_off',
+        'INV-2026-001\tacme\t2026-09-01\t2026-10-01\tGBP\t1200.00\t1000.00\topen\t',
+        'INV-2026-002\tglobex\t2026-11-01\t2026-12-01\tEUR\t450.50\t450.50\topen\t',
       ]);
     });
 
     it('--client and --json list one client as data', async () => {
       const d = deps();
       await list(d, { client: 'globex', json: true });
-      expect(JSON.parse(d.io.stdout())).toEqual([{ number: 'INV-2026-002', client: 'globex', issued: '2026-11-01', due: '2026-12-01', currency: 'EUR', total: '450.50', balance: '450.50', state: 'open' }]);
+      expect(JSON.parse(d.io.stdout())).toEqual([{ number: 'INV-2026-002', client: 'globex', issued: '2026-11-01', due: '2026-12-01', currency: 'EUR', total: '450.50', balance: '450.50', state: 'open', writtenOff: null }]);
+    });
+
+    it('on a terminal shows what is owed on open invoices only, and what a write-off gave up', async () => {
+      await ledger.write((tx) => {
+        tx.addInvoice(invoice('INV-2026-003', { amount: 64_000, status: 'written-off', writeOff: { on: '2026-11-21', reason: 'client dissolved' } }));
+        tx.addInvoice(invoice('INV-2026-004', { amount: 100_000, status: 'void' }));
+      });
+      const d = deps({ io: testIo({ tty: true }) });
+      await list(d, { client: 'acme' });
+      const rows = d.io.stdout().split('\n').filter((line) => line.includes('INV-')).map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
+      expect(rows).toEqual([
+        ['INV-2026-001', 'acme', '2026-09-01', '2026-10-01', '£1,200.00', '£1,000.00', 'open'],
+        ['INV-2026-003', 'acme', '2026-09-01', '2026-10-01', '£640.00', '', '£640.00 written off'],
+        ['INV-2026-004', 'acme', '2026-09-01', '2026-10-01', '£1,000.00', '', 'void'],
+      ]);
+      const tsv = deps();
+      await list(tsv, { client: 'acme' });
+      expect(tsv.io.stdout()).toContain('INV-2026-003\tacme\t2026-09-01\t2026-10-01\tGBP\t640.00\t640.00\twritten-off\t640.00\n');
     });
 
     it('includes void invoices, marked void', async () => {
