@@ -114,7 +114,7 @@ function postedLetterStage(invoice: Invoice, ladder: readonly LadderStage[], for
   const letterStage = ladder.find((stage) => stage.action === 'letter')?.name;
   if (!force) {
     throw new ChaseError(`no letter has been drafted for ${invoice.number}: there is no letter to record as posted`, {
-      hint: `draft one with chase letter ${invoice.number} (or chase send ${invoice.number} --paper), post it, then log it; for a letter you wrote yourself, add --force${letterStage ? ` (it takes the ${letterStage} stage: no earlier reminder not sent by then will go)` : ''}`,
+      hint: `draft one with chase letter ${invoice.number} (or chase send ${invoice.number} --paper), post it, then log it; for a letter you wrote yourself, add --force${letterStage ? ` (it takes the ${letterStage} stage, and the reminders before it that have not gone never will)` : ''}`,
     });
   }
   return letterStage;

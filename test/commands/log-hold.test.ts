@@ -71,7 +71,7 @@ describe.each(BACKENDS)('on a $name ledger', (backend) => {
       const before = snapshot(path);
       const error = await failure(log(deps(), { number: 'INV-1', letterSent: true, tracking: 'RR123456785GB' }));
       expect(error).toMatchObject({ exitCode: 2, message: 'no letter has been drafted for INV-1: there is no letter to record as posted' });
-      expect(error.hint).toBe('draft one with chase letter INV-1 (or chase send INV-1 --paper), post it, then log it; for a letter you wrote yourself, add --force (it takes the demand stage: no earlier reminder not sent by then will go)');
+      expect(error.hint).toBe('draft one with chase letter INV-1 (or chase send INV-1 --paper), post it, then log it; for a letter you wrote yourself, add --force (it takes the demand stage, and the reminders before it that have not gone never will)');
       expect(snapshot(path)).toEqual(before);
       expect(entry().nextAction).toEqual({ stage: 'firm', kind: 'email', on: '2026-11-23' });
     });
