@@ -1,3 +1,6 @@
+import type { InvoiceState } from './core/ladder.js';
+import { displayAmount, formatAmount } from './core/money.js';
+import { writtenOffOf } from './core/settlement.js';
 import type { Io } from './io.js';
 
 export type Cell = string | number | null | undefined;
@@ -39,6 +42,24 @@ export async function printTable(io: Io, headers: string[], rows: Cell[][], styl
     table.push(row.map((cell) => paint(tableCell(cell))));
   });
   io.out(table.toString());
+}
+
+/**
+ * An invoice for people: what it still owes while open (`owed`, else empty), and its state, with
+ * what was given up once written off or settled. A closed invoice owes nothing, whatever its balance.
+ */
+export function owedAndState(state: InvoiceState, balance: number, currency: string): { owed: string; state: string } {
+  if (state === 'open') return { owed: displayAmount(balance, currency), state };
+  const writtenOff = writtenOffOf(state, balance);
+  if (!writtenOff) return { owed: '', state };
+  const given = `${displayAmount(writtenOff, currency)} written off`;
+  return { owed: '', state: state === 'written-off' ? given : `${state}, ${given}` };
+}
+
+/** `writtenOffOf` as an exact amount for --json: null for an invoice neither written off nor settled. */
+export function writtenOffJson(assessment: { state: InvoiceState; balance: number }, currency: string): string | null {
+  const writtenOff = writtenOffOf(assessment.state, assessment.balance);
+  return writtenOff === null ? null : formatAmount(writtenOff, currency);
 }
 
 export function printJson(io: Io, value: unknown): void {

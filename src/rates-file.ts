@@ -97,12 +97,18 @@ export class MissingRates {
     return this.byRate.size;
   }
 
-  /** One warning per missing rate, naming an invoice that needs it and where to add it. */
-  report(io: Io): void {
-    for (const { error, invoices } of this.byRate.values()) {
+  /** One warning per missing rate, naming an invoice that needs it, and where to add it (the hint). */
+  warnings(): { message: string; hint: string }[] {
+    return [...this.byRate.values()].map(({ error, invoices }) => {
       const others = invoices > 1 ? ` (and ${invoices - 1} more invoice${invoices > 2 ? 's' : ''})` : '';
-      io.err(`warning: claim unknown: ${error.message}${others}`);
-      io.err(`  ${error.hint}`);
+      return { message: `${error.message}${others}`, hint: error.hint ?? '' };
+    });
+  }
+
+  report(io: Io): void {
+    for (const { message, hint } of this.warnings()) {
+      io.err(`warning: claim unknown: ${message}`);
+      io.err(`  ${hint}`);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { callsDue, type CallTask } from '../core/chasing.js';
+import { callsDue, type CallTask } from '../core/calls.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';

@@ -7,7 +7,7 @@ import { clientRisk } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { type ClientChanges, requireClient } from '../ledger/ledger.js';
-import { examples, printJson, printTable } from '../output.js';
+import { examples, owedAndState, printJson, printTable, writtenOffJson } from '../output.js';
 
 export interface ClientFields {
   name?: string;
@@ -193,7 +193,15 @@ export async function show(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
       ...client,
       grade: risk.grade,
       gradeReasons: risk.reasons,
-      invoices: invoices.map(({ invoice, assessment }) => ({ number: invoice.number, due: invoice.due, currency: invoice.currency, balance: formatAmount(assessment.balance, invoice.currency), state: assessment.state, daysOverdue: assessment.daysOverdue })),
+      invoices: invoices.map(({ invoice, assessment }) => ({
+        number: invoice.number,
+        due: invoice.due,
+        currency: invoice.currency,
+        balance: formatAmount(assessment.balance, invoice.currency),
+        state: assessment.state,
+        writtenOff: writtenOffJson(assessment, invoice.currency),
+        daysOverdue: assessment.daysOverdue,
+      })),
     });
     return 0;
   }
@@ -212,7 +220,8 @@ export async function show(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
   if (invoices.length > 0) {
     io.out('  invoices:');
     for (const { invoice, assessment } of invoices) {
-      io.out(`    ${invoice.number}  due ${invoice.due}  ${displayAmount(assessment.balance, invoice.currency)} owed  ${assessment.state}`);
+      const { owed, state } = owedAndState(assessment.state, assessment.balance, invoice.currency);
+      io.out(`    ${invoice.number}  due ${invoice.due}  ${owed ? `${owed} owed  ` : ''}${state}`);
     }
   }
   return 0;

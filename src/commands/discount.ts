@@ -21,7 +21,7 @@ export function command(context: CommandContext): Command {
     .description('take a goodwill reduction off what is owed, recorded with its reason')
     .argument('<number>', 'invoice number')
     .option('--amount <amount>', 'the reduction, in the invoice currency')
-    .option('--percent <percent>', 'the reduction as a percent of the balance (rounded half-up to the penny)')
+    .option('--percent <percent>', 'the reduction as a percent of the balance (rounded half-up to the penny); giving up all of it is chase write-off')
     .requiredOption('--reason <text>', 'why (shown in the history and on statements)')
     .addHelpText(
       'after',

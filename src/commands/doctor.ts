@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { resolveConfigPath } from '../config.js';
@@ -8,9 +8,10 @@ import type { Deps } from '../deps.js';
 import { resolveLedgerPath } from '../ledger/open.js';
 import { examples } from '../output.js';
 
+/** A warning is a setup that works but likely not as meant: it still makes doctor exit 1, so it is seen. */
 interface Check {
   name: string;
-  ok: boolean;
+  result: 'ok' | 'warn' | 'fail';
   detail: string;
   fix?: string;
 }
@@ -24,16 +25,20 @@ export function command(context: CommandContext): Command {
     });
 }
 
+function failed(name: string, error: unknown): Check {
+  const chaseError = error instanceof ChaseError ? error : undefined;
+  return { name, result: 'fail', detail: error instanceof Error ? error.message : String(error), fix: chaseError?.hint };
+}
+
 async function attempt(name: string, work: () => Promise<string> | string): Promise<Check> {
   try {
-    return { name, ok: true, detail: await work() };
+    return { name, result: 'ok', detail: await work() };
   } catch (error) {
-    const chaseError = error instanceof ChaseError ? error : undefined;
-    return { name, ok: false, detail: error instanceof Error ? error.message : String(error), fix: chaseError?.hint };
+    return failed(name, error);
   }
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transport' | 'globals'>): Promise<number> {
+export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transport' | 'globals' | 'today'>): Promise<number> {
   const { io } = deps;
   const checks: Check[] = [];
   checks.push(
@@ -43,7 +48,7 @@ export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transpo
       return `${config.path} is valid`;
     }),
   );
-  const configOk = checks[0].ok;
+  const configOk = checks[0].result === 'ok';
   checks.push(
     await attempt('ledger', () => {
       const path = resolveLedgerPath(deps.globals.ledger, io.env, io.cwd);
@@ -52,6 +57,7 @@ export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transpo
       return `${ledger.path} (${ledger.backend}): ${ledger.clients().length} clients, ${ledger.invoices().length} invoices`;
     }),
   );
+  const ledgerOk = checks[1].result === 'ok';
   if (configOk) {
     const config = deps.config;
     checks.push(
@@ -68,15 +74,8 @@ export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transpo
         return `${letters.paper} paper, drafted into ${letters.folder}`;
       }),
     );
-    checks.push(
-      await attempt('templates', async () => {
-        const { listTemplates, loadTemplate } = await import('../mail/template.js');
-        const all = listTemplates(config.templates);
-        for (const info of all) loadTemplate(info.name, { userDir: config.templates });
-        const own = all.filter((info) => info.source === 'user').length;
-        return `${all.length} templates load (${own} of yours)`;
-      }),
-    );
+    checks.push(...(await templateChecks(deps)));
+    if (ledgerOk) checks.push(...(await rateChecks(deps)));
     checks.push(
       await attempt(`mail (${config.mail.transport})`, async () => {
         if (config.mail.transport === 'print') return 'messages are printed, not sent: set mail.transport to smtp to send';
@@ -90,10 +89,74 @@ export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transpo
       }),
     );
   }
+  const marks = { ok: io.style.green('ok  '), warn: io.style.yellow('warn'), fail: io.style.red('FAIL') };
   for (const check of checks) {
-    const mark = check.ok ? io.style.green('ok  ') : io.style.red('FAIL');
-    io.out(`${mark} ${check.name.padEnd(16)} ${check.detail}`);
+    io.out(`${marks[check.result]} ${check.name.padEnd(16)} ${check.detail}`);
     if (check.fix) io.out(`     ${''.padEnd(16)} ${io.style.dim(check.fix)}`);
   }
-  return checks.every((check) => check.ok) ? 0 : 1;
+  return checks.every((check) => check.result === 'ok') ? 0 : 1;
+}
+
+/**
+ * The templates folder, and every message template rendered with made-up variables twice (see
+ * sampleVariables), so a misspelt variable is found now rather than by the run that sends it.
+ */
+async function templateChecks(deps: Pick<Deps, 'io' | 'config' | 'today'>): Promise<Check[]> {
+  const { config, io } = deps;
+  const folder = config.templates;
+  if (folder) {
+    const shown = relative(io.cwd, folder) || folder;
+    const stats = existsSync(folder) ? statSync(folder) : undefined;
+    if (!stats) {
+      return [{ name: 'templates', result: 'warn', detail: `the templates folder ${shown} does not exist: the default templates are used`, fix: 'correct `templates:` in the config, or create the folder with chase templates eject NAME' }];
+    }
+    if (!stats.isDirectory()) return [{ name: 'templates', result: 'fail', detail: `${shown} is not a folder`, fix: '`templates:` in the config names the folder your templates are in' }];
+  }
+  const [{ EmptyValueError, listTemplates, loadTemplate, renderTemplate }, { sampleVariables }] = await Promise.all([import('../mail/template.js'), import('../mail/message.js')]);
+  const samples = { filled: sampleVariables(config, deps.today, 'filled'), empty: sampleVariables(config, deps.today, 'empty') };
+  const all = listTemplates(folder);
+  const problems: Check[] = [];
+  for (const info of all) {
+    try {
+      const template = loadTemplate(info.name, { userDir: folder });
+      renderTemplate(template, samples.filled);
+      try {
+        renderTemplate(template, samples.empty);
+      } catch (error) {
+        // Reading plan.next without a plan is a fault only in a template sent without one, and
+        // installment-missed, say, is sent only with a plan: here only other errors count.
+        if (!(error instanceof EmptyValueError)) throw error;
+      }
+    } catch (error) {
+      problems.push(failed('templates', error));
+    }
+  }
+  if (problems.length > 0) return problems;
+  const own = all.filter((info) => info.source === 'user').length;
+  return [{ name: 'templates', result: 'ok', detail: `${all.length} templates render (${own} of yours)` }];
+}
+
+/**
+ * Reference rates the late-payment claims need today and the tables lack: `status` would warn of
+ * each, and the final notice and demand letters that state a claim would fail until it is added.
+ */
+async function rateChecks(deps: Pick<Deps, 'config' | 'ledger' | 'today'>): Promise<Check[]> {
+  const { config, ledger, today } = deps;
+  const clients = new Map(ledger.clients().map((client) => [client.id, client]));
+  const statutory = (rule: string | undefined) => rule === 'uk-late-payment' || rule === 'eu-late-payment';
+  if (!statutory(config.policy.lateFees.rule) && ![...clients.values()].some((client) => statutory(client.lateFees?.rule))) return [];
+  const [{ claimOrMissingRate, loadRateTables, MissingRates }, { assess }] = await Promise.all([import('../rates-file.js'), import('../core/ladder.js')]);
+  const rates = loadRateTables(config);
+  const missing = new MissingRates();
+  try {
+    for (const invoice of ledger.invoices({ open: true })) {
+      if (assess(invoice, config.policy, today).state !== 'open') continue;
+      const claim = claimOrMissingRate(invoice, clients.get(invoice.client), config, rates, today);
+      if (claim instanceof Error) missing.add(claim);
+    }
+  } catch (error) {
+    return [failed('reference rates', error)];
+  }
+  if (missing.size === 0) return [{ name: 'reference rates', result: 'ok', detail: 'the late-payment claims have the reference rates they need' }];
+  return missing.warnings().map(({ message, hint }) => ({ name: 'reference rates', result: 'warn', detail: `claim unknown: ${message}`, fix: hint }));
 }

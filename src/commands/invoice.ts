@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { type InvoiceChanges, invoiceNumberLike, requireClient, requireInvoice } from '../ledger/ledger.js';
 import { validatingWith } from '../prompts.js';
 import { riskWarning } from './clients.js';
-import { examples, printJson, printTable } from '../output.js';
+import { examples, owedAndState, printJson, printTable, writtenOffJson } from '../output.js';
 import { run as showInvoice } from './show.js';
 
 export interface InvoiceAddOptions {
@@ -95,9 +95,10 @@ export function command(context: CommandContext): Command {
     .description('cancel an invoice that should never have been sent; chasing stops')
     .argument('<number>', 'invoice number')
     .requiredOption('--reason <text>', 'why it is void')
+    .option('--force', 'void it although payments are recorded on it (once you have refunded them)')
     .addHelpText('after', examples(['chase invoice void INV-2026-055 --reason "duplicate of INV-2026-052"', 'void a duplicate']))
-    .action(async (number: string, options: { reason: string }, cmd: Command) => {
-      await context.run(cmd, (deps) => voidInvoice(deps, { number, reason: options.reason, quiet: cmd.optsWithGlobals().quiet }));
+    .action(async (number: string, options: { reason: string; force?: boolean }, cmd: Command) => {
+      await context.run(cmd, (deps) => voidInvoice(deps, { number, reason: options.reason, force: options.force, quiet: cmd.optsWithGlobals().quiet }));
     });
   return invoice;
 }
@@ -160,18 +161,22 @@ export async function list(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
         total: formatAmount(assessment.total, invoice.currency),
         balance: formatAmount(assessment.balance, invoice.currency),
         state: assessment.state,
+        writtenOff: writtenOffJson(assessment, invoice.currency),
       })),
     );
     return 0;
   }
+  // People see what is owed on open invoices only; the data keeps the balance, as status --json does.
   await printTable(
     io,
-    io.isTTY ? ['Invoice', 'Client', 'Issued', 'Due', 'Total', 'Balance', 'State'] : ['number', 'client', 'issued', 'due', 'currency', 'total', 'balance', 'state'],
-    rows.map(({ invoice, assessment }) =>
-      io.isTTY
-        ? [invoice.number, invoice.client, invoice.issued, invoice.due, displayAmount(assessment.total, invoice.currency), displayAmount(assessment.balance, invoice.currency), assessment.state]
-        : [invoice.number, invoice.client, invoice.issued, invoice.due, invoice.currency, formatAmount(assessment.total, invoice.currency), formatAmount(assessment.balance, invoice.currency), assessment.state],
-    ),
+    io.isTTY ? ['Invoice', 'Client', 'Issued', 'Due', 'Total', 'Owed', 'State'] : ['number', 'client', 'issued', 'due', 'currency', 'total', 'balance', 'state', 'written_off'],
+    rows.map(({ invoice, assessment }) => {
+      if (!io.isTTY) {
+        return [invoice.number, invoice.client, invoice.issued, invoice.due, invoice.currency, formatAmount(assessment.total, invoice.currency), formatAmount(assessment.balance, invoice.currency), assessment.state, writtenOffJson(assessment, invoice.currency)];
+      }
+      const { owed, state } = owedAndState(assessment.state, assessment.balance, invoice.currency);
+      return [invoice.number, invoice.client, invoice.issued, invoice.due, displayAmount(assessment.total, invoice.currency), owed, state];
+    }),
   );
   return 0;
 }
@@ -194,7 +199,7 @@ export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: InvoiceEd
       changes.amount = parseAmount(options.amount, currency);
       const paid = paidOf(invoice);
       if (totalOf({ amount: changes.amount, charges: invoice.charges }) < paid) {
-        throw new ChaseError(`${invoice.number} has ${displayAmount(paid, currency)} paid already; the amount cannot go below that`, { hint: 'record a refund outside chase, or void the invoice' });
+        throw new ChaseError(`${invoice.number} has ${displayAmount(paid, currency)} paid already; the amount cannot go below that`, { hint: 'record a refund outside chase, or void the invoice (with --force, as it has payments)' });
       }
     }
     else if (changes.currency) changes.amount = parseAmount(formatAmount(invoice.amount, invoice.currency), currency);
@@ -213,13 +218,20 @@ export async function edit(deps: Pick<Deps, 'io' | 'ledger'>, options: InvoiceEd
   return 0;
 }
 
-export async function voidInvoice(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, options: { number: string; reason: string; quiet?: boolean }): Promise<number> {
+export async function voidInvoice(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now'>, options: { number: string; reason: string; force?: boolean; quiet?: boolean }): Promise<number> {
   const { io, ledger, today, now } = deps;
   const reason = options.reason.trim();
   if (!reason) throw new ChaseError('--reason is empty', { hint: 'say why, e.g. --reason "sent twice"' });
   await ledger.write((tx) => {
     const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is already ${invoice.status}`);
+    // A void invoice was never owed, so money received on it would vanish from the books unexplained.
+    const paid = paidOf(invoice);
+    if (paid !== 0 && !options.force) {
+      throw new ChaseError(`${invoice.number} has ${displayAmount(paid, invoice.currency)} paid on it; a void invoice was never owed`, {
+        hint: `refund the payment and void it with --force; or, to give up what is still owed, use chase write-off ${invoice.number} (or chase settle for a smaller sum)`,
+      });
+    }
     tx.updateInvoice(invoice.number, { status: 'void' });
     tx.addHistory(invoice.number, { on: today, kind: 'void', note: reason, at: now().toISOString() });
   });

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
-import type { HistoryEvent } from '../core/model.js';
+import type { HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
@@ -15,6 +15,8 @@ export interface LogOptions {
   email?: boolean;
   meeting?: boolean;
   letterSent?: boolean;
+  /** With --letter-sent: a letter the user wrote and posted, with none drafted by chase. */
+  force?: boolean;
   tracking?: string;
   note?: string;
   promise?: string;
@@ -34,6 +36,7 @@ export function command(context: CommandContext): Command {
     .option('--meeting', 'you met them')
     .option('--letter-sent', 'you posted the demand letter')
     .option('--tracking <ref>', 'postal tracking reference (with --letter-sent)')
+    .option('--force', 'with --letter-sent: a letter you wrote and posted yourself, with none drafted by chase (it takes the letter stage)')
     .option('--note <text>', 'what was said')
     .option('--promise <date>', 'they promised to pay by this date: chasing pauses until then plus the grace days')
     .option('--contact <name>', 'who you spoke to')
@@ -63,19 +66,20 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
     throw new ChaseError('nothing to log', { hint: 'pass --call, --email, --meeting, --letter-sent, --promise DATE or --note TEXT' });
   }
   if (options.tracking && !options.letterSent) throw new ChaseError('--tracking goes with --letter-sent');
+  if (options.force && !options.letterSent) throw new ChaseError('--force goes with --letter-sent');
   if (options.confirm && !options.promise) throw new ChaseError('--confirm goes with --promise');
   const on = options.date ? parseDate(options.date, '--date') : today;
   if (on > today) throw new ChaseError(`--date ${on} is in the future`);
   const promise = options.promise ? parseDate(options.promise, '--promise') : undefined;
   if (promise && promise < today) throw new ChaseError(`the promised date ${promise} has already passed`);
   const at = now().toISOString();
-  await ledger.write((tx) => {
+  const stageTaken = await ledger.write((tx) => {
     const invoice = requireInvoice(tx, options.number);
     const details = { ...(options.contact ? { contact: options.contact } : {}), ...(note ? { note } : {}) };
     const kind = kinds[0];
+    let stage: string | undefined;
     if (kind === 'letterSent') {
-      const drafted = [...invoice.history].reverse().find((event) => event.kind === 'letter');
-      const stage = drafted?.stage ?? config.policy.ladder.find((s) => s.action === 'letter')?.name;
+      stage = postedLetterStage(invoice, config.policy.ladder, options.force);
       tx.addHistory(invoice.number, { on, kind: 'letter', status: 'posted', ...(stage ? { stage } : {}), ...(options.tracking ? { tracking: options.tracking } : {}), ...details, at });
     } else if (kind) {
       tx.addHistory(invoice.number, { on, kind, ...details, at } as HistoryEvent);
@@ -87,13 +91,33 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
       tx.updateInvoice(invoice.number, { promise: { date: promise, ...(note ? { note } : {}), made: on } });
       tx.addHistory(invoice.number, { on, kind: 'promise', note: `promised to pay by ${promise}${note ? `: ${note}` : ''}`, ...(options.contact ? { contact: options.contact } : {}), at });
     }
+    return stage;
   });
   if (!options.quiet) {
     const what = kinds[0] === 'letterSent' ? 'letter posted' : (kinds[0] ?? 'note');
-    io.out(`Logged ${what} on ${options.number}${promise ? `; chasing pauses until ${promise} plus ${config.policy.promiseGraceDays} days` : ''}.`);
+    const taken = stageTaken ? `; it takes the ${stageTaken} stage` : '';
+    io.out(`Logged ${what} on ${options.number}${taken}${promise ? `; chasing pauses until ${promise} plus ${config.policy.promiseGraceDays} days` : ''}.`);
   }
   if (options.confirm) await confirmPromise(deps, options);
   return 0;
+}
+
+/**
+ * The stage a posted letter takes: that of the letter chase drafted for it (a demand letter, or a
+ * stage's message on paper). Recording a posting with nothing drafted would take the ladder's letter
+ * stage, and every reminder before it would never go; that is for a letter the user wrote themselves,
+ * and only when they say so (`--force`).
+ */
+function postedLetterStage(invoice: Invoice, ladder: readonly LadderStage[], force: boolean | undefined): string | undefined {
+  const drafted = [...invoice.history].reverse().find((event) => event.kind === 'letter' && event.status === 'drafted');
+  if (drafted) return drafted.stage;
+  const letterStage = ladder.find((stage) => stage.action === 'letter')?.name;
+  if (!force) {
+    throw new ChaseError(`no letter has been drafted for ${invoice.number}: there is no letter to record as posted`, {
+      hint: `draft one with chase letter ${invoice.number} (or chase send ${invoice.number} --paper), post it, then log it; for a letter you wrote yourself, add --force${letterStage ? ` (it takes the ${letterStage} stage, and the reminders before it that have not gone never will)` : ''}`,
+    });
+  }
+  return letterStage;
 }
 
 async function confirmPromise(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | 'config' | 'transport'>, options: LogOptions): Promise<void> {

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { balanceOf } from '../core/model.js';
 import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js';
+import { writtenOffOf } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { examples, printJson, printTable } from '../output.js';
@@ -63,9 +64,9 @@ export async function writeOffs(deps: Pick<Deps, 'io' | 'ledger'>, options: Writ
   for (const invoice of ledger.invoices()) {
     if ((invoice.status !== 'written-off' && invoice.status !== 'settled') || !invoice.writeOff) continue;
     if (options.year && !invoice.writeOff.on.startsWith(`${options.year}-`)) continue;
-    const amount = balanceOf(invoice);
+    const amount = writtenOffOf(invoice.status, balanceOf(invoice)) ?? 0;
     // A settlement paid in full gave nothing up.
-    if (amount <= 0) continue;
+    if (amount === 0) continue;
     rows.push({
       number: invoice.number,
       client: invoice.client,

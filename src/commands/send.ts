@@ -2,6 +2,7 @@ import { basename, dirname, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep, type WaitReason } from '../core/chasing.js';
+import { callFollows } from '../core/calls.js';
 import { assess, promiseEnds, sortedLadder, type Assessment } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
 import { lapseSettlement, settlementEnds } from '../core/settlement.js';
@@ -426,7 +427,7 @@ async function sendStep(
     const { messageId: _unsent, ...wouldGo } = sentTo;
     report.add({ ...base, ...wouldGo, result: 'would-send', detail: step.skipping.length ? `passing over ${step.skipping.join(', ')}` : undefined });
     if (report.showsPreviews) io.out(indent(previewOf(message, { messageId: false })));
-    if (step.call) report.add({ ...base, result: 'call-due', detail: 'a phone call follows this stage: chase calls' });
+    if (callFollows(deps.config.policy.ladder, step.stage)) report.add({ ...base, result: 'call-due', detail: 'a phone call follows this stage: chase calls' });
     return 'ok';
   }
   const at = now().toISOString();
@@ -462,7 +463,7 @@ async function sendStep(
   const sent: SendAction = { ...base, ...sentTo, to: delivery.to, cc: delivery.cc, result: 'sent', detail: message.subject, ...(delivery.refused.length ? { refused: delivery.refused } : {}) };
   report.add(sent);
   if (delivery.refused.length) report.refused(sent, `${describePartialDelivery(delivery)}; recorded as sent, so it will not go again`);
-  if (step.call) report.add({ ...base, result: 'call-due', detail: `ring ${clientOf(deps, invoice).phone ?? 'them'}: chase calls` });
+  if (callFollows(deps.config.policy.ladder, step.stage)) report.add({ ...base, result: 'call-due', detail: `ring ${clientOf(deps, invoice).phone ?? 'them'}: chase calls` });
   return 'ok';
 }
 

@@ -9,7 +9,7 @@ import type { Deps } from '../deps.js';
 import { requireClient } from '../ledger/ledger.js';
 import type { Io } from '../io.js';
 import { claimOrMissingRate, loadRateTables, MissingRates } from '../rates-file.js';
-import { describeDays, examples, printTable, tsvCell, type Cell } from '../output.js';
+import { describeDays, examples, owedAndState, printTable, tsvCell, type Cell } from '../output.js';
 
 export interface StatusOptions {
   client?: string;
@@ -188,7 +188,8 @@ function nextActionText(entry: StatusInvoice, today: string): string {
   return `${stepText(entry.nextAction)} ${entry.nextAction.on <= today ? 'now' : `on ${entry.nextAction.on}`}`;
 }
 
-function noteText(entry: StatusInvoice): string {
+/** `state` is how a closed invoice's state reads: on a terminal, with what a write-off gave up. */
+function noteText(entry: StatusInvoice, state: string = entry.state): string {
   const notes: string[] = [];
   if (entry.uncertain) notes.push(`UNCERTAIN ${entry.uncertain.stage ?? ''} email: chase send ${entry.number} --resolve sent|retry`);
   if (entry.missingRate) notes.push(`claim unknown: no ${entry.missingRate.table} rate for ${entry.missingRate.on}`);
@@ -202,12 +203,13 @@ function noteText(entry: StatusInvoice): string {
     const { amount, by, lapsed } = entry.settlement;
     notes.push(lapsed ? `settlement of ${amount} lapsed unpaid${by ? ` (due by ${by})` : ''}` : `settling for ${amount}${by ? ` by ${by}` : ''}`);
   }
-  if (entry.state !== 'open') notes.push(entry.state);
+  if (entry.state !== 'open') notes.push(state);
   return notes.join('; ');
 }
 
 /** How a row stands out on a terminal: the later, the redder. */
 function rowStyle(io: Io, entry: StatusInvoice): (text: string) => string {
+  if (entry.state !== 'open') return (text: string) => text;
   if (entry.uncertain || entry.daysOverdue >= 45) return io.style.red.bold;
   if (entry.daysOverdue >= 14) return io.style.red;
   if (entry.daysOverdue > 0) return io.style.yellow;
@@ -245,16 +247,18 @@ async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 't
   const rows: string[][] = [];
   const styles: ((text: string) => string)[] = [];
   const totals = eachStatusEntry(deps, options, (entry, client) => {
+    // A closed invoice (--all) owes nothing, whatever its balance: its note says what became of it.
+    const { owed, state } = owedAndState(entry.state, parseAmount(entry.balance, entry.currency, { allowNegative: true }), entry.currency);
     rows.push([
       client?.name ?? entry.client,
       entry.number,
-      show(entry.balance, entry.currency),
+      owed,
       entry.due,
       describeDays(entry.daysOverdue),
       entry.stage ?? '',
       entry.lastAction ? `${stepText(entry.lastAction)} ${entry.lastAction.on}` : '',
       nextActionText(entry, today),
-      noteText(entry),
+      noteText(entry, state),
     ]);
     styles.push(rowStyle(io, entry));
   }, missingRates);

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import type { CommandContext } from '../cli.js';
@@ -30,7 +30,7 @@ export function command(context: CommandContext): Command {
     .command('eject')
     .description('copy a default template into your templates folder to edit it')
     .argument('<name>', 'template name, e.g. final')
-    .addHelpText('after', examples(['chase templates eject final', 'then edit templates/final.md; chase uses yours from now on']))
+    .addHelpText('after', examples(['chase templates eject final', 'then edit templates/final.md; chase uses yours from now on (without a `templates:` folder in the config, ./templates is added)']))
     .action(async (name: string, _options: unknown, cmd: Command) => {
       await context.run(cmd, (deps) => eject(deps, { name, quiet: cmd.optsWithGlobals().quiet }));
     });
@@ -55,16 +55,36 @@ export async function show(deps: Pick<Deps, 'io' | 'config'>, options: { name: s
   return 0;
 }
 
-/** Where ejected templates go: the configured folder, else ./templates beside the config. */
-function userTemplateDir(deps: Pick<Deps, 'io' | 'config'>): string {
-  if (deps.config.templates) return deps.config.templates;
-  if (!deps.config.path) throw new ChaseError('there is no config file to record your templates folder in', { hint: 'run chase init first, or add `templates: ./templates` to your config' });
-  throw new ChaseError('no templates folder is configured', { hint: `add \`templates: ./templates\` to ${relative(deps.io.cwd, deps.config.path) || deps.config.path}, then eject again` });
+/**
+ * Copies a default template out for editing, into the configured folder. Without one, the folder is
+ * ./templates beside the config, and the config says so from now on (`templates: ./templates`).
+ */
+export async function eject(deps: Pick<Deps, 'io' | 'config'>, options: { name: string; quiet?: boolean }): Promise<number> {
+  const { io, config } = deps;
+  const { ejectTemplate } = await import('../mail/template.js');
+  if (config.templates) {
+    const path = ejectTemplate(options.name, config.templates);
+    if (!options.quiet) io.out(`Copied ${options.name} to ${shownPath(path, io.cwd)}; edit it there. chase now uses your copy.`);
+    return 0;
+  }
+  if (!config.path) throw new ChaseError('there is no config file to record your templates folder in', { hint: 'run chase init first, or add `templates: ./templates` to your config' });
+  const configShown = shownPath(config.path, io.cwd);
+  const folder = join(dirname(config.path), 'templates');
+  const folderExisted = existsSync(folder);
+  const path = ejectTemplate(options.name, folder);
+  try {
+    const { addTemplatesFolder } = await import('../config-edit.js');
+    addTemplatesFolder(config.path, configShown);
+  } catch (error) {
+    // A copy the config does not point to would never be used.
+    rmSync(path, { force: true });
+    if (!folderExisted) rmSync(folder, { recursive: true, force: true });
+    throw error;
+  }
+  if (!options.quiet) io.out(`Copied ${options.name} to ${shownPath(path, io.cwd)} and added \`templates: ./templates\` to ${configShown}; edit it there. chase now uses your copy.`);
+  return 0;
 }
 
-export async function eject(deps: Pick<Deps, 'io' | 'config'>, options: { name: string; quiet?: boolean }): Promise<number> {
-  const { ejectTemplate } = await import('../mail/template.js');
-  const path = ejectTemplate(options.name, userTemplateDir(deps));
-  if (!options.quiet) deps.io.out(`Copied ${options.name} to ${relative(deps.io.cwd, path) || join(path)}; edit it there. chase now uses your copy.`);
-  return 0;
+function shownPath(path: string, cwd: string): string {
+  return relative(cwd, path) || path;
 }

@@ -120,6 +120,13 @@ function latestContact(history: readonly HistoryEvent[]): ISODate | null {
   return latest;
 }
 
+/** The latest action by date; of two on one day, the one recorded later. A backdated log entry is not the last action. */
+function latestAction(history: readonly HistoryEvent[]): HistoryEvent | undefined {
+  let latest: HistoryEvent | undefined;
+  for (const event of history) if (isAction(event) && (latest === undefined || event.on >= latest.on)) latest = event;
+  return latest;
+}
+
 function lastOf<T>(items: readonly T[], keep: (item: T) => boolean): T | undefined {
   for (let i = items.length - 1; i >= 0; i--) if (keep(items[i])) return items[i];
   return undefined;
@@ -204,7 +211,7 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   // An agreed settlement paid is settled, however the payment was recorded (a hand edit included):
   // the commands that record payments then close it in the ledger (ledger.ts settleIfReached).
   const state: InvoiceState = invoice.status !== 'open' ? invoice.status : balance <= 0 ? 'paid' : settlementReached(invoice) ? 'settled' : 'open';
-  const last = lastOf(invoice.history, isAction);
+  const last = latestAction(invoice.history);
   const promiseEnd = promiseEnds(invoice, policy);
   const settlementEnd = settlementReached(invoice) ? null : settlementEnds(invoice, policy);
   const owed = state === 'open';

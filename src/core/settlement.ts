@@ -1,5 +1,6 @@
 import { addDays, type ISODate } from './dates.js';
 import { ChaseError } from './errors.js';
+import type { InvoiceState } from './ladder.js';
 import { balanceOf, type ChasePolicy, type HistoryEvent, type Invoice, type Settlement } from './model.js';
 import { displayAmount, roundHalfUp } from './money.js';
 import { compareDecimals, parseDecimal } from './rates.js';
@@ -77,7 +78,15 @@ export function closeSettlement(invoice: Invoice, on: ISODate): SettlementClosin
   return { changes: { status: 'settled', writeOff: { on, reason } }, event: { on, kind: 'settlement', note: reason }, writtenOff };
 }
 
-/** A goodwill discount off `balance`: an amount, or a percent of the balance rounded half-up to the minor unit. */
+/**
+ * What was given up on an invoice in `state` with `balance` left: all of it once written off or
+ * settled (nothing for a settlement paid in full); null for any other state (a void invoice was never owed).
+ */
+export function writtenOffOf(state: InvoiceState, balance: number): number | null {
+  return state === 'written-off' || state === 'settled' ? Math.max(0, balance) : null;
+}
+
+/** A goodwill discount off `balance`: an amount, or a percent of the balance rounded half-up to the minor unit; less than all of it. */
 export function discountOf(balance: number, currency: string, given: { amount: number } | { percent: string }): number {
   const show = (minor: number) => displayAmount(minor, currency);
   if (balance <= 0) throw new ChaseError(`nothing is owed (the balance is ${show(balance)}); there is nothing to discount`);
@@ -91,8 +100,12 @@ export function discountOf(balance: number, currency: string, given: { amount: n
     discount = given.amount;
     if (discount <= 0) throw new ChaseError('a discount must be more than zero');
   }
+  // Giving up the whole debt is a write-off, so it is listed in `report write-offs` for the accountant.
   if (discount > balance) {
     throw new ChaseError(`a discount of ${show(discount)} is more than the balance of ${show(balance)}`, { hint: 'to give up the whole debt, use chase write-off' });
+  }
+  if (discount === balance) {
+    throw new ChaseError(`a discount of ${show(discount)} is the whole balance`, { hint: 'to give up the whole debt, use chase write-off: it is listed in chase report write-offs' });
   }
   return discount;
 }

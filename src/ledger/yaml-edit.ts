@@ -622,11 +622,43 @@ export class LedgerText {
   }
 }
 
+/** Every comment token in `token`, at any depth, in the order they were written. */
+function commentsIn(token: unknown, found: CST.SourceToken[] = []): CST.SourceToken[] {
+  if (Array.isArray(token)) for (const part of token) commentsIn(part, found);
+  else if (token !== null && typeof token === 'object') {
+    if ((token as CST.SourceToken).type === 'comment') found.push(token as CST.SourceToken);
+    else for (const part of Object.values(token)) commentsIn(part, found);
+  }
+  return found;
+}
+
+/**
+ * The comments of a key being removed, as comment lines to leave where it was: the lines above it
+ * as they were, then its own comments (after its value, or inside it), each on a line of its own at
+ * the key's indentation. Empty when it has none: a blank line above it goes with it.
+ */
+function keptComments(item: MapItem, column: number): CST.SourceToken[] {
+  const above = [...item.start];
+  while (above.length > 0 && above[above.length - 1].type === 'space') above.pop();
+  const own = commentsIn([item.key, item.sep, item.value]);
+  if (own.length === 0 && !above.some((token) => token.type === 'comment')) return [];
+  const lines = own.flatMap((comment): CST.SourceToken[] => [
+    ...(column > 0 ? [{ type: 'space' as const, offset: 0, indent: 0, source: ' '.repeat(column) }] : []),
+    { ...comment, offset: 0, indent: column },
+    newline(),
+  ]);
+  return [...above, ...lines];
+}
+
 function setField(map: CST.BlockMap, key: string, value: Node | undefined, order: readonly string[], style: Style): void {
   const index = map.items.findIndex((item) => keyOf(item) === key);
   if (value === undefined) {
     if (index < 0) return;
-    map.items.splice(index, 1);
+    const [removed] = map.items.splice(index, 1);
+    // The user's comments stay. Not where the entry's first key was, though: that line starts
+    // with the entry's `-`, and the first key is the id or number, which chase never removes.
+    const kept = index > 0 || order === ROOT_FIELDS ? keptComments(removed, map.indent) : [];
+    if (kept.length > 0) map.items.splice(index, 0, { start: kept });
     const first = map.items[0];
     if (index === 0 && first) {
       while (first.start[0]?.type === 'space') first.start.shift();

@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { addDays, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
-import type { Assessment } from '../core/ladder.js';
+import { assess, type Assessment } from '../core/ladder.js';
 import type { Client, Invoice, LadderStage, Recipient } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import { stillClaimable, type Claim } from '../core/interest.js';
@@ -179,6 +179,42 @@ export function variablesFor(
     received: extra.received ? { amount: show(extra.received.amount), date: displayDate(extra.received.date) } : null,
     attached: false,
   };
+}
+
+/**
+ * Made-up variables for trying templates out (`chase doctor`): `filled` has every optional value
+ * present and every flag true (a payment plan with an installment missed, a promise, a payment
+ * received, late charges), `empty` the opposite (paid in full, nothing optional), so between them
+ * both sides of each {{#if}} are rendered.
+ */
+export function sampleVariables(config: Pick<Config, 'business' | 'mail' | 'policy' | 'currency'>, today: ISODate, form: 'filled' | 'empty'): TemplateVariables {
+  const filled = form === 'filled';
+  const client: Client = { id: 'sample', name: 'Sample Client Ltd', contact: 'Sam Sample', email: 'sam@client.example', accounts: { name: 'Accounts Payable', email: 'ap@client.example' } };
+  const amount = 120_000;
+  const invoice: Invoice = {
+    number: 'INV-SAMPLE-1',
+    client: client.id,
+    issued: addDays(today, -60),
+    due: addDays(today, -30),
+    amount,
+    currency: config.currency,
+    status: 'open',
+    description: 'Sample work',
+    payments: [{ date: addDays(today, -2), amount: filled ? 20_000 : amount }],
+    charges: [],
+    history: [],
+    ...(filled
+      ? {
+          promise: { date: addDays(today, 7) },
+          plan: { created: addDays(today, -20), installments: [{ due: addDays(today, -3), amount: 50_000 }, { due: addDays(today, 27), amount: 50_000 }] },
+        }
+      : {}),
+  };
+  const variables = variablesFor(invoice, client, assess(invoice, config.policy, today), config, {
+    today,
+    ...(filled ? { claim: { interest: 1_223, fees: 2_500, compensation: 4_000 }, received: { amount: 20_000, date: addDays(today, -2) } } : {}),
+  });
+  return { ...variables, toAccounts: filled, recipient: filled ? variables.accounts : variables.contact, attached: filled };
 }
 
 export interface MailAttachment {

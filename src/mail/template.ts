@@ -227,15 +227,31 @@ function variableNames(value: unknown, names = new Set<string>()): Set<string> {
   return names;
 }
 
+/**
+ * A template read a property of a value that is null here (`{{plan.next.due}}` for an invoice
+ * without a plan): a fault only where the value can be absent, which a template sent only with a
+ * plan need not guard against.
+ */
+export class EmptyValueError extends ChaseError {}
+
+function emptyValueError(at: string, property: string, cause: unknown): EmptyValueError {
+  return new EmptyValueError(`${at}: cannot read "${property}": the value before it is empty (null) here`, {
+    hint: 'optional values such as plan, promise and received are null when absent: wrap their use in {{#if plan}} ... {{/if}}',
+    cause,
+  });
+}
+
 /** Turns a Handlebars error into `templates/friendly.md:12: unknown variable "balanse"`. */
 function templateError(error: unknown, template: Template, firstLine: number, variables: object): ChaseError {
   const file = shown(template.path);
   const message = error instanceof Error ? error.message : String(error);
   const at = (line: number) => `${file}:${firstLine + line - 1}`;
-  const unknown = /^"([^"]+)" not defined in .* - (\d+):\d+$/s.exec(message);
+  // Strict mode says "not defined in null" of a property read from a null value, too.
+  const unknown = /^"([^"]+)" not defined in (.*) - (\d+):\d+$/s.exec(message);
+  if (unknown && (unknown[2] === 'null' || unknown[2] === 'undefined')) return emptyValueError(at(Number(unknown[3])), unknown[1], error);
   if (unknown) {
     const suggestion = closestMatch(unknown[1], variableNames(variables));
-    return new ChaseError(`${at(Number(unknown[2]))}: unknown variable "${unknown[1]}"`, {
+    return new ChaseError(`${at(Number(unknown[3]))}: unknown variable "${unknown[1]}"`, {
       hint: suggestion ? `did you mean "${suggestion}"? The variables are listed in templates/README.md` : 'the variables are listed in templates/README.md',
       cause: error,
     });
@@ -246,10 +262,7 @@ function templateError(error: unknown, template: Template, firstLine: number, va
     const source = firstLine === template.subjectLine ? template.subject : template.body;
     const use = new RegExp(`\\{\\{[^}]*\\.${empty[1].replace(/[^\w]/g, '\\$&')}\\b`);
     const index = source.split('\n').findIndex((line) => use.test(line));
-    return new ChaseError(`${index >= 0 ? at(index + 1) : file}: cannot read "${empty[1]}": the value before it is empty (null) here`, {
-      hint: 'optional values such as plan, promise and received are null when absent: wrap their use in {{#if plan}} ... {{/if}}',
-      cause: error,
-    });
+    return emptyValueError(index >= 0 ? at(index + 1) : file, empty[1], error);
   }
   const parse = /^Parse error on line (\d+):\n[\s\S]*\n([^\n]+)$/.exec(message);
   if (parse) return new ChaseError(`${at(Number(parse[1]))}: template syntax error: ${parse[2]}`, { hint: 'check that every {{#if}} and {{#each}} has its {{/if}} or {{/each}}', cause: error });

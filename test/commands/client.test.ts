@@ -134,7 +134,34 @@ describe.each(BACKENDS)('chase client on a $name ledger', (backend) => {
       expect(out).toContain('Accounts Payable, ap@acme.example');
       expect(out).toContain('30 days');
       expect(out).toContain('INV-1  due 2026-10-01  £1,000.00 owed  open');
-      expect(out).toContain('INV-3  due 2026-10-01  £0.00 owed  paid');
+      expect(out).toContain('INV-3  due 2026-10-01  paid\n');
+    });
+
+    it('shows a closed invoice by its state, never as owed, with what a write-off or settlement gave up', async () => {
+      await ledger.write((tx) => {
+        tx.addInvoice(invoice('INV-4', { amount: 145_000, status: 'settled', payments: [aPayment('2026-11-20', '800.00')], writeOff: { on: '2026-11-20', reason: 'settled for £800.00' } }));
+        tx.addInvoice(invoice('INV-5', { amount: 64_000, status: 'written-off', writeOff: { on: '2026-11-21', reason: 'client dissolved' } }));
+        tx.addInvoice(invoice('INV-6', { amount: 100_000, status: 'void' }));
+      });
+      const deps = testDeps({ ledger, config: testConfig() });
+      await show(deps, { id: 'acme' });
+      const lines = deps.io.stdout().split('\n');
+      expect(lines.filter((line) => /INV-[3-6]/.test(line))).toEqual([
+        '    INV-3  due 2026-10-01  paid',
+        '    INV-4  due 2026-10-01  settled, £650.00 written off',
+        '    INV-5  due 2026-10-01  £640.00 written off',
+        '    INV-6  due 2026-10-01  void',
+      ]);
+      expect(lines).toContain('  owes      £1,000.00, €500.00');
+
+      const json = testDeps({ ledger, config: testConfig() });
+      await show(json, { id: 'acme', json: true });
+      expect(JSON.parse(json.io.stdout()).invoices.slice(2).map((i: { state: string; writtenOff: string | null }) => [i.state, i.writtenOff])).toEqual([
+        ['paid', null],
+        ['settled', '650.00'],
+        ['written-off', '640.00'],
+        ['void', null],
+      ]);
     });
 
     it('--json lists the invoices with exact balances', async () => {
@@ -142,9 +169,9 @@ describe.each(BACKENDS)('chase client on a $name ledger', (backend) => {
       await show(deps, { id: 'acme', json: true });
       const shown = JSON.parse(deps.io.stdout());
       expect(shown.invoices).toEqual([
-        { number: 'INV-1', due: '2026-10-01', currency: 'GBP', balance: '1000.00', state: 'open', daysOverdue: 53 },
-        { number: 'INV-2', due: '2026-10-01', currency: 'EUR', balance: '500.00', state: 'open', daysOverdue: 53 },
-        { number: 'INV-3', due: '2026-10-01', currency: 'GBP', balance: '0.00', state: 'paid', daysOverdue: 53 },
+        { number: 'INV-1', due: '2026-10-01', currency: 'GBP', balance: '1000.00', state: 'open', writtenOff: null, daysOverdue: 53 },
+        { number: 'INV-2', due: '2026-10-01', currency: 'EUR', balance: '500.00', state: 'open', writtenOff: null, daysOverdue: 53 },
+        { number: 'INV-3', due: '2026-10-01', currency: 'GBP', balance: '0.00', state: 'paid', writtenOff: null, daysOverdue: 53 },
       ]);
     });
 

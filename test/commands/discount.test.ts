@@ -34,7 +34,7 @@ describe('chase discount --percent', () => {
     ['10', '333.33', '33.33'],
     ['12.5', '1000.05', '125.01'],
     ['10', '0.05', '0.01'],
-    ['100', '999.99', '999.99'],
+    ['99.5', '999.99', '994.99'],
   ])('takes %s%% of %s as %s, rounded half-up', async (percent, balance, expected) => {
     const ledger = await ledgerWith('yaml', anInvoice({ amount: minor(balance) }));
     await discount(testDeps({ ledger }), { number: 'INV-2026-001', percent, reason: 'goodwill' });
@@ -45,6 +45,9 @@ describe('chase discount --percent', () => {
 describe('chase discount refuses', () => {
   it.each([
     ['more than the balance', anInvoice({ payments: [aPayment('2026-10-15', '1100.00')] }), { amount: '100.01' }, /a discount of £100.01 is more than the balance of £100.00/],
+    ['the whole balance', anInvoice({ payments: [aPayment('2026-10-15', '1100.00')] }), { amount: '100.00' }, /a discount of £100.00 is the whole balance/],
+    ['100 percent', anInvoice(), { percent: '100' }, /a discount of £1,200.00 is the whole balance/],
+    ['a percent that rounds up to the whole balance', anInvoice({ amount: minor('0.05') }), { percent: '99.5' }, /a discount of £0.05 is the whole balance/],
     ['a percent above 100', anInvoice(), { percent: '101' }, /--percent 101 is not between 0 and 100/],
     ['a percent of nothing', anInvoice(), { percent: '0' }, /--percent 0 is not between 0 and 100/],
     ['a percent that rounds to nothing', anInvoice({ amount: minor('0.04') }), { percent: '10' }, /10% of £0.04 rounds to nothing/],
@@ -61,5 +64,11 @@ describe('chase discount refuses', () => {
     expect(error).toBeInstanceOf(ChaseError);
     expect(error).toMatchObject({ exitCode: 2, message: expect.stringMatching(message) });
     expect(ledger.invoices()).toEqual(before);
+  });
+
+  it('a discount of the whole balance is a write-off, so the loss shows in the write-offs report', async () => {
+    const ledger = await ledgerWith('yaml');
+    const error = await discount(testDeps({ ledger }), { number: 'INV-2026-001', percent: '100', reason: 'goodwill' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ exitCode: 2, hint: 'to give up the whole debt, use chase write-off: it is listed in chase report write-offs' });
   });
 });

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { run as doctor } from '../../src/commands/doctor.js';
@@ -54,5 +55,56 @@ describe('chase doctor', () => {
     const d = deps(configText().replace(/  payment: \|\n    .*\n/, ''));
     expect(await doctor(d)).toBe(1);
     expect(d.io.stdout()).toMatch(/FAIL business\s+business\.payment is empty/);
+  });
+
+  describe('templates', () => {
+    const own = (name: string, content: string) => {
+      mkdirSync(join(dir.path, 'templates'), { recursive: true });
+      writeFileSync(join(dir.path, 'templates', `${name}.md`), content);
+    };
+    const withTemplates = () => deps(configText({ extra: 'templates: ./templates\n' }));
+
+    it('renders every template and fails on a variable that does not exist, naming the file and line', async () => {
+      own('friendly', '---\nsubject: "Reminder"\n---\nHi {{contact}},\n\nThanks,\n{{sendr}}\n');
+      const d = withTemplates();
+      expect(await doctor(d)).toBe(1);
+      expect(d.io.stdout()).toMatch(/^FAIL templates +\S*templates\/friendly\.md:7: unknown variable "sendr"$/m);
+      expect(d.io.stdout()).toContain('did you mean "sender"?');
+    });
+
+    it('renders both sides of an {{#if}}', async () => {
+      own('firm', '---\nsubject: "Reminder"\n---\n{{#if promise}}You promised {{promise}}.{{else}}You owe {{balanse}}.{{/if}}\n');
+      const d = withTemplates();
+      expect(await doctor(d)).toBe(1);
+      expect(d.io.stdout()).toMatch(/^FAIL templates +\S*templates\/firm\.md:4: unknown variable "balanse"$/m);
+    });
+
+    it('lets a template sent only with a plan read the plan without {{#if plan}}', async () => {
+      own('installment-missed', '---\nsubject: "Installment {{plan.missed.number}} is late"\n---\nPlease pay {{plan.missed.amount}} by {{plan.missed.graceEnds}}.\n');
+      const d = withTemplates();
+      expect(await doctor(d)).toBe(0);
+      expect(d.io.stdout()).toMatch(/^ok +templates +\d+ templates render \(1 of yours\)$/m);
+    });
+
+    it('warns of a templates folder that does not exist, and exits 1', async () => {
+      const d = deps(configText({ extra: 'templates: ./nope\n' }));
+      expect(await doctor(d)).toBe(1);
+      expect(d.io.stdout()).toMatch(/^warn templates +the templates folder \S*nope does not exist: the default templates are used$/m);
+      expect(d.io.stdout()).toContain('correct `templates:` in the config, or create the folder with chase templates eject NAME');
+    });
+  });
+
+  it('warns of a reference rate that the claims of today need and the tables lack, saying which to add', async () => {
+    const d = deps(configText({ extra: 'lateFees:\n  rule: uk-late-payment\n' }));
+    expect(await doctor(d)).toBe(1);
+    const out = d.io.stdout();
+    expect(out).toMatch(/^warn reference rates +claim unknown: invoice INV-1: .*the rate on 2026-06-30 is not known$/m);
+    expect(out).toContain('add the boe rate in force on 2026-06-30');
+  });
+
+  it('says nothing of reference rates when no claim needs them', async () => {
+    const d = deps(configText());
+    await doctor(d);
+    expect(d.io.stdout()).not.toContain('reference rates');
   });
 });

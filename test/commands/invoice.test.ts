@@ -127,16 +127,34 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       const d = deps();
       await list(d, {});
       expect(d.io.stdout().replace(/\n$/, '').split('\n')).toEqual([
-        'number\tclient\tissued\tdue\tcurrency\ttotal\tbalance\tstate',
-        'INV-2026-001\tacme\t2026-09-01\t2026-10-01\tGBP\t1200.00\t1000.00\topen',
-        'INV-2026-002\tglobex\t2026-11-01\t2026-12-01\tEUR\t450.50\t450.50\topen',
+        'number\tclient\tissued\tdue\tcurrency\ttotal\tbalance\tstate\twritten_off',
+        'INV-2026-001\tacme\t2026-09-01\t2026-10-01\tGBP\t1200.00\t1000.00\topen\t',
+        'INV-2026-002\tglobex\t2026-11-01\t2026-12-01\tEUR\t450.50\t450.50\topen\t',
       ]);
     });
 
     it('--client and --json list one client as data', async () => {
       const d = deps();
       await list(d, { client: 'globex', json: true });
-      expect(JSON.parse(d.io.stdout())).toEqual([{ number: 'INV-2026-002', client: 'globex', issued: '2026-11-01', due: '2026-12-01', currency: 'EUR', total: '450.50', balance: '450.50', state: 'open' }]);
+      expect(JSON.parse(d.io.stdout())).toEqual([{ number: 'INV-2026-002', client: 'globex', issued: '2026-11-01', due: '2026-12-01', currency: 'EUR', total: '450.50', balance: '450.50', state: 'open', writtenOff: null }]);
+    });
+
+    it('on a terminal shows what is owed on open invoices only, and what a write-off gave up', async () => {
+      await ledger.write((tx) => {
+        tx.addInvoice(invoice('INV-2026-003', { amount: 64_000, status: 'written-off', writeOff: { on: '2026-11-21', reason: 'client dissolved' } }));
+        tx.addInvoice(invoice('INV-2026-004', { amount: 100_000, status: 'void' }));
+      });
+      const d = deps({ io: testIo({ tty: true }) });
+      await list(d, { client: 'acme' });
+      const rows = d.io.stdout().split('\n').filter((line) => line.includes('INV-')).map((line) => line.split('│').slice(1, -1).map((cell) => cell.trim()));
+      expect(rows).toEqual([
+        ['INV-2026-001', 'acme', '2026-09-01', '2026-10-01', '£1,200.00', '£1,000.00', 'open'],
+        ['INV-2026-003', 'acme', '2026-09-01', '2026-10-01', '£640.00', '', '£640.00 written off'],
+        ['INV-2026-004', 'acme', '2026-09-01', '2026-10-01', '£1,000.00', '', 'void'],
+      ]);
+      const tsv = deps();
+      await list(tsv, { client: 'acme' });
+      expect(tsv.io.stdout()).toContain('INV-2026-003\tacme\t2026-09-01\t2026-10-01\tGBP\t640.00\t640.00\twritten-off\t640.00\n');
     });
 
     it('includes void invoices, marked void', async () => {
@@ -192,11 +210,11 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
   describe('void', () => {
     it('marks the invoice void, records why, and chasing stops', async () => {
       const d = deps();
-      await voidInvoice(d, { number: 'INV-2026-001', reason: 'raised in error' });
-      expect(ledger.invoice('INV-2026-001')).toMatchObject({ status: 'void', history: [{ on: '2026-11-23', kind: 'void', note: 'raised in error' }] });
+      await voidInvoice(d, { number: 'INV-2026-002', reason: 'raised in error' });
+      expect(ledger.invoice('INV-2026-002')).toMatchObject({ status: 'void', history: [{ on: '2026-11-23', kind: 'void', note: 'raised in error' }] });
       const s = deps();
       await status(s, { json: true });
-      expect(JSON.parse(s.io.stdout()).invoices.map((i: { number: string }) => i.number)).toEqual(['INV-2026-002']);
+      expect(JSON.parse(s.io.stdout()).invoices.map((i: { number: string }) => i.number)).toEqual(['INV-2026-001']);
     });
 
     it('refuses an empty reason and writes nothing', async () => {
@@ -207,11 +225,24 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       expect(snapshot(path)).toEqual(before);
     });
 
+    it('refuses to void an invoice with a payment on it, and writes nothing', async () => {
+      const before = snapshot(path);
+      const error = await failure(voidInvoice(deps(), { number: 'INV-2026-001', reason: 'raised in error' }));
+      expect(error).toMatchObject({ exitCode: 2, message: 'INV-2026-001 has £200.00 paid on it; a void invoice was never owed' });
+      expect(error.hint).toBe('refund the payment and void it with --force; or, to give up what is still owed, use chase write-off INV-2026-001 (or chase settle for a smaller sum)');
+      expect(snapshot(path)).toEqual(before);
+    });
+
+    it('voids an invoice with a payment on it with --force, keeping the payment', async () => {
+      expect(await voidInvoice(deps(), { number: 'INV-2026-001', reason: 'refunded: raised in error', force: true })).toBe(0);
+      expect(ledger.invoice('INV-2026-001')).toMatchObject({ status: 'void', payments: [{ date: '2026-10-15', amount: 20_000 }] });
+    });
+
     it('refuses to void an invoice twice', async () => {
-      await voidInvoice(deps(), { number: 'INV-2026-001', reason: 'raised in error' });
-      const error = await failure(voidInvoice(deps(), { number: 'INV-2026-001', reason: 'again' }));
-      expect(error.message).toBe('invoice INV-2026-001 is already void');
-      expect(ledger.invoice('INV-2026-001')?.history).toHaveLength(1);
+      await voidInvoice(deps(), { number: 'INV-2026-002', reason: 'raised in error' });
+      const error = await failure(voidInvoice(deps(), { number: 'INV-2026-002', reason: 'again' }));
+      expect(error.message).toBe('invoice INV-2026-002 is already void');
+      expect(ledger.invoice('INV-2026-002')?.history).toHaveLength(1);
     });
   });
 });

@@ -52,6 +52,11 @@ describe.each(BACKENDS)('on a $name ledger', (backend) => {
       expect(entry().lastAction).toEqual({ stage: null, kind: 'meeting', on: '2026-11-20' });
     });
 
+    it('a call logged with an earlier date than the last email is not the last action', async () => {
+      await log(deps(), { number: 'INV-1', call: true, date: '2026-11-10' });
+      expect(entry().lastAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-11-16' });
+    });
+
     it('records a promise, and chasing pauses until the promised date plus the grace days', async () => {
       const d = deps();
       await log(d, { number: 'INV-1', call: true, promise: '2026-11-27', note: 'AP run on Friday' });
@@ -62,9 +67,33 @@ describe.each(BACKENDS)('on a $name ledger', (backend) => {
       expect(d.io.stdout()).toContain('chasing pauses until 2026-11-27 plus 3 days');
     });
 
-    it('records a posted letter against the letter stage, with its tracking reference', async () => {
-      await log(deps(), { number: 'INV-1', letterSent: true, tracking: 'RR123456785GB' });
+    it('refuses a posted letter when none was drafted: the reminders before the letter stage still go', async () => {
+      const before = snapshot(path);
+      const error = await failure(log(deps(), { number: 'INV-1', letterSent: true, tracking: 'RR123456785GB' }));
+      expect(error).toMatchObject({ exitCode: 2, message: 'no letter has been drafted for INV-1: there is no letter to record as posted' });
+      expect(error.hint).toBe('draft one with chase letter INV-1 (or chase send INV-1 --paper), post it, then log it; for a letter you wrote yourself, add --force (it takes the demand stage, and the reminders before it that have not gone never will)');
+      expect(snapshot(path)).toEqual(before);
+      expect(entry().nextAction).toEqual({ stage: 'firm', kind: 'email', on: '2026-11-23' });
+    });
+
+    it('with --force, records a letter the user wrote and posted against the letter stage, with its tracking reference', async () => {
+      const d = deps();
+      await log(d, { number: 'INV-1', letterSent: true, force: true, tracking: 'RR123456785GB' });
       expect(ledger.invoice('INV-1')?.history.at(-1)).toMatchObject({ kind: 'letter', status: 'posted', stage: 'demand', tracking: 'RR123456785GB' });
+      expect(d.io.stdout()).toBe('Logged letter posted on INV-1; it takes the demand stage.\n');
+    });
+
+    it('records a posted letter against the stage of the letter drafted for it: a stage printed on paper', async () => {
+      await ledger.write((tx) => tx.addHistory('INV-1', { on: '2026-11-23', kind: 'letter', stage: 'firm', template: 'firm', status: 'drafted', file: 'letters/2026-11-23-acme-firm-INV-1.pdf' }));
+      await log(deps(), { number: 'INV-1', letterSent: true });
+      expect(ledger.invoice('INV-1')?.history.at(-1)).toMatchObject({ kind: 'letter', status: 'posted', stage: 'firm' });
+      expect(entry().nextAction).toMatchObject({ stage: 'escalate' });
+    });
+
+    it('a one-off message printed on paper takes no stage once posted', async () => {
+      await ledger.write((tx) => tx.addHistory('INV-1', { on: '2026-11-23', kind: 'letter', template: 'stop-work', status: 'drafted', file: 'letters/2026-11-23-acme-stop-work-INV-1.pdf' }));
+      await log(deps(), { number: 'INV-1', letterSent: true });
+      expect(ledger.invoice('INV-1')?.history.at(-1)).not.toHaveProperty('stage');
     });
 
     it('records a note on its own', async () => {
@@ -77,6 +106,7 @@ describe.each(BACKENDS)('on a $name ledger', (backend) => {
       ['nothing at all', {}, /nothing to log/],
       ['an empty note on its own', { note: '  ' }, /--note is empty/],
       ['a tracking reference without a letter', { call: true, tracking: 'RR1' }, /--tracking goes with --letter-sent/],
+      ['--force without a letter', { call: true, force: true }, /--force goes with --letter-sent/],
       ['a date in the future', { call: true, date: '2026-11-24' }, /in the future/],
       ['a promise that has already passed', { promise: '2026-11-22' }, /already passed/],
       ['an impossible promise date', { promise: '2026-11-31' }, /not a valid date/],

@@ -275,9 +275,9 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
   });
 
   describe('on a terminal', () => {
-    async function table(options: { color?: boolean } = {}) {
+    async function table(options: { color?: boolean; all?: boolean } = {}) {
       const deps = testDeps({ ledger, config: testConfig(), io: testIo({ tty: true, color: options.color }) });
-      expect(await run(deps, {})).toBe(0);
+      expect(await run(deps, { all: options.all })).toBe(0);
       return deps.io.stdout();
     }
 
@@ -316,6 +316,18 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       expect(totals).toContain('current £500.00');
       expect(totals).toContain('EUR €800.00 owed');
       expect(totals).toContain('USD $2,500.00 owed');
+    });
+
+    it('with --all, shows no balance owed on a closed invoice, and notes what a write-off gave up', async () => {
+      await ledger.write((tx) => tx.addInvoice(invoice('INV-H', { amount: 64_000, status: 'written-off', writeOff: { on: '2026-11-20', reason: 'client dissolved' } })));
+      const cells = (number: string, out: string) => out.split('\n').find((line) => line.includes(number))!.split('│').slice(1, -1).map((cell) => cell.trim());
+      const out = await table({ all: true });
+      expect(cells('INV-H', out)).toMatchObject({ 2: '', 8: '£640.00 written off' });
+      expect(cells('INV-G', out)).toMatchObject({ 2: '', 8: 'void' });
+      expect(cells('INV-C', out)).toMatchObject({ 2: '', 8: 'paid' });
+      expect(cells('INV-A', out)).toMatchObject({ 2: '£1,000.00', 8: '' });
+      const coloured = (await table({ all: true, color: true })).split('\n');
+      expect(coloured.find((line) => line.includes('INV-H'))).not.toMatch(ANSI);
     });
 
     it('uses colour only when colour is on', async () => {

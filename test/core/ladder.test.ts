@@ -324,6 +324,9 @@ describe('assess: the last action', () => {
       ],
       { stage: 'resend', kind: 'email', on: '2026-10-02' },
     ],
+    ['a call logged later but dated before the email', [sentEmail('final', '2026-11-02'), aCall('2026-10-10')], { stage: 'final', kind: 'email', on: '2026-11-02' }],
+    ['an email and a call on one day, the call recorded later', [sentEmail('final', '2026-11-02'), aCall('2026-11-02')], { stage: null, kind: 'call', on: '2026-11-02' }],
+    ['a call and an email on one day, the email recorded later', [aCall('2026-11-02'), sentEmail('final', '2026-11-02')], { stage: 'final', kind: 'email', on: '2026-11-02' }],
   ])('after %s is the last email, letter or call', (_, history, lastAction) => {
     expect(assessOn('2026-11-23', { history }).lastAction).toEqual(lastAction);
   });

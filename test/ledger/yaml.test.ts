@@ -146,6 +146,53 @@ clients:
     expect(reread.invoice('0012')!.payments.map((p) => p.amount)).toEqual([20000, 5000]);
   });
 
+  it('keeps the comments of a field it removes, as comment lines where the field was', async () => {
+    const ledger = ledgerOf(`clients:
+  - id: acme                    # slug used on the command line
+    name: Acme Ltd
+    email: bob@acme.example
+
+    # Bob's direct line
+    phone: "+44 20 7946 0000"   # mobile, after 10am
+    address: |
+      1 High Street
+    terms: 30                   # agreed in the 2025 contract
+invoices:
+  - number: INV-1
+    client: acme
+    issued: 2026-09-01
+    due: 2026-10-01
+    amount: 1200.00
+    currency: GBP
+    hold: { reason: "in talks", until: 2026-12-01 }   # optional
+    promise: { date: 2026-11-30 }
+`);
+    await ledger.write((w) => {
+      w.updateClient('acme', { phone: undefined, terms: undefined });
+      w.updateInvoice('INV-1', { hold: undefined, promise: undefined });
+    });
+    expect(fileText()).toBe(`clients:
+  - id: acme                    # slug used on the command line
+    name: Acme Ltd
+    email: bob@acme.example
+
+    # Bob's direct line
+    # mobile, after 10am
+    address: |
+      1 High Street
+    # agreed in the 2025 contract
+invoices:
+  - number: INV-1
+    client: acme
+    issued: 2026-09-01
+    due: 2026-10-01
+    amount: 1200.00
+    currency: GBP
+    # optional
+`);
+    expect(ledgerOf(fileText()).client('acme')).toEqual({ id: 'acme', name: 'Acme Ltd', email: 'bob@acme.example', address: '1 High Street\n' });
+  });
+
   it('keeps CRLF line ends: the lines it adds and changes end in CRLF too, and the rest are as they were', async () => {
     const crlf = (text: string) => text.replace(/\n/g, '\r\n');
     const ledger = ledgerOf(crlf(handWritten));

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { assess } from '../../src/core/ladder.js';
 import { variablesFor, type TemplateVariables } from '../../src/mail/message.js';
-import { DEFAULT_TEMPLATE_DIR, ejectTemplate, htmlForEditedText, listTemplates, loadTemplate, renderTemplate, templateReads } from '../../src/mail/template.js';
+import { DEFAULT_TEMPLATE_DIR, EmptyValueError, ejectTemplate, htmlForEditedText, listTemplates, loadTemplate, renderTemplate, templateReads } from '../../src/mail/template.js';
 import { aClient, anInvoice, aPayment, aPolicy, minor } from '../support/builders.js';
 import { errorFrom } from '../support/errors.js';
 
@@ -223,6 +223,13 @@ describe('template errors', () => {
     const error = errorFrom(() => render('friendly', sample({ plan: false }), userDir));
     expect(error.message).toBe(`${join(userDir, 'friendly.md')}:6: cannot read "next": the value before it is empty (null) here`);
     expect(error.hint).toContain('{{#if plan}}');
+  });
+
+  it('say a property read from a null value is not an unknown variable', () => {
+    userTemplate('friendly', '---\nsubject: "Hi"\n---\nHi\n\nIn {{plan.count}} parts\n');
+    const error = errorFrom(() => render('friendly', sample({ plan: false }), userDir));
+    expect(error.message).toBe(`${join(userDir, 'friendly.md')}:6: cannot read "count": the value before it is empty (null) here`);
+    expect(error).toBeInstanceOf(EmptyValueError);
   });
 
   it('name the line of a block left open', () => {
