@@ -315,7 +315,8 @@ async function paperStep(deps: SendDeps, step: PaperStep, report: Report, dryRun
     const letter = await draftDemandLetter(input);
     const at = now().toISOString();
     const claimed = await ledger.write((tx) => {
-      if (tx.invoice(invoice.number)?.history.length !== invoice.history.length) return false;
+      const current = tx.invoice(invoice.number);
+      if (!current || groundsOf(current) !== groundsOf(invoice)) return false;
       for (const skipped of step.skipping) tx.addHistory(invoice.number, { on: today, kind: 'skipped', stage: skipped, note: `passed over for ${step.stage}`, at });
       tx.addHistory(invoice.number, { ...letter.event, at });
       return true;
@@ -399,6 +400,11 @@ async function recordDefaultedPlans(deps: SendDeps, plan: ChasePlan, report: Rep
  * Exactly once: the message is recorded as pending (with its Message-ID) before the SMTP call and
  * as sent after the server accepts it. A crash in between leaves it pending, never resent on its own.
  */
+/** What sending a message rests on: what is owed and paid, the status, the pauses and the history. */
+function groundsOf(invoice: Invoice): string {
+  return JSON.stringify([invoice.status, invoice.amount, invoice.payments, invoice.charges, invoice.history.length, invoice.hold, invoice.promise, invoice.settlement, invoice.plan]);
+}
+
 async function sendStep(
   deps: SendDeps,
   step: EmailStep,
@@ -432,16 +438,18 @@ async function sendStep(
   }
   const at = now().toISOString();
   const claimed = await ledger.write((tx) => {
-    // The run lock makes this rare, but if anything touched the invoice since the plan was made,
-    // leave it for the next run rather than risk a second message.
-    if (tx.invoice(invoice.number)?.history.length !== invoice.history.length) return false;
+    // If anything touched the invoice since the plan was made, leave it for the next run rather than
+    // risk a second message, or a reminder to a client who has just paid: on a YAML ledger the run
+    // lock keeps other writers out, but a SQLite ledger takes `chase pay` while send runs.
+    const current = tx.invoice(invoice.number);
+    if (!current || groundsOf(current) !== groundsOf(invoice)) return false;
     for (const skipped of step.skipping) tx.addHistory(invoice.number, { on: today, kind: 'skipped', stage: skipped, note: `passed over for ${step.stage}`, at });
     if (prepared) tx.addHistory(invoice.number, { ...prepared.alsoRecord, at });
     tx.addHistory(invoice.number, { on: today, kind: 'email', stage: step.stage, template: step.template, status: 'pending', messageId: message.messageId, to: message.to, ...(message.cc.length ? { cc: message.cc } : {}), subject: message.subject, ...(step.note ? { note: step.note } : {}), at });
     return true;
   });
   if (!claimed) {
-    report.add({ ...base, result: 'waiting', detail: 'changed by another chase while this run was planning; left for the next run' });
+    report.add({ ...base, result: 'waiting', detail: 'changed by another chase (a payment, say) since this run read it; left for the next run' });
     return 'ok';
   }
   for (const skipped of step.skipping) report.add({ ...base, stage: skipped, result: 'skipped', detail: `passed over for ${step.stage}` });

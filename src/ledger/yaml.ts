@@ -24,7 +24,6 @@ const loadEditing = (): Promise<Editing> => (editing ??= import('./yaml-edit.js'
 
 export const EMPTY_YAML_LEDGER = 'clients: []\ninvoices: []\n';
 
-const WRITE_WAIT_MS = 5_000;
 export const ROOT_FIELDS = ['clients', 'invoices'] as const;
 export type EntryKind = (typeof ROOT_FIELDS)[number];
 
@@ -427,7 +426,8 @@ class YamlLedger implements Ledger {
 
   async write<T>(change: (ledger: LedgerWriter) => T): Promise<T> {
     const editing = await loadEditing();
-    return this.lock.hold(() => this.writeHeld(change, editing), WRITE_WAIT_MS);
+    // As long as send waits: past a killed run's lock going stale, so the hint it gives holds.
+    return this.lock.hold(() => this.writeHeld(change, editing), LOCK_WAIT_MS);
   }
 
   withLock<T>(work: () => Promise<T>, options: { waitMs?: number } = {}): Promise<T> {

@@ -5,6 +5,7 @@ import type { Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import type { HistoryEvent } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
+import { openLedger } from '../../src/ledger/open.js';
 import type { Prompter } from '../../src/prompts.js';
 import { createTransport } from '../../src/mail/transport.js';
 import { run as send, type SendOptions } from '../../src/commands/send.js';
@@ -79,6 +80,36 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(recorded).toMatchObject({ on: '2026-11-23', stage, status: 'sent' });
       expect(arrived(number).map((m) => m.parsed.messageId)).toEqual([recorded.messageId]);
     }
+  });
+
+  it.runIf(backend.ext === '.db')('sends no reminder to a client whose payment another chase recorded while the run was sending', async () => {
+    // A SQLite ledger takes `chase pay` from another process while send runs; here the payment for
+    // INV-3 (due after INV-1 and INV-2) lands through a second connection while INV-1 is being sent.
+    const d = deps();
+    d.transport = async () => {
+      const real = await createTransport(testConfig({ smtpPort: smtp.port }).mail, {}, d.io);
+      return {
+        ...real,
+        async send(message) {
+          if (message.subject.includes('INV-1')) {
+            const other = openLedger(path);
+            await other.write((tx) => tx.addPayment('INV-3', { date: '2026-11-23', amount: 360_000 }));
+            other.close();
+          }
+          return real.send(message);
+        },
+        close: () => real.close(),
+      };
+    };
+    const { code, stdout } = await sendDue({}, d);
+    expect(code).toBe(0);
+    expect(arrived('INV-1')).toHaveLength(1);
+    expect(arrived('INV-3')).toHaveLength(0);
+    expect(stdout).toMatch(/waiting\s+INV-3\s+escalate\s+changed by another chase \(a payment, say\)/);
+    expect(emails(ledger.invoice('INV-3')!.history).map((event) => event.stage)).toEqual(['firm']);
+    // The next run finds it paid and sends nothing about it.
+    expect((await sendDue()).code).toBe(0);
+    expect(arrived('INV-3')).toHaveLength(0);
   });
 
   it('sends the escalation to the accounts department with the contact in copy, and the Bcc only in the envelope', async () => {
