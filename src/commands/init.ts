@@ -51,8 +51,13 @@ function block(text: string, indent: string): string {
   return text.trim() ? `|\n${text.trim().split('\n').map((line) => `${indent}${line}`).join('\n')}` : '""';
 }
 
+/** A name for a From header: quoted when it holds a comma or another character with a meaning there ("Smith, Jones & Co"). */
+function displayName(name: string): string {
+  return /[(),.:;<>@[\]\\"]/.test(name) ? `"${name.replace(/["\\]/g, '')}"` : name;
+}
+
 export function configText(values: { business: string; email: string; currency: string; timezone: string }): string {
-  const from = values.email ? `${values.business} <${values.email}>` : '';
+  const from = values.email ? `${displayName(values.business)} <${values.email}>` : '';
   return `# chase configuration. Every key is optional; what is left out takes the default shown.
 # Reference: https://www.npmjs.com/package/chase (README: "Configuration").
 
@@ -121,9 +126,11 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
   const currency = assertCurrency(currencyText.toUpperCase());
   const timezone = options.timezone ?? (ask ? await prompter.text('Time zone', { default: guessedZone, validate: validatingWith((v) => dateInTimeZone(new Date(), v)) }) : guessedZone);
   dateInTimeZone(new Date(), timezone);
-  const ledgerFile = options.ledger ?? (ask ? await prompter.text('Ledger file (.yaml to edit by hand and keep in git, .db for SQLite)', { default: 'chase.yaml', validate: validatingWith(backendOf) }) : 'chase.yaml');
+  // Where chase will look for them afterwards (design §3): the flags, else CHASE_LEDGER and CHASE_CONFIG.
+  const defaultLedger = io.env.CHASE_LEDGER || 'chase.yaml';
+  const ledgerFile = options.ledger ?? (ask ? await prompter.text('Ledger file (.yaml to edit by hand and keep in git, .db for SQLite)', { default: defaultLedger, validate: validatingWith(backendOf) }) : defaultLedger);
 
-  const configPath = resolve(io.cwd, options.config ?? 'chase.config.yaml');
+  const configPath = resolve(io.cwd, options.config ?? (io.env.CHASE_CONFIG || 'chase.config.yaml'));
   const ledgerPath = resolve(io.cwd, ledgerFile);
   backendOf(ledgerPath);
   // An empty ledger file is not a ledger yet: `chase status` points here to make it one.
@@ -138,7 +145,8 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
     io.out('Next: add the way clients pay you (business.payment) to the config, then');
     io.out('  chase client add acme --name "Acme Ltd" --email bob@acme.example');
     io.out('  chase invoice add INV-001 --client acme --amount 1200.00 --due 2026-12-31');
-    if (!/^chase\.(ya?ml|db)$/.test(shown(ledgerPath))) io.out(`and tell chase where the ledger is: export CHASE_LEDGER=${ledgerPath}`);
+    const found = /^chase\.(ya?ml|db)$/.test(shown(ledgerPath)) || (io.env.CHASE_LEDGER && resolve(io.cwd, io.env.CHASE_LEDGER) === ledgerPath);
+    if (!found) io.out(`and tell chase where the ledger is: export CHASE_LEDGER=${ledgerPath}`);
   }
   return 0;
 }

@@ -6,6 +6,7 @@ import { ChaseError } from '../../src/core/errors.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
 import { openLedger } from '../../src/ledger/open.js';
 import { run, type InitOptions } from '../../src/commands/init.js';
+import { parseMailbox } from '../../src/mail/message.js';
 import { neverPrompter, scriptedPrompter, testIo, tempDir } from '../support/io.js';
 
 async function failure(work: Promise<unknown>): Promise<ChaseError> {
@@ -69,6 +70,24 @@ describe('chase init', () => {
     expect(ledger.invoices()).toEqual([]);
     ledger.close();
     expect(io.stdout()).toContain(`export CHASE_LEDGER=${path}`);
+  });
+
+  it('puts the ledger and config where CHASE_LEDGER and CHASE_CONFIG say, as every later command looks for them', async () => {
+    const env = { CHASE_LEDGER: join(dir.path, 'books', 'main.db'), CHASE_CONFIG: join(dir.path, 'conf', 'chase.yaml') };
+    const { io, done } = init(flags, testIo({ cwd: dir.path, env }));
+    expect(await done).toBe(0);
+    expect(existsSync(env.CHASE_LEDGER) && existsSync(env.CHASE_CONFIG)).toBe(true);
+    expect(existsSync(join(dir.path, 'chase.yaml'))).toBe(false);
+    // Already where chase looks: no advice to export what is exported.
+    expect(io.stdout()).not.toContain('export CHASE_LEDGER');
+  });
+
+  it('quotes a business name with a comma in the From address, so mail programs keep it whole', async () => {
+    await init({ ...flags, business: 'Smith, Jones & Co.' }).done;
+    const path = join(dir.path, 'chase.config.yaml');
+    const config = parseConfig(path, readFileSync(path, 'utf8'));
+    expect(config.mail.from).toBe('"Smith, Jones & Co." <jane@janesmith.example>');
+    expect(parseMailbox(config.mail.from!)).toEqual({ name: 'Smith, Jones & Co.', address: 'jane@janesmith.example' });
   });
 
   it('with no terminal asks nothing and uses the defaults', async () => {
