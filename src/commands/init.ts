@@ -102,7 +102,9 @@ lateFees:
   # interestFrom: due      # due | grace-end
 
 mail:
-  transport: print        # smtp | sendmail | print (print writes messages to the terminal)
+  # print writes each message to the terminal and records it as sent; to try chase out without
+  # recording anything, use chase send --due --dry-run
+  transport: print        # smtp | sendmail | print
   from: ${scalar(from)}
   # replyTo: ${scalar(values.email || 'you@example.com')}
   # bcc: ${scalar(values.email || 'you@example.com')}   # a copy of everything sent
