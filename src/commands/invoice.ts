@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError, invoiceExists, notFound } from '../core/errors.js';
 import { addDays, parseDate, daysBetween } from '../core/dates.js';
@@ -139,6 +141,10 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   if (options.file) invoice.file = options.file;
   await ledger.write((tx) => tx.addInvoice(invoice));
   if (!options.quiet) io.out(`Added ${number} for ${client.name}: ${displayAmount(amount, currency)} due ${due}.`);
+  // Said now, not a month later when the resend cannot attach it. `file:` is relative to the ledger.
+  if (invoice.file && !existsSync(resolve(dirname(ledger.path), invoice.file))) {
+    io.err(`note: ${resolve(dirname(ledger.path), invoice.file)} does not exist yet; put the invoice PDF there before it is resent`);
+  }
   return 0;
 }
 

@@ -1,4 +1,4 @@
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -26,7 +26,15 @@ export async function convert(deps: Pick<Deps, 'io'>, options: { from: string; t
   const { io } = deps;
   const to = resolve(io.cwd, options.to);
   assertWritableFile(to, options.to);
-  const counts = await convertLedger(resolve(io.cwd, options.from), to);
-  if (!options.quiet) io.out(`Converted ${options.from} to ${options.to}: ${counts.clients} clients, ${counts.invoices} invoices.`);
+  const from = resolve(io.cwd, options.from);
+  const counts = await convertLedger(from, to);
+  if (options.quiet) return 0;
+  io.out(`Converted ${options.from} to ${options.to}: ${counts.clients} clients, ${counts.invoices} invoices.`);
+  if (/\.ya?ml$/i.test(from)) io.err(`note: ${options.to} holds the data; the comments and layout of ${options.from} stay in it alone`);
+  // chase looks for chase.yaml or chase.db in the folder, and refuses to guess between the two.
+  const names = [from, to].map((path) => relative(io.cwd, path)).sort();
+  if (names[0] === 'chase.db' && names[1] === 'chase.yaml') {
+    io.err(`note: with both chase.db and chase.yaml here, chase will ask which is the ledger: move ${options.from} elsewhere as a backup, or set CHASE_LEDGER=${to}`);
+  }
   return 0;
 }

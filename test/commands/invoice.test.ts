@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChaseError } from '../../src/core/errors.js';
@@ -40,6 +41,17 @@ describe.each(BACKENDS)('chase invoice on a $name ledger', (backend) => {
       expect(await add(d, { number: 'INV-2026-010', client: 'acme', amount: '1234.56', currency: 'EUR', issued: '2026-11-01', due: '2026-11-15', description: 'Logo', file: 'invoices/10.pdf' })).toBe(0);
       expect(ledger.invoice('INV-2026-010')).toEqual({ number: 'INV-2026-010', client: 'acme', issued: '2026-11-01', due: '2026-11-15', amount: 123_456, currency: 'EUR', status: 'open', description: 'Logo', file: 'invoices/10.pdf', payments: [], charges: [], history: [] });
       expect(d.io.stdout()).toContain('Added INV-2026-010 for Acme Ltd: €1,234.56 due 2026-11-15.');
+    });
+
+    it('says when the --file it names is not there yet (beside the ledger), and says nothing once it is', async () => {
+      const d = deps();
+      await add(d, { number: 'INV-2026-010', client: 'globex', amount: '1', file: 'invoices/10.pdf' });
+      expect(d.io.stderr()).toBe(`note: ${join(dir.path, 'invoices', '10.pdf')} does not exist yet; put the invoice PDF there before it is resent\n`);
+      mkdirSync(join(dir.path, 'invoices'));
+      writeFileSync(join(dir.path, 'invoices', '11.pdf'), '%PDF-1.4\n');
+      const there = deps();
+      await add(there, { number: 'INV-2026-011', client: 'globex', amount: '1', file: 'invoices/11.pdf' });
+      expect(there.io.stderr()).toBe('');
     });
 
     it("is issued today and due after the client's terms when no dates are given", async () => {

@@ -119,6 +119,19 @@ describe('chase show', () => {
 });
 
 describe('chase ledger convert', () => {
+  it('says what to do when the copy sits beside the original under the names chase looks for', () => {
+    const own = exampleCopy();
+    try {
+      renameSync(join(own.path, 'ledger.yaml'), join(own.path, 'chase.yaml'));
+      const result = chaseSync(['ledger', 'convert', 'chase.yaml', 'chase.db'], { cwd: own.path });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toContain(`note: with both chase.db and chase.yaml here, chase will ask which is the ledger: move chase.yaml elsewhere as a backup, or set CHASE_LEDGER=${join(own.path, 'chase.db')}\n`);
+    } finally {
+      own.remove();
+    }
+  });
+
+
   it('converts yaml to db and back with nothing lost, leaving the source as it was', async () => {
     const before = readFileSync(ledger);
     const db = join(dir.path, 'converted.db');
@@ -126,7 +139,10 @@ describe('chase ledger convert', () => {
     const there = run(['ledger', 'convert', ledger, db]);
     expect(there.code).toBe(0);
     expect(there.stdout).toContain('8 clients, 24 invoices');
-    expect(run(['ledger', 'convert', db, back]).code).toBe(0);
+    expect(there.stderr).toBe(`note: ${db} holds the data; the comments and layout of ${ledger} stay in it alone\n`);
+    const backAgain = run(['ledger', 'convert', db, back]);
+    expect(backAgain.code).toBe(0);
+    expect(backAgain.stderr).toBe('');
     expect(readFileSync(ledger)).toEqual(before);
 
     const ledgers = [ledger, db, back];
