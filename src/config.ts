@@ -10,6 +10,9 @@ import { LATE_FEE_FIELDS, type ChasePolicy, type LadderStage, type LateFeePolicy
 import { assertNotFolder, yamlFileText } from './user-files.js';
 import { booleanOf, fieldError, invalidField, isNull, numberOf, oneByte, parseYamlSource, type Tree, type TreeMap, type YamlSource } from './yaml-input.js';
 
+/** The business name `chase init` writes when nobody gave one; `chase doctor` points it out. */
+export const PLACEHOLDER_BUSINESS = 'Your Business';
+
 export interface BusinessInfo {
   name: string;
   email?: string;

@@ -7,6 +7,7 @@ import { isEmailAddress } from '../core/model.js';
 import { assertCurrency } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { PLACEHOLDER_BUSINESS } from '../config.js';
 import { backendOf, createLedger, isFreeForLedger } from '../ledger/open.js';
 import { validatingWith } from '../prompts.js';
 import { examples } from '../output.js';
@@ -120,7 +121,7 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
   const { io, prompter } = deps;
   const guessedZone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
   const ask = io.interactive;
-  const business = options.business ?? (ask ? await prompter.text('Business name (signs your messages)', { validate: (v) => (v.trim() ? true : 'required') }) : 'Your Business');
+  const business = options.business ?? (ask ? await prompter.text('Business name (signs your messages)', { validate: (v) => (v.trim() ? true : 'required') }) : PLACEHOLDER_BUSINESS);
   if (!business.trim()) throw new ChaseError('--business is empty', { hint: 'give the name your messages are signed with, e.g. --business "Jane Smith Design"' });
   const email = options.email ?? (ask ? await prompter.text('Your email (messages come from it)', { default: '', validate: (v) => (!v || isEmailAddress(v) ? true : 'not an email address') }) : '');
   if (email && !isEmailAddress(email)) throw new ChaseError(`--email "${email}" is not an email address`, { hint: 'give the address your messages come from, e.g. --email jane@example.com' });

@@ -57,6 +57,17 @@ describe('chase doctor', () => {
     expect(d.io.stdout()).toMatch(/FAIL business\s+business\.payment is empty/);
   });
 
+  it('fails the business check on the placeholders chase init writes when nobody answered', async () => {
+    const { configText: initConfig } = await import('../../src/commands/init.js');
+    const d = deps(initConfig({ business: 'Your Business', email: '', currency: 'GBP', timezone: 'UTC' }));
+    expect(await doctor(d)).toBe(1);
+    expect(d.io.stdout()).toMatch(/FAIL business\s+business\.payment still holds the placeholder <account name>: clients would be told to pay into it/);
+
+    const named = deps(initConfig({ business: 'Your Business', email: '', currency: 'GBP', timezone: 'UTC' }).replace(/<account name>, sort code <00-00-00>, account <00000000>/, 'Jane Smith, 12-34-56, 12345678'));
+    expect(await doctor(named)).toBe(1);
+    expect(named.io.stdout()).toMatch(/FAIL business\s+business\.name is still "Your Business"/);
+  });
+
   describe('templates', () => {
     const own = (name: string, content: string) => {
       mkdirSync(join(dir.path, 'templates'), { recursive: true });
