@@ -71,7 +71,7 @@ export function command(context: CommandContext): Command {
       notesThenExamples(
         'Exit codes: 0 all sent; 1 a message failed, the server refused one of its addresses, or an invoice needs --resolve; 2 bad usage.',
         ['chase send --due --dry-run', "what today's run would send, in full"],
-        ['chase send --due --quiet', 'from cron: prints only failures'],
+        ['chase send --due --quiet', 'from cron: prints only failures and what needs you'],
         ['chase send INV-2026-043 --stage firm --edit', 'one message, with a personal touch'],
         ['chase send INV-2026-043 --paper', 'the same message as a printable letter'],
         ['chase send INV-2026-039 --force', 'one message, though the invoice is on hold or promised'],
@@ -118,6 +118,9 @@ const RESULT_LABELS: Record<SendAction['result'], [text: string, paint: 'green' 
   'settlement-lapsed': ['settlement lapsed', 'yellow'],
 };
 
+/** Steps only the user can take (ring, post, decide on collections): said even with --quiet, as cron runs it. */
+const NEEDS_YOU = new Set<SendAction['result']>(['call-due', 'to-post', 'collections-due']);
+
 class Report {
   readonly actions: SendAction[] = [];
   constructor(
@@ -129,7 +132,7 @@ class Report {
     this.actions.push(action);
     if (this.options.json) return;
     const failure = action.result === 'failed' || action.result === 'uncertain';
-    if (!this.options.quiet || failure) {
+    if (!this.options.quiet || failure || NEEDS_YOU.has(action.result)) {
       const line = this.line(action.result, action.invoice, action.stage, action.to?.length ? `to ${action.to.join(', ')}` : '', action.detail);
       if (failure) this.deps.io.err(line);
       else this.deps.io.out(line);

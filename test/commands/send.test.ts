@@ -197,6 +197,13 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     expect(stderr).toBe('');
   });
 
+  it('--quiet still says what needs you: the call a firm reminder asks for, and nothing else', async () => {
+    const { code, stdout, stderr } = await sendDue({ quiet: true }, deps({ today: '2026-11-30' }));
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^call due\s+INV-2\s+firm\s+ring /)]);
+  });
+
   describe('when the server refuses one recipient', () => {
     it('records that message as failed, still sends the others, and exits 1 with a summary', async () => {
       smtp.rejectRecipient('hank@globex.example');
