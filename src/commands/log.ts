@@ -74,8 +74,10 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
     const details = { ...(options.contact ? { contact: options.contact } : {}), ...(note ? { note } : {}) };
     const kind = kinds[0];
     if (kind === 'letterSent') {
+      // The posting takes the stage the drafted letter took, and none when it took none (an invoice a
+      // letter covered before its age reached the stage, or a one-off paper message).
       const drafted = [...invoice.history].reverse().find((event) => event.kind === 'letter');
-      const stage = drafted?.stage ?? config.policy.ladder.find((s) => s.action === 'letter')?.name;
+      const stage = drafted ? drafted.stage : config.policy.ladder.find((s) => s.action === 'letter')?.name;
       tx.addHistory(invoice.number, { on, kind: 'letter', status: 'posted', ...(stage ? { stage } : {}), ...(options.tracking ? { tracking: options.tracking } : {}), ...details, at });
     } else if (kind) {
       tx.addHistory(invoice.number, { on, kind, ...details, at } as HistoryEvent);

@@ -42,8 +42,12 @@ export interface CaseFile {
   /** Invoice files and letters the ledger names but that could not be found. */
   missing: string[];
   totals: CurrencyTotals[];
-  /** To add to every invoice's history (set `at`): takes the collections stage. */
+  /** To add to an invoice's history (set `at`): takes the collections stage. */
   event: HistoryEvent;
+  /** The same for an invoice the case covers before its age reaches the collections stage: a note, so chasing it carries on. */
+  inclusionEvent: HistoryEvent;
+  /** The collections stage `event` takes. */
+  stage: string;
 }
 
 const money = (minor: number, currency: string) => formatAmount(minor, currency);
@@ -289,12 +293,16 @@ export async function writeCaseFile(input: CaseFileInput): Promise<CaseFile> {
     // Only an empty folder can be there (assertFreshDir): rmdir refuses anything else.
     if (existsSync(dir)) rmdirSync(dir);
     renameSync(work, dir);
+    const stage = stageFor(config, 'collections', 'collections');
+    const folder = ledgerRelative(dir, input.ledgerDir);
     return {
       dir,
       files,
       missing: [...invoiceCopier.missing, ...letterCopier.missing],
       totals,
-      event: { on: today, kind: 'collections', stage: stageFor(config, 'collections', 'collections'), note: `case file written to ${ledgerRelative(dir, input.ledgerDir)}`, file: ledgerRelative(dir, input.ledgerDir) },
+      event: { on: today, kind: 'collections', stage, note: `case file written to ${folder}`, file: folder },
+      inclusionEvent: { on: today, kind: 'note', note: `included in the case file written to ${folder} before its ${stage} stage, which it has not reached; chasing carries on`, file: folder },
+      stage,
     };
   } catch (error) {
     rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { addDays, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
-import { assess } from '../core/ladder.js';
+import { assess, letterDeadlineNote } from '../core/ladder.js';
 import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import { loadTemplate } from '../mail/template.js';
@@ -258,8 +258,13 @@ export interface DraftedLetter extends Omit<ComposedLetter, 'document' | 'letter
   format: DocumentFormat;
   /** The file's bytes, e.g. to attach to an email. */
   content: Buffer;
-  /** To add to the history of every invoice in the letter (set `at` when recording): takes the letter stage. */
+  /**
+   * To add to the history of an invoice in the letter (set `at` when recording): takes the letter
+   * stage, and records the payment deadline the ladder waits for (letterDeadlineNote).
+   */
   event: HistoryEvent;
+  /** The same for an invoice the letter covers before its age reaches the letter stage: it takes no stage, so its reminders carry on. */
+  inclusionEvent: HistoryEvent;
 }
 
 function letterStage(config: Config, name: string | undefined): LadderStage | undefined {
@@ -325,12 +330,15 @@ export async function draftDemandLetter(input: DemandLetterInput): Promise<Draft
   const { document, letters, ...composed } = composeDemandLetter(input);
   const content = await renderDocument(document, format, letters);
   const path = writeOut(content, format, letters, input.output, `${input.today}-${slug(input.client.id)}-${slug(composed.style)}-${invoicesPart(input.invoices)}`);
+  const drafted: HistoryEvent = { on: input.today, kind: 'letter', template: composed.style, status: 'drafted', subject: composed.subject, file: ledgerRelative(path, input.ledgerDir) };
+  const deadline = letterDeadlineNote(composed.deadline);
   return {
     ...composed,
     path,
     format,
     content,
-    event: { on: input.today, kind: 'letter', stage: composed.stage, template: composed.style, status: 'drafted', subject: composed.subject, file: ledgerRelative(path, input.ledgerDir) },
+    event: { ...drafted, stage: composed.stage, note: deadline },
+    inclusionEvent: { ...drafted, note: `included before its ${composed.stage} stage, which it has not reached; ${deadline}` },
   };
 }
 

@@ -3,6 +3,8 @@ import type { ISODate } from '../core/dates.js';
 import type { Charge, Client, Invoice } from '../core/model.js';
 import { balanceOf } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
+import { overdueOf, planProgress } from '../core/plan.js';
+import { settlementEnds, settlementReached } from '../core/settlement.js';
 import { displayDate } from '../mail/message.js';
 import { figuresFor } from './amounts.js';
 import { toCsv } from './csv.js';
@@ -36,8 +38,10 @@ export interface StatementSection {
   currency: string;
   entries: StatementEntry[];
   balance: number;
-  /** The part of the balance on invoices past their due date. */
+  /** The part of the balance past its due date: on a payment plan, only the installments past theirs. */
   overdue: number;
+  /** What was agreed about paying an invoice (a payment plan, a settlement), one sentence each. */
+  agreements: string[];
   /** Late-payment charges that could be claimed on top, not yet applied. */
   claimable: number;
 }
@@ -65,7 +69,7 @@ export function buildStatement(invoices: readonly Invoice[], client: Client, con
   const figures = figuresFor(open, client, config, asOf);
   const sections = new Map<string, StatementSection>();
   for (const { invoice, outstanding } of figures) {
-    const section = sections.get(invoice.currency) ?? { currency: invoice.currency, entries: [], balance: 0, overdue: 0, claimable: 0 };
+    const section = sections.get(invoice.currency) ?? { currency: invoice.currency, entries: [], balance: 0, overdue: 0, claimable: 0, agreements: [] };
     sections.set(invoice.currency, section);
     const entry = (fields: Omit<StatementEntry, 'balance' | 'invoice' | 'due'> & { due?: ISODate }) => section.entries.push({ invoice: invoice.number, due: null, ...fields, balance: 0 });
     entry({ date: invoice.issued, type: 'invoice', details: `Invoice ${invoice.number}${invoice.description ? `: ${invoice.description}` : ''}`, due: invoice.due, charged: invoice.amount, paid: 0 });
@@ -77,8 +81,8 @@ export function buildStatement(invoices: readonly Invoice[], client: Client, con
       const how = [payment.method, payment.reference].filter(Boolean).join(' ');
       entry({ date: payment.date, type: 'payment', details: `Payment, ${invoice.number}${how ? ` (${how})` : ''}`, charged: 0, paid: payment.amount });
     }
-    const balance = balanceOf(invoice);
-    if (invoice.due < asOf) section.overdue += balance;
+    section.overdue += overdueOf(invoice, asOf, config.policy.planGraceDays);
+    section.agreements.push(...agreementsOn(invoice, asOf, config.policy));
     section.claimable += outstanding.claimable;
   }
   for (const section of sections.values()) {
@@ -89,6 +93,26 @@ export function buildStatement(invoices: readonly Invoice[], client: Client, con
     }
   }
   return { client, asOf, sections: [...sections.values()] };
+}
+
+/** The plan or settlement agreed on an invoice, in words for the client; nothing once it defaulted or lapsed. */
+function agreementsOn(invoice: Invoice, asOf: ISODate, policy: Config['policy']): string[] {
+  const show = (minor: number) => displayAmount(minor, invoice.currency);
+  const sentences: string[] = [];
+  const plan = planProgress(invoice, asOf, policy.planGraceDays);
+  if (plan && plan.next && (plan.state === 'on-track' || plan.state === 'behind')) {
+    const paid = `${plan.paidCount} of ${plan.installments.length} installments paid`;
+    sentences.push(
+      plan.missed
+        ? `${invoice.number} is being paid by installments (${paid}): the one due on ${displayDate(plan.missed.due)} is overdue, with ${show(plan.missed.amount)} still to pay.`
+        : `${invoice.number} is being paid by installments (${paid}): the next, ${show(plan.next.amount)}, falls due on ${displayDate(plan.next.due)}.`,
+    );
+  }
+  const settlement = invoice.settlement;
+  if (settlement && !settlementReached(invoice) && asOf <= settlementEnds(invoice, policy)!) {
+    sentences.push(`For ${invoice.number}, ${show(settlement.amount)} was agreed on ${displayDate(settlement.agreed)} in full settlement${settlement.by ? `, to be paid by ${displayDate(settlement.by)}` : ''}.`);
+  }
+  return sentences;
 }
 
 export function statementCsv(statement: Statement): string {
@@ -121,7 +145,7 @@ export function statementDocument(statement: Statement, config: Config): PrintDo
         ['left', 'left', 'left', 'right', 'right', 'right'],
       ),
     );
-    const notes = [section.overdue > 0 ? `Of this, ${show(section.overdue)} is overdue.` : 'None of this is overdue yet.'];
+    const notes = [section.overdue > 0 ? `Of this, ${show(section.overdue)} is overdue.` : 'None of this is overdue yet.', ...section.agreements];
     if (section.claimable > 0) notes.push(`Late-payment charges of ${show(section.claimable)} could also be claimed as of ${displayDate(asOf)}; they are not included above.`);
     blocks.push(paragraph(notes.join(' ')));
   }

@@ -74,7 +74,9 @@ describe('a demand letter as PDF', () => {
     expect(second.path).toBe(join(dir.path, 'letters', '2025-11-24-acme-demand-INV-2-2.pdf'));
     expect(readFileSync(first.path).subarray(0, 5).toString()).toBe('%PDF-');
     expect(first.content.equals(readFileSync(first.path))).toBe(true);
-    expect(first.event).toEqual({ on: '2025-11-24', kind: 'letter', stage: 'demand', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-2', file: 'letters/2025-11-24-acme-demand-INV-2.pdf' });
+    expect(first.event).toEqual({ on: '2025-11-24', kind: 'letter', stage: 'demand', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-2', note: 'payment deadline 2025-12-08', file: 'letters/2025-11-24-acme-demand-INV-2.pdf' });
+    // For an invoice the letter covers before its age reaches the stage: no stage, the same deadline.
+    expect(first.inclusionEvent).toEqual({ on: '2025-11-24', kind: 'letter', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-2', note: 'included before its demand stage, which it has not reached; payment deadline 2025-12-08', file: 'letters/2025-11-24-acme-demand-INV-2.pdf' });
   });
 
   it('uses the configured folder, paper, deadline, next steps and signature', async () => {

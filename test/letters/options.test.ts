@@ -100,6 +100,23 @@ describe('weighOptions', () => {
     expect(paths.plan.detail).toMatch(/^4 × about £250\.00\./);
   });
 
+  it('describes the payment plan already agreed rather than offering a new one', () => {
+    const plan = { created: '2026-10-20', installments: [{ due: '2026-11-01', amount: minor('400.00') }, { due: '2026-12-01', amount: minor('400.00') }, { due: '2027-01-01', amount: minor('400.00') }] };
+    const paths = weigh(anInvoice({ plan, payments: [aPayment('2026-11-01', '400.00')] }));
+    expect(paths.plan).toMatchObject({ title: 'The payment plan agreed', keep: minor('800.00'), when: '£800.00 by 2027-01-01' });
+    expect(paths.plan.detail).toBe('Agreed on 2026-10-20: 1 of 3 installments paid, £800.00 to come; the next, £400.00, falls due on 2026-12-01; chase reminds them before each one. chase plan show INV-2026-001 lists them.');
+    // Once it has defaulted, a new plan is an option again, and the old one is mentioned.
+    const defaulted = weigh(anInvoice({ plan: { ...plan, defaulted: '2026-11-07' } }));
+    expect(defaulted.plan.title).toBe('Payment plan');
+    expect(defaulted.plan.detail).toContain('A plan on this invoice already defaulted on 2026-11-07.');
+  });
+
+  it('describes the settlement already agreed rather than offering another', () => {
+    const paths = weigh(anInvoice({ settlement: { agreed: '2026-11-20', amount: minor('900.00'), by: '2026-12-10' }, payments: [aPayment('2026-11-21', '100.00')] }));
+    expect(paths.settle).toMatchObject({ title: 'The settlement agreed', keep: minor('800.00'), when: 'when paid, by 2026-12-10' });
+    expect(paths.settle.detail).toBe('£900.00 agreed on 2026-11-20 in full settlement, to be paid by 2026-12-10, £100.00 of it paid so far; chasing waits for it. Once it is paid, chase writes off the rest.');
+  });
+
   it('splits a tiny balance into no more installments than it has pennies', () => {
     expect(weigh(anInvoice({ amount: 2 })).plan.when).toBe('2 monthly installments from 2026-12-23');
   });
