@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { addDays, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
-import { assess, letterDeadlineNote } from '../core/ladder.js';
+import { assess, letterDeadlineNote, remindersSent } from '../core/ladder.js';
 import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import { loadTemplate } from '../mail/template.js';
@@ -88,6 +88,8 @@ export interface LetterVariables {
   total: string;
   lateCharges: boolean;
   lateFees: { rule: string; statutory: boolean; uk: boolean; eu: boolean; contractual: boolean; law: string; notes: string[] };
+  /** The reminders recorded as having reached the client about these invoices (remindersSent in core/ladder.ts). */
+  reminders: { count: number; none: boolean; one: boolean; several: boolean; first: string; last: string; dates: string[] };
   nextSteps: string;
 }
 
@@ -145,6 +147,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
   const rule = lateFeePolicyFor(config, client).rule;
   const per = (pick: (totals: CurrencyTotals) => number) => joinAmounts(totals.map((entry) => displayAmount(pick(entry), entry.currency)));
   const lateCharges = totals.some((entry) => entry.claimable > 0);
+  const reminded = figures.flatMap((figure) => remindersSent(figure.invoice.history).map((event) => event.on)).sort();
   return {
     style: options.style,
     client: client.name,
@@ -214,6 +217,15 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
       contractual: rule === 'contractual',
       law: LAWS[rule] ?? (rule === 'contractual' ? `the payment terms of the ${figures.length === 1 ? 'invoice' : 'invoices'}` : ''),
       notes: [...new Set(figures.flatMap((figure) => figure.claim.notes))],
+    },
+    reminders: {
+      count: reminded.length,
+      none: reminded.length === 0,
+      one: reminded.length === 1,
+      several: reminded.length > 1,
+      first: reminded.length ? displayDate(reminded[0]) : '',
+      last: reminded.length ? displayDate(reminded[reminded.length - 1]) : '',
+      dates: reminded.map(displayDate),
     },
     nextSteps: letters.nextSteps,
   };

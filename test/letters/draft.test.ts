@@ -5,7 +5,8 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
 import { composeDemandLetter, draftDemandLetter, renderPaperReminder } from '../../src/letters/draft.js';
-import { aPayment } from '../support/builders.js';
+import type { HistoryEvent } from '../../src/core/model.js';
+import { aCall, aLetter, anEmail, aPayment, sentEmail } from '../support/builders.js';
 import { tempDir } from '../support/io.js';
 import { acme, configText, invoice } from '../fixtures/helpers/world.js';
 import { pdfInfo, pdfPageCount, pdfText, spaced } from './support.js';
@@ -225,6 +226,48 @@ describe('letter styles and templates', () => {
     expect(html).not.toContain('<em>Acme</em>');
     const markdown = (await draftDemandLetter({ invoices: ukInvoices().slice(1), client, config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, format: 'md' })).content.toString();
     expect(markdown).toContain('\\*Acme\\* \\| \\[Co\\](x)');
+  });
+});
+
+describe('what a letter says about the reminders sent', () => {
+  const opening = async (history: HistoryEvent[], style = 'demand', invoices = [invoice('INV-2', { issued: '2025-09-10', due: '2025-10-10', amount: 50_000, history })]) => {
+    const letter = await draftDemandLetter({ invoices, client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, format: 'md', style });
+    return letter.content.toString().split('\n\n').find((paragraph) => paragraph.startsWith('I am writing'))!;
+  };
+
+  it.each<[string, HistoryEvent[], string, string]>([
+    [
+      'none for an invoice with no history (one imported, say)',
+      [],
+      'I am writing about the invoice below, which remains unpaid although it is past due. This letter is a formal demand for payment.',
+      'I am writing about the debt that Acme Ltd owes me for the invoice below. It remains unpaid although it is past due. This is a letter before action',
+    ],
+    [
+      'none when nothing sent is known to have arrived: a failed or pending email, an unposted draft, a call',
+      [anEmail('friendly', '2025-10-17', 'failed'), anEmail('firm', '2025-10-24', 'pending'), aLetter('final', '2025-11-01', { status: 'drafted' }), aCall('2025-11-03')],
+      'I am writing about the invoice below, which remains unpaid although it is past due. This letter is a formal demand for payment.',
+      'It remains unpaid although it is past due. This is a letter before action',
+    ],
+    [
+      'the one reminder and its date',
+      [sentEmail('friendly', '2025-10-17'), { on: '2025-10-18', kind: 'email', template: 'promise-confirmation', status: 'sent' }],
+      'I am writing about the invoice below, which remains unpaid although it is past due and I sent a reminder on 17 October 2025. This letter is a formal demand for payment.',
+      'Despite my reminder of 17 October 2025, it remains unpaid.',
+    ],
+    [
+      'how many, and the last, counting emails the user logged and letters posted',
+      [sentEmail('friendly', '2025-10-17'), { on: '2025-10-20', kind: 'email', note: 'by hand' }, aLetter('final', '2025-11-10')],
+      'I am writing about the invoice below, which remains unpaid although it is past due and I have sent 3 reminders, the last on 10 November 2025. This letter is a formal demand for payment.',
+      'Despite my 3 reminders, the last on 10 November 2025, it remains unpaid.',
+    ],
+  ])('%s', async (_what, history, demand, beforeAction) => {
+    expect(await opening(history)).toBe(demand);
+    expect(await opening(history, 'letter-before-action')).toContain(beforeAction);
+  });
+
+  it('counts the reminders about every invoice in the letter', async () => {
+    const invoices = [invoice('INV-1', { history: [sentEmail('friendly', '2025-10-08')] }), invoice('INV-2', { due: '2025-10-10', history: [sentEmail('friendly', '2025-10-17')] })];
+    expect(await opening([], 'demand', invoices)).toContain('they are past due and I have sent 2 reminders, the last on 17 October 2025.');
   });
 });
 
