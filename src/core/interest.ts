@@ -198,6 +198,11 @@ const STATUTES: Readonly<Record<'uk-late-payment' | 'eu-late-payment', Statute>>
   },
 };
 
+/** The currency a statute sets its fixed compensation in; null for a rule with none. */
+export function compensationCurrency(rule: LateFeePolicy['rule']): string | null {
+  return rule === 'uk-late-payment' || rule === 'eu-late-payment' ? STATUTES[rule].compensationCurrency : null;
+}
+
 /**
  * Statutory interest at the reference rate plus 8 points, fixed once for the debt, actual/365 from the
  * due date; and the fixed compensation, which the statutes set in their own currency only: for an

@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import { addDays, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
+import { compensationCurrency } from '../core/interest.js';
 import { assess, letterDeadlineNote, remindersSent } from '../core/ladder.js';
 import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
@@ -87,7 +88,19 @@ export interface LetterVariables {
   claimable: string;
   total: string;
   lateCharges: boolean;
-  lateFees: { rule: string; statutory: boolean; uk: boolean; eu: boolean; contractual: boolean; law: string; notes: string[] };
+  lateFees: {
+    rule: string;
+    statutory: boolean;
+    uk: boolean;
+    eu: boolean;
+    contractual: boolean;
+    law: string;
+    notes: string[];
+    /** Fixed compensation is claimed on at least one invoice. */
+    compensation: boolean;
+    /** Some invoice is in a currency other than the one the statute sets its compensation in, so none is claimed on it. */
+    otherCurrencies: boolean;
+  };
   /** The reminders recorded as having reached the client about these invoices (remindersSent in core/ladder.ts). */
   reminders: { count: number; none: boolean; one: boolean; several: boolean; first: string; last: string; dates: string[] };
   nextSteps: string;
@@ -145,6 +158,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
   const toAccounts = Boolean(client.accounts && (client.accounts.name?.trim() || client.accounts.email?.trim()));
   const accounts = client.accounts?.name?.trim() || 'Accounts Department';
   const rule = lateFeePolicyFor(config, client).rule;
+  const statuteCurrency = compensationCurrency(rule);
   const per = (pick: (totals: CurrencyTotals) => number) => joinAmounts(totals.map((entry) => displayAmount(pick(entry), entry.currency)));
   const lateCharges = totals.some((entry) => entry.claimable > 0);
   const reminded = figures.flatMap((figure) => remindersSent(figure.invoice.history).map((event) => event.on)).sort();
@@ -217,6 +231,8 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
       contractual: rule === 'contractual',
       law: LAWS[rule] ?? (rule === 'contractual' ? `the payment terms of the ${figures.length === 1 ? 'invoice' : 'invoices'}` : ''),
       notes: [...new Set(figures.flatMap((figure) => figure.claim.notes))],
+      compensation: figures.some((figure) => figure.claim.compensation > 0),
+      otherCurrencies: statuteCurrency !== null && figures.some((figure) => figure.invoice.currency !== statuteCurrency),
     },
     reminders: {
       count: reminded.length,

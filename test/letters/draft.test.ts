@@ -5,7 +5,7 @@ import { parseConfig, type Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
 import { composeDemandLetter, draftDemandLetter, renderPaperReminder } from '../../src/letters/draft.js';
-import type { HistoryEvent } from '../../src/core/model.js';
+import type { HistoryEvent, Invoice } from '../../src/core/model.js';
 import { aCall, aLetter, anEmail, aPayment, sentEmail } from '../support/builders.js';
 import { tempDir } from '../support/io.js';
 import { acme, configText, invoice } from '../fixtures/helpers/world.js';
@@ -112,6 +112,33 @@ describe('a demand letter as PDF', () => {
     expect(text).toMatch(spaced('Total due', '€2,577.54'));
     expect(text).toMatch(spaced('In GBP', 'Amount'));
     expect(text).toContain('Please pay €2,577.54 and £1,015.02');
+  });
+
+  it("words statutory compensation by the statute's own currency: not claimed, and not promised, on an invoice in another", async () => {
+    const markdown = async (rule: string, invoices: Invoice[]) => (await draftDemandLetter({ invoices, client: acme({ address: ADDRESS }), config: aConfig(`lateFees:\n  rule: ${rule}\n`), today: '2025-11-24', ledgerDir: dir.path, format: 'md' })).content.toString();
+    const usd = invoice('U-1', { issued: '2025-09-01', due: '2025-10-01', amount: 290_000, currency: 'USD' });
+    const gbp = invoice('G-1', { issued: '2025-09-10', due: '2025-10-10', amount: 50_000 });
+
+    const dollars = await markdown('uk-late-payment', [usd]);
+    expect(dollars).toContain('from the day after it fell due. The Act sets that compensation in pounds only, so none is claimed on this invoice.');
+    expect(dollars).not.toMatch(/£40|Compensation/);
+    expect(dollars).toContain('| Invoice | Interest from | Rate a year | Interest to 24 November 2025 |\n');
+    expect(dollars).toMatch(/^\| U-1 \| 2 October 2025 \| 12\.25% \| \$[\d,.]+ \|$/m);
+
+    const both = await markdown('uk-late-payment', [usd, gbp]);
+    expect(both).toContain('and to fixed compensation of £40, £70 or £100 for each invoice in pounds, according to its size. The Act sets that compensation in pounds only, so none is claimed on the invoices in other currencies.');
+    expect(both).toContain('| G-1 | 11 October 2025 | 12.25% | £7.55 | £40.00 |');
+
+    const pounds = await markdown('eu-late-payment', [gbp]);
+    expect(pounds).toContain("reference rate plus 8 percentage points, from the day after it fell due. The Directive sets that compensation in euros only, so none is claimed on this invoice.");
+    expect(pounds).not.toMatch(/€|Compensation/);
+
+    const lba = (await draftDemandLetter({ invoices: [usd], client: acme({ address: ADDRESS }), config: aConfig(UK_RULE), today: '2025-11-24', ledgerDir: dir.path, format: 'md', style: 'letter-before-action' })).content.toString();
+    expect(lba).toContain('from the day after each invoice fell due. The Act sets that compensation in pounds only, so none is claimed on this invoice.');
+    expect(lba).not.toContain('£40');
+
+    // In the statute's currency, the wording is as before.
+    expect(await markdown('uk-late-payment', [gbp])).toContain('from the day after it fell due, and to fixed compensation of £40, £70 or £100 for each invoice, according to its size.\n');
   });
 
   it('spreads 60 invoices over pages with the table header on each, numbers every page, and totals them all', async () => {
