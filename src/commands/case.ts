@@ -66,8 +66,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
     for (const invoice of selection.invoices) tx.addHistory(invoice.number, { ...(takesStage(invoice) ? written.event : written.inclusionEvent), at });
   });
   for (const missing of written.missing) io.err(`missing: ${missing}; the case file has no copy of it`);
+  for (const warning of written.warnings) io.err(`warning: ${warning}`);
   if (options.json) {
-    printJson(io, { dir, client: selection.client.id, invoices: selection.invoices.map((invoice) => invoice.number), stageTaken: selection.invoices.filter(takesStage).map((invoice) => invoice.number), files: written.files, missing: written.missing });
+    printJson(io, { dir, client: selection.client.id, invoices: selection.invoices.map((invoice) => invoice.number), stageTaken: selection.invoices.filter(takesStage).map((invoice) => invoice.number), files: written.files, missing: written.missing, warnings: written.warnings });
   } else if (!options.quiet) {
     io.out(`Wrote the case file for ${selection.client.name} (${selection.invoices.length === 1 ? selection.invoices[0].number : `${selection.invoices.length} invoices`}) to ${shownPath(dir, io.cwd)}: ${written.files.length} files`);
     io.out(`  claimed: ${written.totals.map((entry) => displayAmount(entry.total, entry.currency)).join(' and ')}`);

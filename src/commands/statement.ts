@@ -50,6 +50,8 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   ]);
   const letters = lettersConfig(config, ledgerDir);
   const statement = buildStatement(ledger.invoices({ client: client.id }), client, config, today);
+  // A CSV has no address block to fill in.
+  if (format !== 'csv') for (const warning of statement.warnings) io.err(`warning: ${warning}`);
   const content = format === 'csv' ? Buffer.from(statementCsv(statement), 'utf8') : await files.renderDocument(statementDocument(statement, config), format as 'pdf' | 'md' | 'html', letters);
   if (options.output === '-') {
     io.write(content.toString('utf8'));

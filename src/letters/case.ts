@@ -12,7 +12,7 @@ import { figuresFor, totalsOf, type CurrencyTotals, type InvoiceFigures } from '
 import { lettersConfig, stageFor } from './config.js';
 import { toCsv } from './csv.js';
 import { heading, linesOf, paragraph, strong, table, type Block, type PrintDocument } from './document.js';
-import { footerOf, letterheadOf } from './draft.js';
+import { addressLines, footerOf, letterheadOf, noAddressWarning } from './draft.js';
 import { ledgerRelative, slug } from './files.js';
 import { documentPdf } from './pdf.js';
 
@@ -41,6 +41,8 @@ export interface CaseFile {
   files: string[];
   /** Invoice files and letters the ledger names but that could not be found. */
   missing: string[];
+  /** Things to fix before the case goes to an agency or a court: printed by the caller, never fatal. */
+  warnings: string[];
   totals: CurrencyTotals[];
   /** To add to an invoice's history (set `at`): takes the collections stage. */
   event: HistoryEvent;
@@ -151,7 +153,7 @@ function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[
       ['', 'Name', 'Address', 'Contact'],
       [
         [strong('Creditor'), business.name, partyLines(linesOf(business.address)), partyLines([business.email, business.phone])],
-        [strong('Debtor'), client.name, partyLines(linesOf(client.address)), partyLines(debtorContacts)],
+        [strong('Debtor'), client.name, partyLines(addressLines(client)), partyLines(debtorContacts)],
       ],
     ),
     heading('Amounts claimed'),
@@ -299,6 +301,7 @@ export async function writeCaseFile(input: CaseFileInput): Promise<CaseFile> {
       dir,
       files,
       missing: [...invoiceCopier.missing, ...letterCopier.missing],
+      warnings: noAddressWarning(client, 'an agency or a court acts on it'),
       totals,
       event: { on: today, kind: 'collections', stage, note: `case file written to ${folder}`, file: folder },
       inclusionEvent: { on: today, kind: 'note', note: `included in the case file written to ${folder} before its ${stage} stage, which it has not reached; chasing carries on`, file: folder },

@@ -138,13 +138,23 @@ export function footerOf(config: Pick<Config, 'business'>): string {
   return [config.business.name, config.business.email].filter(Boolean).join(' · ');
 }
 
-/** The name on the envelope and the client's postal address, one line each. */
-export function recipientLines(client: Client, addressee: string): string[] {
-  return [...new Set([addressee, client.name])].concat(linesOf(client.address));
+/** Stands in the document for a postal address the ledger lacks, where nobody can miss it. */
+export const ADDRESS_NEEDED = '[postal address needed]';
+
+/** The client's postal address, one line each; the placeholder when the ledger has none. */
+export function addressLines(client: Client): string[] {
+  const lines = linesOf(client.address);
+  return lines.length > 0 ? lines : [ADDRESS_NEEDED];
 }
 
-function noAddressWarning(client: Client): string[] {
-  return client.address?.trim() ? [] : [`${client.name} has no postal address in the ledger: add address: to client ${client.id} before posting`];
+/** The name on the envelope and the client's postal address, one line each. */
+export function recipientLines(client: Client, addressee: string): string[] {
+  return [...new Set([addressee, client.name])].concat(addressLines(client));
+}
+
+/** The warning, when the client has no postal address, that the document shows ADDRESS_NEEDED; `before` says before what ("posting"). */
+export function noAddressWarning(client: Client, before = 'posting'): string[] {
+  return linesOf(client.address).length > 0 ? [] : [`${client.name} has no postal address in the ledger, so the document shows "${ADDRESS_NEEDED}": add address: to client ${client.id} before ${before}`];
 }
 
 function signatureLines(config: Config, letters: LettersConfig): string[] {

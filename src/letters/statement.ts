@@ -9,7 +9,7 @@ import { displayDate } from '../mail/message.js';
 import { figuresFor } from './amounts.js';
 import { toCsv } from './csv.js';
 import { heading, paragraph, plain, strong, table, type Block, type PrintDocument } from './document.js';
-import { footerOf, letterheadOf, recipientLines } from './draft.js';
+import { footerOf, letterheadOf, noAddressWarning, recipientLines } from './draft.js';
 
 /**
  * A statement of account: every invoice the client has not paid in full, with the payments and
@@ -50,6 +50,8 @@ export interface Statement {
   client: Client;
   asOf: ISODate;
   sections: StatementSection[];
+  /** Things to fix before sending it: printed by the caller, never fatal. */
+  warnings: string[];
 }
 
 const TYPE_ORDER: Readonly<Record<StatementEntryType, number>> = { invoice: 0, fee: 1, interest: 1, compensation: 1, discount: 2, payment: 3 };
@@ -92,7 +94,7 @@ export function buildStatement(invoices: readonly Invoice[], client: Client, con
       entry.balance = section.balance;
     }
   }
-  return { client, asOf, sections: [...sections.values()] };
+  return { client, asOf, sections: [...sections.values()], warnings: noAddressWarning(client) };
 }
 
 /** The plan or settlement agreed on an invoice, in words for the client; nothing once it defaulted or lapsed. */

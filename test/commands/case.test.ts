@@ -173,6 +173,13 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     expect(entry).toMatchObject({ nextAction: { stage: 'escalate', kind: 'email' } });
   });
 
+  it("shows a placeholder for a debtor's missing postal address and warns on stderr", async () => {
+    const d = deps();
+    expect(await run(d, { numbers: ['INV-G'], output: 'case-globex', quiet: true })).toBe(0);
+    expect(d.io.stderr()).toBe('warning: Globex Corporation has no postal address in the ledger, so the document shows "[postal address needed]": add address: to client globex before an agency or a court acts on it\n');
+    expect(pdfText(join(dir.path, 'case-globex', 'summary.pdf'))).toMatch(spaced('Debtor', 'Globex Corporation', '[postal address needed]'));
+  });
+
   it('reports an invoice file that is missing, writes the rest, and exits 1', async () => {
     await ledger.write((tx) => tx.updateInvoice('INV-A', { file: 'invoices/gone.pdf' }));
     const d = deps();

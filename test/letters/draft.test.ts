@@ -166,9 +166,13 @@ describe('a demand letter as PDF', () => {
     expect(letter.warnings).toEqual([]);
   });
 
-  it('warns when the client has no postal address', async () => {
+  it('shows a placeholder where the address goes, and warns, when the client has no postal address', async () => {
     const letter = await draftDemandLetter({ invoices: ukInvoices().slice(1), client: acme(), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path });
-    expect(letter.warnings).toEqual(['Acme Ltd has no postal address in the ledger: add address: to client acme before posting']);
+    expect(letter.warnings).toEqual(['Acme Ltd has no postal address in the ledger, so the document shows "[postal address needed]": add address: to client acme before posting']);
+    expect(pdfText(letter.path)).toMatch(/Accounts Payable\s+24 November 2025\s+Acme Ltd\s+\[postal address needed\]/);
+    const paper = await renderPaperReminder({ invoice: ukInvoices()[1], client: acme(), stage: DEFAULT_LADDER.find((stage) => stage.name === 'friendly')!, config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, format: 'md' });
+    expect(paper.content.toString()).toContain('Acme Ltd\\\n\\[postal address needed\\]');
+    expect(paper.warnings).toEqual(letter.warnings);
   });
 
   it('addresses the contact when the client has no accounts department', async () => {
