@@ -418,7 +418,7 @@ export async function renderPaperReminder(input: PaperReminderInput): Promise<Pa
   const claim = claimFor(invoice, client, config, loadRateTables(config), today);
   const base = variablesFor(invoice, client, assessment, config, { stage: stage.name, today, claim });
   const toAccounts = Boolean((stage.to ?? ['contact']).includes('accounts') && client.accounts && (client.accounts.name?.trim() || client.accounts.email?.trim()));
-  const variables = { ...base, attached: false, toAccounts, recipient: toAccounts ? base.accounts : base.contact };
+  const variables = { ...base, attached: false, paper: true, toAccounts, recipient: toAccounts ? base.accounts : base.contact };
   const rendered = renderLetterTemplate(loadTemplate(templateName, { userDir: config.templates }), variables);
   const document: PrintDocument = {
     title: rendered.subject,

@@ -339,6 +339,24 @@ describe('a paper reminder', () => {
     expect(reminder.warnings).toEqual([]);
   });
 
+  it('reads as paper: dated, its line breaks kept, never calling itself an email', async () => {
+    const paper = async (name: string, today: string) => {
+      const stage = DEFAULT_LADDER.find((each) => each.name === name)!;
+      const reminder = await renderPaperReminder({ invoice: invoice('INV-9', { issued: '2026-09-01', due: '2026-10-01' }), client: acme({ address: ADDRESS }), stage, config: aConfig(), today, ledgerDir: dir.path });
+      return pdfText(reminder.path);
+    };
+    const friendly = await paper('friendly', '2026-10-08');
+    // The sign-off is two lines, not "Thanks,Jane Smith".
+    expect(friendly).toMatch(/^Thanks,\n+Jane Smith$/m);
+    const final = await paper('final', '2026-10-31');
+    expect(final).toMatch(/Bob Jones\s+31 October 2026/);
+    expect(final).toMatch(spaced(...'Please pay £1,200.00 within seven days of this letter.'.split(' ')));
+    expect(final).toMatch(/^Regards,\n+Jane Smith$/m);
+    const resend = await paper('resend', '2026-10-02');
+    expect(resend).toMatch(spaced(...'Invoices are easy to lose, so here are the details again.'.split(' ')));
+    for (const text of [friendly, final, resend]) expect(text).not.toMatch(/\bemail\b|\binbox\b/i);
+  });
+
   it('goes to the accounts department for a stage addressed to it', async () => {
     const reminder = await renderPaperReminder({ invoice: invoice('INV-9'), client: acme({ address: ADDRESS }), stage: escalate, config: aConfig(), today: '2026-10-22', ledgerDir: dir.path });
     expect(pdfText(reminder.path)).toMatch(/Accounts Payable\s+22 October 2026\s+Acme Ltd/);
