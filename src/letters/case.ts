@@ -134,6 +134,15 @@ function timeline(figures: readonly InvoiceFigures[]): TimelineEntry[] {
   return entries.sort((a, b) => a.date.localeCompare(b.date) || a.at.localeCompare(b.at) || a.invoice.localeCompare(b.invoice));
 }
 
+/** " Interest continues at £1.23 a day (INV-A £0.80, INV-B £0.43)." or nothing when none runs: the daily rate a claim form asks for. */
+function dailyInterestSentence(figures: readonly InvoiceFigures[]): string {
+  const accruing = figures.filter((figure) => figure.claim.daily > 0);
+  if (accruing.length === 0) return '';
+  const perCurrency = totalsOf(accruing).map((entry) => displayAmount(entry.daily, entry.currency));
+  const each = accruing.length > 1 ? ` (${accruing.map(({ invoice, claim }) => `${invoice.number} ${displayAmount(claim.daily, invoice.currency)}`).join(', ')})` : '';
+  return ` Interest continues at ${perCurrency.join(' and ')} a day${each}.`;
+}
+
 function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[], totals: readonly CurrencyTotals[], files: readonly string[]): PrintDocument {
   const { client, config, today } = input;
   const business = config.business;
@@ -175,7 +184,7 @@ function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[
     paragraph(
       policy.rule === 'none'
         ? 'No late-payment interest or compensation is claimed.'
-        : `Late charges are claimed under the ${policy.rule} rule, computed to ${displayDate(today)}: ${totals.map((entry) => `interest ${displayAmount(entry.interest, entry.currency)}, fees ${displayAmount(entry.fees, entry.currency)}, compensation ${displayAmount(entry.compensation, entry.currency)}`).join('; ')}. Charges already added to an invoice are in its balance and not counted again.`,
+        : `Late charges are claimed under the ${policy.rule} rule, computed to ${displayDate(today)}: ${totals.map((entry) => `interest ${displayAmount(entry.interest, entry.currency)}, fees ${displayAmount(entry.fees, entry.currency)}, compensation ${displayAmount(entry.compensation, entry.currency)}`).join('; ')}. Charges already added to an invoice are in its balance and not counted again.${dailyInterestSentence(figures)}`,
     ),
     ...(notes.length ? [{ type: 'list' as const, ordered: false, start: 1, items: notes.map((note) => [{ text: note }]) }] : []),
     heading('Timeline'),
@@ -195,14 +204,14 @@ function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[
 
 function csvs(figures: readonly InvoiceFigures[], invoiceCopies: Map<string, string | null>): Record<'invoices.csv' | 'payments.csv' | 'charges.csv' | 'history.csv', string> {
   const invoices = toCsv(
-    ['number', 'client', 'currency', 'issued', 'due', 'days_overdue', 'amount', 'total', 'paid', 'balance', 'interest', 'fees', 'compensation', 'claimable', 'claimed', 'interest_rate', 'interest_from', 'description', 'file', 'promise_date', 'promise_note', 'plan_created', 'plan_installments', 'plan_defaulted'],
+    ['number', 'client', 'currency', 'issued', 'due', 'days_overdue', 'amount', 'total', 'paid', 'balance', 'interest', 'fees', 'compensation', 'claimable', 'claimed', 'interest_rate', 'interest_from', 'daily_interest', 'description', 'file', 'promise_date', 'promise_note', 'plan_created', 'plan_installments', 'plan_defaulted'],
     figures.map(({ invoice, assessment, claim, outstanding }) => {
       const amount = (minor: number) => money(minor, invoice.currency);
       return [
         invoice.number, invoice.client, invoice.currency, invoice.issued, invoice.due, assessment.daysOverdue,
         amount(invoice.amount), amount(assessment.total), amount(assessment.paid), amount(assessment.balance),
         amount(outstanding.interest), amount(outstanding.fees), amount(outstanding.compensation), amount(outstanding.claimable), amount(assessment.balance + outstanding.claimable),
-        claim.rate ?? '', claim.interestFrom ?? '', invoice.description ?? '', invoiceCopies.get(invoice.number) ?? '',
+        claim.rate ?? '', claim.interestFrom ?? '', amount(claim.daily), invoice.description ?? '', invoiceCopies.get(invoice.number) ?? '',
         invoice.promise?.date ?? '', invoice.promise?.note ?? '',
         invoice.plan?.created ?? '', invoice.plan ? invoice.plan.installments.map((row) => `${row.due} ${amount(row.amount)}`).join('; ') : '', invoice.plan?.defaulted ?? '',
       ];
@@ -249,7 +258,7 @@ function caseJson(input: CaseFileInput, figures: readonly InvoiceFigures[], tota
         total: amount(assessment.total),
         paid: amount(assessment.paid),
         balance: amount(assessment.balance),
-        claim: { interest: amount(outstanding.interest), fees: amount(outstanding.fees), compensation: amount(outstanding.compensation), claimable: amount(outstanding.claimable), rate: claim.rate, interestFrom: claim.interestFrom, notes: claim.notes },
+        claim: { interest: amount(outstanding.interest), fees: amount(outstanding.fees), compensation: amount(outstanding.compensation), claimable: amount(outstanding.claimable), rate: claim.rate, interestFrom: claim.interestFrom, daily: amount(claim.daily), notes: claim.notes },
         claimed: amount(assessment.balance + outstanding.claimable),
         file: invoice.file ? { ledger: invoice.file, copy: invoiceCopies.get(invoice.number) ?? null } : null,
         payments: invoice.payments.map((payment) => ({ ...payment, amount: amount(payment.amount) })),

@@ -44,6 +44,8 @@ export interface LetterInvoice {
   rate: string;
   /** The first day bearing interest, or "–". */
   interestFrom: string;
+  /** What a further day adds in interest ("£0.33"), or "–" when none runs. */
+  daily: string;
 }
 
 export interface LetterTotals {
@@ -54,6 +56,8 @@ export interface LetterTotals {
   compensation: string;
   claimable: string;
   total: string;
+  /** What a further day adds in interest, "" when none runs. */
+  daily: string;
   hasInterest: boolean;
   hasFees: boolean;
   hasCompensation: boolean;
@@ -87,6 +91,8 @@ export interface LetterVariables {
   compensation: string;
   claimable: string;
   total: string;
+  /** What a further day adds in interest across the invoices ("£1.23", "£1.23 and €0.40"), "" when none runs. */
+  dailyInterest: string;
   lateCharges: boolean;
   lateFees: {
     rule: string;
@@ -208,6 +214,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
         total: show(assessment.balance + outstanding.claimable),
         rate: claim.rate ? `${claim.rate}%` : '–',
         interestFrom: claim.interestFrom ? displayDate(claim.interestFrom) : '–',
+        daily: claim.daily > 0 ? show(claim.daily) : '–',
       };
     }),
     totals: totals.map((entry) => {
@@ -220,6 +227,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
         compensation: show(entry.compensation),
         claimable: show(entry.claimable),
         total: show(entry.total),
+        daily: entry.daily > 0 ? show(entry.daily) : '',
         hasInterest: entry.interest > 0,
         hasFees: entry.fees > 0,
         hasCompensation: entry.compensation > 0,
@@ -232,6 +240,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
     compensation: per((entry) => entry.compensation),
     claimable: per((entry) => entry.claimable),
     total: per((entry) => entry.total),
+    dailyInterest: joinAmounts(totals.filter((entry) => entry.daily > 0).map((entry) => displayAmount(entry.daily, entry.currency))),
     lateCharges,
     lateFees: {
       rule,

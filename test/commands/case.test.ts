@@ -180,6 +180,20 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     expect(pdfText(join(dir.path, 'case-globex', 'summary.pdf'))).toMatch(spaced('Debtor', 'Globex Corporation', '[postal address needed]'));
   });
 
+  it('gives the daily interest a claim form asks for, in the summary, invoices.csv and case.json', async () => {
+    const config = testConfig({ extra: 'lateFees:\n  rule: contractual\n  annualRate: 8\n' });
+    const d = testDeps({ ledger, config, io: testIo({ cwd: dir.path }) });
+    expect(await run(d, { numbers: ['INV-A', 'INV-B'], output: 'case-acme', quiet: true })).toBe(0);
+    const root = join(dir.path, 'case-acme');
+    // £1,000.00 x 8% / 365 = 21.9p; €450.00 (€500.00 less the €50.00 discount) x 8% / 365 = 9.9c.
+    expect(pdfText(join(root, 'summary.pdf'))).toMatch(spaced(...'Interest continues at £0.22 and €0.10 a day (INV-A £0.22, INV-B €0.10).'.split(' ')));
+    expect(csv(join(root, 'invoices.csv')).map((row) => [row.number, row.interest_rate, row.daily_interest])).toEqual([
+      ['INV-A', '8', '0.22'],
+      ['INV-B', '8', '0.10'],
+    ]);
+    expect(JSON.parse(readFileSync(join(root, 'case.json'), 'utf8')).invoices[0].claim).toMatchObject({ rate: '8', daily: '0.22' });
+  });
+
   it('reports an invoice file that is missing, writes the rest, and exits 1', async () => {
     await ledger.write((tx) => tx.updateInvoice('INV-A', { file: 'invoices/gone.pdf' }));
     const d = deps();

@@ -64,7 +64,9 @@ describe('a demand letter as PDF', () => {
       expect(text).toMatch(spaced(...words));
     }
     expect(letter).toMatchObject({ format: 'pdf', style: 'demand', stage: 'demand', deadline: '2025-12-08', warnings: [] });
-    expect(letter.totals).toEqual([{ currency: 'GBP', balance: 150_000, interest: 2_661, fees: 0, compensation: 11_000, claimable: 13_661, total: 163_661 }]);
+    // A day's interest: £1,000.00 and £500.00 at 12.25% over 365 days, 33.6p -> 34p and 16.8p -> 17p.
+    expect(letter.totals).toEqual([{ currency: 'GBP', balance: 150_000, interest: 2_661, fees: 0, compensation: 11_000, claimable: 13_661, total: 163_661, daily: 51 }]);
+    expect(text).toMatch(spaced(...'Interest continues to run on the unpaid balance, at the same rate, until it is paid: £0.51 a day.'.split(' ')));
   });
 
   it('goes into letters/ beside the ledger under a dated name, never over an earlier draft, and says how to record it', async () => {
@@ -207,6 +209,7 @@ describe('letter styles and templates', () => {
     expect(letter.subject).toBe('Letter before action: Invoices INV-1 and INV-2');
     expect(text).toContain('Practice Direction on Pre-Action Conduct and Protocols');
     expect(text).toContain('issue a claim against Acme Ltd in the County Court');
+    expect(text).toContain('Interest continues to run on the unpaid balance at £0.51 a day until it is paid or judgment is given.');
     expect(text).toContain('| **Total claimed** | **£1,636.61** |');
     expect(letter.event).toMatchObject({ stage: 'demand', template: 'letter-before-action' });
   });
