@@ -258,7 +258,11 @@ export function weighOptions(input: OptionsInput): OptionPath[] {
       : (() => {
           const issue = feeFor(court.issueFees, claim);
           const hearing = feeFor(court.hearingFees, claim);
-          const over = court.limit !== null && claim > court.limit ? ` The claim is over the ${displayAmount(court.limit, court.currency)} small-claims limit, so it would go to a track where costs are higher and the loser can be ordered to pay the winner's.` : '';
+          // Interest does not count towards the small-claims limit (in England and Wales, CPR 26.8(2)):
+          // the claim less the interest in it, whether claimed now or already charged, is what is compared.
+          const chargedInterest = invoice.charges.reduce((sum, charge) => (charge.kind === 'interest' ? sum + charge.amount : sum), 0);
+          const trackValue = claim - outstanding.interest - chargedInterest;
+          const over = court.limit !== null && trackValue > court.limit ? ` Without interest the claim is ${show(trackValue)}, over the ${displayAmount(court.limit, court.currency)} small-claims limit, so it would go to a track where costs are higher and the loser can be ordered to pay the winner's.` : '';
           return {
             id: 'court',
             title: 'Small-claims court',

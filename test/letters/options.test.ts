@@ -83,7 +83,18 @@ describe('weighOptions', () => {
   it('warns when a claim is over the small-claims limit', () => {
     const paths = weigh(anInvoice({ amount: minor('12000.00') }));
     expect([paths.court.keep, paths.court.upFront]).toEqual([minor('12000.00'), minor('600.00') + minor('346.00')]);
-    expect(paths.court.detail).toContain('over the £10,000.00 small-claims limit');
+    expect(paths.court.detail).toContain('Without interest the claim is £12,000.00, over the £10,000.00 small-claims limit');
+  });
+
+  it('leaves interest out of the comparison with the limit, claimed or already charged, but not fees or compensation', () => {
+    const interest = { interest: minor('250.00'), fees: 0, compensation: 0, claimable: minor('250.00') };
+    const within = weigh(anInvoice({ amount: minor('9990.00') }), interest);
+    expect(within.court.keep).toBe(minor('10240.00'));
+    expect(within.court.detail).not.toContain('small-claims limit');
+    const charged = weigh(anInvoice({ amount: minor('9990.00'), charges: [{ date: '2026-11-01', kind: 'interest', amount: minor('200.00') }] }));
+    expect(charged.court.detail).not.toContain('small-claims limit');
+    const compensated = weigh(anInvoice({ amount: minor('9990.00') }), { interest: minor('250.00'), fees: 0, compensation: minor('70.00'), claimable: minor('320.00') });
+    expect(compensated.court.detail).toContain('Without interest the claim is £10,060.00, over the £10,000.00 small-claims limit');
   });
 
   it('leaves the court path open but uncounted when the fee table is in another currency', () => {
