@@ -71,6 +71,12 @@ export interface LetterVariables {
   accounts: string;
   /** Whom the letter is addressed to: the accounts contact where there is one, else the contact. */
   recipient: string;
+  /** Whom "Dear ..." greets: the recipient, or "Sir or Madam" when the letter goes to a department. */
+  greeting: string;
+  /** "the County Court" under the UK statute or for a UK address, else "court". */
+  court: string;
+  /** True when `court` is the County Court of England and Wales. */
+  ukCourt: boolean;
   toAccounts: boolean;
   address: string;
   business: { name: string; email: string; phone: string; address: string; payment: string };
@@ -118,6 +124,24 @@ const LAWS: Readonly<Record<string, string>> = {
   'uk-late-payment': 'the Late Payment of Commercial Debts (Interest) Act 1998',
   'eu-late-payment': 'Directive 2011/7/EU on combating late payment in commercial transactions',
 };
+
+/**
+ * Words that name a department rather than a person, as accounts contacts are often called
+ * ("Accounts Payable", "Finance team", "Kreditorenbuchhaltung"): such a letter greets "Sir or Madam".
+ */
+const DEPARTMENT = /account|payable|receivable|financ|billing|invoic|purchas|procurement|department|treasury|bookkeep|buchhaltung|kreditoren|debitoren|comptab|contab|księgow|účt|(?:^|[^\p{L}])(?:ap|a\/p|ar|dept|team|office|desk|admin)(?:$|[^\p{L}])/iu;
+
+export function isDepartment(name: string): boolean {
+  return DEPARTMENT.test(name);
+}
+
+/** A UK postcode ("EC1A 1AA", "M1 1AE") on a line of its own or at its end, or the country named on a line. */
+const UK_POSTCODE = /(?:^|\s)(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})$/;
+const UK_COUNTRY = /^(?:uk|u\.k\.|united kingdom|great britain|england|wales|scotland|northern ireland)$/i;
+
+export function isUkAddress(address: string | undefined): boolean {
+  return linesOf(address).some((line) => UK_POSTCODE.test(line) || UK_COUNTRY.test(line));
+}
 
 /** "£1.00", "£1.00 and €2.00", "£1.00, €2.00 and $3.00". */
 function joinAmounts(values: readonly string[]): string {
@@ -177,13 +201,18 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
   const statuteCurrency = compensationCurrency(rule);
   const per = (pick: (totals: CurrencyTotals) => number) => joinAmounts(totals.map((entry) => displayAmount(pick(entry), entry.currency)));
   const lateCharges = totals.some((entry) => entry.claimable > 0);
+  const recipient = toAccounts ? accounts : contact;
+  const ukCourt = rule === 'uk-late-payment' || isUkAddress(client.address);
   const reminded = figures.flatMap((figure) => remindersSent(figure.invoice.history).map((event) => event.on)).sort();
   return {
     style: options.style,
     client: client.name,
     contact,
     accounts,
-    recipient: toAccounts ? accounts : contact,
+    recipient,
+    greeting: toAccounts && isDepartment(recipient) ? 'Sir or Madam' : recipient,
+    court: ukCourt ? 'the County Court' : 'court',
+    ukCourt,
     toAccounts,
     address: client.address?.trim() ?? '',
     business: { name: business.name, email: business.email ?? '', phone: business.phone ?? '', address: business.address?.trim() ?? '', payment },

@@ -4,8 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
-import { composeDemandLetter, draftDemandLetter, renderPaperReminder } from '../../src/letters/draft.js';
-import type { HistoryEvent, Invoice } from '../../src/core/model.js';
+import { composeDemandLetter, draftDemandLetter, isDepartment, isUkAddress, renderPaperReminder } from '../../src/letters/draft.js';
+import type { Client, HistoryEvent, Invoice } from '../../src/core/model.js';
 import { aCall, aLetter, anEmail, aPayment, sentEmail } from '../support/builders.js';
 import { tempDir } from '../support/io.js';
 import { acme, configText, invoice } from '../fixtures/helpers/world.js';
@@ -49,7 +49,7 @@ describe('a demand letter as PDF', () => {
     for (const words of [
       ['Jane Smith Design'], ['Studio 4, 27 Hackney Road'], ['London E2 7NX'], ['jane@janesmith.example'], ['+44 20 7946 0321'],
       ['Accounts Payable'], ['Acme Ltd'], ['1 High Street'], ['London EC1A 1AA'],
-      ['24 November 2025'], ['Dear Accounts Payable,'], ['Formal demand for payment: Invoices INV-1 and INV-2'],
+      ['24 November 2025'], ['Dear Sir or Madam,'], ['Formal demand for payment: Invoices INV-1 and INV-2'],
       ['INV-1', '1 September 2025', '1 October 2025', '£1,200.00', '£200.00', '£1,000.00'],
       ['INV-2', '10 September 2025', '10 October 2025', '£500.00', '£0.00', '£500.00'],
       ['Late Payment of Commercial Debts (Interest) Act 1998'],
@@ -302,6 +302,51 @@ describe('what a letter says about the reminders sent', () => {
   it('counts the reminders about every invoice in the letter', async () => {
     const invoices = [invoice('INV-1', { history: [sentEmail('friendly', '2025-10-08')] }), invoice('INV-2', { due: '2025-10-10', history: [sentEmail('friendly', '2025-10-17')] })];
     expect(await opening([], 'demand', invoices)).toContain('they are past due and I have sent 2 reminders, the last on 17 October 2025.');
+  });
+});
+
+describe('whom a letter greets, and which court it names', () => {
+  it.each([
+    ['Accounts Payable', true],
+    ['Accounts Department', true],
+    ['Finance team', true],
+    ['AP', true],
+    ['Kreditorenbuchhaltung', true],
+    ['Dział księgowości', true],
+    ['Sue Brown', false],
+    ['Apollonia Teamsworth', false],
+  ])('%s is a department: %s', (name, expected) => {
+    expect(isDepartment(name)).toBe(expected);
+  });
+
+  it.each([
+    ['1 High Street\nLondon EC1A 1AA', true],
+    ['Studio 4\nManchester M1 1AE', true],
+    ['12 Rose Lane\nCardiff\nWales', true],
+    ['350 Fifth Avenue\nNew York, NY 10118\nUSA', false],
+    ['Friedrichstraße 68\n10117 Berlin\nGermany', false],
+    ['Toronto ON M5V 3L9\nCanada', false],
+    [undefined, false],
+  ])('%j is a UK address: %s', (address, expected) => {
+    expect(isUkAddress(address)).toBe(expected);
+  });
+
+  const letter = async (client: Client, rule = 'none', style = 'letter-before-action') =>
+    (await draftDemandLetter({ invoices: ukInvoices().slice(1), client, config: aConfig(`lateFees:\n  rule: ${rule}\n`), today: '2025-11-24', ledgerDir: dir.path, format: 'md', style })).content.toString();
+
+  it('greets a department as Sir or Madam in every style, and a person in accounts by name', async () => {
+    expect(await letter(acme({ address: ADDRESS }), 'none', 'demand')).toContain('Dear Sir or Madam,');
+    expect(await letter(acme({ address: ADDRESS, accounts: { email: 'ap@acme.example' } }))).toContain('Dear Sir or Madam,');
+    expect(await letter(acme({ address: ADDRESS, accounts: { name: 'Sue Brown', email: 'sue@acme.example' } }))).toContain('Dear Sue Brown,');
+  });
+
+  it('names the County Court only under the UK statute or for a UK address, and a court otherwise', async () => {
+    const us = acme({ address: '350 Fifth Avenue\nNew York, NY 10118\nUSA' });
+    const german = acme({ address: 'Friedrichstraße 68\n10117 Berlin\nGermany' });
+    expect(await letter(us)).toContain('I intend to issue a claim against Acme Ltd in court without further notice.');
+    expect(await letter(german, 'contractual')).not.toContain('County Court');
+    expect(await letter(acme({ address: ADDRESS }))).toContain('in the County Court without further notice.');
+    expect(await letter(us, 'uk-late-payment')).toContain('in the County Court without further notice.');
   });
 });
 
