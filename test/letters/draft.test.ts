@@ -122,21 +122,21 @@ describe('a demand letter as PDF', () => {
     const gbp = invoice('G-1', { issued: '2025-09-10', due: '2025-10-10', amount: 50_000 });
 
     const dollars = await markdown('uk-late-payment', [usd]);
-    expect(dollars).toContain('from the day after it fell due. The Act sets that compensation in pounds only, so none is claimed on this invoice.');
+    expect(dollars).toContain("from the day after it fell due. The Act's fixed compensation is set in pounds only, so none is claimed on this invoice.");
     expect(dollars).not.toMatch(/£40|Compensation/);
     expect(dollars).toContain('| Invoice | Interest from | Rate a year | Interest to 24 November 2025 |\n');
     expect(dollars).toMatch(/^\| U-1 \| 2 October 2025 \| 12\.25% \| \$[\d,.]+ \|$/m);
 
     const both = await markdown('uk-late-payment', [usd, gbp]);
-    expect(both).toContain('and to fixed compensation of £40, £70 or £100 for each invoice in pounds, according to its size. The Act sets that compensation in pounds only, so none is claimed on the invoices in other currencies.');
+    expect(both).toContain("and to fixed compensation of £40, £70 or £100 for each invoice in pounds, according to its size. The Act's fixed compensation is set in pounds only, so none is claimed on the invoices in other currencies.");
     expect(both).toContain('| G-1 | 11 October 2025 | 12.25% | £7.55 | £40.00 |');
 
     const pounds = await markdown('eu-late-payment', [gbp]);
-    expect(pounds).toContain("reference rate plus 8 percentage points, from the day after it fell due. The Directive sets that compensation in euros only, so none is claimed on this invoice.");
+    expect(pounds).toContain("reference rate plus 8 percentage points, from the day after it fell due. The Directive's fixed compensation is set in euros only, so none is claimed on this invoice.");
     expect(pounds).not.toMatch(/€|Compensation/);
 
     const lba = (await draftDemandLetter({ invoices: [usd], client: acme({ address: ADDRESS }), config: aConfig(UK_RULE), today: '2025-11-24', ledgerDir: dir.path, format: 'md', style: 'letter-before-action' })).content.toString();
-    expect(lba).toContain('from the day after each invoice fell due. The Act sets that compensation in pounds only, so none is claimed on this invoice.');
+    expect(lba).toContain("from the day after each invoice fell due. The Act's fixed compensation is set in pounds only, so none is claimed on this invoice.");
     expect(lba).not.toContain('£40');
 
     // In the statute's currency, the wording is as before.
