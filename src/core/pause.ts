@@ -69,7 +69,7 @@ const RULES: Readonly<Record<PauseKind, PauseRule>> = {
   letter(invoice, _assessment, _policy, today) {
     const letter = letterDeadline(invoice.history);
     if (!letter || letter.deadline < today) return null;
-    return { kind: 'letter', what: `was sent a letter on ${letter.on} giving until ${letter.deadline} to pay`, until: letter.deadline };
+    return { kind: 'letter', what: `has a letter dated ${letter.on} that gives until ${letter.deadline} to pay`, until: letter.deadline };
   },
 };
 

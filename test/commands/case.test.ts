@@ -141,7 +141,7 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     await letterRun(deps(), { numbers: ['INV-A'], quiet: true });
     const before = snapshot(ledgerPath);
     await expect(run(deps(), { numbers: ['INV-A'], output: 'case-a' })).rejects.toMatchObject({
-      message: 'invoice INV-A was sent a letter on 2026-11-23 giving until 2026-12-07 to pay',
+      message: 'invoice INV-A has a letter dated 2026-11-23 that gives until 2026-12-07 to pay',
       hint: 'to put it in a case file anyway, add --force',
       exitCode: 2,
     });

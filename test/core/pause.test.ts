@@ -37,7 +37,7 @@ describe('pauseOf: why chasing an invoice waits', () => {
       { kind: 'plan', what: 'is on a payment plan (0 of 3 installments paid) whose installment of 2026-11-01 is late: £400.00 is owed now, and the plan defaults after 2026-11-06', until: '2026-11-06' },
     ],
     ['a plan defaulted', '2026-11-23', { plan: PLAN }, null],
-    ['a letter whose deadline has not passed', '2026-12-07', { history: [aLetter('demand', '2026-11-23', { status: 'drafted', note: 'payment deadline 2026-12-07' })] }, { kind: 'letter', what: 'was sent a letter on 2026-11-23 giving until 2026-12-07 to pay', until: '2026-12-07' }],
+    ['a letter whose deadline has not passed', '2026-12-07', { history: [aLetter('demand', '2026-11-23', { status: 'drafted', note: 'payment deadline 2026-12-07' })] }, { kind: 'letter', what: 'has a letter dated 2026-11-23 that gives until 2026-12-07 to pay', until: '2026-12-07' }],
     ['a letter whose deadline has passed', '2026-12-08', { history: [aLetter('demand', '2026-11-23', { status: 'drafted', note: 'payment deadline 2026-12-07' })] }, null],
   ])('%s', (_what, today, invoice, expected) => {
     const pause = pauseOn(today, invoice);
