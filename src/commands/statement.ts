@@ -50,11 +50,14 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   ]);
   const letters = lettersConfig(config, ledgerDir);
   const statement = buildStatement(ledger.invoices({ client: client.id }), client, config, today);
-  // A CSV has no address block to fill in.
-  if (format !== 'csv') for (const warning of statement.warnings) io.err(`warning: ${warning}`);
+  // Said once the statement is out, as a letter's are; a CSV has no address block to fill in.
+  const warn = () => {
+    if (format !== 'csv') for (const warning of statement.warnings) io.err(`warning: ${warning}`);
+  };
   const content = format === 'csv' ? Buffer.from(statementCsv(statement), 'utf8') : await files.renderDocument(statementDocument(statement, config), format as 'pdf' | 'md' | 'html', letters);
   if (options.output === '-') {
     io.write(content.toString('utf8'));
+    warn();
     return 0;
   }
   let path: string;
@@ -64,6 +67,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   } else {
     path = files.writeNewFile(letters.folder, `${today}-${files.slug(client.id)}-statement`, format, content);
   }
+  warn();
   if (!options.quiet) io.out(`Wrote the statement for ${client.name} as of ${today}: ${shownPath(path, io.cwd)}`);
   return 0;
 }
