@@ -2,7 +2,11 @@ import { rmSync } from 'node:fs';
 import { dirname, isAbsolute, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
+import { daysBetween } from '../core/dates.js';
+import { oldEnoughFor } from '../core/ladder.js';
+import type { Invoice } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
+import { DEMAND_PAUSES } from '../core/pause.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { notesThenExamples, printJson } from '../output.js';
@@ -13,10 +17,11 @@ export interface LetterOptions {
   client?: string;
   format?: string;
   output?: string;
-  force?: boolean;
   deadline?: string;
   style?: string;
   eject?: string;
+  /** Replace an existing -o file; draft even for invoices that are held, promised, settling or on a kept plan. */
+  force?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -25,18 +30,22 @@ export function command(context: CommandContext): Command {
   return new Command('letter')
     .description('draft a formal demand letter for overdue invoices (PDF to post, or Markdown/HTML to edit)')
     .argument('[number...]', 'invoice numbers, all of one client')
-    .option('--client <id>', "every overdue invoice of this client that is not on hold")
+    .option('--client <id>', 'every overdue invoice of this client that is not held, promised, settling or on a payment plan')
     .option('--format <format>', 'pdf, md or html (default: the -o file\'s extension, else pdf)')
     .option('-o, --output <file>', 'write to this file instead of a new one in the letters folder; "-" prints Markdown or HTML and records nothing')
-    .option('--force', 'replace the -o file if it exists')
     .option('--deadline <days>', 'days to pay, from the letter date (default: letters.deadlineDays in the config, else 14)')
     .option('--style <name>', 'the letter template: demand, letter-before-action (UK pre-action wording), or one of yours (default: the ladder\'s letter stage template)')
     .option('--eject <style>', 'copy a letter template into <templates>/letters/ to edit it; chase then uses your copy')
+    .option('--force', 'replace the -o file if it exists, and include invoices that are on hold, promised, being settled or on a payment plan that is kept')
     .option('--json', 'print what was drafted as JSON')
     .addHelpText(
       'after',
       notesThenExamples(
-        `Drafting records a "letter" in each invoice's history, so chase status shows the demand stage done.
+        `An invoice on hold, promised, being settled or on a payment plan that is kept is not demanded:
+chase refuses it by number and leaves it out of --client, unless you add --force.
+Drafting records a "letter" in each invoice's history, so chase status shows the demand stage done and
+times the next stage from the letter's deadline. An invoice --client takes in before its age reaches
+the demand stage is recorded as in the letter without taking the stage: its reminders carry on.
 After posting it: chase log NUMBER --letter-sent --tracking REF.
 Letter before action: when the client is an individual or a sole trader, England and Wales' Pre-Action
 Protocol for Debt Claims asks for 30 days to reply (--deadline 30) and an information sheet and reply form.`,
@@ -94,8 +103,8 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const deadlineDays = parseDays(options.deadline);
   const { ledger } = deps;
   const { selectInvoices } = await import('../letters/select.js');
-  const selection = selectInvoices(ledger, { numbers: options.numbers, client: options.client }, config.policy, today, 'a demand letter');
-  for (const item of selection.leftOut) io.err(`note: ${item.number} left out: ${item.reason}`);
+  const selection = selectInvoices(ledger, { numbers: options.numbers, client: options.client, pauses: DEMAND_PAUSES, force: options.force }, config.policy, today, 'a demand letter');
+  for (const item of selection.leftOut) io.err(`note: left out ${item.number}, which ${item.reason}`);
   const ledgerDir = dirname(ledger.path);
   const draft = await import('../letters/draft.js');
   const input = { invoices: selection.invoices, client: selection.client, config, today, ledgerDir, format, ...(options.style ? { style: options.style } : {}), ...(deadlineDays ? { deadlineDays } : {}) };
@@ -112,10 +121,14 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const output = options.output ? outputFile(io.cwd, options.output, options.force) : undefined;
   if (output) assertOutputFile(output);
   const letter = await draft.draftDemandLetter({ ...input, ...(output ? { output } : {}) });
+  // An invoice named on the command line takes the letter's stage: the user asked for a demand. One
+  // that --client swept in takes it only once old enough for it; a younger one keeps its gentler
+  // reminders, and the letter is recorded on it without a stage.
+  const takesStage = (invoice: Invoice) => options.numbers.length > 0 || oldEnoughFor(config.policy.ladder, letter.stage, daysBetween(invoice.due, today));
   try {
     const at = deps.now().toISOString();
     await ledger.write((tx) => {
-      for (const invoice of selection.invoices) tx.addHistory(invoice.number, { ...letter.event, at });
+      for (const invoice of selection.invoices) tx.addHistory(invoice.number, { ...(takesStage(invoice) ? letter.event : letter.inclusionEvent), at });
     });
   } catch (error) {
     // A letter the history does not know about would be drafted again on the next run.
@@ -133,6 +146,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
       deadline: letter.deadline,
       client: selection.client.id,
       invoices: selection.invoices.map((invoice) => invoice.number),
+      stageTaken: selection.invoices.filter(takesStage).map((invoice) => invoice.number),
       totals: letter.totals.map((entry) => ({ currency: entry.currency, balance: formatAmount(entry.balance, entry.currency), claimable: formatAmount(entry.claimable, entry.currency), total: formatAmount(entry.total, entry.currency) })),
       warnings: letter.warnings,
     });
@@ -142,6 +156,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
     const count = selection.invoices.length;
     io.out(`Drafted the ${letter.style} letter to ${selection.client.name} for ${count === 1 ? selection.invoices[0].number : `${count} invoices`}: ${shownPath(letter.path, io.cwd)}`);
     io.out(`  to pay by ${letter.deadline}: ${letter.totals.map((entry) => displayAmount(entry.total, entry.currency)).join(' and ')}`);
+    for (const invoice of selection.invoices.filter((each) => !takesStage(each))) io.out(`  ${invoice.number} has not reached the ${letter.stage} stage: recorded as in the letter, and its reminders carry on`);
     if (format === 'pdf') io.out(`  once posted: chase log ${selection.invoices[0].number} --letter-sent --tracking REF${count === 1 ? '' : `, and the same for the other ${count - 1} invoice${count === 2 ? '' : 's'}`}`);
   }
   return 0;

@@ -3,10 +3,11 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep, type WaitReason } from '../core/chasing.js';
 import { callFollows } from '../core/calls.js';
-import { assess, promiseEnds, sortedLadder, type Assessment } from '../core/ladder.js';
+import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
+import { MESSAGE_PAUSES, pauseOf } from '../core/pause.js';
 import { displayAmount } from '../core/money.js';
-import { lapseSettlement, settlementEnds } from '../core/settlement.js';
-import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage, StageAction } from '../core/model.js';
+import { lapseSettlement } from '../core/settlement.js';
+import type { Client, HistoryEvent, Invoice, LadderStage, StageAction } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { type Ledger, requireInvoice } from '../ledger/ledger.js';
@@ -561,22 +562,6 @@ export function notAnEmail(invoice: { number: string; daysOverdue: number }, sta
   }
 }
 
-/** Why chasing this invoice waits, if it does: a hold that has not ended, or a promise not yet run out. */
-function pauseOf(invoice: Invoice, assessment: Assessment, policy: ChasePolicy): { what: string; lift?: string } | null {
-  if (assessment.held && invoice.hold) {
-    const { reason, until } = invoice.hold;
-    return { what: `is on hold (${reason})${until ? ` until ${until}` : ''}`, lift: `end the hold first: chase resume ${invoice.number}` };
-  }
-  if (assessment.promised && invoice.promise) {
-    const { date, note } = invoice.promise;
-    return { what: `has a promise to pay by ${date}${note ? ` (${note})` : ''}; chasing waits until ${promiseEnds(invoice, policy)}` };
-  }
-  if (assessment.settling && invoice.settlement) {
-    return { what: `has a ${waitingDetail(invoice, 'settling')}; chasing waits until ${settlementEnds(invoice, policy)}` };
-  }
-  return null;
-}
-
 async function sendOne(deps: SendDeps, options: SendOptions & { number: string }): Promise<number> {
   const { io, ledger, config, today } = deps;
   if (options.stage && options.template) throw new ChaseError('give --stage or --template, not both');
@@ -598,7 +583,7 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
   }
   if (options.json && options.paper) throw new ChaseError('--paper writes a letter, not data: it takes no --json', { hint: `chase send ${invoice.number} --paper` });
   // Chasing is paused for a reason someone gave: a message now goes only when the user says so.
-  const paused = options.force ? null : pauseOf(invoice, assessment, config.policy);
+  const paused = options.force ? null : pauseOf(invoice, assessment, config.policy, today, MESSAGE_PAUSES);
   const asks = io.interactive && !options.yes;
   // A question on stdout would break the JSON, and a script cannot answer it.
   if (options.json && asks && !options.dryRun) {

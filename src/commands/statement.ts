@@ -66,12 +66,18 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const client = requireClient(ledger, options.client);
   const letters = lettersConfig(config, dirname(ledger.path));
   const statement = buildStatement(ledger.invoices({ client: client.id }), client, config, today);
+  // Said once the statement is out, as a letter's are; CSV and JSON have no address block to fill in.
+  const warn = () => {
+    if (format !== 'csv' && format !== 'json') for (const warning of statement.warnings) io.err(`warning: ${warning}`);
+  };
   const content =
-    format === 'json' ? Buffer.from(`${JSON.stringify(statementJson(statement), null, 2)}\n`, 'utf8')
+    format === 'json' ? Buffer.from(`${JSON.stringify(statementJson(statement), null, 2)}
+`, 'utf8')
     : format === 'csv' ? Buffer.from(statementCsv(statement), 'utf8')
     : await files.renderDocument(statementDocument(statement, config), format, letters);
   if (outputName === '-') {
     io.write(content.toString('utf8'));
+    warn();
     return 0;
   }
   let path: string;
@@ -81,6 +87,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   } else {
     path = files.writeNewFile(letters.folder, `${today}-${files.slug(client.id)}-statement`, format, content);
   }
+  warn();
   if (!options.quiet) io.out(`Wrote the statement for ${client.name} as of ${today}: ${shownPath(path, io.cwd)}`);
   return 0;
 }

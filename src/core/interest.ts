@@ -47,12 +47,18 @@ export interface Claim {
   rate: string | null;
   /** The first day that bears interest; null when no interest runs. */
   interestFrom: ISODate | null;
+  /**
+   * What each further day adds while the balance stays as it is on the claim's date: the debt times
+   * the yearly rate over the days of the year (365, or 360 under actual/360 and 30/360), rounded
+   * half-up once. A claim form asks for it (in England and Wales, CPR 16.4(2)). 0 when no interest runs.
+   */
+  daily: number;
   /** How the figures were reached, in sentences a letter can quote. */
   notes: string[];
 }
 
 function nothing(): Claim {
-  return { interest: 0, fees: 0, compensation: 0, claimable: 0, rate: null, interestFrom: null, notes: [] };
+  return { interest: 0, fees: 0, compensation: 0, claimable: 0, rate: null, interestFrom: null, daily: 0, notes: [] };
 }
 
 /** 'actual/365' | 'actual/360' | '30/360'. */
@@ -116,6 +122,11 @@ function simpleInterest(debt: Debt, from: ISODate, to: ISODate, rate: Decimal, d
   return roundHalfUp(numerator, 10n ** BigInt(rate.scale) * 100n * yearDays(dayCount));
 }
 
+/** One day's simple interest at `rate` percent a year on `owed` minor units, rounded once. */
+function dailyInterest(owed: number, rate: Decimal, dayCount: DayCount): number {
+  return roundHalfUp(BigInt(owed) * rate.units, 10n ** BigInt(rate.scale) * 100n * yearDays(dayCount));
+}
+
 /** A decimal amount of the invoice currency in minor units, refusing more decimals than it has. */
 function amountOf(decimal: Decimal, currency: string, what: string): number {
   const digits = minorDigits(currency);
@@ -129,8 +140,8 @@ function amountOf(decimal: Decimal, currency: string, what: string): number {
 
 /** A claim with its total, last: the key order a printed claim has always had. */
 function total(parts: Omit<Claim, 'claimable'>): Claim {
-  const { interest, fees, compensation, rate, interestFrom, notes } = parts;
-  return { interest, fees, compensation, rate, interestFrom, notes, claimable: interest + fees + compensation };
+  const { interest, fees, compensation, rate, interestFrom, daily, notes } = parts;
+  return { interest, fees, compensation, rate, interestFrom, daily, notes, claimable: interest + fees + compensation };
 }
 
 // Status claims on every invoice under the same policy; parsing its decimals for each was a good part of the claim.
@@ -163,6 +174,7 @@ function contractual(invoice: Invoice, policy: LateFeePolicy, today: ISODate, de
     compensation: 0,
     rate: runs ? text : null,
     interestFrom: firstDay,
+    daily: runs ? dailyInterest(debt.after(today), rate, policy.dayCount) : 0,
     notes,
   });
 }
@@ -198,6 +210,11 @@ const STATUTES: Readonly<Record<'uk-late-payment' | 'eu-late-payment', Statute>>
   },
 };
 
+/** The currency a statute sets its fixed compensation in; null for a rule with none. */
+export function compensationCurrency(rule: LateFeePolicy['rule']): string | null {
+  return rule === 'uk-late-payment' || rule === 'eu-late-payment' ? STATUTES[rule].compensationCurrency : null;
+}
+
 /**
  * Statutory interest at the reference rate plus 8 points, fixed once for the debt, actual/365 from the
  * due date; and the fixed compensation, which the statutes set in their own currency only: for an
@@ -221,6 +238,7 @@ function statutory(invoice: Invoice, statute: Statute, today: ISODate, debt: Deb
     compensation: inCurrency ? statute.compensation(invoice.amount) : 0,
     rate: formatDecimal(rate),
     interestFrom: late,
+    daily: dailyInterest(debt.after(today), rate, 'actual/365'),
     notes,
   });
 }

@@ -61,6 +61,11 @@ export interface Assessment {
   uncertain: HistoryEvent | null;
   /** How the payment plan stands (see plan.ts); null without a plan. */
   plan: PlanProgress | null;
+  /**
+   * The payment deadline of the latest letter that gave one (see letterDeadline): no ladder step
+   * falls due before the day after it, as the letter told the client nothing more would happen until then.
+   */
+  letterDeadline: ISODate | null;
 }
 
 /** Events that take a ladder stage: it will not be taken again. Failed sends do not count, so they are retried. */
@@ -81,6 +86,37 @@ export function takesStage(event: HistoryEvent): boolean {
 /** A message chase sent that reached, or may have reached, the client: an email sent (or pending), or a letter. */
 function isReminder(event: HistoryEvent): boolean {
   return (event.kind === 'email' && (event.status === 'sent' || event.status === 'pending')) || event.kind === 'letter';
+}
+
+/**
+ * The reminders the client is known to have had about an invoice: messages of a ladder stage or an
+ * installment that a server accepted, emails the user logged as sent themselves, and letters recorded
+ * as posted. A pending email or a letter only drafted may never have reached them. Oldest first.
+ */
+export function remindersSent(history: readonly HistoryEvent[]): HistoryEvent[] {
+  const sent = (event: HistoryEvent) =>
+    (event.kind === 'email' && (event.status === undefined || (event.status === 'sent' && event.stage !== undefined))) || (event.kind === 'letter' && event.status === 'posted');
+  return history.filter(sent).sort((a, b) => a.on.localeCompare(b.on));
+}
+
+/**
+ * How a letter records the payment deadline it gives, in its history `note` (the one machine-read
+ * note of a letter, as installmentNote is of an email): `payment deadline 2026-12-07`.
+ */
+export function letterDeadlineNote(deadline: ISODate): string {
+  return `payment deadline ${deadline}`;
+}
+
+const LETTER_DEADLINE = /\bpayment deadline (\d{4}-\d{2}-\d{2})\b/;
+
+/** The deadline the latest letter that gave one set, with the letter's date; null when no letter did. */
+export function letterDeadline(history: readonly HistoryEvent[]): { on: ISODate; deadline: ISODate } | null {
+  let latest: { on: ISODate; deadline: ISODate } | null = null;
+  for (const event of history) {
+    const found = event.kind === 'letter' && event.note ? LETTER_DEADLINE.exec(event.note) : null;
+    if (found && (latest === null || event.on >= latest.on)) latest = { on: event.on, deadline: found[1] };
+  }
+  return latest;
 }
 
 /** An email, call or meeting the user logged (`chase log`): logged emails carry no send status. */
@@ -105,6 +141,15 @@ function isAction(event: HistoryEvent): boolean {
 
 export function needsEarlierReminder(stage: LadderStage): boolean {
   return stage.needsEarlierReminder ?? (stage.name === 'final' || stage.action === 'letter' || stage.action === 'collections');
+}
+
+/**
+ * Whether an invoice `daysOverdue` days late is old enough for the stage `name`: its offset is at
+ * most daysOverdue. A stage that is not on the ladder has no age to wait for.
+ */
+export function oldEnoughFor(ladder: readonly LadderStage[], name: string, daysOverdue: number): boolean {
+  const stage = ladder.find((each) => each.name === name);
+  return stage === undefined || stage.offset <= daysOverdue;
 }
 
 export function stageReached(ladder: readonly LadderStage[], daysOverdue: number): LadderStage | null {
@@ -136,15 +181,15 @@ function lastOf<T>(items: readonly T[], keep: (item: T) => boolean): T | undefin
  * All that assessing an invoice (here, plan.ts and status.ts) reads of one history event, so a
  * ledger may hand `status` only this view of each (InvoiceVisit.history 'ladder'): its date, kind,
  * stage and status, the message id only of a pending email (the message whose fate is unknown) and
- * the note only of an email (installment messages are told apart by it). A property test holds the
- * assessment to it.
+ * the note only of an email (installment messages are told apart by it) or a letter (it holds the
+ * letter's payment deadline). A property test holds the assessment to it.
  */
 export function ladderView(event: HistoryEvent): HistoryEvent {
   const view: HistoryEvent = { on: event.on, kind: event.kind };
   if (event.stage !== undefined) view.stage = event.stage;
   if (event.status !== undefined) view.status = event.status;
   if (event.status === 'pending' && event.messageId !== undefined) view.messageId = event.messageId;
-  if (event.kind === 'email' && event.note !== undefined) view.note = event.note;
+  if ((event.kind === 'email' || event.kind === 'letter') && event.note !== undefined) view.note = event.note;
   return view;
 }
 
@@ -231,11 +276,12 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
     settlementLapsed: owed && settlementEnd !== null && today > settlementEnd,
     uncertain: owed ? (lastOf(invoice.history, (e) => e.kind === 'email' && e.status === 'pending') ?? null) : null,
     plan: planProgress(invoice, today, policy.planGraceDays),
+    letterDeadline: letterDeadline(invoice.history)?.deadline ?? null,
   };
   if (!owed || assessment.held || assessment.uncertain) return assessment;
 
   // No message sooner than minGapDays after the last contact, nor while an agreed settlement is
-  // awaited; a ladder step also waits out a promise. A weekend waits for Monday.
+  // awaited; a ladder step also waits out a promise and a letter's payment deadline. A weekend waits for Monday.
   let notBefore = today;
   const lastContact = latestContact(invoice.history);
   if (lastContact) notBefore = maxDate(notBefore, addDays(lastContact, policy.minGapDays));
@@ -243,6 +289,7 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   const ladderDay = (wanted: ISODate, kind: StageAction): ISODate => {
     let on = maxDate(wanted, notBefore);
     if (assessment.promised) on = maxDate(on, addDays(promiseEnd!, 1));
+    if (assessment.letterDeadline) on = maxDate(on, addDays(assessment.letterDeadline, 1));
     return policy.weekdaysOnly && kind !== 'collections' ? nextWeekday(on) : on;
   };
 

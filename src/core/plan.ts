@@ -247,3 +247,17 @@ export function planNextAction(
   if (!installmentMessageTaken(invoice.history, INSTALLMENT_MISSED, next.due)) return step(INSTALLMENT_MISSED, addDays(next.due, 1), progress.defaultsOn ?? addDays(next.due, policy.planGraceDays));
   return null;
 }
+
+/**
+ * How much of the invoice's balance is overdue on `today`: all of it once the due date has passed,
+ * except on a payment plan that has not defaulted, where only what is left of the installments whose
+ * own dates have passed is overdue (an installment not yet due is not).
+ */
+export function overdueOf(invoice: Invoice, today: ISODate, planGraceDays: number): number {
+  const balance = Math.max(0, balanceOf(invoice));
+  if (invoice.due >= today) return 0;
+  const progress = planProgress(invoice, today, planGraceDays);
+  if (!progress || progress.state === 'defaulted' || progress.state === 'complete') return balance;
+  const late = progress.installments.reduce((sum, row) => (row.due < today ? sum + row.amount - row.paid : sum), 0);
+  return Math.min(balance, late);
+}

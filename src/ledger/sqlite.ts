@@ -15,17 +15,34 @@ import { CLIENT_FIELDS, INVOICE_FIELDS, LOCK_WAIT_MS, RunLock, assertFields, che
 const BUSY_TIMEOUT_MS = 5_000;
 
 /**
- * An invoice's history as `invoices.ladder_history` keeps it (schema 2): the ladderView of each event
+ * An invoice's history as `invoices.ladder_history` keeps it (from schema 2): the ladderView of each event
  * (core/ladder.ts), as a JSON row [on, kind, stage, status, messageId, note] in the order the events
  * were added. Triggers keep the column up to date on every change to `history`, whoever makes it, so
  * `status` reads one text per invoice instead of gathering its history rows: at 100,000 invoices that
  * gathering was half of status's time. Part of a migration, so frozen: if ladderView changes, a new
- * migration must recreate the triggers and refill the column.
+ * migration must recreate the triggers and refill the column. `notedKinds` are the kinds whose note
+ * the view keeps: emails in schema 2, and letters too from schema 3 (a letter's payment deadline).
  */
-function ladderHistoryOf(invoiceId: string): string {
+function ladderHistoryOf(invoiceId: string, notedKinds: string): string {
   return `(SELECT json_group_array(json_array(on_date, kind, stage, status,
-      CASE WHEN status = 'pending' THEN message_id END, CASE WHEN kind = 'email' THEN note END))
+      CASE WHEN status = 'pending' THEN message_id END, CASE WHEN kind IN (${notedKinds}) THEN note END))
     FROM (SELECT on_date, kind, stage, status, message_id, note FROM history WHERE invoice_id = ${invoiceId} ORDER BY id))`;
+}
+
+/** Fills `invoices.ladder_history` and creates the triggers that keep it (see ladderHistoryOf). */
+function ladderHistorySchema(notedKinds: string): string {
+  return `
+  UPDATE invoices SET ladder_history = ${ladderHistoryOf('invoices.id', notedKinds)};
+  CREATE TRIGGER history_added AFTER INSERT ON history BEGIN
+    UPDATE invoices SET ladder_history = ${ladderHistoryOf('NEW.invoice_id', notedKinds)} WHERE id = NEW.invoice_id;
+  END;
+  CREATE TRIGGER history_changed AFTER UPDATE ON history BEGIN
+    UPDATE invoices SET ladder_history = ${ladderHistoryOf('invoices.id', notedKinds)} WHERE id IN (OLD.invoice_id, NEW.invoice_id);
+  END;
+  CREATE TRIGGER history_removed AFTER DELETE ON history BEGIN
+    UPDATE invoices SET ladder_history = ${ladderHistoryOf('OLD.invoice_id', notedKinds)} WHERE id = OLD.invoice_id;
+  END;
+  `;
 }
 
 /** Schema versions, applied in order; `PRAGMA user_version` records how many have run. */
@@ -104,18 +121,11 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX history_message ON history(message_id);
   `,
   `
-  ALTER TABLE invoices ADD COLUMN ladder_history TEXT NOT NULL DEFAULT '[]';
-  UPDATE invoices SET ladder_history = ${ladderHistoryOf('invoices.id')};
-  CREATE TRIGGER history_added AFTER INSERT ON history BEGIN
-    UPDATE invoices SET ladder_history = ${ladderHistoryOf('NEW.invoice_id')} WHERE id = NEW.invoice_id;
-  END;
-  CREATE TRIGGER history_changed AFTER UPDATE ON history BEGIN
-    UPDATE invoices SET ladder_history = ${ladderHistoryOf('invoices.id')} WHERE id IN (OLD.invoice_id, NEW.invoice_id);
-  END;
-  CREATE TRIGGER history_removed AFTER DELETE ON history BEGIN
-    UPDATE invoices SET ladder_history = ${ladderHistoryOf('OLD.invoice_id')} WHERE id = OLD.invoice_id;
-  END;
-  `,
+  ALTER TABLE invoices ADD COLUMN ladder_history TEXT NOT NULL DEFAULT '[]';${ladderHistorySchema("'email'")}`,
+  `
+  DROP TRIGGER history_added;
+  DROP TRIGGER history_changed;
+  DROP TRIGGER history_removed;${ladderHistorySchema("'email', 'letter'")}`,
 ];
 
 type Row = unknown[];

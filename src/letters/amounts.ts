@@ -54,13 +54,16 @@ export interface CurrencyTotals {
   claimable: number;
   /** balance + claimable: what is demanded. */
   total: number;
+  /** What a further day adds in interest: the sum of each invoice's Claim.daily. */
+  daily: number;
 }
 
 /** Totals per currency, in the order the currencies first appear; two currencies are never added. */
 export function totalsOf(figures: readonly InvoiceFigures[]): CurrencyTotals[] {
   const totals = new Map<string, CurrencyTotals>();
-  for (const { invoice, assessment, outstanding } of figures) {
-    const entry = totals.get(invoice.currency) ?? { currency: invoice.currency, balance: 0, interest: 0, fees: 0, compensation: 0, claimable: 0, total: 0 };
+  for (const { invoice, assessment, claim, outstanding } of figures) {
+    const entry = totals.get(invoice.currency) ?? { currency: invoice.currency, balance: 0, interest: 0, fees: 0, compensation: 0, claimable: 0, total: 0, daily: 0 };
+    entry.daily += claim.daily;
     entry.balance += assessment.balance;
     entry.interest += outstanding.interest;
     entry.fees += outstanding.fees;

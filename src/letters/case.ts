@@ -12,7 +12,7 @@ import { figuresFor, totalsOf, type CurrencyTotals, type InvoiceFigures } from '
 import { lettersConfig, stageFor } from './config.js';
 import { toCsv } from './csv.js';
 import { heading, linesOf, paragraph, strong, table, type Block, type PrintDocument } from './document.js';
-import { footerOf, letterheadOf } from './draft.js';
+import { addressLines, footerOf, letterheadOf, noAddressWarning } from './draft.js';
 import { ledgerRelative, slug } from './files.js';
 import { documentPdf } from './pdf.js';
 
@@ -41,9 +41,15 @@ export interface CaseFile {
   files: string[];
   /** Invoice files and letters the ledger names but that could not be found. */
   missing: string[];
+  /** Things to fix before the case goes to an agency or a court: printed by the caller, never fatal. */
+  warnings: string[];
   totals: CurrencyTotals[];
-  /** To add to every invoice's history (set `at`): takes the collections stage. */
+  /** To add to an invoice's history (set `at`): takes the collections stage. */
   event: HistoryEvent;
+  /** The same for an invoice the case covers before its age reaches the collections stage: a note, so chasing it carries on. */
+  inclusionEvent: HistoryEvent;
+  /** The collections stage `event` takes. */
+  stage: string;
 }
 
 const money = (minor: number, currency: string) => formatAmount(minor, currency);
@@ -128,6 +134,15 @@ function timeline(figures: readonly InvoiceFigures[]): TimelineEntry[] {
   return entries.sort((a, b) => a.date.localeCompare(b.date) || a.at.localeCompare(b.at) || a.invoice.localeCompare(b.invoice));
 }
 
+/** " Interest continues at £1.23 a day (INV-A £0.80, INV-B £0.43)." or nothing when none runs: the daily rate a claim form asks for. */
+function dailyInterestSentence(figures: readonly InvoiceFigures[]): string {
+  const accruing = figures.filter((figure) => figure.claim.daily > 0);
+  if (accruing.length === 0) return '';
+  const perCurrency = totalsOf(accruing).map((entry) => displayAmount(entry.daily, entry.currency));
+  const each = accruing.length > 1 ? ` (${accruing.map(({ invoice, claim }) => `${invoice.number} ${displayAmount(claim.daily, invoice.currency)}`).join(', ')})` : '';
+  return ` Interest continues at ${perCurrency.join(' and ')} a day${each}.`;
+}
+
 function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[], totals: readonly CurrencyTotals[], files: readonly string[]): PrintDocument {
   const { client, config, today } = input;
   const business = config.business;
@@ -147,7 +162,7 @@ function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[
       ['', 'Name', 'Address', 'Contact'],
       [
         [strong('Creditor'), business.name, partyLines(linesOf(business.address)), partyLines([business.email, business.phone])],
-        [strong('Debtor'), client.name, partyLines(linesOf(client.address)), partyLines(debtorContacts)],
+        [strong('Debtor'), client.name, partyLines(addressLines(client)), partyLines(debtorContacts)],
       ],
     ),
     heading('Amounts claimed'),
@@ -169,7 +184,7 @@ function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[
     paragraph(
       policy.rule === 'none'
         ? 'No late-payment interest or compensation is claimed.'
-        : `Late charges are claimed under the ${policy.rule} rule, computed to ${displayDate(today)}: ${totals.map((entry) => `interest ${displayAmount(entry.interest, entry.currency)}, fees ${displayAmount(entry.fees, entry.currency)}, compensation ${displayAmount(entry.compensation, entry.currency)}`).join('; ')}. Charges already added to an invoice are in its balance and not counted again.`,
+        : `Late charges are claimed under the ${policy.rule} rule, computed to ${displayDate(today)}: ${totals.map((entry) => `interest ${displayAmount(entry.interest, entry.currency)}, fees ${displayAmount(entry.fees, entry.currency)}, compensation ${displayAmount(entry.compensation, entry.currency)}`).join('; ')}. Charges already added to an invoice are in its balance and not counted again.${dailyInterestSentence(figures)}`,
     ),
     ...(notes.length ? [{ type: 'list' as const, ordered: false, start: 1, items: notes.map((note) => [{ text: note }]) }] : []),
     heading('Timeline'),
@@ -189,14 +204,14 @@ function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[
 
 function csvs(figures: readonly InvoiceFigures[], invoiceCopies: Map<string, string | null>): Record<'invoices.csv' | 'payments.csv' | 'charges.csv' | 'history.csv', string> {
   const invoices = toCsv(
-    ['number', 'client', 'currency', 'issued', 'due', 'days_overdue', 'amount', 'total', 'paid', 'balance', 'interest', 'fees', 'compensation', 'claimable', 'claimed', 'interest_rate', 'interest_from', 'description', 'file', 'promise_date', 'promise_note', 'plan_created', 'plan_installments', 'plan_defaulted'],
+    ['number', 'client', 'currency', 'issued', 'due', 'days_overdue', 'amount', 'total', 'paid', 'balance', 'interest', 'fees', 'compensation', 'claimable', 'claimed', 'interest_rate', 'interest_from', 'daily_interest', 'description', 'file', 'promise_date', 'promise_note', 'plan_created', 'plan_installments', 'plan_defaulted'],
     figures.map(({ invoice, assessment, claim, outstanding }) => {
       const amount = (minor: number) => money(minor, invoice.currency);
       return [
         invoice.number, invoice.client, invoice.currency, invoice.issued, invoice.due, assessment.daysOverdue,
         amount(invoice.amount), amount(assessment.total), amount(assessment.paid), amount(assessment.balance),
         amount(outstanding.interest), amount(outstanding.fees), amount(outstanding.compensation), amount(outstanding.claimable), amount(assessment.balance + outstanding.claimable),
-        claim.rate ?? '', claim.interestFrom ?? '', invoice.description ?? '', invoiceCopies.get(invoice.number) ?? '',
+        claim.rate ?? '', claim.interestFrom ?? '', amount(claim.daily), invoice.description ?? '', invoiceCopies.get(invoice.number) ?? '',
         invoice.promise?.date ?? '', invoice.promise?.note ?? '',
         invoice.plan?.created ?? '', invoice.plan ? invoice.plan.installments.map((row) => `${row.due} ${amount(row.amount)}`).join('; ') : '', invoice.plan?.defaulted ?? '',
       ];
@@ -243,7 +258,7 @@ function caseJson(input: CaseFileInput, figures: readonly InvoiceFigures[], tota
         total: amount(assessment.total),
         paid: amount(assessment.paid),
         balance: amount(assessment.balance),
-        claim: { interest: amount(outstanding.interest), fees: amount(outstanding.fees), compensation: amount(outstanding.compensation), claimable: amount(outstanding.claimable), rate: claim.rate, interestFrom: claim.interestFrom, notes: claim.notes },
+        claim: { interest: amount(outstanding.interest), fees: amount(outstanding.fees), compensation: amount(outstanding.compensation), claimable: amount(outstanding.claimable), rate: claim.rate, interestFrom: claim.interestFrom, daily: amount(claim.daily), notes: claim.notes },
         claimed: amount(assessment.balance + outstanding.claimable),
         file: invoice.file ? { ledger: invoice.file, copy: invoiceCopies.get(invoice.number) ?? null } : null,
         payments: invoice.payments.map((payment) => ({ ...payment, amount: amount(payment.amount) })),
@@ -289,12 +304,17 @@ export async function writeCaseFile(input: CaseFileInput): Promise<CaseFile> {
     // Only an empty folder can be there (assertFreshDir): rmdir refuses anything else.
     if (existsSync(dir)) rmdirSync(dir);
     renameSync(work, dir);
+    const stage = stageFor(config, 'collections', 'collections');
+    const folder = ledgerRelative(dir, input.ledgerDir);
     return {
       dir,
       files,
       missing: [...invoiceCopier.missing, ...letterCopier.missing],
+      warnings: noAddressWarning(client, 'an agency or a court acts on it'),
       totals,
-      event: { on: today, kind: 'collections', stage: stageFor(config, 'collections', 'collections'), note: `case file written to ${ledgerRelative(dir, input.ledgerDir)}`, file: ledgerRelative(dir, input.ledgerDir) },
+      event: { on: today, kind: 'collections', stage, note: `case file written to ${folder}`, file: folder },
+      inclusionEvent: { on: today, kind: 'note', note: `included in the case file written to ${folder} before its ${stage} stage, which it has not reached; chasing carries on`, file: folder },
+      stage,
     };
   } catch (error) {
     rmSync(work, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import { addDays, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
-import { assess } from '../core/ladder.js';
+import { compensationCurrency } from '../core/interest.js';
+import { assess, letterDeadlineNote, remindersSent } from '../core/ladder.js';
 import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import { loadTemplate } from '../mail/template.js';
@@ -43,6 +44,8 @@ export interface LetterInvoice {
   rate: string;
   /** The first day bearing interest, or "–". */
   interestFrom: string;
+  /** What a further day adds in interest ("£0.33"), or "–" when none runs. */
+  daily: string;
 }
 
 export interface LetterTotals {
@@ -53,6 +56,8 @@ export interface LetterTotals {
   compensation: string;
   claimable: string;
   total: string;
+  /** What a further day adds in interest, "" when none runs. */
+  daily: string;
   hasInterest: boolean;
   hasFees: boolean;
   hasCompensation: boolean;
@@ -66,6 +71,12 @@ export interface LetterVariables {
   accounts: string;
   /** Whom the letter is addressed to: the accounts contact where there is one, else the contact. */
   recipient: string;
+  /** Whom "Dear ..." greets: the recipient, or "Sir or Madam" when the letter goes to a department. */
+  greeting: string;
+  /** "the County Court" under the UK statute or for a UK address, else "court". */
+  court: string;
+  /** True when `court` is the County Court of England and Wales. */
+  ukCourt: boolean;
   toAccounts: boolean;
   address: string;
   business: { name: string; email: string; phone: string; address: string; payment: string };
@@ -86,8 +97,24 @@ export interface LetterVariables {
   compensation: string;
   claimable: string;
   total: string;
+  /** What a further day adds in interest across the invoices ("£1.23", "£1.23 and €0.40"), "" when none runs. */
+  dailyInterest: string;
   lateCharges: boolean;
-  lateFees: { rule: string; statutory: boolean; uk: boolean; eu: boolean; contractual: boolean; law: string; notes: string[] };
+  lateFees: {
+    rule: string;
+    statutory: boolean;
+    uk: boolean;
+    eu: boolean;
+    contractual: boolean;
+    law: string;
+    notes: string[];
+    /** Fixed compensation is claimed on at least one invoice. */
+    compensation: boolean;
+    /** Some invoice is in a currency other than the one the statute sets its compensation in, so none is claimed on it. */
+    otherCurrencies: boolean;
+  };
+  /** The reminders recorded as having reached the client about these invoices (remindersSent in core/ladder.ts). */
+  reminders: { count: number; none: boolean; one: boolean; several: boolean; first: string; last: string; dates: string[] };
   nextSteps: string;
 }
 
@@ -97,6 +124,24 @@ const LAWS: Readonly<Record<string, string>> = {
   'uk-late-payment': 'the Late Payment of Commercial Debts (Interest) Act 1998',
   'eu-late-payment': 'Directive 2011/7/EU on combating late payment in commercial transactions',
 };
+
+/**
+ * Words that name a department rather than a person, as accounts contacts are often called
+ * ("Accounts Payable", "Finance team", "Kreditorenbuchhaltung"): such a letter greets "Sir or Madam".
+ */
+const DEPARTMENT = /account|payable|receivable|financ|billing|invoic|purchas|procurement|department|treasury|bookkeep|buchhaltung|kreditoren|debitoren|comptab|contab|księgow|účt|(?:^|[^\p{L}])(?:ap|a\/p|ar|dept|team|office|desk|admin)(?:$|[^\p{L}])/iu;
+
+export function isDepartment(name: string): boolean {
+  return DEPARTMENT.test(name);
+}
+
+/** A UK postcode ("EC1A 1AA", "M1 1AE") on a line of its own or at its end, or the country named on a line. */
+const UK_POSTCODE = /(?:^|\s)(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})$/;
+const UK_COUNTRY = /^(?:uk|u\.k\.|united kingdom|great britain|england|wales|scotland|northern ireland)$/i;
+
+export function isUkAddress(address: string | undefined): boolean {
+  return linesOf(address).some((line) => UK_POSTCODE.test(line) || UK_COUNTRY.test(line));
+}
 
 /** "£1.00", "£1.00 and €2.00", "£1.00, €2.00 and $3.00". */
 function joinAmounts(values: readonly string[]): string {
@@ -123,13 +168,23 @@ export function footerOf(config: Pick<Config, 'business'>): string {
   return [config.business.name, config.business.email].filter(Boolean).join(' · ');
 }
 
-/** The name on the envelope and the client's postal address, one line each. */
-export function recipientLines(client: Client, addressee: string): string[] {
-  return [...new Set([addressee, client.name])].concat(linesOf(client.address));
+/** Stands in the document for a postal address the ledger lacks, where nobody can miss it. */
+export const ADDRESS_NEEDED = '[postal address needed]';
+
+/** The client's postal address, one line each; the placeholder when the ledger has none. */
+export function addressLines(client: Client): string[] {
+  const lines = linesOf(client.address);
+  return lines.length > 0 ? lines : [ADDRESS_NEEDED];
 }
 
-function noAddressWarning(client: Client): string[] {
-  return client.address?.trim() ? [] : [`${client.name} has no postal address in the ledger: add address: to client ${client.id} before posting`];
+/** The name on the envelope and the client's postal address, one line each. */
+export function recipientLines(client: Client, addressee: string): string[] {
+  return [...new Set([addressee, client.name])].concat(addressLines(client));
+}
+
+/** The warning, when the client has no postal address, that the document shows ADDRESS_NEEDED; `before` says before what ("posting"). */
+export function noAddressWarning(client: Client, before = 'posting'): string[] {
+  return linesOf(client.address).length > 0 ? [] : [`${client.name} has no postal address in the ledger, so the document shows "${ADDRESS_NEEDED}": add address: to client ${client.id} before ${before}`];
 }
 
 function signatureLines(config: Config, letters: LettersConfig): string[] {
@@ -143,14 +198,21 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
   const toAccounts = Boolean(client.accounts && (client.accounts.name?.trim() || client.accounts.email?.trim()));
   const accounts = client.accounts?.name?.trim() || 'Accounts Department';
   const rule = lateFeePolicyFor(config, client).rule;
+  const statuteCurrency = compensationCurrency(rule);
   const per = (pick: (totals: CurrencyTotals) => number) => joinAmounts(totals.map((entry) => displayAmount(pick(entry), entry.currency)));
   const lateCharges = totals.some((entry) => entry.claimable > 0);
+  const recipient = toAccounts ? accounts : contact;
+  const ukCourt = rule === 'uk-late-payment' || isUkAddress(client.address);
+  const reminded = figures.flatMap((figure) => remindersSent(figure.invoice.history).map((event) => event.on)).sort();
   return {
     style: options.style,
     client: client.name,
     contact,
     accounts,
-    recipient: toAccounts ? accounts : contact,
+    recipient,
+    greeting: toAccounts && isDepartment(recipient) ? 'Sir or Madam' : recipient,
+    court: ukCourt ? 'the County Court' : 'court',
+    ukCourt,
     toAccounts,
     address: client.address?.trim() ?? '',
     business: { name: business.name, email: business.email ?? '', phone: business.phone ?? '', address: business.address?.trim() ?? '', payment },
@@ -181,6 +243,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
         total: show(assessment.balance + outstanding.claimable),
         rate: claim.rate ? `${claim.rate}%` : '–',
         interestFrom: claim.interestFrom ? displayDate(claim.interestFrom) : '–',
+        daily: claim.daily > 0 ? show(claim.daily) : '–',
       };
     }),
     totals: totals.map((entry) => {
@@ -193,6 +256,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
         compensation: show(entry.compensation),
         claimable: show(entry.claimable),
         total: show(entry.total),
+        daily: entry.daily > 0 ? show(entry.daily) : '',
         hasInterest: entry.interest > 0,
         hasFees: entry.fees > 0,
         hasCompensation: entry.compensation > 0,
@@ -205,6 +269,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
     compensation: per((entry) => entry.compensation),
     claimable: per((entry) => entry.claimable),
     total: per((entry) => entry.total),
+    dailyInterest: joinAmounts(totals.filter((entry) => entry.daily > 0).map((entry) => displayAmount(entry.daily, entry.currency))),
     lateCharges,
     lateFees: {
       rule,
@@ -214,6 +279,17 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
       contractual: rule === 'contractual',
       law: LAWS[rule] ?? (rule === 'contractual' ? `the payment terms of the ${figures.length === 1 ? 'invoice' : 'invoices'}` : ''),
       notes: [...new Set(figures.flatMap((figure) => figure.claim.notes))],
+      compensation: figures.some((figure) => figure.claim.compensation > 0),
+      otherCurrencies: statuteCurrency !== null && figures.some((figure) => figure.invoice.currency !== statuteCurrency),
+    },
+    reminders: {
+      count: reminded.length,
+      none: reminded.length === 0,
+      one: reminded.length === 1,
+      several: reminded.length > 1,
+      first: reminded.length ? displayDate(reminded[0]) : '',
+      last: reminded.length ? displayDate(reminded[reminded.length - 1]) : '',
+      dates: reminded.map(displayDate),
     },
     nextSteps: letters.nextSteps,
   };
@@ -258,8 +334,13 @@ export interface DraftedLetter extends Omit<ComposedLetter, 'document' | 'letter
   format: DocumentFormat;
   /** The file's bytes, e.g. to attach to an email. */
   content: Buffer;
-  /** To add to the history of every invoice in the letter (set `at` when recording): takes the letter stage. */
+  /**
+   * To add to the history of an invoice in the letter (set `at` when recording): takes the letter
+   * stage, and records the payment deadline the ladder waits for (letterDeadlineNote).
+   */
   event: HistoryEvent;
+  /** The same for an invoice the letter covers before its age reaches the letter stage: it takes no stage, so its reminders carry on. */
+  inclusionEvent: HistoryEvent;
 }
 
 function letterStage(config: Config, name: string | undefined): LadderStage | undefined {
@@ -325,12 +406,15 @@ export async function draftDemandLetter(input: DemandLetterInput): Promise<Draft
   const { document, letters, ...composed } = composeDemandLetter(input);
   const content = await renderDocument(document, format, letters);
   const path = writeOut(content, format, letters, input.output, `${input.today}-${slug(input.client.id)}-${slug(composed.style)}-${invoicesPart(input.invoices)}`);
+  const drafted: HistoryEvent = { on: input.today, kind: 'letter', template: composed.style, status: 'drafted', subject: composed.subject, file: ledgerRelative(path, input.ledgerDir) };
+  const deadline = letterDeadlineNote(composed.deadline);
   return {
     ...composed,
     path,
     format,
     content,
-    event: { on: input.today, kind: 'letter', stage: composed.stage, template: composed.style, status: 'drafted', subject: composed.subject, file: ledgerRelative(path, input.ledgerDir) },
+    event: { ...drafted, stage: composed.stage, note: deadline },
+    inclusionEvent: { ...drafted, note: `included before its ${composed.stage} stage, which it has not reached; ${deadline}` },
   };
 }
 
@@ -370,7 +454,7 @@ export async function renderPaperReminder(input: PaperReminderInput): Promise<Pa
   const claim = claimFor(invoice, client, config, loadRateTables(config), today);
   const base = variablesFor(invoice, client, assessment, config, { stage: stage.name, today, claim });
   const toAccounts = Boolean((stage.to ?? ['contact']).includes('accounts') && client.accounts && (client.accounts.name?.trim() || client.accounts.email?.trim()));
-  const variables = { ...base, attached: false, toAccounts, recipient: toAccounts ? base.accounts : base.contact };
+  const variables = { ...base, attached: false, paper: true, toAccounts, recipient: toAccounts ? base.accounts : base.contact };
   const rendered = renderLetterTemplate(loadTemplate(templateName, { userDir: config.templates }), variables);
   const document: PrintDocument = {
     title: rendered.subject,

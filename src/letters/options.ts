@@ -189,6 +189,43 @@ export interface OptionsInput {
 
 const s = (n: number) => (n === 1 ? '' : 's');
 
+/** The payment plan already agreed and not defaulted, as a path; null when there is none. */
+function agreedPlan({ invoice, assessment }: OptionsInput): OptionPath | null {
+  const plan = assessment.plan;
+  if (!plan?.next || (plan.state !== 'on-track' && plan.state !== 'behind')) return null;
+  const show = (minor: number) => displayAmount(minor, invoice.currency);
+  const last = plan.installments[plan.installments.length - 1].due;
+  const left = plan.installments.reduce((sum, row) => sum + row.amount - row.paid, 0);
+  const standing = plan.missed
+    ? `the installment due on ${plan.missed.due} is late (${show(plan.missed.amount)} still to pay); the plan defaults after ${plan.defaultsOn} and chasing then resumes on the balance`
+    : `the next, ${show(plan.next.amount)}, falls due on ${plan.next.due}; chase reminds them before each one`;
+  return {
+    id: 'plan',
+    title: 'The payment plan agreed',
+    keep: assessment.balance,
+    upFront: 0,
+    when: `${show(left)} by ${last}`,
+    detail: `Agreed on ${plan.created}: ${plan.paidCount} of ${plan.installments.length} installments paid, ${show(left)} to come; ${standing}. chase plan show ${invoice.number} lists them.`,
+  };
+}
+
+/** The settlement already agreed and still open, as a path; null when there is none. */
+function agreedSettlement({ invoice, assessment }: OptionsInput): OptionPath | null {
+  const settlement = invoice.settlement;
+  if (!settlement || !assessment.settling) return null;
+  const show = (minor: number) => displayAmount(minor, invoice.currency);
+  // Payments since it was agreed count towards it (core/settlement.ts): the rest is still to come.
+  const paid = invoice.payments.reduce((sum, payment) => (payment.date >= settlement.agreed ? sum + payment.amount : sum), 0);
+  return {
+    id: 'settle',
+    title: 'The settlement agreed',
+    keep: Math.max(0, settlement.amount - paid),
+    upFront: 0,
+    when: settlement.by ? `when paid, by ${settlement.by}` : 'when paid',
+    detail: `${show(settlement.amount)} agreed on ${settlement.agreed} in full settlement${settlement.by ? `, to be paid by ${settlement.by}` : ''}${paid > 0 ? `, ${show(paid)} of it paid so far` : ''}; chasing waits for it. Once it is paid, chase writes off the rest.`,
+  };
+}
+
 /** Every way to end the invoice, in the order a creditor usually tries them. */
 export function weighOptions(input: OptionsInput): OptionPath[] {
   const { invoice, assessment, outstanding, options, today } = input;
@@ -221,7 +258,11 @@ export function weighOptions(input: OptionsInput): OptionPath[] {
       : (() => {
           const issue = feeFor(court.issueFees, claim);
           const hearing = feeFor(court.hearingFees, claim);
-          const over = court.limit !== null && claim > court.limit ? ` The claim is over the ${displayAmount(court.limit, court.currency)} small-claims limit, so it would go to a track where costs are higher and the loser can be ordered to pay the winner's.` : '';
+          // Interest does not count towards the small-claims limit (in England and Wales, CPR 26.8(2)):
+          // the claim less the interest in it, whether claimed now or already charged, is what is compared.
+          const chargedInterest = invoice.charges.reduce((sum, charge) => (charge.kind === 'interest' ? sum + charge.amount : sum), 0);
+          const trackValue = claim - outstanding.interest - chargedInterest;
+          const over = court.limit !== null && trackValue > court.limit ? ` Without interest the claim is ${show(trackValue)}, over the ${displayAmount(court.limit, court.currency)} small-claims limit, so it would go to a track where costs are higher and the loser can be ordered to pay the winner's.` : '';
           return {
             id: 'court',
             title: 'Small-claims court',
@@ -241,7 +282,7 @@ export function weighOptions(input: OptionsInput): OptionPath[] {
       when: 'if and when they pay',
       detail: `${nextStepText()} Costs your time, and the client's goodwill the longer it runs.${withCharges}`,
     },
-    {
+    agreedPlan(input) ?? {
       id: 'plan',
       title: 'Payment plan',
       keep: balance,
@@ -249,7 +290,7 @@ export function weighOptions(input: OptionsInput): OptionPath[] {
       when: `${installments.length} monthly installment${s(installments.length)} from ${firstInstallment}`,
       detail: `${installments.length} × about ${show(installments[0])}. The whole balance, later; chase plan sets it up and reminds them before each installment.${planDefaulted ? ` A plan on this invoice already defaulted${assessment.plan?.defaulted ? ` on ${assessment.plan.defaulted}` : ''}.` : ''}`,
     },
-    {
+    agreedSettlement(input) ?? {
       id: 'settle',
       title: `Settlement at ${formatDecimal(parseDecimal(options.settlementPercent, 'settlementPercent'))}%`,
       keep: settlement,

@@ -228,18 +228,27 @@ class Renderer {
     this.doc.y += 12;
   }
 
-  /** Styled runs of text as one flowing paragraph; pdfkit wraps it and moves to a new page as needed. */
+  /**
+   * Styled runs of text as one flowing paragraph; pdfkit wraps it and moves to a new page as needed.
+   * It is written line by line: pdfkit drops a line break that ends a continued run ("Regards," then
+   * a break, then the name came out as "Regards,Jane Smith").
+   */
   private spans(spans: readonly Span[], x: number, width: number, size: number): void {
-    const parts = spans.filter((span) => span.text !== '');
-    if (parts.length === 0) return;
+    if (!spans.some((span) => span.text !== '')) return;
     this.doc.fontSize(size);
-    parts.forEach((span, index) => {
-      this.doc.font(faceOf(span)).fillColor(span.link ? COLOR.link : COLOR.text);
-      // Options carry over between continued runs, so each run says its own link and underline.
-      const options: PDFKit.Mixins.TextOptions = { continued: index < parts.length - 1, link: span.link ?? null, underline: Boolean(span.link), lineGap: LINE_GAP };
-      if (index === 0) this.doc.text(span.text, x, this.doc.y, { ...options, width });
-      else this.doc.text(span.text, options);
-    });
+    for (const line of brokenIntoLines(spans)) {
+      if (line.length === 0) {
+        this.doc.text(' ', x, this.doc.y, { width, lineGap: LINE_GAP });
+        continue;
+      }
+      line.forEach((span, index) => {
+        this.doc.font(faceOf(span)).fillColor(span.link ? COLOR.link : COLOR.text);
+        // Options carry over between continued runs, so each run says its own link and underline.
+        const options: PDFKit.Mixins.TextOptions = { continued: index < line.length - 1, link: span.link ?? null, underline: Boolean(span.link), lineGap: LINE_GAP };
+        if (index === 0) this.doc.text(span.text, x, this.doc.y, { ...options, width });
+        else this.doc.text(span.text, options);
+      });
+    }
   }
 
   private heightOf(block: Block): number {
@@ -414,6 +423,18 @@ export interface PdfOptions {
 }
 
 /** The document as PDF bytes. pdfkit is loaded here, on first use, so other commands start fast. */
+/** Runs of text split at their line breaks: one list of non-empty runs per line (empty for a blank line). */
+export function brokenIntoLines(spans: readonly Span[]): Span[][] {
+  const lines: Span[][] = [[]];
+  for (const span of spans) {
+    span.text.split('\n').forEach((piece, index) => {
+      if (index > 0) lines.push([]);
+      if (piece !== '') lines[lines.length - 1].push({ ...span, text: piece });
+    });
+  }
+  return lines;
+}
+
 export async function documentPdf(document: PrintDocument, options: PdfOptions): Promise<Buffer> {
   if (options.fonts.regular) await assertFontsHaveGlyphs(document, options.fonts);
   else assertEncodable(document);

@@ -2,6 +2,7 @@ import { ChaseError } from '../core/errors.js';
 import type { ISODate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import type { ChasePolicy, Client, Invoice } from '../core/model.js';
+import { pauseOf, type PauseKind } from '../core/pause.js';
 import { type LedgerReader, requireClient, requireInvoice } from '../ledger/ledger.js';
 
 export interface InvoiceRequest {
@@ -9,20 +10,25 @@ export interface InvoiceRequest {
   numbers?: string[];
   /** Or a client, for all of its overdue invoices. */
   client?: string;
+  /** What holds an invoice back from the document (see core/pause.ts). */
+  pauses: readonly PauseKind[];
+  /** Take invoices those pauses hold back all the same. */
+  force?: boolean;
 }
 
 export interface Selection {
   client: Client;
   /** Oldest due date first. */
   invoices: Invoice[];
-  /** Overdue invoices of the client that were passed over, and why (held: in dispute or in talks). */
+  /** Overdue invoices of the client that were passed over, and why: `reason` completes "INV-1 ..." (see Pause.what). */
   leftOut: { number: string; reason: string }[];
 }
 
 /**
- * The invoices a demand letter or a case file is about: overdue, owed and not on hold, all of one
- * client. Named invoices that do not qualify are an error; a client's are filtered, saying what was
- * left out and why. `what` names the document in messages ("a demand letter").
+ * The invoices a demand letter or a case file is about: overdue, owed and not held back by one of
+ * `request.pauses` (unless forced), all of one client. Named invoices that do not qualify are an
+ * error; a client's are filtered, saying what was left out and why. `what` names the document in
+ * messages ("a demand letter").
  */
 export function selectInvoices(ledger: LedgerReader, request: InvoiceRequest, policy: ChasePolicy, today: ISODate, what: string): Selection {
   const numbers = request.numbers ?? [];
@@ -36,11 +42,13 @@ export function selectInvoices(ledger: LedgerReader, request: InvoiceRequest, po
     for (const invoice of ledger.invoices({ client: client.id, open: true })) {
       const assessment = assess(invoice, policy, today);
       if (assessment.state !== 'open' || assessment.daysOverdue <= 0) continue;
-      if (assessment.held) selection.leftOut.push({ number: invoice.number, reason: `on hold: ${invoice.hold?.reason ?? ''}`.trim() });
+      const pause = request.force ? null : pauseOf(invoice, assessment, policy, today, request.pauses);
+      if (pause) selection.leftOut.push({ number: invoice.number, reason: pause.what });
       else selection.invoices.push(invoice);
     }
     if (selection.invoices.length === 0) {
-      throw new ChaseError(`${client.name} has no overdue invoices to put in ${what}`, { hint: selection.leftOut.length ? `on hold: ${selection.leftOut.map((item) => item.number).join(', ')} (chase resume NUMBER ends a hold)` : 'chase status --client ' + client.id });
+      const leftOut = selection.leftOut.map((item) => `${item.number} ${item.reason}`);
+      throw new ChaseError(`${client.name} has no overdue invoices to put in ${what}`, { hint: leftOut.length ? `${leftOut.join('; ')}. To include them anyway, add --force` : 'chase status --client ' + client.id });
     }
     selection.invoices.sort(byDue);
     return selection;
@@ -52,7 +60,8 @@ export function selectInvoices(ledger: LedgerReader, request: InvoiceRequest, po
     const assessment = assess(invoice, policy, today);
     if (assessment.state !== 'open') throw new ChaseError(`invoice ${number} is ${assessment.state}; there is nothing to claim`);
     if (assessment.daysOverdue <= 0) throw new ChaseError(`invoice ${number} is not overdue: it falls due on ${invoice.due}`);
-    if (assessment.held) throw new ChaseError(`invoice ${number} is on hold (${invoice.hold?.reason})`, { hint: `end the hold first: chase resume ${number}` });
+    const pause = request.force ? null : pauseOf(invoice, assessment, policy, today, request.pauses);
+    if (pause) throw new ChaseError(`invoice ${number} ${pause.what}`, { hint: `to put it in ${what} anyway, add --force${pause.lift ? `; or ${pause.lift}` : ''}` });
     invoices.push(invoice);
   }
   const clients = [...new Set(invoices.map((invoice) => invoice.client))];

@@ -3,11 +3,13 @@ import type { ISODate } from '../core/dates.js';
 import type { Charge, Client, Invoice } from '../core/model.js';
 import { balanceOf } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
+import { overdueOf, planProgress } from '../core/plan.js';
+import { settlementEnds, settlementReached } from '../core/settlement.js';
 import { displayDate } from '../mail/message.js';
 import { figuresFor } from './amounts.js';
 import { toCsv } from './csv.js';
 import { heading, paragraph, plain, strong, table, type Block, type PrintDocument } from './document.js';
-import { footerOf, letterheadOf, recipientLines } from './draft.js';
+import { footerOf, letterheadOf, noAddressWarning, recipientLines } from './draft.js';
 
 /**
  * A statement of account: every invoice the client has not paid in full, with the payments and
@@ -36,8 +38,10 @@ export interface StatementSection {
   currency: string;
   entries: StatementEntry[];
   balance: number;
-  /** The part of the balance on invoices past their due date. */
+  /** The part of the balance past its due date: on a payment plan, only the installments past theirs. */
   overdue: number;
+  /** What was agreed about paying an invoice (a payment plan, a settlement), one sentence each. */
+  agreements: string[];
   /** Late-payment charges that could be claimed on top, not yet applied. */
   claimable: number;
 }
@@ -46,6 +50,8 @@ export interface Statement {
   client: Client;
   asOf: ISODate;
   sections: StatementSection[];
+  /** Things to fix before sending it: printed by the caller, never fatal. */
+  warnings: string[];
 }
 
 const TYPE_ORDER: Readonly<Record<StatementEntryType, number>> = { invoice: 0, fee: 1, interest: 1, compensation: 1, discount: 2, payment: 3 };
@@ -65,7 +71,7 @@ export function buildStatement(invoices: readonly Invoice[], client: Client, con
   const figures = figuresFor(open, client, config, asOf);
   const sections = new Map<string, StatementSection>();
   for (const { invoice, outstanding } of figures) {
-    const section = sections.get(invoice.currency) ?? { currency: invoice.currency, entries: [], balance: 0, overdue: 0, claimable: 0 };
+    const section = sections.get(invoice.currency) ?? { currency: invoice.currency, entries: [], balance: 0, overdue: 0, claimable: 0, agreements: [] };
     sections.set(invoice.currency, section);
     const entry = (fields: Omit<StatementEntry, 'balance' | 'invoice' | 'due'> & { due?: ISODate }) => section.entries.push({ invoice: invoice.number, due: null, ...fields, balance: 0 });
     entry({ date: invoice.issued, type: 'invoice', details: `Invoice ${invoice.number}${invoice.description ? `: ${invoice.description}` : ''}`, due: invoice.due, charged: invoice.amount, paid: 0 });
@@ -77,8 +83,8 @@ export function buildStatement(invoices: readonly Invoice[], client: Client, con
       const how = [payment.method, payment.reference].filter(Boolean).join(' ');
       entry({ date: payment.date, type: 'payment', details: `Payment, ${invoice.number}${how ? ` (${how})` : ''}`, charged: 0, paid: payment.amount });
     }
-    const balance = balanceOf(invoice);
-    if (invoice.due < asOf) section.overdue += balance;
+    section.overdue += overdueOf(invoice, asOf, config.policy.planGraceDays);
+    section.agreements.push(...agreementsOn(invoice, asOf, config.policy));
     section.claimable += outstanding.claimable;
   }
   for (const section of sections.values()) {
@@ -88,7 +94,27 @@ export function buildStatement(invoices: readonly Invoice[], client: Client, con
       entry.balance = section.balance;
     }
   }
-  return { client, asOf, sections: [...sections.values()] };
+  return { client, asOf, sections: [...sections.values()], warnings: noAddressWarning(client) };
+}
+
+/** The plan or settlement agreed on an invoice, in words for the client; nothing once it defaulted or lapsed. */
+function agreementsOn(invoice: Invoice, asOf: ISODate, policy: Config['policy']): string[] {
+  const show = (minor: number) => displayAmount(minor, invoice.currency);
+  const sentences: string[] = [];
+  const plan = planProgress(invoice, asOf, policy.planGraceDays);
+  if (plan && plan.next && (plan.state === 'on-track' || plan.state === 'behind')) {
+    const paid = `${plan.paidCount} of ${plan.installments.length} installments paid`;
+    sentences.push(
+      plan.missed
+        ? `${invoice.number} is being paid by installments (${paid}): the one due on ${displayDate(plan.missed.due)} is overdue, with ${show(plan.missed.amount)} still to pay.`
+        : `${invoice.number} is being paid by installments (${paid}): the next, ${show(plan.next.amount)}, falls due on ${displayDate(plan.next.due)}.`,
+    );
+  }
+  const settlement = invoice.settlement;
+  if (settlement && !settlementReached(invoice) && asOf <= settlementEnds(invoice, policy)!) {
+    sentences.push(`For ${invoice.number}, ${show(settlement.amount)} was agreed on ${displayDate(settlement.agreed)} in full settlement${settlement.by ? `, to be paid by ${displayDate(settlement.by)}` : ''}.`);
+  }
+  return sentences;
 }
 
 export function statementCsv(statement: Statement): string {
@@ -139,7 +165,7 @@ export function statementDocument(statement: Statement, config: Config): PrintDo
         ['left', 'left', 'left', 'right', 'right', 'right'],
       ),
     );
-    const notes = [section.overdue > 0 ? `Of this, ${show(section.overdue)} is overdue.` : 'None of this is overdue yet.'];
+    const notes = [section.overdue > 0 ? `Of this, ${show(section.overdue)} is overdue.` : 'None of this is overdue yet.', ...section.agreements];
     if (section.claimable > 0) notes.push(`Late-payment charges of ${show(section.claimable)} could also be claimed as of ${displayDate(asOf)}; they are not included above.`);
     blocks.push(paragraph(notes.join(' ')));
   }

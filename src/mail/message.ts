@@ -65,6 +65,8 @@ export type TemplateVariables = {
   plan: PlanVariables | null;
   received: { amount: string; date: string } | null;
   attached: boolean;
+  /** True when the message is printed as a letter to post (send --paper): it must not call itself an email. */
+  paper: boolean;
 };
 
 export interface ExtraVariables {
@@ -178,6 +180,7 @@ export function variablesFor(
     plan: planVariables(assessment, show),
     received: extra.received ? { amount: show(extra.received.amount), date: displayDate(extra.received.date) } : null,
     attached: false,
+    paper: false,
   };
 }
 

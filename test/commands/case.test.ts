@@ -64,7 +64,8 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
   it('writes every file an agency or court needs, and records the collections stage', async () => {
     await letterRun(deps(), { numbers: [], client: 'acme', quiet: true });
     const d = deps();
-    expect(await run(d, { numbers: [], client: 'acme', output: 'case-acme' })).toBe(0);
+    // Named, with --force: the letter's deadline has not passed, and neither invoice is 60 days late.
+    expect(await run(d, { numbers: ['INV-A', 'INV-B'], force: true, output: 'case-acme' })).toBe(0);
     const root = join(dir.path, 'case-acme');
     const letter = '2026-11-23-acme-demand-2-invoices.pdf';
     expect(readdirSync(root).sort()).toEqual(['case.json', 'charges.csv', 'history.csv', 'invoices', 'invoices.csv', 'letters', 'payments.csv', 'summary.pdf']);
@@ -88,7 +89,7 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     expect(history.map((row) => row.kind)).toEqual(expect.arrayContaining(['promise', 'promise-broken', 'plan', 'plan-default', 'letter']));
     expect(history.filter((row) => row.kind === 'letter').map((row) => [row.invoice, row.stage, row.status, row.file])).toEqual([
       ['INV-A', 'demand', 'drafted', `letters/${letter}`],
-      ['INV-B', 'demand', 'drafted', `letters/${letter}`],
+      ['INV-B', '', 'drafted', `letters/${letter}`],
     ]);
 
     const json = JSON.parse(readFileSync(join(root, 'case.json'), 'utf8'));
@@ -134,6 +135,63 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     await statusRun(status, { json: true });
     const entry = (JSON.parse(status.io.stdout()) as { invoices: Record<string, unknown>[] }).invoices.find((e) => e.number === 'INV-A');
     expect(entry).toMatchObject({ lastAction: { stage: 'collections', kind: 'collections', on: '2026-11-23' }, nextAction: null });
+  });
+
+  it("waits for a letter's deadline: refuses the invoice until the day after it, as status times collections", async () => {
+    await letterRun(deps(), { numbers: ['INV-A'], quiet: true });
+    const before = snapshot(ledgerPath);
+    await expect(run(deps(), { numbers: ['INV-A'], output: 'case-a' })).rejects.toMatchObject({
+      message: 'invoice INV-A has a letter dated 2026-11-23 that gives until 2026-12-07 to pay',
+      hint: 'to put it in a case file anyway, add --force',
+      exitCode: 2,
+    });
+    expect(existsSync(join(dir.path, 'case-a'))).toBe(false);
+    expect(snapshot(ledgerPath)).toEqual(before);
+    const later = testDeps({ ledger, config: testConfig(), io: testIo({ cwd: dir.path }), today: '2026-12-08' });
+    expect(await run(later, { numbers: ['INV-A'], output: 'case-a', quiet: true })).toBe(0);
+  });
+
+  it('refuses an invoice on a payment plan that is kept, and leaves it out of --client', async () => {
+    await ledger.write((tx) => tx.updateInvoice('INV-B', { plan: { created: '2026-11-20', installments: [{ due: '2026-12-01', amount: 25_000 }, { due: '2027-01-01', amount: 20_000 }] } }));
+    await expect(run(deps(), { numbers: ['INV-B'], output: 'case-b' })).rejects.toThrow('invoice INV-B is on a payment plan being kept (0 of 2 installments paid; the next, €250.00, falls due on 2026-12-01) that runs until 2027-01-01');
+    const d = deps();
+    expect(await run(d, { numbers: [], client: 'acme', output: 'case-acme', force: false, json: true })).toBe(0);
+    expect(d.io.stderr()).toBe('note: left out INV-B, which is on a payment plan being kept (0 of 2 installments paid; the next, €250.00, falls due on 2026-12-01) that runs until 2027-01-01\n');
+    expect(JSON.parse(d.io.stdout())).toMatchObject({ invoices: ['INV-A'] });
+  });
+
+  it('with --client, gives the collections stage only to an invoice old enough for it, and notes the case on the others', async () => {
+    const later = testDeps({ ledger, config: testConfig(), io: testIo({ cwd: dir.path }), today: '2026-12-05' });
+    // On 5 December INV-A is 65 days late (collections is at 60) and INV-B 56.
+    expect(await run(later, { numbers: [], client: 'acme', output: 'case-acme' })).toBe(0);
+    expect(later.io.stdout()).toContain('  INV-B has not reached the collections stage: noted as in the case, and its chasing carries on\n');
+    expect(ledger.invoice('INV-A')!.history.at(-1)).toMatchObject({ kind: 'collections', stage: 'collections' });
+    expect(ledger.invoice('INV-B')!.history.at(-1)).toEqual({ on: '2026-12-05', kind: 'note', note: 'included in the case file written to case-acme before its collections stage, which it has not reached; chasing carries on', file: 'case-acme', at: '2026-11-23T09:00:00.000Z' });
+    const status = testDeps({ ledger, config: testConfig(), io: testIo({ cwd: dir.path }), today: '2026-12-05' });
+    await statusRun(status, { json: true });
+    const entry = (JSON.parse(status.io.stdout()) as { invoices: Record<string, unknown>[] }).invoices.find((e) => e.number === 'INV-B');
+    expect(entry).toMatchObject({ nextAction: { stage: 'escalate', kind: 'email' } });
+  });
+
+  it("shows a placeholder for a debtor's missing postal address and warns on stderr", async () => {
+    const d = deps();
+    expect(await run(d, { numbers: ['INV-G'], output: 'case-globex', quiet: true })).toBe(0);
+    expect(d.io.stderr()).toBe('warning: Globex Corporation has no postal address in the ledger, so the document shows "[postal address needed]": add address: to client globex before an agency or a court acts on it\n');
+    expect(pdfText(join(dir.path, 'case-globex', 'summary.pdf'))).toMatch(spaced('Debtor', 'Globex Corporation', '[postal address needed]'));
+  });
+
+  it('gives the daily interest a claim form asks for, in the summary, invoices.csv and case.json', async () => {
+    const config = testConfig({ extra: 'lateFees:\n  rule: contractual\n  annualRate: 8\n' });
+    const d = testDeps({ ledger, config, io: testIo({ cwd: dir.path }) });
+    expect(await run(d, { numbers: ['INV-A', 'INV-B'], output: 'case-acme', quiet: true })).toBe(0);
+    const root = join(dir.path, 'case-acme');
+    // £1,000.00 x 8% / 365 = 21.9p; €450.00 (€500.00 less the €50.00 discount) x 8% / 365 = 9.9c.
+    expect(pdfText(join(root, 'summary.pdf'))).toMatch(spaced(...'Interest continues at £0.22 and €0.10 a day (INV-A £0.22, INV-B €0.10).'.split(' ')));
+    expect(csv(join(root, 'invoices.csv')).map((row) => [row.number, row.interest_rate, row.daily_interest])).toEqual([
+      ['INV-A', '8', '0.22'],
+      ['INV-B', '8', '0.10'],
+    ]);
+    expect(JSON.parse(readFileSync(join(root, 'case.json'), 'utf8')).invoices[0].claim).toMatchObject({ rate: '8', daily: '0.22' });
   });
 
   it('reports an invoice file that is missing, writes the rest, and exits 1', async () => {

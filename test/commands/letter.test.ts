@@ -64,12 +64,13 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
         '  once posted: chase log INV-A --letter-sent --tracking REF\n',
     );
     expect(pdfText(path)).toMatch(spaced('INV-A', '1 September 2026', '1 October 2026', '£1,200.00', '£200.00', '£1,000.00'));
-    expect(ledger.invoice('INV-A')!.history.at(-1)).toEqual({ on: '2026-11-23', kind: 'letter', stage: 'demand', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-A', file: 'letters/2026-11-23-acme-demand-INV-A.pdf', at: '2026-11-23T09:00:00.000Z' });
+    expect(ledger.invoice('INV-A')!.history.at(-1)).toEqual({ on: '2026-11-23', kind: 'letter', stage: 'demand', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-A', note: 'payment deadline 2026-12-07', file: 'letters/2026-11-23-acme-demand-INV-A.pdf', at: '2026-11-23T09:00:00.000Z' });
 
+    // Collections waits for the day after the letter's deadline, not the ladder's day 60 (2026-11-30).
     const status = deps();
     await statusRun(status, { json: true });
     const entry = (JSON.parse(status.io.stdout()) as { invoices: Record<string, unknown>[] }).invoices.find((e) => e.number === 'INV-A');
-    expect(entry).toMatchObject({ lastAction: { stage: 'demand', kind: 'letter', on: '2026-11-23' }, nextAction: { stage: 'collections', kind: 'collections', on: '2026-11-30' } });
+    expect(entry).toMatchObject({ lastAction: { stage: 'demand', kind: 'letter', on: '2026-11-23' }, nextAction: { stage: 'collections', kind: 'collections', on: '2026-12-08' } });
   });
 
   it('records the posting with chase log --letter-sent against the same stage', async () => {
@@ -81,7 +82,7 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
   it("puts all of a client's overdue invoices in one letter with --client, leaving out those on hold", async () => {
     const d = deps();
     expect(await run(d, { numbers: [], client: 'acme', deadline: '7' })).toBe(0);
-    expect(d.io.stderr()).toBe('note: INV-C left out: on hold: disputed: missing logo\n');
+    expect(d.io.stderr()).toBe('note: left out INV-C, which is on hold (disputed: missing logo)\n');
     const path = join(dir.path, 'letters', '2026-11-23-acme-demand-2-invoices.pdf');
     const text = pdfText(path);
     expect(text).toMatch(spaced('INV-A', '1 September 2026', '1 October 2026', '£1,200.00', '£200.00', '£1,000.00'));
@@ -89,9 +90,74 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
     expect(text).not.toMatch(/INV-[CDEF]/);
     expect(text).toMatch(spaced('Total due', '£1,300.00'));
     expect(text).toMatch(spaced('reaches me by 30 November 2026, 7 days'));
-    for (const number of ['INV-A', 'INV-B']) expect(ledger.invoice(number)!.history.at(-1)).toMatchObject({ kind: 'letter', stage: 'demand', file: 'letters/2026-11-23-acme-demand-2-invoices.pdf' });
+    // INV-A, 53 days late, takes the demand stage; INV-B, 39 days late, has not reached it (45 days):
+    // the letter is on its record without a stage, and its final reminder is still to come.
+    expect(ledger.invoice('INV-A')!.history.at(-1)).toMatchObject({ kind: 'letter', stage: 'demand', file: 'letters/2026-11-23-acme-demand-2-invoices.pdf' });
+    expect(ledger.invoice('INV-B')!.history.at(-1)).toEqual({ on: '2026-11-23', kind: 'letter', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoices INV-A and INV-B', note: 'included before its demand stage, which it has not reached; payment deadline 2026-11-30', file: 'letters/2026-11-23-acme-demand-2-invoices.pdf', at: '2026-11-23T09:00:00.000Z' });
     for (const number of ['INV-C', 'INV-D', 'INV-E']) expect(ledger.invoice(number)!.history.filter((event) => event.kind === 'letter')).toEqual([]);
+    expect(d.io.stdout()).toContain('  INV-B has not reached the demand stage: recorded as in the letter, and its reminders carry on\n');
     expect(d.io.stdout()).toContain('once posted: chase log INV-A --letter-sent --tracking REF, and the same for the other 1 invoice');
+
+    const status = deps();
+    await statusRun(status, { json: true });
+    const entries = (JSON.parse(status.io.stdout()) as { invoices: Record<string, unknown>[] }).invoices;
+    // The final reminder waits for the letter's deadline (30 November) to pass, as collections does on INV-A.
+    expect(entries.find((e) => e.number === 'INV-B')).toMatchObject({ lastAction: { stage: null, kind: 'letter', on: '2026-11-23' }, nextAction: { stage: 'final', kind: 'email', on: '2026-12-01' } });
+    expect(entries.find((e) => e.number === 'INV-A')).toMatchObject({ nextAction: { stage: 'collections', on: '2026-12-01' } });
+
+    // Posting the letter records it on INV-B without a stage too.
+    await logRun(deps(), { number: 'INV-B', letterSent: true, quiet: true });
+    expect(ledger.invoice('INV-B')!.history.at(-1)).toEqual({ on: '2026-11-23', kind: 'letter', status: 'posted', at: '2026-11-23T09:00:00.000Z' });
+  });
+
+  describe('an invoice someone agreed to wait for', () => {
+    // INV-A: a settlement of £800.00 to be paid by 10 December. INV-B: a plan of three £100.00
+    // installments, the first paid, the next due 1 December. INV-F (globex): a promise for 25 November.
+    beforeEach(async () => {
+      await ledger.write((tx) => {
+        tx.updateInvoice('INV-A', { settlement: { agreed: '2026-11-20', amount: 80_000, by: '2026-12-10' } });
+        tx.updateInvoice('INV-B', { plan: { created: '2026-10-20', installments: [{ due: '2026-11-01', amount: 10_000 }, { due: '2026-12-01', amount: 10_000 }, { due: '2027-01-01', amount: 10_000 }] } });
+        tx.addPayment('INV-B', aPayment('2026-11-01', '100.00'));
+        tx.updateInvoice('INV-F', { promise: { date: '2026-11-25' } });
+      });
+    });
+
+    it.each([
+      ['INV-A', 'invoice INV-A has a settlement of £800.00 agreed, to be paid by 2026-12-10; chasing waits until 2026-12-13'],
+      ['INV-B', 'invoice INV-B is on a payment plan being kept (1 of 3 installments paid; the next, £100.00, falls due on 2026-12-01) that runs until 2027-01-01'],
+      ['INV-F', 'invoice INV-F has a promise to pay by 2026-11-25; chasing waits until 2026-11-28'],
+    ])('refuses %s, saying why and until when, and drafts nothing', async (number, message) => {
+      const before = snapshot(ledgerPath);
+      await expect(run(deps(), { numbers: [number] })).rejects.toMatchObject({ message, hint: expect.stringContaining('add --force'), exitCode: 2 });
+      expect(existsSync(join(dir.path, 'letters'))).toBe(false);
+      expect(snapshot(ledgerPath)).toEqual(before);
+    });
+
+    it('drafts it all the same with --force', async () => {
+      expect(await run(deps(), { numbers: ['INV-A'], force: true, quiet: true })).toBe(0);
+      expect(ledger.invoice('INV-A')!.history.at(-1)).toMatchObject({ kind: 'letter', stage: 'demand' });
+    });
+
+    it('leaves them out of --client with a note on stderr, and says so when nothing is left', async () => {
+      const d = deps();
+      await expect(run(d, { numbers: [], client: 'acme' })).rejects.toMatchObject({
+        message: 'Acme Ltd has no overdue invoices to put in a demand letter',
+        hint: expect.stringContaining('INV-A has a settlement of £800.00 agreed'),
+      });
+      await ledger.write((tx) => tx.updateInvoice('INV-A', { settlement: undefined }));
+      const again = deps();
+      expect(await run(again, { numbers: [], client: 'acme', quiet: true })).toBe(0);
+      expect(again.io.stderr()).toBe(
+        'note: left out INV-B, which is on a payment plan being kept (1 of 3 installments paid; the next, £100.00, falls due on 2026-12-01) that runs until 2027-01-01\n' +
+          'note: left out INV-C, which is on hold (disputed: missing logo)\n',
+      );
+      expect(ledger.invoice('INV-B')!.history.filter((event) => event.kind === 'letter')).toEqual([]);
+    });
+
+    it('lets a plan that has defaulted be demanded', async () => {
+      await ledger.write((tx) => tx.updateInvoice('INV-B', { plan: { ...ledger.invoice('INV-B')!.plan!, defaulted: '2026-11-10' } }));
+      expect(await run(deps(), { numbers: ['INV-B'], quiet: true })).toBe(0);
+    });
   });
 
   it('prints Markdown or HTML with -o - and records nothing', async () => {
@@ -176,6 +242,7 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
       deadline: '2026-12-07',
       client: 'acme',
       invoices: ['INV-A', 'INV-B'],
+      stageTaken: ['INV-A', 'INV-B'],
       totals: [{ currency: 'GBP', balance: '1300.00', claimable: '0.00', total: '1300.00' }],
       warnings: [],
     });

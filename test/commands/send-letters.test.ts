@@ -36,9 +36,9 @@ describe.each(BACKENDS)('chase send --due at the demand stage ($name ledger)', (
     dir.remove();
   });
 
-  function deps(extra = '') {
+  function deps(extra = '', today = '2026-11-23') {
     const config = testConfig({ smtpPort: smtp.port, extra });
-    const d = testDeps({ ledger, config, today: '2026-11-23' });
+    const d = testDeps({ ledger, config, today });
     d.transport = () => createTransport(config.mail, {}, d.io);
     return d;
   }
@@ -69,6 +69,21 @@ describe.each(BACKENDS)('chase send --due at the demand stage ($name ledger)', (
     expect(again.io.stdout()).not.toMatch(/^to post/m);
     expect(again.io.stdout()).toContain('letters to post 0');
     expect(snapshot(ledger.path)).toEqual(before);
+  });
+
+  it.each([
+    ['posted', ''],
+    ['emailed', `${EMAILED_DEMAND}  - { name: collections, offset: 60, action: collections }\n`],
+  ])("lists collections only once the %s letter's deadline has passed, not at the ladder's day 60", async (_how, extra) => {
+    await send(deps(extra), { due: true });
+    // The letter of 23 November asks for payment by 7 December; day 60 is 30 November.
+    for (const [today, due] of [['2026-11-30', false], ['2026-12-07', false], ['2026-12-08', true]] as const) {
+      const d = deps(extra, today);
+      expect(await send(d, { due: true, dryRun: true })).toBe(0);
+      if (due) expect(d.io.stdout()).toMatch(/collections\s+INV-9\s+collections/);
+      else expect(d.io.stdout()).not.toMatch(/INV-9/);
+      expect(buildStatus(d, {}).invoices[0].nextAction).toMatchObject({ stage: 'collections', on: '2026-12-08' });
+    }
   });
 
   it('with --dry-run says a letter is due and writes nothing', async () => {

@@ -110,6 +110,16 @@ describe.each(BACKENDS)('chase statement on a $name ledger', (backend) => {
     expect(JSON.parse(readFileSync(join(dir.path, 'acme.json'), 'utf8')).sections).toHaveLength(2);
   });
 
+  it('shows a placeholder for a missing postal address and warns on stderr; a CSV, which has none, does not', async () => {
+    const d = deps();
+    expect(await run(d, { client: 'globex', format: 'md', output: '-' })).toBe(0);
+    expect(d.io.stdout()).toContain('Hank Scorpio\\\nGlobex Corporation\\\n\\[postal address needed\\]');
+    expect(d.io.stderr()).toBe('warning: Globex Corporation has no postal address in the ledger, so the document shows "[postal address needed]": add address: to client globex before posting\n');
+    const csv = deps();
+    await run(csv, { client: 'globex', format: 'csv', output: '-' });
+    expect(csv.io.stderr()).toBe('');
+  });
+
   it('shows the account as it stood on an earlier --today', async () => {
     const d = { ...deps(), today: '2026-10-10' };
     await run(d, { client: 'acme', format: 'md', output: 'then.md' });

@@ -275,6 +275,35 @@ describe('feeCharges: what `chase fee apply` records', () => {
   });
 });
 
+describe("a claim's daily interest: what each further day adds", () => {
+  it.each<[string, Partial<Invoice>, LateFeePolicy, ISODate, string]>([
+    // 5000 x 13.25% / 365 = 1.8150... -> 1.82, the interest of the first day.
+    ['statutory, UK: the worked example before any payment', { amount: minor('5000.00'), due: '2024-02-15' }, UK, '2024-03-01', '1.82'],
+    // On what is left after a payment: 3000 x 13.25% / 365 = 1.0890... -> 1.09.
+    ['statutory, UK: on the balance after a part payment', { amount: minor('5000.00'), due: '2024-02-15', payments: [aPayment('2024-02-20', '2000.00')] }, UK, '2024-03-01', '1.09'],
+    ['statutory, UK: nothing once paid', { amount: minor('5000.00'), due: '2024-02-15', payments: [aPayment('2024-03-31', '5000.00')] }, UK, '2024-06-01', '0.00'],
+    ['statutory, UK: nothing before the due date', { amount: minor('5000.00'), due: '2024-02-15' }, UK, '2024-02-15', '0.00'],
+    // 10000 x 12.5% / 365 = 3.4246... -> 3.42.
+    ['statutory, EU', { amount: minor('10000.00'), due: '2024-05-31', currency: 'EUR' }, EU, '2024-07-31', '3.42'],
+    // 1000 x 18% / 360 = 0.50 exactly.
+    ['contractual, 1.5% a month, 30/360', { amount: minor('1000.00'), due: '2024-01-31' }, contractual({ monthlyRate: 1.5, dayCount: '30/360' }), '2024-03-31', '0.50'],
+    // 1000 x 8% / 365 = 0.2191... -> 0.22.
+    ['contractual, 8% a year, actual/365', { amount: minor('1000.00'), due: '2024-01-31' }, contractual({ annualRate: 8 }), '2024-03-31', '0.22'],
+    ['contractual, a flat fee and no interest', { amount: minor('1000.00'), due: '2024-01-31' }, contractual({ flatFee: '40.00' }), '2024-03-31', '0.00'],
+    ['contractual, within the grace days', { amount: minor('1000.00'), due: '2024-01-31' }, contractual({ annualRate: 8, graceDays: 30 }), '2024-02-20', '0.00'],
+  ])('%s: %s a day', (_what, fields, policy, today, expected) => {
+    const invoice = anInvoice(fields);
+    expect(formatAmount(claimable(invoice, policy, today, RATES).daily, invoice.currency)).toBe(expected);
+  });
+
+  it('is the interest one more day adds, to the minor unit, while nothing is paid', () => {
+    const invoice = anInvoice({ amount: minor('2345.67'), due: '2024-02-15' });
+    const today = claimable(invoice, UK, '2024-03-01', RATES);
+    const tomorrow = claimable(invoice, UK, '2024-03-02', RATES);
+    expect(Math.abs(tomorrow.interest - today.interest - today.daily)).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('claimable properties', () => {
   const policies: LateFeePolicy[] = [
     UK,

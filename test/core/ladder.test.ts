@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays, daysBetween, isWeekend, type ISODate } from '../../src/core/dates.js';
-import { agingBucket, assess, DEFAULT_LADDER, ladderView, needsEarlierReminder, sortedLadder, type Assessment, type NextAction } from '../../src/core/ladder.js';
+import { agingBucket, assess, DEFAULT_LADDER, ladderView, needsEarlierReminder, oldEnoughFor, remindersSent, sortedLadder, type Assessment, type NextAction } from '../../src/core/ladder.js';
 import type { ChasePolicy, HistoryEvent, HistoryKind, Invoice, LadderStage } from '../../src/core/model.js';
 import { NO_LATE_FEES, claimable } from '../../src/core/interest.js';
 import { INSTALLMENT_MISSED, INSTALLMENT_UPCOMING, installmentNote } from '../../src/core/plan.js';
@@ -274,6 +274,61 @@ describe('assess: promises to pay', () => {
   });
 });
 
+describe("assess: a letter's payment deadline", () => {
+  const CHASED_UNTIL_FINAL = [...CHASED_UNTIL_ESCALATE, sentEmail('final', '2026-10-31')];
+  // The demand letter is drafted late, on Monday 2026-11-23 (day 53), giving 14 days: until 2026-12-07.
+  const DEMANDED = [...CHASED_UNTIL_FINAL, aLetter('demand', '2026-11-23', { status: 'drafted', note: 'payment deadline 2026-12-07' })];
+
+  it('holds collections back until the day after the deadline, past its own day 60 (2026-11-30)', () => {
+    expect(assessOn('2026-11-30', { history: DEMANDED })).toMatchObject({ letterDeadline: '2026-12-07', nextAction: { stage: 'collections', on: '2026-12-08' } });
+    expect(nextOf(assessOn('2026-12-08', { history: DEMANDED })).on).toBe('2026-12-08');
+  });
+
+  it('does not move a step that falls after the deadline anyway', () => {
+    const onTime = [...CHASED_UNTIL_FINAL, aLetter('demand', '2026-11-16', { status: 'drafted', note: 'payment deadline 2026-11-23' })];
+    expect(nextOf(assessOn('2026-11-20', { history: onTime }))).toMatchObject({ stage: 'collections', on: '2026-11-30' });
+  });
+
+  it('holds back any ladder step, as a letter that takes no stage gives a deadline too', () => {
+    const included = [...CHASED_UNTIL_ESCALATE, aLetter('demand', '2026-10-26', { stage: undefined, status: 'drafted', note: 'included before its demand stage, which it has not reached; payment deadline 2026-11-09' })];
+    expect(nextOf(assessOn('2026-10-31', { history: included }))).toMatchObject({ stage: 'final', on: '2026-11-10' });
+  });
+
+  it("counts the latest letter's deadline, and none from a letter that gave none", () => {
+    const again = [...DEMANDED, aLetter('demand', '2026-11-25', { status: 'posted', tracking: 'RR1' })];
+    expect(assessOn('2026-11-30', { history: again }).letterDeadline).toBe('2026-12-07');
+    expect(assessOn('2026-11-30', { history: [...CHASED_UNTIL_FINAL, aLetter('demand', '2026-11-16')] })).toMatchObject({ letterDeadline: null, nextAction: { on: '2026-11-30' } });
+  });
+});
+
+describe('remindersSent', () => {
+  it('counts what reached the client: ladder and installment messages accepted, emails the user sent, letters posted', () => {
+    const history = [
+      sentEmail('friendly', '2026-10-08'),
+      anEmail('firm', '2026-10-15', 'pending'),
+      anEmail('escalate', '2026-10-22', 'failed'),
+      { on: '2026-10-10', kind: 'email' as const, note: 'chased by hand' },
+      { on: '2026-10-11', kind: 'email' as const, template: 'promise-confirmation', status: 'sent' as const },
+      aLetter('demand', '2026-11-16', { status: 'drafted' }),
+      aLetter('demand', '2026-11-17'),
+      aCall('2026-10-16'),
+    ];
+    expect(remindersSent(history).map((event) => `${event.on} ${event.kind}`)).toEqual(['2026-10-08 email', '2026-10-10 email', '2026-11-17 letter']);
+  });
+});
+
+describe('oldEnoughFor', () => {
+  it.each([
+    ['demand', 44, false],
+    ['demand', 45, true],
+    ['collections', 59, false],
+    ['collections', 60, true],
+    ['not-on-the-ladder', 0, true],
+  ])('%s at %d days overdue: %s', (stage, days, expected) => {
+    expect(oldEnoughFor(DEFAULT_LADDER, stage, days)).toBe(expected);
+  });
+});
+
 describe('assess: emails whose fate is unknown or failed', () => {
   it('a pending email is uncertain and takes its stage; nothing is next until it is resolved', () => {
     const pending = anEmail('friendly', '2026-10-08', 'pending');
@@ -484,7 +539,7 @@ describe('ladder properties', () => {
   });
 
   it('reads nothing of the history but its ladderView: the status entry is the same without the rest', () => {
-    const text = fc.option(fc.constantFrom('friendly', 'firm', 'x', '<m@x>', 'installment 2026-12-01'), { nil: undefined });
+    const text = fc.option(fc.constantFrom('friendly', 'firm', 'x', '<m@x>', 'installment 2026-12-01', 'payment deadline 2026-12-01'), { nil: undefined });
     const fullEvent = fc.record({
       on: date,
       kind: fc.constantFrom(...HISTORY_KINDS),

@@ -12,6 +12,7 @@ import {
   INSTALLMENT_MISSED,
   INSTALLMENT_UPCOMING,
   installmentNote,
+  overdueOf,
   PLAN_DEFAULT_NOTICE,
   PLAN_FREQUENCIES,
   planNextAction,
@@ -566,5 +567,21 @@ describe('assess with a payment plan', () => {
     const invoice = onPlan({ plan: { ...PLAN, defaulted: '2026-11-15' }, history: [sentEmail(INSTALLMENT_UPCOMING, '2026-11-17', { note: installmentNote('2026-12-01') })] });
     // Four days after the note is Saturday 21 November: Monday.
     expect(assess(invoice, policy, '2026-11-18').nextAction).toEqual({ stage: 'firm', kind: 'email', on: '2026-11-23', skipping: [] });
+  });
+});
+
+describe('overdueOf: how much of the balance is overdue', () => {
+  const plan: PaymentPlan = { created: '2026-10-20', installments: [{ due: '2026-11-01', amount: minor('400.00') }, { due: '2026-12-01', amount: minor('400.00') }, { due: '2027-01-01', amount: minor('400.00') }] };
+  it.each([
+    ['not yet due', {}, '2026-10-01', '0.00'],
+    ['past due, no plan', {}, '2026-10-02', '1200.00'],
+    ['past due, part paid', { payments: [aPayment('2026-10-15', '200.00')] }, '2026-11-23', '1000.00'],
+    ['on a plan kept, next installment not yet due', { plan, payments: [aPayment('2026-11-01', '400.00')] }, '2026-11-23', '0.00'],
+    ['on a plan, on the day an installment falls due', { plan, payments: [aPayment('2026-11-01', '400.00')] }, '2026-12-01', '0.00'],
+    ['on a plan, an installment late within grace', { plan, payments: [aPayment('2026-11-01', '400.00')] }, '2026-12-03', '400.00'],
+    ['on a plan, an installment part paid and late', { plan, payments: [aPayment('2026-11-01', '250.00')] }, '2026-11-03', '150.00'],
+    ['on a plan that defaulted', { plan: { ...plan, defaulted: '2026-11-07' } }, '2026-11-23', '1200.00'],
+  ])('%s', (_what, fields: Partial<Invoice>, today, expected) => {
+    expect(formatAmount(overdueOf(anInvoice(fields), today, 5), 'GBP')).toBe(expected);
   });
 });

@@ -37,10 +37,10 @@ const invoice = (number: string, fields: Partial<Invoice> = {}): Invoice => ({
 });
 
 describe('the SQLite ledger', () => {
-  it('creates its schema as version 2, in WAL mode, with the indexes listing needs and the triggers that keep ladder_history', () => {
+  it('creates its schema as version 3, in WAL mode, with the indexes listing needs and the triggers that keep ladder_history', () => {
     createLedger(path).close();
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const names = db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'`).pluck().all();
       expect(names).toEqual(expect.arrayContaining([
@@ -129,7 +129,7 @@ describe('the SQLite ledger', () => {
     expect(ladderHistories()).toStrictEqual({
       'INV-1': [
         { on: '2026-10-02', kind: 'email', stage: 'resend', status: 'pending', messageId: '<1@x>', note: 'first' },
-        { on: '2026-10-03', kind: 'letter', stage: 'demand', status: 'posted' },
+        { on: '2026-10-03', kind: 'letter', stage: 'demand', status: 'posted', note: 'by hand' },
       ],
       'INV-2': [],
     });
@@ -158,7 +158,7 @@ describe('the SQLite ledger', () => {
     db.exec(readFileSync(join(FIXTURES, 'ledger-schema-1.sql'), 'utf8'));
     db.close();
     const ledger = openLedger(path);
-    inspect((db) => expect(db.pragma('user_version', { simple: true })).toBe(2));
+    inspect((db) => expect(db.pragma('user_version', { simple: true })).toBe(3));
     const original = openLedger(join(ROOT, 'examples', 'ledger.yaml'));
     const visits = (reader: LedgerReader, history: InvoiceVisit['history']) => {
       const seen: Invoice[] = [];
@@ -170,6 +170,8 @@ describe('the SQLite ledger', () => {
     expect(migrated.filter((each) => each.history.length > 0).length).toBeGreaterThan(10);
     expect(migrated).toStrictEqual(visits(ledger, 'all'));
     expect(migrated).toStrictEqual(visits(original, 'all'));
+    // Schema 3: a letter's note is part of the ladder's view (it holds the letter's payment deadline).
+    expect(migrated.find((each) => each.number === 'INV-2026-033')!.history).toContainEqual({ on: '2026-11-02', kind: 'letter', stage: 'demand', status: 'posted', note: 'Sent by international tracked post.' });
     original.close();
     ledger.close();
   });
@@ -189,7 +191,7 @@ describe('the SQLite ledger', () => {
     });
     try {
       expect(() => migrate(racing, path)).not.toThrow();
-      expect(db.pragma('user_version', { simple: true })).toBe(2);
+      expect(db.pragma('user_version', { simple: true })).toBe(3);
     } finally {
       db.close();
     }
@@ -203,7 +205,7 @@ describe('the SQLite ledger', () => {
     writer.exec('BEGIN IMMEDIATE');
     const db = new Database(path, { timeout: 0 });
     try {
-      expect(() => migrate(db, path)).toThrow(/^cannot upgrade .*ledger\.db from schema 1 to 2: database is locked$/);
+      expect(() => migrate(db, path)).toThrow(/^cannot upgrade .*ledger\.db from schema 1 to 3: database is locked$/);
     } finally {
       db.close();
       writer.exec('ROLLBACK');
@@ -220,7 +222,7 @@ describe('the SQLite ledger', () => {
     const db = new Database(path);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => openLedger(path)).toThrow(/written by a newer chase \(schema 99; this one knows 2\)/);
+    expect(() => openLedger(path)).toThrow(/written by a newer chase \(schema 99; this one knows 3\)/);
   });
 
   it('refuses a SQLite database that is not a chase ledger, and leaves it alone', () => {

@@ -4,8 +4,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
-import { composeDemandLetter, draftDemandLetter, renderPaperReminder } from '../../src/letters/draft.js';
-import { aPayment } from '../support/builders.js';
+import { composeDemandLetter, draftDemandLetter, isDepartment, isUkAddress, renderPaperReminder } from '../../src/letters/draft.js';
+import type { Client, HistoryEvent, Invoice } from '../../src/core/model.js';
+import { aCall, aLetter, anEmail, aPayment, sentEmail } from '../support/builders.js';
 import { tempDir } from '../support/io.js';
 import { acme, configText, invoice } from '../fixtures/helpers/world.js';
 import { pdfInfo, pdfPageCount, pdfText, spaced } from './support.js';
@@ -48,7 +49,7 @@ describe('a demand letter as PDF', () => {
     for (const words of [
       ['Jane Smith Design'], ['Studio 4, 27 Hackney Road'], ['London E2 7NX'], ['jane@janesmith.example'], ['+44 20 7946 0321'],
       ['Accounts Payable'], ['Acme Ltd'], ['1 High Street'], ['London EC1A 1AA'],
-      ['24 November 2025'], ['Dear Accounts Payable,'], ['Formal demand for payment: Invoices INV-1 and INV-2'],
+      ['24 November 2025'], ['Dear Sir or Madam,'], ['Formal demand for payment: Invoices INV-1 and INV-2'],
       ['INV-1', '1 September 2025', '1 October 2025', '£1,200.00', '£200.00', '£1,000.00'],
       ['INV-2', '10 September 2025', '10 October 2025', '£500.00', '£0.00', '£500.00'],
       ['Late Payment of Commercial Debts (Interest) Act 1998'],
@@ -63,7 +64,9 @@ describe('a demand letter as PDF', () => {
       expect(text).toMatch(spaced(...words));
     }
     expect(letter).toMatchObject({ format: 'pdf', style: 'demand', stage: 'demand', deadline: '2025-12-08', warnings: [] });
-    expect(letter.totals).toEqual([{ currency: 'GBP', balance: 150_000, interest: 2_661, fees: 0, compensation: 11_000, claimable: 13_661, total: 163_661 }]);
+    // A day's interest: £1,000.00 and £500.00 at 12.25% over 365 days, 33.6p -> 34p and 16.8p -> 17p.
+    expect(letter.totals).toEqual([{ currency: 'GBP', balance: 150_000, interest: 2_661, fees: 0, compensation: 11_000, claimable: 13_661, total: 163_661, daily: 51 }]);
+    expect(text).toMatch(spaced(...'Interest continues to run on the unpaid balance, at the same rate, until it is paid: £0.51 a day.'.split(' ')));
   });
 
   it('goes into letters/ beside the ledger under a dated name, never over an earlier draft, and says how to record it', async () => {
@@ -74,7 +77,9 @@ describe('a demand letter as PDF', () => {
     expect(second.path).toBe(join(dir.path, 'letters', '2025-11-24-acme-demand-INV-2-2.pdf'));
     expect(readFileSync(first.path).subarray(0, 5).toString()).toBe('%PDF-');
     expect(first.content.equals(readFileSync(first.path))).toBe(true);
-    expect(first.event).toEqual({ on: '2025-11-24', kind: 'letter', stage: 'demand', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-2', file: 'letters/2025-11-24-acme-demand-INV-2.pdf' });
+    expect(first.event).toEqual({ on: '2025-11-24', kind: 'letter', stage: 'demand', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-2', note: 'payment deadline 2025-12-08', file: 'letters/2025-11-24-acme-demand-INV-2.pdf' });
+    // For an invoice the letter covers before its age reaches the stage: no stage, the same deadline.
+    expect(first.inclusionEvent).toEqual({ on: '2025-11-24', kind: 'letter', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoice INV-2', note: 'included before its demand stage, which it has not reached; payment deadline 2025-12-08', file: 'letters/2025-11-24-acme-demand-INV-2.pdf' });
   });
 
   it('uses the configured folder, paper, deadline, next steps and signature', async () => {
@@ -111,6 +116,33 @@ describe('a demand letter as PDF', () => {
     expect(text).toContain('Please pay €2,577.54 and £1,015.02');
   });
 
+  it("words statutory compensation by the statute's own currency: not claimed, and not promised, on an invoice in another", async () => {
+    const markdown = async (rule: string, invoices: Invoice[]) => (await draftDemandLetter({ invoices, client: acme({ address: ADDRESS }), config: aConfig(`lateFees:\n  rule: ${rule}\n`), today: '2025-11-24', ledgerDir: dir.path, format: 'md' })).content.toString();
+    const usd = invoice('U-1', { issued: '2025-09-01', due: '2025-10-01', amount: 290_000, currency: 'USD' });
+    const gbp = invoice('G-1', { issued: '2025-09-10', due: '2025-10-10', amount: 50_000 });
+
+    const dollars = await markdown('uk-late-payment', [usd]);
+    expect(dollars).toContain("from the day after it fell due. The Act's fixed compensation is set in pounds only, so none is claimed on this invoice.");
+    expect(dollars).not.toMatch(/£40|Compensation/);
+    expect(dollars).toContain('| Invoice | Interest from | Rate a year | Interest to 24 November 2025 |\n');
+    expect(dollars).toMatch(/^\| U-1 \| 2 October 2025 \| 12\.25% \| \$[\d,.]+ \|$/m);
+
+    const both = await markdown('uk-late-payment', [usd, gbp]);
+    expect(both).toContain("and to fixed compensation of £40, £70 or £100 for each invoice in pounds, according to its size. The Act's fixed compensation is set in pounds only, so none is claimed on the invoices in other currencies.");
+    expect(both).toContain('| G-1 | 11 October 2025 | 12.25% | £7.55 | £40.00 |');
+
+    const pounds = await markdown('eu-late-payment', [gbp]);
+    expect(pounds).toContain("reference rate plus 8 percentage points, from the day after it fell due. The Directive's fixed compensation is set in euros only, so none is claimed on this invoice.");
+    expect(pounds).not.toMatch(/€|Compensation/);
+
+    const lba = (await draftDemandLetter({ invoices: [usd], client: acme({ address: ADDRESS }), config: aConfig(UK_RULE), today: '2025-11-24', ledgerDir: dir.path, format: 'md', style: 'letter-before-action' })).content.toString();
+    expect(lba).toContain("from the day after each invoice fell due. The Act's fixed compensation is set in pounds only, so none is claimed on this invoice.");
+    expect(lba).not.toContain('£40');
+
+    // In the statute's currency, the wording is as before.
+    expect(await markdown('uk-late-payment', [gbp])).toContain('from the day after it fell due, and to fixed compensation of £40, £70 or £100 for each invoice, according to its size.\n');
+  });
+
   it('spreads 60 invoices over pages with the table header on each, numbers every page, and totals them all', async () => {
     const invoices = Array.from({ length: 60 }, (_, i) => invoice(`INV-${String(i + 1).padStart(3, '0')}`, { issued: '2025-08-01', due: '2025-09-01', amount: 10_000 + i * 101 }));
     const letter = await draftDemandLetter({ invoices, client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path });
@@ -136,9 +168,13 @@ describe('a demand letter as PDF', () => {
     expect(letter.warnings).toEqual([]);
   });
 
-  it('warns when the client has no postal address', async () => {
+  it('shows a placeholder where the address goes, and warns, when the client has no postal address', async () => {
     const letter = await draftDemandLetter({ invoices: ukInvoices().slice(1), client: acme(), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path });
-    expect(letter.warnings).toEqual(['Acme Ltd has no postal address in the ledger: add address: to client acme before posting']);
+    expect(letter.warnings).toEqual(['Acme Ltd has no postal address in the ledger, so the document shows "[postal address needed]": add address: to client acme before posting']);
+    expect(pdfText(letter.path)).toMatch(/Accounts Payable\s+24 November 2025\s+Acme Ltd\s+\[postal address needed\]/);
+    const paper = await renderPaperReminder({ invoice: ukInvoices()[1], client: acme(), stage: DEFAULT_LADDER.find((stage) => stage.name === 'friendly')!, config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, format: 'md' });
+    expect(paper.content.toString()).toContain('Acme Ltd\\\n\\[postal address needed\\]');
+    expect(paper.warnings).toEqual(letter.warnings);
   });
 
   it('addresses the contact when the client has no accounts department', async () => {
@@ -205,6 +241,7 @@ describe('letter styles and templates', () => {
     expect(letter.subject).toBe('Letter before action: Invoices INV-1 and INV-2');
     expect(text).toContain('Practice Direction on Pre-Action Conduct and Protocols');
     expect(text).toContain('issue a claim against Acme Ltd in the County Court');
+    expect(text).toContain('Interest continues to run on the unpaid balance at £0.51 a day until it is paid or judgment is given.');
     expect(text).toContain('| **Total claimed** | **£1,636.61** |');
     expect(letter.event).toMatchObject({ stage: 'demand', template: 'letter-before-action' });
   });
@@ -258,6 +295,93 @@ describe('letter styles and templates', () => {
   });
 });
 
+describe('what a letter says about the reminders sent', () => {
+  const opening = async (history: HistoryEvent[], style = 'demand', invoices = [invoice('INV-2', { issued: '2025-09-10', due: '2025-10-10', amount: 50_000, history })]) => {
+    const letter = await draftDemandLetter({ invoices, client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path, format: 'md', style });
+    return letter.content.toString().split('\n\n').find((paragraph) => paragraph.startsWith('I am writing'))!;
+  };
+
+  it.each<[string, HistoryEvent[], string, string]>([
+    [
+      'none for an invoice with no history (one imported, say)',
+      [],
+      'I am writing about the invoice below, which remains unpaid although it is past due. This letter is a formal demand for payment.',
+      'I am writing about the debt that Acme Ltd owes me for the invoice below. It remains unpaid although it is past due. This is a letter before action',
+    ],
+    [
+      'none when nothing sent is known to have arrived: a failed or pending email, an unposted draft, a call',
+      [anEmail('friendly', '2025-10-17', 'failed'), anEmail('firm', '2025-10-24', 'pending'), aLetter('final', '2025-11-01', { status: 'drafted' }), aCall('2025-11-03')],
+      'I am writing about the invoice below, which remains unpaid although it is past due. This letter is a formal demand for payment.',
+      'It remains unpaid although it is past due. This is a letter before action',
+    ],
+    [
+      'the one reminder and its date',
+      [sentEmail('friendly', '2025-10-17'), { on: '2025-10-18', kind: 'email', template: 'promise-confirmation', status: 'sent' }],
+      'I am writing about the invoice below, which remains unpaid although it is past due and I sent a reminder on 17 October 2025. This letter is a formal demand for payment.',
+      'Despite my reminder of 17 October 2025, it remains unpaid.',
+    ],
+    [
+      'how many, and the last, counting emails the user logged and letters posted',
+      [sentEmail('friendly', '2025-10-17'), { on: '2025-10-20', kind: 'email', note: 'by hand' }, aLetter('final', '2025-11-10')],
+      'I am writing about the invoice below, which remains unpaid although it is past due and I have sent 3 reminders, the last on 10 November 2025. This letter is a formal demand for payment.',
+      'Despite my 3 reminders, the last on 10 November 2025, it remains unpaid.',
+    ],
+  ])('%s', async (_what, history, demand, beforeAction) => {
+    expect(await opening(history)).toBe(demand);
+    expect(await opening(history, 'letter-before-action')).toContain(beforeAction);
+  });
+
+  it('counts the reminders about every invoice in the letter', async () => {
+    const invoices = [invoice('INV-1', { history: [sentEmail('friendly', '2025-10-08')] }), invoice('INV-2', { due: '2025-10-10', history: [sentEmail('friendly', '2025-10-17')] })];
+    expect(await opening([], 'demand', invoices)).toContain('they are past due and I have sent 2 reminders, the last on 17 October 2025.');
+  });
+});
+
+describe('whom a letter greets, and which court it names', () => {
+  it.each([
+    ['Accounts Payable', true],
+    ['Accounts Department', true],
+    ['Finance team', true],
+    ['AP', true],
+    ['Kreditorenbuchhaltung', true],
+    ['Dział księgowości', true],
+    ['Sue Brown', false],
+    ['Apollonia Teamsworth', false],
+  ])('%s is a department: %s', (name, expected) => {
+    expect(isDepartment(name)).toBe(expected);
+  });
+
+  it.each([
+    ['1 High Street\nLondon EC1A 1AA', true],
+    ['Studio 4\nManchester M1 1AE', true],
+    ['12 Rose Lane\nCardiff\nWales', true],
+    ['350 Fifth Avenue\nNew York, NY 10118\nUSA', false],
+    ['Friedrichstraße 68\n10117 Berlin\nGermany', false],
+    ['Toronto ON M5V 3L9\nCanada', false],
+    [undefined, false],
+  ])('%j is a UK address: %s', (address, expected) => {
+    expect(isUkAddress(address)).toBe(expected);
+  });
+
+  const letter = async (client: Client, rule = 'none', style = 'letter-before-action') =>
+    (await draftDemandLetter({ invoices: ukInvoices().slice(1), client, config: aConfig(`lateFees:\n  rule: ${rule}\n`), today: '2025-11-24', ledgerDir: dir.path, format: 'md', style })).content.toString();
+
+  it('greets a department as Sir or Madam in every style, and a person in accounts by name', async () => {
+    expect(await letter(acme({ address: ADDRESS }), 'none', 'demand')).toContain('Dear Sir or Madam,');
+    expect(await letter(acme({ address: ADDRESS, accounts: { email: 'ap@acme.example' } }))).toContain('Dear Sir or Madam,');
+    expect(await letter(acme({ address: ADDRESS, accounts: { name: 'Sue Brown', email: 'sue@acme.example' } }))).toContain('Dear Sue Brown,');
+  });
+
+  it('names the County Court only under the UK statute or for a UK address, and a court otherwise', async () => {
+    const us = acme({ address: '350 Fifth Avenue\nNew York, NY 10118\nUSA' });
+    const german = acme({ address: 'Friedrichstraße 68\n10117 Berlin\nGermany' });
+    expect(await letter(us)).toContain('I intend to issue a claim against Acme Ltd in court without further notice.');
+    expect(await letter(german, 'contractual')).not.toContain('County Court');
+    expect(await letter(acme({ address: ADDRESS }))).toContain('in the County Court without further notice.');
+    expect(await letter(us, 'uk-late-payment')).toContain('in the County Court without further notice.');
+  });
+});
+
 describe('Markdown and HTML exports', () => {
   it('carry the same content, ready for a word processor', async () => {
     const input = { invoices: ukInvoices(), client: acme({ address: ADDRESS }), config: aConfig(UK_RULE), today: '2025-11-24', ledgerDir: dir.path };
@@ -293,6 +417,24 @@ describe('a paper reminder', () => {
     expect(reminder.path).toBe(join(dir.path, 'letters', '2026-10-08-acme-friendly-INV-9.pdf'));
     expect(reminder.event).toEqual({ on: '2026-10-08', kind: 'letter', stage: 'friendly', template: 'friendly', status: 'drafted', subject: 'Reminder: invoice INV-9 is overdue', file: 'letters/2026-10-08-acme-friendly-INV-9.pdf' });
     expect(reminder.warnings).toEqual([]);
+  });
+
+  it('reads as paper: dated, its line breaks kept, never calling itself an email', async () => {
+    const paper = async (name: string, today: string) => {
+      const stage = DEFAULT_LADDER.find((each) => each.name === name)!;
+      const reminder = await renderPaperReminder({ invoice: invoice('INV-9', { issued: '2026-09-01', due: '2026-10-01' }), client: acme({ address: ADDRESS }), stage, config: aConfig(), today, ledgerDir: dir.path });
+      return pdfText(reminder.path);
+    };
+    const friendly = await paper('friendly', '2026-10-08');
+    // The sign-off is two lines, not "Thanks,Jane Smith".
+    expect(friendly).toMatch(/^Thanks,\n+Jane Smith$/m);
+    const final = await paper('final', '2026-10-31');
+    expect(final).toMatch(/Bob Jones\s+31 October 2026/);
+    expect(final).toMatch(spaced(...'Please pay £1,200.00 within seven days of this letter.'.split(' ')));
+    expect(final).toMatch(/^Regards,\n+Jane Smith$/m);
+    const resend = await paper('resend', '2026-10-02');
+    expect(resend).toMatch(spaced(...'Invoices are easy to lose, so here are the details again.'.split(' ')));
+    for (const text of [friendly, final, resend]) expect(text).not.toMatch(/\bemail\b|\binbox\b/i);
   });
 
   it('goes to the accounts department for a stage addressed to it', async () => {

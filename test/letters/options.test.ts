@@ -83,7 +83,18 @@ describe('weighOptions', () => {
   it('warns when a claim is over the small-claims limit', () => {
     const paths = weigh(anInvoice({ amount: minor('12000.00') }));
     expect([paths.court.keep, paths.court.upFront]).toEqual([minor('12000.00'), minor('600.00') + minor('346.00')]);
-    expect(paths.court.detail).toContain('over the £10,000.00 small-claims limit');
+    expect(paths.court.detail).toContain('Without interest the claim is £12,000.00, over the £10,000.00 small-claims limit');
+  });
+
+  it('leaves interest out of the comparison with the limit, claimed or already charged, but not fees or compensation', () => {
+    const interest = { interest: minor('250.00'), fees: 0, compensation: 0, claimable: minor('250.00') };
+    const within = weigh(anInvoice({ amount: minor('9990.00') }), interest);
+    expect(within.court.keep).toBe(minor('10240.00'));
+    expect(within.court.detail).not.toContain('small-claims limit');
+    const charged = weigh(anInvoice({ amount: minor('9990.00'), charges: [{ date: '2026-11-01', kind: 'interest', amount: minor('200.00') }] }));
+    expect(charged.court.detail).not.toContain('small-claims limit');
+    const compensated = weigh(anInvoice({ amount: minor('9990.00') }), { interest: minor('250.00'), fees: 0, compensation: minor('70.00'), claimable: minor('320.00') });
+    expect(compensated.court.detail).toContain('Without interest the claim is £10,060.00, over the £10,000.00 small-claims limit');
   });
 
   it('leaves the court path open but uncounted when the fee table is in another currency', () => {
@@ -98,6 +109,23 @@ describe('weighOptions', () => {
     expect([paths.settle.keep, paths.agency.keep, paths.factoring.keep]).toEqual([62_500, 85_000, 98_500]);
     expect(paths.settle.title).toBe('Settlement at 62.5%');
     expect(paths.plan.detail).toMatch(/^4 × about £250\.00\./);
+  });
+
+  it('describes the payment plan already agreed rather than offering a new one', () => {
+    const plan = { created: '2026-10-20', installments: [{ due: '2026-11-01', amount: minor('400.00') }, { due: '2026-12-01', amount: minor('400.00') }, { due: '2027-01-01', amount: minor('400.00') }] };
+    const paths = weigh(anInvoice({ plan, payments: [aPayment('2026-11-01', '400.00')] }));
+    expect(paths.plan).toMatchObject({ title: 'The payment plan agreed', keep: minor('800.00'), when: '£800.00 by 2027-01-01' });
+    expect(paths.plan.detail).toBe('Agreed on 2026-10-20: 1 of 3 installments paid, £800.00 to come; the next, £400.00, falls due on 2026-12-01; chase reminds them before each one. chase plan show INV-2026-001 lists them.');
+    // Once it has defaulted, a new plan is an option again, and the old one is mentioned.
+    const defaulted = weigh(anInvoice({ plan: { ...plan, defaulted: '2026-11-07' } }));
+    expect(defaulted.plan.title).toBe('Payment plan');
+    expect(defaulted.plan.detail).toContain('A plan on this invoice already defaulted on 2026-11-07.');
+  });
+
+  it('describes the settlement already agreed rather than offering another', () => {
+    const paths = weigh(anInvoice({ settlement: { agreed: '2026-11-20', amount: minor('900.00'), by: '2026-12-10' }, payments: [aPayment('2026-11-21', '100.00')] }));
+    expect(paths.settle).toMatchObject({ title: 'The settlement agreed', keep: minor('800.00'), when: 'when paid, by 2026-12-10' });
+    expect(paths.settle.detail).toBe('£900.00 agreed on 2026-11-20 in full settlement, to be paid by 2026-12-10, £100.00 of it paid so far; chasing waits for it. Once it is paid, chase writes off the rest.');
   });
 
   it('splits a tiny balance into no more installments than it has pennies', () => {

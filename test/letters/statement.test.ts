@@ -64,6 +64,24 @@ describe('a statement of account', () => {
     expect(documentMarkdown(statementDocument(claimed, config))).toContain('Late-payment charges of £15.00 could also be claimed as of 23 November 2026; they are not included above.');
   });
 
+  it('counts as overdue only the installments of a payment plan past their dates, and says what was agreed', () => {
+    const plan = { created: '2026-10-20', installments: [{ due: '2026-11-01', amount: 40_000 }, { due: '2026-12-01', amount: 40_000 }, { due: '2027-01-01', amount: 40_000 }] };
+    const kept = invoice('INV-P', { plan, payments: [aPayment('2026-11-01', '400.00')] });
+    const settling = invoice('INV-S', { issued: '2026-09-10', due: '2026-10-10', amount: 50_000, settlement: { agreed: '2026-11-20', amount: 40_000, by: '2026-12-10' } });
+    const onTrack = buildStatement([kept, settling], acme(), testConfig(), '2026-11-23');
+    // INV-P owes £800.00, none of it due yet; INV-S's £500.00 is overdue.
+    expect([onTrack.sections[0].balance, onTrack.sections[0].overdue]).toEqual([130_000, 50_000]);
+    const markdown = documentMarkdown(statementDocument(onTrack, testConfig()));
+    expect(markdown).toContain('Of this, £500.00 is overdue. INV-P is being paid by installments (1 of 3 installments paid): the next, £400.00, falls due on 1 December 2026. For INV-S, £400.00 was agreed on 20 November 2026 in full settlement, to be paid by 10 December 2026.');
+
+    // A week after the second installment was missed (within the 5 days' grace it would be the same):
+    // only it is overdue; once the plan has defaulted, the whole balance is.
+    expect(buildStatement([kept], acme(), testConfig(), '2026-12-03').sections[0].overdue).toBe(40_000);
+    expect(documentMarkdown(statementDocument(buildStatement([kept], acme(), testConfig(), '2026-12-03'), testConfig()))).toContain('the one due on 1 December 2026 is overdue, with £400.00 still to pay.');
+    const defaulted = invoice('INV-P', { plan: { ...plan, defaulted: '2026-12-07' }, payments: kept.payments });
+    expect(buildStatement([defaulted], acme(), testConfig(), '2026-12-08').sections[0].overdue).toBe(80_000);
+  });
+
   it('says so when nothing is owed', () => {
     const clear = buildStatement([invoices[2]], acme(), testConfig(), '2026-11-23');
     expect(clear.sections).toEqual([]);
