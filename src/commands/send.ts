@@ -347,7 +347,7 @@ async function emailLetter(deps: SendDeps, step: PaperStep, report: Report, tran
   const stage: LadderStage = { name: step.stage, offset: 0, action: 'email', template: 'letter-enclosed', ...(onLadder?.to ? { to: onLadder.to } : {}), ...(onLadder?.cc ? { cc: onLadder.cc } : {}) };
   const message = await compose(deps, invoice, clientOf(deps, invoice), step.assessment, stage);
   message.attachments = [...message.attachments, { filename: basename(letter.path), content: letter.content }];
-  const emailStep: EmailStep = { kind: 'email', invoice, assessment: step.assessment, stage: step.stage, template: 'letter-enclosed', to: stage.to ?? ['contact'], cc: stage.cc ?? [], skipping: step.skipping, call: false };
+  const emailStep: EmailStep = { kind: 'email', invoice, assessment: step.assessment, stage: step.stage, template: 'letter-enclosed', to: stage.to ?? ['contact'], cc: stage.cc ?? [], skipping: step.skipping };
   // The email takes the stage, so a refused send is retried; the letter is recorded only as the file it was.
   const { stage: _taken, ...letterRecord } = letter.event;
   return sendStep(deps, emailStep, report, false, transport, { message, alsoRecord: letterRecord });

@@ -1,6 +1,6 @@
 import { isWeekend, type ISODate } from './dates.js';
 import { assess, sortedLadder, type Assessment } from './ladder.js';
-import type { ChasePolicy, Client, HistoryEvent, Invoice, LadderStage, Recipient } from './model.js';
+import type { ChasePolicy, Client, Invoice, LadderStage, Recipient } from './model.js';
 import { defaultNoticeSent, INSTALLMENT_MISSED, INSTALLMENT_UPCOMING, installmentNote, PLAN_DEFAULT_NOTICE } from './plan.js';
 
 /**
@@ -19,8 +19,6 @@ export interface EmailStep {
   attach?: 'invoice';
   /** Stages passed over in favour of this one; recorded as skipped when it is sent. */
   skipping: string[];
-  /** The stage also asks for a phone call. */
-  call: boolean;
   /** Recorded with the message: which installment an installment message is about. */
   note?: string;
 }
@@ -106,7 +104,6 @@ export function planChasing(invoices: Iterable<Invoice>, policy: ChasePolicy, to
         cc: stage.cc ?? [],
         ...(stage.attach ? { attach: stage.attach } : {}),
         skipping: next.skipping,
-        call: stage.call ?? false,
       });
     } else if (next.kind === 'letter' || next.kind === 'collections') {
       plan.steps.push({ kind: next.kind, invoice, assessment, stage: stage.name, template: stage.template, deliver: stage.deliver ?? 'post', skipping: next.skipping });
@@ -131,32 +128,3 @@ export function addressesFor(client: Client, recipients: readonly Recipient[]): 
   return addresses;
 }
 
-export interface CallTask {
-  invoice: Invoice;
-  assessment: Assessment;
-  stage: string;
-  /** The day the call fell due: when its stage was taken. */
-  since: ISODate;
-}
-
-/**
- * Calls due: a stage with `call: true` was taken (its email went, or it was passed over) and no call
- * has been logged since. Held and promised invoices, and those with a settlement awaited, wait.
- */
-export function callsDue(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): CallTask[] {
-  const callStages = new Set(policy.ladder.filter((stage) => stage.call).map((stage) => stage.name));
-  const tasks: CallTask[] = [];
-  for (const invoice of invoices) {
-    const assessment = assess(invoice, policy, today);
-    if (assessment.state !== 'open' || assessment.held || assessment.promised || assessment.settling) continue;
-    let taken: HistoryEvent | undefined;
-    for (const event of invoice.history) {
-      const takesCall = event.stage && callStages.has(event.stage) && (event.kind === 'skipped' || (event.kind === 'email' && event.status === 'sent'));
-      if (takesCall) taken = event;
-    }
-    if (!taken || taken.on > today) continue;
-    const called = invoice.history.some((event) => (event.kind === 'call' || event.kind === 'meeting') && event.on >= taken.on);
-    if (!called) tasks.push({ invoice, assessment, stage: taken.stage!, since: taken.on });
-  }
-  return tasks.sort((a, b) => b.assessment.daysOverdue - a.assessment.daysOverdue);
-}

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { callsDue, planChasing } from '../../src/core/chasing.js';
+import { planChasing } from '../../src/core/chasing.js';
+import { callsDue } from '../../src/core/calls.js';
 import { addDays, daysBetween, isWeekend, type ISODate } from '../../src/core/dates.js';
 import { DEFAULT_LADDER, takesStage } from '../../src/core/ladder.js';
 import type { ChasePolicy, HistoryEvent, Invoice, LadderStage } from '../../src/core/model.js';
