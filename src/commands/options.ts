@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
+import { stillClaimable } from '../core/interest.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
@@ -39,9 +40,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   const assessment = assess(invoice, config.policy, today);
   if (assessment.state !== 'open' || assessment.balance <= 0) throw new ChaseError(`invoice ${invoice.number} is ${assessment.state === 'open' ? 'paid' : assessment.state}; nothing is owed`);
   const client = ledger.client(invoice.client);
-  const [{ outstandingClaim }, { optionsConfig, weighOptions, describeAssumptions, NOT_ADVICE }] = await Promise.all([import('../letters/amounts.js'), import('../letters/options.js')]);
+  const { optionsConfig, weighOptions, describeAssumptions, NOT_ADVICE } = await import('../letters/options.js');
   const settings = optionsConfig(config);
-  const outstanding = outstandingClaim(invoice, claimFor(invoice, client, config, loadRateTables(config), today));
+  const outstanding = stillClaimable(invoice, claimFor(invoice, client, config, loadRateTables(config), today));
   const paths = weighOptions({ invoice, assessment, outstanding, options: settings, today });
   const exact = (minor: number) => formatAmount(minor, invoice.currency);
   const show = (minor: number) => displayAmount(minor, invoice.currency);

@@ -1,17 +1,9 @@
 import type { Config } from '../config.js';
 import type { ISODate } from '../core/dates.js';
-import type { Claim } from '../core/interest.js';
+import { stillClaimable, type Claim, type ClaimFigures } from '../core/interest.js';
 import { assess, type Assessment } from '../core/ladder.js';
-import type { Charge, Client, Invoice } from '../core/model.js';
+import type { Client, Invoice } from '../core/model.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
-
-/** Late charges that may still be claimed on top of the balance, minor units. */
-export interface Outstanding {
-  interest: number;
-  fees: number;
-  compensation: number;
-  claimable: number;
-}
 
 export interface InvoiceFigures {
   invoice: Invoice;
@@ -22,18 +14,7 @@ export interface InvoiceFigures {
    * The claim less what is already applied to the invoice as charges of the same kind: applied
    * charges are in the balance, and counting them twice would overstate the debt.
    */
-  outstanding: Outstanding;
-}
-
-function applied(invoice: Invoice, kind: Charge['kind']): number {
-  return invoice.charges.reduce((sum, charge) => (charge.kind === kind ? sum + charge.amount : sum), 0);
-}
-
-export function outstandingClaim(invoice: Invoice, claim: Claim): Outstanding {
-  const interest = Math.max(0, claim.interest - applied(invoice, 'interest'));
-  const fees = Math.max(0, claim.fees - applied(invoice, 'fee'));
-  const compensation = Math.max(0, claim.compensation - applied(invoice, 'compensation'));
-  return { interest, fees, compensation, claimable: interest + fees + compensation };
+  outstanding: ClaimFigures;
 }
 
 /** The money of each invoice as of `today`, under the client's late-fee terms. */
@@ -41,7 +22,7 @@ export function figuresFor(invoices: readonly Invoice[], client: Client, config:
   const rates = loadRateTables(config);
   return invoices.map((invoice) => {
     const claim = claimFor(invoice, client, config, rates, today);
-    return { invoice, assessment: assess(invoice, config.policy, today), claim, outstanding: outstandingClaim(invoice, claim) };
+    return { invoice, assessment: assess(invoice, config.policy, today), claim, outstanding: stillClaimable(invoice, claim) };
   });
 }
 

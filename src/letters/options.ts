@@ -6,7 +6,7 @@ import type { Invoice } from '../core/model.js';
 import { assertCurrency, displayAmount, exampleAmount, parseAmount, roundHalfUp, splitEvenly } from '../core/money.js';
 import { formatDecimal, parseDecimal } from '../core/rates.js';
 import { invalidField } from '../yaml-input.js';
-import type { Outstanding } from './amounts.js';
+import type { ClaimFigures } from '../core/interest.js';
 import { sectionReader } from './config.js';
 
 /**
@@ -182,7 +182,7 @@ export interface OptionPath {
 export interface OptionsInput {
   invoice: Invoice;
   assessment: Assessment;
-  outstanding: Outstanding;
+  outstanding: ClaimFigures;
   options: OptionsConfig;
   today: ISODate;
 }

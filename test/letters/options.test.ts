@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { assess } from '../../src/core/ladder.js';
 import type { Invoice } from '../../src/core/model.js';
-import type { Outstanding } from '../../src/letters/amounts.js';
+import type { ClaimFigures } from '../../src/core/interest.js';
 import { EXAMPLE_COURT, defaultOptionsConfig, feeFor, percentOf, weighOptions, type OptionPath } from '../../src/letters/options.js';
 import { aPayment, aPolicy, anInvoice, minor, sentEmail } from '../support/builders.js';
 
-const NONE: Outstanding = { interest: 0, fees: 0, compensation: 0, claimable: 0 };
+const NONE: ClaimFigures = { interest: 0, fees: 0, compensation: 0, claimable: 0 };
 
 function weigh(invoice: Invoice, outstanding = NONE, options = defaultOptionsConfig()): Record<string, OptionPath> {
   const paths = weighOptions({ invoice, assessment: assess(invoice, aPolicy(), '2026-11-23'), outstanding, options, today: '2026-11-23' });
