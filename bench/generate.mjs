@@ -117,7 +117,8 @@ export function generateLedger(n, seed = 20261123) {
     const invoice = {
       number: `INV-${String(i).padStart(6, '0')}`,
       client: client.id,
-      issued: dateOf(dueDay - client.terms),
+      // Never issued after today: on --today, an invoice issued later does not exist yet (status leaves it out).
+      issued: dateOf(Math.min(dueDay - client.terms, TODAY_DAY)),
       due: dateOf(dueDay),
       amount,
       currency,
