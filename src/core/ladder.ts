@@ -294,10 +294,17 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   };
 
   const plan = assessment.plan;
-  // A plan paid in full can leave late charges applied after it (owed outside the plan, see
-  // planProgress): they are chased on the ladder, as without a plan.
-  if (!plan || plan.state === 'complete') {
+  if (!plan) {
     assessment.nextAction = nextStep(invoice, { stages: ladder, anchor: invoice.due, since: null }, today, ladderDay);
+    return assessment;
+  }
+  if (plan.state === 'complete') {
+    // A plan paid in full can leave late charges applied after it (owed outside the plan, see
+    // planProgress). A client who kept every installment is not sent a demand for them straight
+    // away: they are a new, small debt, chased from the day the plan was paid up by the ladder's
+    // reminders from the first one after the invoice's own courtesy note and resend (offset > 1).
+    const paidUp = invoice.payments.reduce((latest, payment) => (payment.date > latest ? payment.date : latest), plan.created);
+    assessment.nextAction = nextStep(invoice, { stages: ladder.filter((stage) => stage.offset > 1), anchor: paidUp, since: paidUp }, today, ladderDay);
     return assessment;
   }
   // While a plan is kept the installments set the pace; once it defaults (or, with the missed

@@ -549,14 +549,18 @@ describe('assess with a payment plan', () => {
     expect(assessment.nextAction).toBeNull();
   });
 
-  it('late charges left once the plan is paid in full are chased on the ladder, where it stood', () => {
+  it('late charges left once the plan is paid in full are a new small debt: reminded from the friendly stage, counted from the day the plan was paid up', () => {
     const plan = agreedPlan(anInvoice(), PLAN.installments, '2026-10-05');
     const invoice = anInvoice({ plan, history: chasedBefore, charges: [{ date: '2026-10-05', kind: 'fee', amount: minor('40.00') }], payments: [aPayment('2026-12-20', '1200.00')] });
     const assessment = assess(invoice, policy, '2026-12-21');
     expect(assessment.plan?.state).toBe('complete');
     expect(formatAmount(assessment.balance, 'GBP')).toBe('40.00');
-    // 81 days late, reminded before: catching up stops at the final notice, the first harsh stage.
-    expect(assessment.nextAction).toEqual({ stage: 'final', kind: 'email', on: '2026-12-21', skipping: ['friendly', 'firm', 'escalate'] });
+    // The client kept the plan: no final notice or demand for the charges straight away. A week after
+    // the plan was paid up (20 December) is Sunday 27 December: Monday.
+    expect(assessment.nextAction).toEqual({ stage: 'friendly', kind: 'email', on: '2026-12-28', skipping: [] });
+    // Unpaid after that reminder, the charges climb the ladder from there like any debt.
+    const reminded = { ...invoice, history: [...invoice.history, sentEmail('friendly', '2026-12-28')] };
+    expect(assess(reminded, policy, '2027-01-04').nextAction).toMatchObject({ stage: 'firm', kind: 'email', on: '2027-01-04' });
   });
 
   it('an invoice without a plan has plan null', () => {
