@@ -4,7 +4,7 @@ import { ChaseError } from '../core/errors.js';
 import { addressesFor, planChasing, type ChasePlan, type EmailStep, type PaperStep, type WaitReason } from '../core/chasing.js';
 import { callFollows } from '../core/calls.js';
 import { assess, sortedLadder, type Assessment } from '../core/ladder.js';
-import { MESSAGE_PAUSES, pauseOf } from '../core/pause.js';
+import { COLLECTIONS_PAUSES, MESSAGE_PAUSES, pauseOf } from '../core/pause.js';
 import { displayAmount } from '../core/money.js';
 import { lapseSettlement } from '../core/settlement.js';
 import type { Client, HistoryEvent, Invoice, LadderStage, StageAction } from '../core/model.js';
@@ -583,7 +583,9 @@ async function sendOne(deps: SendDeps, options: SendOptions & { number: string }
   }
   if (options.json && options.paper) throw new ChaseError('--paper writes a letter, not data: it takes no --json', { hint: `chase send ${invoice.number} --paper` });
   // Chasing is paused for a reason someone gave: a message now goes only when the user says so.
-  const paused = options.force ? null : pauseOf(invoice, assessment, config.policy, today, MESSAGE_PAUSES);
+  // A ladder stage is a step towards a demand: it also waits for a plan being kept and a letter's
+  // deadline. A one-off template (a thank-you, a plan confirmation) waits only for what any message does.
+  const paused = options.force ? null : pauseOf(invoice, assessment, config.policy, today, options.template ? MESSAGE_PAUSES : COLLECTIONS_PAUSES);
   const asks = io.interactive && !options.yes;
   // A question on stdout would break the JSON, and a script cannot answer it.
   if (options.json && asks && !options.dryRun) {

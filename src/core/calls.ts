@@ -1,4 +1,5 @@
 import type { ISODate } from './dates.js';
+import { COLLECTIONS_PAUSES, pauseOf } from './pause.js';
 import { assess, type Assessment } from './ladder.js';
 import type { ChasePolicy, HistoryEvent, Invoice, LadderStage } from './model.js';
 
@@ -29,13 +30,14 @@ export interface CallTask {
 
 /**
  * Calls due: the last message that asks for a call went and no call or meeting has been logged
- * since. Held and promised invoices, and those with a settlement awaited, wait. Most overdue first.
+ * since. An invoice chasing waits on (a hold, a promise, a settlement, a plan being kept, a letter's
+ * deadline: core/pause.ts) asks for no call. Most overdue first.
  */
 export function callsDue(invoices: Iterable<Invoice>, policy: ChasePolicy, today: ISODate): CallTask[] {
   const tasks: CallTask[] = [];
   for (const invoice of invoices) {
     const assessment = assess(invoice, policy, today);
-    if (assessment.state !== 'open' || assessment.held || assessment.promised || assessment.settling) continue;
+    if (assessment.state !== 'open' || pauseOf(invoice, assessment, policy, today, COLLECTIONS_PAUSES)) continue;
     let asked: HistoryEvent | undefined;
     for (const event of invoice.history) if (asksForCall(event, policy.ladder)) asked = event;
     if (!asked || asked.on > today) continue;

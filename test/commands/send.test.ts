@@ -548,6 +548,7 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
         tx.addInvoice(invoice('INV-8', { issued: '2026-10-01', due: '2026-10-31', payments: [{ date: '2026-11-02', amount: 120_000 }] }));
         tx.addInvoice(invoice('INV-9', { issued: '2026-10-01', due: '2026-10-31', status: 'void' }));
         tx.addInvoice(invoice('INV-10', { issued: '2026-10-01', due: '2026-10-31', settlement: { agreed: '2026-11-20', amount: 90_000, by: '2026-12-01' } }));
+        tx.addInvoice(invoice('INV-11', { issued: '2026-10-01', due: '2026-10-31', plan: { created: '2026-11-20', installments: [{ due: '2026-12-01', amount: 60_000 }, { due: '2027-01-01', amount: 60_000 }] } }));
       });
     });
 
@@ -564,6 +565,18 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect((error as ChaseError).exitCode).toBe(2);
       expect(smtp.messages).toHaveLength(0);
       expect(snapshot(path)).toEqual(before);
+    });
+
+    it('refuses a ladder stage for an invoice on a plan being kept, but not a plan message', async () => {
+      const before = snapshot(path);
+      await expect(send(deps(), { number: 'INV-11', stage: 'final' })).rejects.toMatchObject({
+        exitCode: 2,
+        message: 'INV-11 is on a payment plan being kept (0 of 2 installments paid; the next, £600.00, falls due on 2026-12-01) that runs until 2027-01-01: nothing sent',
+        hint: expect.stringMatching(/--force; or end the plan first: chase plan cancel INV-11/),
+      });
+      expect(snapshot(path)).toEqual(before);
+      expect(await send(deps(), { number: 'INV-11', template: 'plan-confirmation' })).toBe(0);
+      expect(messagesOf(smtp.messages).map((m) => m.parsed.subject)).toEqual([expect.stringContaining('INV-11')]);
     });
 
     it('sends to a held invoice with --force', async () => {

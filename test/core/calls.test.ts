@@ -36,6 +36,14 @@ describe('callsDue on 2026-11-03', () => {
     expect(callsDue([anInvoice({ history })], aPolicy({ ladder }), '2026-11-23')).toMatchObject([{ stage: 'demand', since: '2026-11-16' }]);
   });
 
+  it('asks no call about an invoice on a plan being kept, or within a letter\'s deadline, as status and send wait', () => {
+    const firm = [...FRIENDLY, sentEmail('firm', '2026-10-15')];
+    const onPlan = anInvoice({ history: firm, plan: { created: '2026-10-20', installments: [{ due: '2026-11-15', amount: minor('600.00') }, { due: '2026-12-15', amount: minor('600.00') }] } });
+    expect(callsDue([onPlan], aPolicy(), '2026-11-03')).toEqual([]);
+    const lettered = anInvoice({ history: [...firm, { on: '2026-11-01', kind: 'letter', stage: 'demand', status: 'drafted', note: 'payment deadline 2026-11-15' }] });
+    expect(callsDue([lettered], aPolicy(), '2026-11-03')).toEqual([]);
+  });
+
   it('waits while a settlement is awaited, as for a promise', () => {
     const invoice = anInvoice({ history: [...FRIENDLY, sentEmail('firm', '2026-10-15')], settlement: { agreed: '2026-10-16', amount: minor('1000.00'), by: '2026-10-30' } });
     expect(callsDue([invoice], aPolicy(), '2026-10-20')).toEqual([]);
