@@ -61,6 +61,8 @@ export type TemplateVariables = {
   compensation: string;
   claimable: string;
   lateCharges: boolean;
+  /** Interest has accrued and runs on (not a flat fee alone): a message may say it continues. */
+  interestRuns: boolean;
   promise: string | null;
   plan: PlanVariables | null;
   received: { amount: string; date: string } | null;
@@ -176,6 +178,7 @@ export function variablesFor(
     compensation: show(claim.compensation),
     claimable: show(claimable),
     lateCharges: claimable > 0,
+    interestRuns: (extra.claim?.interest ?? 0) > 0,
     promise: invoice.promise ? displayDate(invoice.promise.date) : null,
     plan: planVariables(assessment, show),
     received: extra.received ? { amount: show(extra.received.amount), date: displayDate(extra.received.date) } : null,
@@ -244,7 +247,7 @@ export interface OutgoingMessage {
 }
 
 /** The template variables that come from the late-payment claim. */
-const CLAIM_VARIABLES = ['interest', 'fees', 'compensation', 'claimable', 'lateCharges'] as const satisfies readonly (keyof TemplateVariables)[];
+const CLAIM_VARIABLES = ['interest', 'fees', 'compensation', 'claimable', 'lateCharges', 'interestRuns'] as const satisfies readonly (keyof TemplateVariables)[];
 
 export interface BuildMessageInput {
   invoice: Invoice;

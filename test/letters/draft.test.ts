@@ -69,6 +69,14 @@ describe('a demand letter as PDF', () => {
     expect(text).toMatch(spaced(...'Interest continues to run on the unpaid balance, at the same rate, until it is paid: £0.51 a day.'.split(' ')));
   });
 
+  it('says interest runs on only where it does: not under a flat fee alone', async () => {
+    const feeOnly = 'lateFees:\n  rule: contractual\n  flatFee: 25.00\n';
+    const letter = await draftDemandLetter({ invoices: ukInvoices(), client: acme({ address: ADDRESS }), config: aConfig(feeOnly), today: '2025-11-24', ledgerDir: dir.path, format: 'md' });
+    const text = readFileSync(letter.path, 'utf8');
+    expect(text).toContain('£25.00');
+    expect(text).not.toContain('Interest continues');
+  });
+
   it('goes into letters/ beside the ledger under a dated name, never over an earlier draft, and says how to record it', async () => {
     const input = { invoices: ukInvoices().slice(1), client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path };
     const first = await draftDemandLetter(input);

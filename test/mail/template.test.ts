@@ -119,6 +119,14 @@ describe('the default templates', () => {
     expect(final).toContain('formal letter of demand for the balance and the late-payment charges');
   });
 
+  it('final says interest runs on only when it does: not for a flat fee alone', () => {
+    expect(render('final').text).toContain('Interest continues to run until the invoice is paid.');
+    const feeOnly = { ...sample(), interest: '£0.00', fees: '£25.00', compensation: '£0.00', claimable: '£25.00', interestRuns: false };
+    const final = render('final', feeOnly).text;
+    expect(final).toContain('they come to £25.00');
+    expect(final).not.toContain('Interest continues');
+  });
+
   it('final leaves out the charges when nothing is claimable', () => {
     const variables = { ...sample(), lateCharges: false, claimable: '£0.00' };
     const final = render('final', variables).text;
@@ -290,7 +298,7 @@ describe("the user's templates", () => {
 });
 
 describe('which variables a template reads', () => {
-  const CLAIM = ['interest', 'fees', 'compensation', 'claimable', 'lateCharges'];
+  const CLAIM = ['interest', 'fees', 'compensation', 'claimable', 'lateCharges', 'interestRuns'];
   const template = (body: string, subject = 'Invoice {{invoice.number}}') => ({ ...loadTemplate('friendly'), subject, body });
 
   it('finds a variable read anywhere: in a block, as a block condition, as a helper argument, in the subject', () => {
