@@ -137,10 +137,24 @@ export function isDepartment(name: string): boolean {
 
 /** A UK postcode ("EC1A 1AA", "M1 1AE") on a line of its own or at its end, or the country named on a line. */
 const UK_POSTCODE = /(?:^|\s)(?:GIR ?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})$/;
-const UK_COUNTRY = /^(?:uk|u\.k\.|united kingdom|great britain|england|wales|scotland|northern ireland)$/i;
+const UK_COUNTRY = /^(?:uk|u\.k\.|united kingdom|great britain|england|wales)$/i;
+/**
+ * Scotland and Northern Ireland have courts of their own (the sheriff court; the county courts of
+ * Northern Ireland): the postcode areas and the country names that say an address is there.
+ */
+const OTHER_JURISDICTION_POSTCODE = /(?:^|\s)(?:AB|DD|DG|EH|FK|G|HS|IV|KA|KW|KY|ML|PA|PH|ZE|BT)\d[A-Z\d]? ?\d[A-Z]{2}$/;
+const OTHER_JURISDICTION_COUNTRY = /^(?:scotland|northern ireland)$/i;
 
+/** An address in England or Wales, where "the County Court" is the court. */
 export function isUkAddress(address: string | undefined): boolean {
-  return linesOf(address).some((line) => UK_POSTCODE.test(line) || UK_COUNTRY.test(line));
+  const lines = linesOf(address);
+  if (lines.some((line) => OTHER_JURISDICTION_POSTCODE.test(line) || OTHER_JURISDICTION_COUNTRY.test(line))) return false;
+  return lines.some((line) => UK_POSTCODE.test(line) || UK_COUNTRY.test(line));
+}
+
+/** An address in Scotland or Northern Ireland, whose courts are not the County Court of England and Wales. */
+function inOtherUkJurisdiction(address: string | undefined): boolean {
+  return linesOf(address).some((line) => OTHER_JURISDICTION_POSTCODE.test(line) || OTHER_JURISDICTION_COUNTRY.test(line));
 }
 
 /** "£1.00", "£1.00 and €2.00", "£1.00, €2.00 and $3.00". */
@@ -202,7 +216,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
   const per = (pick: (totals: CurrencyTotals) => number) => joinAmounts(totals.map((entry) => displayAmount(pick(entry), entry.currency)));
   const lateCharges = totals.some((entry) => entry.claimable > 0);
   const recipient = toAccounts ? accounts : contact;
-  const ukCourt = rule === 'uk-late-payment' || isUkAddress(client.address);
+  const ukCourt = !inOtherUkJurisdiction(client.address) && (rule === 'uk-late-payment' || isUkAddress(client.address));
   const reminded = figures.flatMap((figure) => remindersSent(figure.invoice.history).map((event) => event.on)).sort();
   return {
     style: options.style,

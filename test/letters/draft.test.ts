@@ -363,11 +363,14 @@ describe('whom a letter greets, and which court it names', () => {
     ['1 High Street\nLondon EC1A 1AA', true],
     ['Studio 4\nManchester M1 1AE', true],
     ['12 Rose Lane\nCardiff\nWales', true],
+    ['2 Princes Street\nEdinburgh EH2 2EQ', false],
+    ['5 Donegall Place\nBelfast BT1 5AD', false],
+    ['1 George Square\nGlasgow G2 1DU\nScotland', false],
     ['350 Fifth Avenue\nNew York, NY 10118\nUSA', false],
     ['Friedrichstraße 68\n10117 Berlin\nGermany', false],
     ['Toronto ON M5V 3L9\nCanada', false],
     [undefined, false],
-  ])('%j is a UK address: %s', (address, expected) => {
+  ])('%j is in England or Wales: %s', (address, expected) => {
     expect(isUkAddress(address)).toBe(expected);
   });
 
@@ -387,6 +390,9 @@ describe('whom a letter greets, and which court it names', () => {
     expect(await letter(german, 'contractual')).not.toContain('County Court');
     expect(await letter(acme({ address: ADDRESS }))).toContain('in the County Court without further notice.');
     expect(await letter(us, 'uk-late-payment')).toContain('in the County Court without further notice.');
+    // Scotland and Northern Ireland have courts of their own, whatever the statute.
+    const scottish = acme({ address: '2 Princes Street\nEdinburgh EH2 2EQ' });
+    expect(await letter(scottish, 'uk-late-payment')).toContain('against Acme Ltd in court without further notice.');
   });
 });
 
