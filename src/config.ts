@@ -12,6 +12,8 @@ import { booleanOf, fieldError, invalidField, isNull, numberOf, oneByte, parseYa
 
 /** The business name `chase init` writes when nobody gave one; `chase doctor` points it out. */
 export const PLACEHOLDER_BUSINESS = 'Your Business';
+/** The blanks in the payment details `chase init` writes, for the user to fill in; `chase doctor` points out any left. */
+export const PAYMENT_PLACEHOLDERS = ['<account name>', '<00-00-00>', '<00000000>'] as const;
 
 export interface BusinessInfo {
   name: string;

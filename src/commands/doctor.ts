@@ -2,7 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
-import { PLACEHOLDER_BUSINESS, resolveConfigPath } from '../config.js';
+import { PAYMENT_PLACEHOLDERS, PLACEHOLDER_BUSINESS, resolveConfigPath } from '../config.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { resolveLedgerPath } from '../ledger/open.js';
@@ -64,7 +64,7 @@ export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transpo
       await attempt('business', () => {
         if (!config.business.payment) throw new ChaseError('business.payment is empty: messages will not say how to pay', { hint: 'add your bank details or a payment link under business.payment' });
         // What chase init writes when nobody answered: it would go out to clients as it stands.
-        const placeholder = /<[^<>\n]+>/.exec(config.business.payment)?.[0];
+        const placeholder = PAYMENT_PLACEHOLDERS.find((blank) => config.business.payment!.includes(blank));
         if (placeholder) throw new ChaseError(`business.payment still holds the placeholder ${placeholder}: clients would be told to pay into it`, { hint: 'put your real bank details or payment link under business.payment in the config' });
         if (config.business.name === PLACEHOLDER_BUSINESS) throw new ChaseError(`business.name is still "${PLACEHOLDER_BUSINESS}": messages would be signed with it`, { hint: 'put your business name under business.name in the config' });
         return `${config.business.name}; payment instructions set`;

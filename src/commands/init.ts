@@ -7,7 +7,7 @@ import { isEmailAddress } from '../core/model.js';
 import { assertCurrency } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
-import { PLACEHOLDER_BUSINESS } from '../config.js';
+import { PAYMENT_PLACEHOLDERS, PLACEHOLDER_BUSINESS } from '../config.js';
 import { backendOf, createLedger, isFreeForLedger } from '../ledger/open.js';
 import { validatingWith } from '../prompts.js';
 import { examples } from '../output.js';
@@ -68,7 +68,7 @@ business:
   # phone: "+44 20 7946 0000"
   address: ${block('', '    ')}
   # How to pay: shown in every reminder and letter. Be specific, make it easy.
-  payment: ${block('Bank transfer: <account name>, sort code <00-00-00>, account <00000000>\nPlease quote the invoice number as the reference.', '    ')}
+  payment: ${block(`Bank transfer: ${PAYMENT_PLACEHOLDERS[0]}, sort code ${PAYMENT_PLACEHOLDERS[1]}, account ${PAYMENT_PLACEHOLDERS[2]}\nPlease quote the invoice number as the reference.`, '    ')}
 
 timezone: ${scalar(values.timezone)}    # decides what "today" is
 currency: ${values.currency}            # default for new invoices

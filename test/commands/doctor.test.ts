@@ -66,6 +66,11 @@ describe('chase doctor', () => {
     const named = deps(initConfig({ business: 'Your Business', email: '', currency: 'GBP', timezone: 'UTC' }).replace(/<account name>, sort code <00-00-00>, account <00000000>/, 'Jane Smith, 12-34-56, 12345678'));
     expect(await doctor(named)).toBe(1);
     expect(named.io.stdout()).toMatch(/FAIL business\s+business\.name is still "Your Business"/);
+
+    // A payment link in angle brackets, as mail programs write them, is not a placeholder.
+    const linked = deps(configText().replace(/  payment: \|\n    .*\n/, '  payment: "Pay online at <https://pay.janesmith.example/INV>"\n'));
+    await doctor(linked);
+    expect(linked.io.stdout()).toMatch(/ok\s+business/);
   });
 
   describe('templates', () => {
