@@ -326,7 +326,7 @@ async function paperStep(deps: SendDeps, step: PaperStep, report: Report, dryRun
       return true;
     });
     if (!claimed) {
-      report.add({ ...base, result: 'waiting', detail: 'changed by another chase while this run was planning; left for the next run' });
+      report.add({ ...base, result: 'waiting', detail: 'changed by another chase (a payment, say) since this run read it; left for the next run' });
       return 'ok';
     }
     report.add({ ...base, result: 'to-post', file: letter.path, detail: [relative(deps.io.cwd, letter.path) || letter.path, ...letter.warnings].join('; ') });
@@ -400,15 +400,15 @@ async function recordDefaultedPlans(deps: SendDeps, plan: ChasePlan, report: Rep
   }
 }
 
-/**
- * Exactly once: the message is recorded as pending (with its Message-ID) before the SMTP call and
- * as sent after the server accepts it. A crash in between leaves it pending, never resent on its own.
- */
 /** What sending a message rests on: what is owed and paid, the status, the pauses and the history. */
 function groundsOf(invoice: Invoice): string {
   return JSON.stringify([invoice.status, invoice.amount, invoice.payments, invoice.charges, invoice.history.length, invoice.hold, invoice.promise, invoice.settlement, invoice.plan]);
 }
 
+/**
+ * Exactly once: the message is recorded as pending (with its Message-ID) before the SMTP call and
+ * as sent after the server accepts it. A crash in between leaves it pending, never resent on its own.
+ */
 async function sendStep(
   deps: SendDeps,
   step: EmailStep,

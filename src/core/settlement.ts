@@ -14,6 +14,11 @@ function paidSince(invoice: Invoice, date: ISODate): number {
   return invoice.payments.reduce((sum, payment) => (payment.date >= date ? sum + payment.amount : sum), 0);
 }
 
+/** What has been paid towards the invoice's agreed settlement: the payments since it was agreed; 0 without one. */
+export function paidTowardsSettlement(invoice: Invoice): number {
+  return invoice.settlement ? paidSince(invoice, invoice.settlement.agreed) : 0;
+}
+
 /**
  * The settlement agreed on `today`. Payments dated on or after the day it is agreed count towards it,
  * so the most it may be is the balance with those payments added back: what was owed when it was agreed.

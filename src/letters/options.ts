@@ -7,6 +7,7 @@ import { assertCurrency, displayAmount, exampleAmount, parseAmount, roundHalfUp,
 import { formatDecimal, parseDecimal } from '../core/rates.js';
 import { invalidField } from '../yaml-input.js';
 import type { ClaimFigures } from '../core/interest.js';
+import { paidTowardsSettlement } from '../core/settlement.js';
 import { sectionReader } from './config.js';
 
 /**
@@ -190,7 +191,7 @@ export interface OptionsInput {
 const s = (n: number) => (n === 1 ? '' : 's');
 
 /** The payment plan already agreed and not defaulted, as a path; null when there is none. */
-function agreedPlan({ invoice, assessment }: OptionsInput): OptionPath | null {
+function planPath({ invoice, assessment }: OptionsInput): OptionPath | null {
   const plan = assessment.plan;
   if (!plan?.next || (plan.state !== 'on-track' && plan.state !== 'behind')) return null;
   const show = (minor: number) => displayAmount(minor, invoice.currency);
@@ -210,12 +211,11 @@ function agreedPlan({ invoice, assessment }: OptionsInput): OptionPath | null {
 }
 
 /** The settlement already agreed and still open, as a path; null when there is none. */
-function agreedSettlement({ invoice, assessment }: OptionsInput): OptionPath | null {
+function settlementPath({ invoice, assessment }: OptionsInput): OptionPath | null {
   const settlement = invoice.settlement;
   if (!settlement || !assessment.settling) return null;
   const show = (minor: number) => displayAmount(minor, invoice.currency);
-  // Payments since it was agreed count towards it (core/settlement.ts): the rest is still to come.
-  const paid = invoice.payments.reduce((sum, payment) => (payment.date >= settlement.agreed ? sum + payment.amount : sum), 0);
+  const paid = paidTowardsSettlement(invoice);
   return {
     id: 'settle',
     title: 'The settlement agreed',
@@ -282,7 +282,7 @@ export function weighOptions(input: OptionsInput): OptionPath[] {
       when: 'if and when they pay',
       detail: `${nextStepText()} Costs your time, and the client's goodwill the longer it runs.${withCharges}`,
     },
-    agreedPlan(input) ?? {
+    planPath(input) ?? {
       id: 'plan',
       title: 'Payment plan',
       keep: balance,
@@ -290,7 +290,7 @@ export function weighOptions(input: OptionsInput): OptionPath[] {
       when: `${installments.length} monthly installment${s(installments.length)} from ${firstInstallment}`,
       detail: `${installments.length} × about ${show(installments[0])}. The whole balance, later; chase plan sets it up and reminds them before each installment.${planDefaulted ? ` A plan on this invoice already defaulted${assessment.plan?.defaulted ? ` on ${assessment.plan.defaulted}` : ''}.` : ''}`,
     },
-    agreedSettlement(input) ?? {
+    settlementPath(input) ?? {
       id: 'settle',
       title: `Settlement at ${formatDecimal(parseDecimal(options.settlementPercent, 'settlementPercent'))}%`,
       keep: settlement,

@@ -422,7 +422,6 @@ export interface PdfOptions {
   fonts: LetterFonts;
 }
 
-/** The document as PDF bytes. pdfkit is loaded here, on first use, so other commands start fast. */
 /** Runs of text split at their line breaks: one list of non-empty runs per line (empty for a blank line). */
 export function brokenIntoLines(spans: readonly Span[]): Span[][] {
   const lines: Span[][] = [[]];
@@ -435,6 +434,7 @@ export function brokenIntoLines(spans: readonly Span[]): Span[][] {
   return lines;
 }
 
+/** The document as PDF bytes. pdfkit is loaded here, on first use, so other commands start fast. */
 export async function documentPdf(document: PrintDocument, options: PdfOptions): Promise<Buffer> {
   if (options.fonts.regular) await assertFontsHaveGlyphs(document, options.fonts);
   else assertEncodable(document);
