@@ -45,7 +45,7 @@ export function command(context: CommandContext): Command {
 chase refuses it by number and leaves it out of --client, unless you add --force.
 Drafting records a "letter" in each invoice's history, so chase status shows the demand stage done and
 times the next stage from the letter's deadline. An invoice --client takes in before its age reaches
-the demand stage is recorded as in the letter without taking the stage: its reminders carry on.
+the demand stage is recorded as in the letter without taking the stage: its reminders resume after the letter's deadline.
 After posting it: chase log NUMBER --letter-sent --tracking REF.
 Letter before action: when the client is an individual or a sole trader, England and Wales' Pre-Action
 Protocol for Debt Claims asks for 30 days to reply (--deadline 30) and an information sheet and reply form.`,
@@ -156,7 +156,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
     const count = selection.invoices.length;
     io.out(`Drafted the ${letter.style} letter to ${selection.client.name} for ${count === 1 ? selection.invoices[0].number : `${count} invoices`}: ${shownPath(letter.path, io.cwd)}`);
     io.out(`  to pay by ${letter.deadline}: ${letter.totals.map((entry) => displayAmount(entry.total, entry.currency)).join(' and ')}`);
-    for (const invoice of selection.invoices.filter((each) => !takesStage(each))) io.out(`  ${invoice.number} has not reached the ${letter.stage} stage: recorded as in the letter, and its reminders carry on`);
+    for (const invoice of selection.invoices.filter((each) => !takesStage(each))) io.out(`  ${invoice.number} has not reached the ${letter.stage} stage: recorded as in the letter; its reminders resume after ${letter.deadline}`);
     if (format === 'pdf') io.out(`  once posted: chase log ${selection.invoices[0].number} --letter-sent --tracking REF${count === 1 ? '' : `, and the same for the other ${count - 1} invoice${count === 2 ? '' : 's'}`}`);
   }
   return 0;

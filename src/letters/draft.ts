@@ -353,7 +353,7 @@ export interface DraftedLetter extends Omit<ComposedLetter, 'document' | 'letter
    * stage, and records the payment deadline the ladder waits for (letterDeadlineNote).
    */
   event: HistoryEvent;
-  /** The same for an invoice the letter covers before its age reaches the letter stage: it takes no stage, so its reminders carry on. */
+  /** The same for an invoice the letter covers before its age reaches the letter stage: it takes no stage, so its reminders resume once the letter's deadline has passed. */
   inclusionEvent: HistoryEvent;
 }
 

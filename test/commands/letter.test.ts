@@ -95,7 +95,7 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
     expect(ledger.invoice('INV-A')!.history.at(-1)).toMatchObject({ kind: 'letter', stage: 'demand', file: 'letters/2026-11-23-acme-demand-2-invoices.pdf' });
     expect(ledger.invoice('INV-B')!.history.at(-1)).toEqual({ on: '2026-11-23', kind: 'letter', template: 'demand', status: 'drafted', subject: 'Formal demand for payment: Invoices INV-A and INV-B', note: 'included before its demand stage, which it has not reached; payment deadline 2026-11-30', file: 'letters/2026-11-23-acme-demand-2-invoices.pdf', at: '2026-11-23T09:00:00.000Z' });
     for (const number of ['INV-C', 'INV-D', 'INV-E']) expect(ledger.invoice(number)!.history.filter((event) => event.kind === 'letter')).toEqual([]);
-    expect(d.io.stdout()).toContain('  INV-B has not reached the demand stage: recorded as in the letter, and its reminders carry on\n');
+    expect(d.io.stdout()).toContain('  INV-B has not reached the demand stage: recorded as in the letter; its reminders resume after 2026-11-30\n');
     expect(d.io.stdout()).toContain('once posted: chase log INV-A --letter-sent --tracking REF, and the same for the other 1 invoice');
 
     const status = deps();
