@@ -242,9 +242,6 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
   }
   const work = async (): Promise<number> => {
     const plan = planChasing(ledger.invoices({ open: true, issuedBy: today }), config.policy, today);
-    await recordBrokenPromises(deps, plan, report, dryRun);
-    await recordDefaultedPlans(deps, plan, report, dryRun);
-    await recordLapsedSettlements(deps, plan, report, dryRun);
     for (const waiting of plan.waiting) {
       const client = waiting.invoice.client;
       if (waiting.reason === 'uncertain') {
@@ -263,6 +260,10 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
         return 0;
       }
     }
+    // Recorded only once the user has said yes: answering no leaves the ledger as it was.
+    await recordBrokenPromises(deps, plan, report, dryRun);
+    await recordDefaultedPlans(deps, plan, report, dryRun);
+    await recordLapsedSettlements(deps, plan, report, dryRun);
     let transport: MailTransport | undefined;
     try {
       const openTransport = async () => (transport ??= await deps.transport(options.json ? 'stderr' : 'stdout'));

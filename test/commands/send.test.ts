@@ -375,6 +375,17 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(ledger.invoice('INV-6')!.promise).toBeUndefined();
     });
 
+    it('on a terminal, is recorded only once the user says yes: answering no leaves the ledger as it was', async () => {
+      const before = snapshot(path);
+      const declining = scriptedPrompter([false]);
+      const d = deps({ terminal: declining });
+      expect(await send(d, { due: true })).toBe(0);
+      expect(declining.asked).toEqual([expect.stringMatching(/^Send \d+ messages\?$/)]);
+      expect(d.io.stdout()).toContain('Nothing sent.');
+      expect(snapshot(path)).toEqual(before);
+      expect(smtp.messages).toHaveLength(0);
+    });
+
     it('is sent as status and --dry-run said it would be', async () => {
       expect(buildStatus(deps(), {}).invoices.find((i) => i.number === 'INV-6')?.nextAction).toEqual({ stage: 'escalate', kind: 'email', on: '2026-11-23' });
       const dry = await sendDue({ dryRun: true, json: true });
