@@ -26,19 +26,28 @@ function readYaml(path: string): unknown {
   }
 }
 
+/** One loader per configuration, so a run reads the tables once however many claims it computes. */
+const loaders = new WeakMap<Config, () => ReferenceRates>();
+
 /**
  * The statutory reference rates: the shipped table, extended by the user's own file
- * (config `referenceRates:`). Read only when a statutory rule needs them, so `status` stays fast.
+ * (config `referenceRates:`). Read only when a statutory rule needs them, so `status` stays fast, and
+ * once per configuration: `send` asks for them for every message that states a claim.
  */
 export function loadRateTables(config: Config): () => ReferenceRates {
-  let rates: ReferenceRates | undefined;
-  return () => {
-    rates ??= (() => {
-      const shipped = parseReferenceRates(readYaml(SHIPPED_RATES), SHIPPED_RATES);
-      return config.referenceRates ? extendReferenceRates(shipped, parseRateTables(readYaml(config.referenceRates), config.referenceRates)) : shipped;
-    })();
-    return rates;
-  };
+  let loader = loaders.get(config);
+  if (!loader) {
+    let rates: ReferenceRates | undefined;
+    loader = () => {
+      rates ??= (() => {
+        const shipped = parseReferenceRates(readYaml(SHIPPED_RATES), SHIPPED_RATES);
+        return config.referenceRates ? extendReferenceRates(shipped, parseRateTables(readYaml(config.referenceRates), config.referenceRates)) : shipped;
+      })();
+      return rates;
+    };
+    loaders.set(config, loader);
+  }
+  return loader;
 }
 
 /** The configured late-fee policy with the client's own terms laid over it. */
