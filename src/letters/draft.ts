@@ -145,16 +145,14 @@ const UK_COUNTRY = /^(?:uk|u\.k\.|united kingdom|great britain|england|wales)$/i
 const OTHER_JURISDICTION_POSTCODE = /(?:^|\s)(?:AB|DD|DG|EH|FK|G|HS|IV|KA|KW|KY|ML|PA|PH|ZE|BT)\d[A-Z\d]? ?\d[A-Z]{2}$/;
 const OTHER_JURISDICTION_COUNTRY = /^(?:scotland|northern ireland)$/i;
 
-/** An address in England or Wales, where "the County Court" is the court. */
-export function isUkAddress(address: string | undefined): boolean {
-  const lines = linesOf(address);
-  if (lines.some((line) => OTHER_JURISDICTION_POSTCODE.test(line) || OTHER_JURISDICTION_COUNTRY.test(line))) return false;
-  return lines.some((line) => UK_POSTCODE.test(line) || UK_COUNTRY.test(line));
-}
-
 /** An address in Scotland or Northern Ireland, whose courts are not the County Court of England and Wales. */
 function inOtherUkJurisdiction(address: string | undefined): boolean {
   return linesOf(address).some((line) => OTHER_JURISDICTION_POSTCODE.test(line) || OTHER_JURISDICTION_COUNTRY.test(line));
+}
+
+/** An address in England or Wales, where "the County Court" is the court. */
+export function isUkAddress(address: string | undefined): boolean {
+  return !inOtherUkJurisdiction(address) && linesOf(address).some((line) => UK_POSTCODE.test(line) || UK_COUNTRY.test(line));
 }
 
 /** "£1.00", "£1.00 and €2.00", "£1.00, €2.00 and $3.00". */
