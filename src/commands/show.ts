@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { assess } from '../core/ladder.js';
-import { displayAmount, parseAmount } from '../core/money.js';
+import { displayAmount } from '../core/money.js';
 import { statusInvoice } from '../core/status.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -59,9 +59,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   if (status.nextAction) io.out(`  next: ${status.nextAction.stage} ${status.nextAction.kind} ${status.nextAction.on <= today ? 'now' : `on ${status.nextAction.on}`}`);
   if (status.hold) io.out(`  held: ${status.hold.reason}${status.hold.until ? ` until ${status.hold.until}` : ''}`);
   if (status.promise) io.out(`  promised for ${status.promise.date}${status.promise.note ? ` (${status.promise.note})` : ''}`);
-  if (status.settlement) {
-    const { amount, agreed, by, lapsed } = status.settlement;
-    io.out(`  settlement of ${money(parseAmount(amount, invoice.currency))} agreed on ${agreed}${by ? `, to be paid by ${by}` : ''}${lapsed ? ': lapsed unpaid' : ''}`);
+  if (status.settlement && invoice.settlement) {
+    const { agreed, by, lapsed } = status.settlement;
+    io.out(`  settlement of ${money(invoice.settlement.amount)} agreed on ${agreed}${by ? `, to be paid by ${by}` : ''}${lapsed ? ': lapsed unpaid' : ''}`);
   }
   if (status.uncertain) io.out(io.style.red(`  uncertain: the ${status.uncertain.stage ?? ''} email of ${status.uncertain.on} may not have gone; run chase send ${invoice.number} --resolve sent|retry`));
   if (invoice.file) io.out(`  file: ${invoice.file}`);
