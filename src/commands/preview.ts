@@ -10,7 +10,7 @@ import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
 import { examples, printJson } from '../output.js';
-import { messageJson, notAnEmail, previewOf } from './send.js';
+import { messageJson, notAnEmail, previewOf, stageOfStep } from './send.js';
 
 export interface PreviewOptions {
   number: string;
@@ -75,9 +75,8 @@ function namedStage(policy: ChasePolicy, name: string): LadderStage {
 function nextMessage(invoice: Invoice, policy: ChasePolicy, today: ISODate, assessment: Assessment): LadderStage | string {
   const ladder = sortedLadder(policy.ladder);
   const step = planChasing([invoice], policy, today).steps.find((s) => s.kind === 'email');
-  const name = step?.stage ?? assessment.nextAction?.stage ?? assessment.stage ?? ladder[0]?.name;
+  if (step) return stageOfStep(ladder, step);
+  const name = assessment.nextAction?.stage ?? assessment.stage ?? ladder[0]?.name;
   if (!name) throw new ChaseError('the ladder has no stages');
-  const onLadder = ladder.find((s) => s.name === name);
-  if (step) return { ...(onLadder ?? { name: step.stage, offset: 0, action: 'email' as const }), template: step.template };
-  return onLadder ?? name;
+  return ladder.find((s) => s.name === name) ?? name;
 }

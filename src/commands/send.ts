@@ -401,6 +401,12 @@ async function recordDefaultedPlans(deps: SendDeps, plan: ChasePlan, report: Rep
   }
 }
 
+/** The stage an email step sends, with the template the plan chose (plan messages are not ladder stages). */
+export function stageOfStep(ladder: readonly LadderStage[], step: Pick<EmailStep, 'stage' | 'template'>): LadderStage {
+  const onLadder = ladder.find((stage) => stage.name === step.stage);
+  return { ...(onLadder ?? { name: step.stage, offset: 0, action: 'email' as const }), template: step.template };
+}
+
 /** What sending a message rests on: what is owed and paid, the status, the pauses and the history. */
 function groundsOf(invoice: Invoice): string {
   return JSON.stringify([invoice.status, invoice.amount, invoice.payments, invoice.charges, invoice.history.length, invoice.hold, invoice.promise, invoice.settlement, invoice.plan]);
@@ -421,8 +427,7 @@ async function sendStep(
   const { ledger, today, now, io } = deps;
   const invoice = step.invoice;
   const base = { invoice: invoice.number, client: invoice.client, stage: step.stage };
-  const onLadder = sortedLadder(deps.config.policy.ladder).find((s) => s.name === step.stage);
-  const stage: LadderStage = { ...(onLadder ?? { name: step.stage, offset: 0, action: 'email' as const }), template: step.template };
+  const stage = stageOfStep(deps.config.policy.ladder, step);
   let message: OutgoingMessage;
   try {
     message = prepared?.message ?? (await compose(deps, invoice, clientOf(deps, invoice), step.assessment, stage));
