@@ -131,7 +131,7 @@ describe('several chase at once on a SQLite ledger from an older chase', () => {
     expect(JSON.parse(results[0].stdout).invoices.length).toBeGreaterThan(15);
     const upgraded = new Database(ledger, { readonly: true });
     try {
-      expect(upgraded.pragma('user_version', { simple: true })).toBe(3);
+      expect(upgraded.pragma('user_version', { simple: true })).toBe(4);
     } finally {
       upgraded.close();
     }

@@ -37,17 +37,19 @@ const invoice = (number: string, fields: Partial<Invoice> = {}): Invoice => ({
 });
 
 describe('the SQLite ledger', () => {
-  it('creates its schema as version 3, in WAL mode, with the indexes listing needs and the triggers that keep ladder_history', () => {
+  it('creates its schema as version 4, in WAL mode, with the indexes listing needs and the triggers that keep ladder_history and the payment and charge lists', () => {
     createLedger(path).close();
     inspect((db) => {
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(4);
       expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
       const names = db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'`).pluck().all();
       expect(names).toEqual(expect.arrayContaining([
         'clients', 'invoices', 'payments', 'charges', 'history',
         'invoices_status', 'invoices_client', 'payments_invoice', 'charges_invoice', 'history_invoice', 'history_message',
       ]));
-      expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).pluck().all()).toEqual(['history_added', 'history_changed', 'history_removed']);
+      expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).pluck().all()).toEqual([
+        'charges_added', 'charges_changed', 'charges_removed', 'history_added', 'history_changed', 'history_removed', 'payments_added', 'payments_changed', 'payments_removed',
+      ]);
     });
   });
 
@@ -153,12 +155,68 @@ describe('the SQLite ledger', () => {
     ledger.close();
   });
 
+  it("keeps each invoice's paid and charged sums and its payment and charge lists equal to its rows through every change, made by chase or not", async () => {
+    const ledger = createLedger(path);
+    // What the payments and charges tables hold, gathered with no help from the kept columns.
+    const fromTables = () => inspect((db) => {
+      const rows = (table: string, columns: string, id: number) => db.prepare(`SELECT ${columns} FROM ${table} WHERE invoice_id = ? ORDER BY id`).raw().all(id);
+      return Object.fromEntries((db.prepare('SELECT id, number FROM invoices ORDER BY id').raw().all() as [number, string][]).map(([id, number]) => {
+        const payments = rows('payments', 'date, amount, method, reference', id) as [string, number, string | null, string | null][];
+        const charges = rows('charges', 'date, kind, amount, reason', id) as [string, string, number, string | null][];
+        return [number, {
+          paid: payments.reduce((sum, row) => sum + row[1], 0),
+          charged: charges.reduce((sum, row) => sum + row[2], 0),
+          payments: payments.map(([date, amount, method, reference]) => ({ date, amount, ...(method === null ? {} : { method }), ...(reference === null ? {} : { reference }) })),
+          charges: charges.map(([date, kind, amount, reason]) => ({ date, kind, amount, ...(reason === null ? {} : { reason }) })),
+        }];
+      }));
+    });
+    const kept = () => {
+      const sums = inspect((db) => Object.fromEntries((db.prepare('SELECT number, paid, charged FROM invoices').raw().all() as [string, number, number][]).map(([number, paid, charged]) => [number, { paid, charged }])));
+      return Object.fromEntries(ledger.invoices().map((each) => [each.number, { ...sums[each.number], payments: each.payments, charges: each.charges }]));
+    };
+    const owed = () => {
+      const numbers: string[] = [];
+      ledger.eachInvoiceByDue((each) => numbers.push(each.number), { owed: true });
+      return numbers;
+    };
+    await ledger.write((w) => {
+      w.addClient({ id: 'acme', name: 'Acme' });
+      w.addInvoice(invoice('INV-1', { payments: [{ date: '2026-10-02', amount: 2_500, method: 'bank', reference: 'r1' }, { date: '2026-10-01', amount: 500 }] }));
+      w.addInvoice(invoice('INV-2', { due: '2026-10-02', charges: [{ date: '2026-10-05', kind: 'fee', amount: 4_000, reason: 'late fee' }] }));
+      w.addInvoice(invoice('INV-3', { due: '2026-10-03', payments: [{ date: '2026-10-04', amount: 10_000 }] }));
+    });
+    expect(kept()).toStrictEqual(fromTables());
+    expect(kept()['INV-1']).toStrictEqual({
+      paid: 3_000, charged: 0, payments: [{ date: '2026-10-02', amount: 2_500, method: 'bank', reference: 'r1' }, { date: '2026-10-01', amount: 500 }], charges: [],
+    });
+    expect(owed()).toEqual(['INV-1', 'INV-2']);
+
+    await ledger.write((w) => {
+      w.addPayment('INV-1', { date: '2026-10-06', amount: 7_000 });
+      w.addCharge('INV-3', { date: '2026-10-06', kind: 'interest', amount: 1 });
+    });
+    expect(kept()).toStrictEqual(fromTables());
+    expect(owed()).toEqual(['INV-2', 'INV-3']);
+
+    // An edit with the sqlite3 tool: a payment moved to another invoice, one changed, a charge deleted.
+    const db = new Database(path);
+    db.exec(`UPDATE payments SET invoice_id = (SELECT id FROM invoices WHERE number = 'INV-2') WHERE amount = 7000`);
+    db.exec(`UPDATE payments SET amount = 9999 WHERE amount = 10000`);
+    db.exec(`DELETE FROM charges WHERE kind = 'interest'`);
+    db.close();
+    expect(kept()).toStrictEqual(fromTables());
+    expect(kept()['INV-3'].paid).toBe(9_999);
+    expect(owed()).toEqual(['INV-1', 'INV-2', 'INV-3']);
+    ledger.close();
+  });
+
   it('migrates a schema-1 ledger: ladder_history is filled and status reads the same as from the YAML it came from', async () => {
     const db = new Database(path);
     db.exec(readFileSync(join(FIXTURES, 'ledger-schema-1.sql'), 'utf8'));
     db.close();
     const ledger = openLedger(path);
-    inspect((db) => expect(db.pragma('user_version', { simple: true })).toBe(3));
+    inspect((db) => expect(db.pragma('user_version', { simple: true })).toBe(4));
     const original = openLedger(join(ROOT, 'examples', 'ledger.yaml'));
     const visits = (reader: LedgerReader, history: InvoiceVisit['history']) => {
       const seen: Invoice[] = [];
@@ -191,7 +249,7 @@ describe('the SQLite ledger', () => {
     });
     try {
       expect(() => migrate(racing, path)).not.toThrow();
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(4);
     } finally {
       db.close();
     }
@@ -205,7 +263,7 @@ describe('the SQLite ledger', () => {
     writer.exec('BEGIN IMMEDIATE');
     const db = new Database(path, { timeout: 0 });
     try {
-      expect(() => migrate(db, path)).toThrow(/^cannot upgrade .*ledger\.db from schema 1 to 3: database is locked$/);
+      expect(() => migrate(db, path)).toThrow(/^cannot upgrade .*ledger\.db from schema 1 to 4: database is locked$/);
     } finally {
       db.close();
       writer.exec('ROLLBACK');
@@ -222,7 +280,7 @@ describe('the SQLite ledger', () => {
     const db = new Database(path);
     db.pragma('user_version = 99');
     db.close();
-    expect(() => openLedger(path)).toThrow(/written by a newer chase \(schema 99; this one knows 3\)/);
+    expect(() => openLedger(path)).toThrow(/written by a newer chase \(schema 99; this one knows 4\)/);
   });
 
   it('refuses a SQLite database that is not a chase ledger, and leaves it alone', () => {
