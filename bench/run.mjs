@@ -36,42 +36,32 @@ const statusReport = (counts) => (stdout) => {
 
 /**
  * The floor for `status` at 100k: the `sqlite3` tool summing open balances (amount + charges -
- * payments, in minor units) per currency and aging bucket, over chase's schema (src/ledger/sqlite.ts).
+ * payments, in minor units, as the invoice row keeps them from schema 4) per currency and aging
+ * bucket, over chase's schema (src/ledger/sqlite.ts).
  */
 const AGING_SQL = `
-WITH paid AS (SELECT invoice_id, SUM(amount) AS paid FROM payments GROUP BY invoice_id),
-     charged AS (SELECT invoice_id, SUM(amount) AS charged FROM charges GROUP BY invoice_id),
-     owed AS (
-       SELECT i.currency,
-              i.amount + COALESCE(c.charged, 0) - COALESCE(p.paid, 0) AS balance,
-              CAST(julianday('${TODAY}') - julianday(i.due) AS INTEGER) AS days
-       FROM invoices i
-       LEFT JOIN paid p ON p.invoice_id = i.id
-       LEFT JOIN charged c ON c.invoice_id = i.id
-       WHERE i.status = 'open')
 SELECT currency,
        CASE WHEN days <= 0 THEN 'current' WHEN days <= 30 THEN '1-30' WHEN days <= 60 THEN '31-60'
             WHEN days <= 90 THEN '61-90' ELSE '90+' END AS bucket,
        SUM(balance) AS balance_minor
-FROM owed WHERE balance > 0
+FROM (SELECT currency,
+             amount + charged - paid AS balance,
+             CAST(julianday('${TODAY}') - julianday(due) AS INTEGER) AS days
+      FROM invoices
+      WHERE status = 'open')
+WHERE balance > 0
 GROUP BY currency, bucket ORDER BY currency, bucket;`;
 
 /**
- * What `status` reads at 100k, for scale: every owed invoice, most overdue first, with its payments,
- * charges and ladder history, as src/ledger/sqlite.ts reads them for a visit with history 'ladder'
- * (there a page at a time, through a temporary table of ids; here in one query).
+ * What `status` reads at 100k, for scale: every owed invoice issued by the bench's date, most overdue
+ * first, with its payments, charges and ladder history, as src/ledger/sqlite.ts reads them for a
+ * visit with history 'ladder'.
  */
 const STATUS_READ_SQL = `
-SELECT json_array(id, number, client, issued, due, amount, currency, status, description, file, hold, promise, plan, settlement, write_off,
-         (SELECT json_group_array(json_array(date, amount, method, reference))
-            FROM (SELECT date, amount, method, reference FROM payments WHERE invoice_id = invoices.id ORDER BY id)),
-         (SELECT json_group_array(json_array(date, kind, amount, reason))
-            FROM (SELECT date, kind, amount, reason FROM charges WHERE invoice_id = invoices.id ORDER BY id))),
-       ladder_history
+SELECT json_array(id, number, client, issued, due, amount, currency, status, description, file, hold, promise, plan, settlement, write_off),
+       payment_rows, charge_rows, ladder_history
 FROM invoices
-WHERE status = 'open'
-  AND amount + (SELECT coalesce(sum(amount), 0) FROM charges WHERE invoice_id = invoices.id)
-      - (SELECT coalesce(sum(amount), 0) FROM payments WHERE invoice_id = invoices.id) > 0
+WHERE status = 'open' AND amount + charged - paid > 0 AND issued <= '${TODAY}'
 ORDER BY due, id;`;
 
 /** The aging query's rows: currency|bucket|balance, 5 buckets for each of the 3 currencies. */
