@@ -124,6 +124,8 @@ const NEEDS_YOU = new Set<SendAction['result']>(['call-due', 'to-post', 'collect
 
 class Report {
   readonly actions: SendAction[] = [];
+  /** Whether a line went out: with --quiet, the dated summary then follows, so a cron log says which day it was. */
+  private printed = false;
   constructor(
     private readonly deps: Pick<Deps, 'io' | 'today'>,
     private readonly options: Pick<SendOptions, 'quiet' | 'json'>,
@@ -135,6 +137,7 @@ class Report {
     const failure = action.result === 'failed' || action.result === 'uncertain';
     if (!this.options.quiet || failure || NEEDS_YOU.has(action.result)) {
       const line = this.line(action.result, action.invoice, action.stage, action.to?.length ? `to ${action.to.join(', ')}` : '', action.detail);
+      this.printed = true;
       if (failure) this.deps.io.err(line);
       else this.deps.io.out(line);
     }
@@ -142,7 +145,9 @@ class Report {
 
   /** A message that went, but not to everyone: a line on stderr even with --quiet (the JSON has `refused`). */
   refused(action: SendAction, detail: string): void {
-    if (!this.options.json) this.deps.io.err(this.line('refused', action.invoice, action.stage, detail));
+    if (this.options.json) return;
+    this.printed = true;
+    this.deps.io.err(this.line('refused', action.invoice, action.stage, detail));
   }
 
   private line(result: SendAction['result'] | 'refused', ...parts: (string | undefined)[]): string {
@@ -183,9 +188,9 @@ class Report {
       `letters ${dryRun ? 'due' : 'to post'} ${this.count(dryRun ? 'letter-due' : 'to-post')}`,
       ...(this.refusedAddresses > 0 ? [`addresses refused ${this.refusedAddresses}`] : []),
     ];
-    const line = `${dryRun ? 'dry run: ' : ''}${parts.join(', ')}`;
+    const line = `${this.deps.today}: ${dryRun ? 'dry run: ' : ''}${parts.join(', ')}`;
     if (this.failures > 0) this.deps.io.err(line);
-    else if (!this.options.quiet) this.deps.io.out(line);
+    else if (!this.options.quiet || this.printed) this.deps.io.out(line);
   }
 }
 

@@ -136,7 +136,8 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     const { stdout, stderr } = await sendDue();
     expect(stdout).toMatch(/sent\s+INV-1\s+resend\s+to bob@acme\.example/);
     expect(stdout).toMatch(/waiting\s+INV-4.*held: disputed/);
-    expect(stdout).toContain('sent 3, failed 0');
+    // The summary is dated: a cron log appended to every day says which day each run was.
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('2026-11-23: sent 3, failed 0, uncertain 0, waiting 1, calls due 0, letters to post 0');
     expect(stderr).toBe('');
   });
 
@@ -197,11 +198,14 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
     expect(stderr).toBe('');
   });
 
-  it('--quiet still says what needs you: the call a firm reminder asks for, and nothing else', async () => {
+  it('--quiet still says what needs you: the call a firm reminder asks for, and the dated summary, so the cron log says which day', async () => {
     const { code, stdout, stderr } = await sendDue({ quiet: true }, deps({ today: '2026-11-30' }));
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    expect(stdout.trimEnd().split('\n')).toEqual([expect.stringMatching(/^call due\s+INV-2\s+firm\s+ring /)]);
+    expect(stdout.trimEnd().split('\n')).toEqual([
+      expect.stringMatching(/^call due\s+INV-2\s+firm\s+ring /),
+      expect.stringMatching(/^2026-11-30: sent \d+, failed 0, .*calls due 1, /),
+    ]);
   });
 
   describe('when the server refuses one recipient', () => {
@@ -242,7 +246,7 @@ describe.each(BACKENDS)('chase send on a $name ledger, through a real SMTP serve
       expect(arrived('INV-3').map((m) => m.envelope.to)).toEqual([['ap@acme.example', 'archive@janesmith.example']]);
       expect(stdout).toMatch(/sent\s+INV-3\s+escalate\s+to ap@acme\.example\s/);
       expect(stderr).toMatch(/REFUSED\s+INV-3\s+escalate\s+the server refused bob@acme\.example: 550 mailbox unavailable; sent to ap@acme\.example; recorded as sent, so it will not go again/);
-      expect(stderr).toMatch(/^sent 2, failed 1, .*, addresses refused 1$/m);
+      expect(stderr).toMatch(/^2026-11-23: sent 2, failed 1, .*, addresses refused 1$/m);
       const recorded = emails(ledger.invoice('INV-3')!.history).at(-1)!;
       expect(recorded).toMatchObject({ stage: 'escalate', status: 'sent', to: ['ap@acme.example'], error: 'refused bob@acme.example: 550 mailbox unavailable' });
       expect(recorded.cc).toBeUndefined();
