@@ -146,6 +146,15 @@ const CASES = [
     },
   },
   {
+    id: 'node-status-read-100k',
+    label: 'Node reading and parsing what status reads, 100,000 invoices, nothing else (reference)',
+    command: (ctx) => {
+      const ledger = ctx.ledger(100000, 'sqlite');
+      const expect = (stdout) => (Number(stdout) === ledger.counts.owed ? undefined : `${stdout.trim()} rows, expected ${ledger.counts.owed} owed invoices`);
+      return { file: process.execPath, args: [join(ROOT, 'bench', 'node-read.mjs'), ledger.path, STATUS_READ_SQL], expect };
+    },
+  },
+  {
     id: 'memory-status-sqlite-100k',
     label: 'peak memory, `status --json`, SQLite, 100,000',
     memory: (ctx) => withCheck(status, ctx.ledger(100000, 'sqlite')),
