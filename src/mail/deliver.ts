@@ -52,37 +52,41 @@ export async function deliverRecorded(
   printTo: 'stdout' | 'stderr' = 'stdout',
 ): Promise<void> {
   const { ledger, today, now } = deps;
-  await ledger.write((tx) =>
-    tx.addHistory(invoiceNumber, {
-      on: today,
-      kind: 'email',
-      ...(record.stage ? { stage: record.stage } : {}),
-      template: record.template,
-      status: 'pending',
-      messageId: message.messageId,
-      to: message.to,
-      ...(message.cc.length ? { cc: message.cc } : {}),
-      subject: message.subject,
-      ...(record.note ? { note: record.note } : {}),
-      at: now().toISOString(),
-    }),
-  );
+  // Opened first: a transport that cannot be made (no SMTP server configured, a failing password
+  // command) must fail before the message is recorded as pending, or it would stand as uncertain.
   const transport = await deps.transport(printTo);
-  let delivery: Delivery;
   try {
-    delivery = deliveryOf(message, await transport.send(message));
-  } catch (error) {
-    const detail = describeMailError(error);
-    await ledger.write((tx) => tx.updateHistory(invoiceNumber, message.messageId, { status: 'failed', error: detail }));
-    throw new ChaseError(`${invoiceNumber}: not sent: ${detail}`, { exitCode: 1 });
+    await ledger.write((tx) =>
+      tx.addHistory(invoiceNumber, {
+        on: today,
+        kind: 'email',
+        ...(record.stage ? { stage: record.stage } : {}),
+        template: record.template,
+        status: 'pending',
+        messageId: message.messageId,
+        to: message.to,
+        ...(message.cc.length ? { cc: message.cc } : {}),
+        subject: message.subject,
+        ...(record.note ? { note: record.note } : {}),
+        at: now().toISOString(),
+      }),
+    );
+    let delivery: Delivery;
+    try {
+      delivery = deliveryOf(message, await transport.send(message));
+    } catch (error) {
+      const detail = describeMailError(error);
+      await ledger.write((tx) => tx.updateHistory(invoiceNumber, message.messageId, { status: 'failed', error: detail }));
+      throw new ChaseError(`${invoiceNumber}: not sent: ${detail}`, { exitCode: 1 });
+    }
+    await ledger.write((tx) => tx.updateHistory(invoiceNumber, message.messageId, sentChanges(delivery, now().toISOString())));
+    if (delivery.refused.length > 0) {
+      throw new ChaseError(`${invoiceNumber}: ${describePartialDelivery(delivery)}`, {
+        exitCode: 1,
+        hint: 'it is recorded as sent and will not go again; check the refused address in the ledger',
+      });
+    }
   } finally {
     transport.close();
-  }
-  await ledger.write((tx) => tx.updateHistory(invoiceNumber, message.messageId, sentChanges(delivery, now().toISOString())));
-  if (delivery.refused.length > 0) {
-    throw new ChaseError(`${invoiceNumber}: ${describePartialDelivery(delivery)}`, {
-      exitCode: 1,
-      hint: 'it is recorded as sent and will not go again; check the refused address in the ledger',
-    });
   }
 }
