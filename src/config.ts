@@ -48,8 +48,8 @@ export interface Config {
   /** The file it came from; null when no config file exists and these are the defaults. */
   path: string | null;
   business: BusinessInfo;
-  /** IANA zone that decides what "today" is; undefined: the computer's own zone. */
-  timezone?: string;
+  /** IANA zone that decides what "today" is. */
+  timezone: string;
   currency: string;
   policy: ChasePolicy;
   mail: MailConfig;
@@ -66,7 +66,7 @@ export function defaultConfig(): Config {
   return {
     path: null,
     business: { name: 'Your Business' },
-    timezone: undefined,
+    timezone: 'Europe/London',
     currency: 'GBP',
     policy: {
       ladder: DEFAULT_LADDER.map((stage) => ({ ...stage })),
@@ -76,7 +76,9 @@ export function defaultConfig(): Config {
       weekdaysOnly: true,
       lateFees: { ...NO_LATE_FEES },
     },
-    mail: { transport: 'print', paymentReceived: false },
+    // The contract's defaults. Without a mail.smtp section nothing can be sent, and sending says so
+    // before it records anything; print would record as sent messages that never left.
+    mail: { transport: 'smtp', paymentReceived: false },
   };
 }
 
@@ -344,7 +346,6 @@ export function parseConfig(path: string, text: string): Config {
       passwordFile: passwordFile ? resolve(dirname(path), passwordFile) : undefined,
     };
   }
-  if (config.mail.transport === 'smtp' && !config.mail.smtp) throw mail.fail('transport', 'transport smtp needs a mail.smtp section with at least a host');
   const referenceRates = root.string('referenceRates');
   if (referenceRates) config.referenceRates = resolve(dirname(path), referenceRates);
   const templates = root.string('templates');

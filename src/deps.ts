@@ -43,14 +43,11 @@ export interface Deps {
   globals: GlobalOptions;
 }
 
-/** --today, else CHASE_TODAY, else the clock in the configured time zone (or the computer's own). */
-export function resolveToday(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, timezone: () => string | undefined, now: Date): ISODate {
+/** --today, else CHASE_TODAY, else the clock in the configured time zone. */
+export function resolveToday(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, timezone: () => string, now: Date): ISODate {
   const given = flag ?? env.CHASE_TODAY;
   if (given) return parseDate(given, flag ? '--today' : 'CHASE_TODAY');
-  const zone = timezone();
-  if (zone) return dateInTimeZone(now, zone);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+  return dateInTimeZone(now, timezone());
 }
 
 /** The process's dependencies for `command`; `chalk` is given when colour is possible (see `colorPossible`). */

@@ -265,13 +265,16 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
         return 0;
       }
     }
-    // Recorded only once the user has said yes: answering no leaves the ledger as it was.
-    await recordBrokenPromises(deps, plan, report, dryRun);
-    await recordDefaultedPlans(deps, plan, report, dryRun);
-    await recordLapsedSettlements(deps, plan, report, dryRun);
     let transport: MailTransport | undefined;
+    const openTransport = async () => (transport ??= await deps.transport(options.json ? 'stderr' : 'stdout'));
     try {
-      const openTransport = async () => (transport ??= await deps.transport(options.json ? 'stderr' : 'stdout'));
+      // Made before anything is recorded: a transport that cannot be made (no SMTP server
+      // configured, a failing password command) stops the run with the ledger as it was.
+      if (!dryRun && plan.steps.some((step) => step.kind === 'email' || step.deliver === 'email')) await openTransport();
+      // Recorded only once the user has said yes: answering no leaves the ledger as it was.
+      await recordBrokenPromises(deps, plan, report, dryRun);
+      await recordDefaultedPlans(deps, plan, report, dryRun);
+      await recordLapsedSettlements(deps, plan, report, dryRun);
       for (const step of plan.steps) {
         const outcome = step.kind === 'email' ? await sendStep(deps, step, report, dryRun, openTransport) : await paperStep(deps, step, report, dryRun, openTransport);
         if (outcome === 'stop') break;

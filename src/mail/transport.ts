@@ -315,7 +315,12 @@ export async function createTransport(mail: MailConfig, env: Env, io?: Pick<Io, 
   }
 
   const smtp = mail.smtp;
-  if (!smtp) throw new MailError('transport smtp needs a mail.smtp section with at least a host', { fatal: true, hint: 'add mail.smtp.host and port to chase.config.yaml' });
+  if (!smtp) {
+    // A setting missing, not a delivery that failed: bad input, and nothing is recorded before it.
+    throw new ChaseError('transport smtp needs a mail.smtp section with at least a host', {
+      hint: 'add mail.smtp (host, port, user) to the config, or set mail.transport: print to print messages (recorded as sent)',
+    });
+  }
   const pass = smtp.user ? await smtpPassword(smtp, env) : undefined;
   const transporter = nodemailer.createTransport({
     // One reused connection: a run of reminders logs in once, and a single connection stays

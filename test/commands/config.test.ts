@@ -48,6 +48,23 @@ describe('the config file', () => {
     expect(parseConfig('c.yaml', 'lateFees: { rule: contractual, flatFee: 0.10 }\n').policy.lateFees.flatFee).toBe('0.10');
   });
 
+  it('is the contract\'s defaults when there is no file: London time, SMTP (which sending says needs a server), GBP', () => {
+    const config = loadConfig(undefined, { XDG_CONFIG_HOME: '/nonexistent', HOME: '/nonexistent' }, '/nonexistent');
+    expect(config.path).toBeNull();
+    expect(config.timezone).toBe('Europe/London');
+    expect(config.currency).toBe('GBP');
+    expect(config.mail.transport).toBe('smtp');
+    expect(config.mail.smtp).toBeUndefined();
+  });
+
+  it('takes a file with no smtp section, so a config that cannot send still serves status; sending says what is missing', () => {
+    for (const text of ['mail:\n  transport: smtp\n', 'business: { name: Jane }\n']) {
+      const { mail } = parseConfig('c.yaml', text);
+      expect(mail.transport).toBe('smtp');
+      expect(mail.smtp).toBeUndefined();
+    }
+  });
+
   it('derives the sender from the business when mail.from is left out', () => {
     expect(parseConfig('c.yaml', 'business: { name: Jane, email: jane@x.example }\n').mail.from).toBe('Jane <jane@x.example>');
   });
@@ -66,7 +83,6 @@ describe('the config file', () => {
     ['a time zone that does not exist', 'business:\n  name: Jane\ntimezone: Mars/Olympus\n', '/home/jane/chase.config.yaml:3:11: timezone: unknown time zone "Mars/Olympus"'],
     ['an unknown currency', 'currency: QQQ\n', '/home/jane/chase.config.yaml:1:11: currency: unknown currency "QQQ"'],
     ['a password in the file', 'mail:\n  transport: smtp\n  smtp: { host: smtp.x.example, password: hunter2 }\n', 'mail.smtp.password: passwords never go in the config file'],
-    ['smtp without a host', 'mail:\n  transport: smtp\n', 'mail.transport: transport smtp needs a mail.smtp section'],
     ['a stage named twice', 'ladder:\n  - { name: a, offset: 1 }\n  - { name: a, offset: 2 }\n', 'ladder[1].name: stage "a" appears twice'],
     ['an unknown recipient', 'ladder:\n  - { name: a, offset: 1, to: [boss] }\n', 'ladder[0].to[0]: expected contact or accounts, got "boss"'],
     ['a stage without an offset', 'ladder:\n  - { name: a }\n', 'ladder[0].offset: is required'],

@@ -118,6 +118,19 @@ describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
     expect(arrived('INV-3')[0].parsed.attachments).toEqual([]);
   });
 
+  it('with no SMTP server configured, sends nothing, records nothing and says what to add, before any message', async () => {
+    const bare = join(dir.path, 'bare.config.yaml');
+    writeFileSync(bare, 'business: { name: Jane Smith Design, email: jane@janesmith.example }\n');
+    const before = snapshot(ledger);
+    for (const args of [['send', '--due'], ['send', 'INV-2', '--yes']]) {
+      const result = await cli(ledger, bare, args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr).toContain('transport smtp needs a mail.smtp section with at least a host');
+      expect(snapshot(ledger), args.join(' ')).toEqual(before);
+    }
+    expect((await cli(ledger, bare, ['status', '--json'])).code).toBe(0);
+  });
+
   it('sends nothing twice when cron runs it again', async () => {
     await cli(ledger, config, ['send', '--due']);
     const again = await cli(ledger, config, ['send', '--due', '--quiet']);
