@@ -103,9 +103,10 @@ lateFees:
   # interestFrom: due      # due | grace-end
 
 mail:
-  # print writes each message to the terminal and records it as sent; to try chase out without
-  # recording anything, use chase send --due --dry-run
-  transport: print        # smtp | sendmail | print
+  # Nothing is sent until smtp below is filled in: send stops and says so, recording nothing. To try
+  # chase out first, use chase send --due --dry-run. (print writes each message to the terminal
+  # and records it as sent: never for real clients.)
+  transport: smtp         # smtp | sendmail | print
   from: ${scalar(from)}
   # replyTo: ${scalar(values.email || 'you@example.com')}
   # bcc: ${scalar(values.email || 'you@example.com')}   # a copy of everything sent
@@ -145,7 +146,7 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
   if (!options.quiet) {
     const shown = (path: string) => relative(io.cwd, path) || path;
     io.out(`Created ${shown(configPath)} and ${shown(ledgerPath)}.`);
-    io.out('Next: add the way clients pay you (business.payment) to the config, then');
+    io.out('Next: add the way clients pay you (business.payment) and your SMTP server (mail.smtp) to the config, then');
     io.out('  chase client add acme --name "Acme Ltd" --email bob@acme.example');
     io.out('  chase invoice add INV-001 --client acme --amount 1200.00 --due 2026-12-31');
     const found = /^chase\.(ya?ml|db)$/.test(shown(ledgerPath)) || (io.env.CHASE_LEDGER && resolve(io.cwd, io.env.CHASE_LEDGER) === ledgerPath);

@@ -40,7 +40,9 @@ describe('chase init', () => {
     expect(config.business.email).toBe('jane@janesmith.example');
     expect(config.currency).toBe('EUR');
     expect(config.timezone).toBe('Europe/Paris');
-    expect(config.mail).toMatchObject({ transport: 'print', from: 'Jane Smith Design <jane@janesmith.example>' });
+    // Nothing can be sent, or recorded as sent, until the user fills in the SMTP server.
+    expect(config.mail).toMatchObject({ transport: 'smtp', from: 'Jane Smith Design <jane@janesmith.example>' });
+    expect(config.mail.smtp).toBeUndefined();
     expect(config.policy.ladder).toEqual(DEFAULT_LADDER);
     expect(config.policy).toMatchObject({ weekdaysOnly: true, minGapDays: 4, promiseGraceDays: 3 });
     expect(io.stdout()).toContain('Created chase.config.yaml and chase.yaml.');
