@@ -8,7 +8,7 @@ import { matchLines, type BankLine, type LineMatch, type Outcome } from '../core
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { settleIfReached } from '../ledger/ledger.js';
-import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
+import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, rowLengthProblem, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
 import { CellError, CsvSyntaxError, openSource, parseAmountCell, parseDateCell, parseDateFormat, parseDecimalMark, parseDelimiter, readCsv, type DateFormat, type DecimalMark } from '../csv/read.js';
 import { notesThenExamples, printJson, printTable } from '../output.js';
 
@@ -90,6 +90,11 @@ async function readLines(file: string, io: Deps['io'], settings: ReadSettings): 
         continue;
       }
       const at = { source: source.name, line: record.line };
+      const lengthProblem = rowLengthProblem(record.fields, index);
+      if (lengthProblem) {
+        problems.push({ ...at, message: lengthProblem });
+        continue;
+      }
       const cell = (field: string) => (index!.positions.get(field) ?? []).map((position) => (record.fields[position] ?? '').trim());
       const first = (field: string) => cell(field)[0] ?? '';
       const fail = (field: string, message: string) => problems.push({ ...at, column: index!.headers[index!.positions.get(field)?.[0] ?? -1] ?? field, message });

@@ -169,6 +169,15 @@ describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
     expect(deps.io.stderr()).toBe('bad.csv:2: Date: "2026-11-31" is not a date that exists\nbad.csv:3: Amount: "abc" is not an amount\n');
   });
 
+  it('refuses a row with more fields than the header, as import does: an unquoted comma would move money out into money in', async () => {
+    writeFileSync(join(dir.path, 'shifted.csv'), 'Date,Description,Paid out,Paid in\n2026-11-15,Refund ACME, INV-2026-001,1200.00,\n2026-11-16,INV-2026-003,,750.00\n');
+    const before = snapshot(path);
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await expect(run(deps, { file: 'shifted.csv', apply: true })).rejects.toMatchObject({ exitCode: 2, message: '1 problem in shifted.csv; nothing was matched' });
+    expect(deps.io.stderr()).toBe('shifted.csv:2: 5 fields where the header has 4 (a separator inside a value that is not quoted?)\n');
+    expect(snapshot(path)).toEqual(before);
+  });
+
   it('refuses money in dated after today, however it would match; money out is ignored as ever', async () => {
     writeFileSync(join(dir.path, 'later.csv'), 'Date,Description,Amount\n11/15/2026,INV-2026-001,1200.00\n12/11/2026,INV-2026-003,750.00\n12/11/2027,REFUND,-5.00\n');
     const before = snapshot(path);
