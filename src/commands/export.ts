@@ -6,7 +6,7 @@ import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import type { LedgerReader } from '../ledger/ledger.js';
 import { CHASE_CLIENT_COLUMNS, CHASE_HISTORY_COLUMNS, CHASE_INVOICE_COLUMNS, CHASE_PAYMENT_COLUMNS } from '../csv/formats.js';
-import { csvHeader, csvLine, type ColumnKind, type CsvColumn } from '../csv/write.js';
+import { csvColumns, csvHeader, csvLine, type CsvColumn } from '../csv/write.js';
 import { notesThenExamples } from '../output.js';
 import { assertOutputFile, outputFile, outputFormat, writeOutputFile } from '../user-files.js';
 
@@ -60,10 +60,8 @@ interface Table {
   count: () => number;
 }
 
-const kindOf = (name: string, numbers: readonly string[], dates: readonly string[]): ColumnKind => (numbers.includes(name) ? 'number' : dates.includes(name) ? 'date' : 'text');
-
 function columnsOf(columns: readonly (readonly [string, string])[], numbers: readonly string[], dates: readonly string[]): CsvColumn[] {
-  return columns.map(([name]) => ({ name, kind: kindOf(name, numbers, dates) }));
+  return csvColumns(columns.map(([name]) => name), { numbers, dates });
 }
 
 const INVOICE_COLUMNS = columnsOf(CHASE_INVOICE_COLUMNS, ['amount', 'paid'], ['issued', 'due']);

@@ -17,6 +17,7 @@ import {
   formatFromMap,
   indexColumns,
   missingColumns,
+  rowLengthProblem,
   type ColumnIndex,
   type ImportFormat,
   type InvoiceFormat,
@@ -363,8 +364,9 @@ async function readImport(
         meter.onRow();
         count++;
         const at = { source: source.name, line: record.line };
-        if (record.fields.length > index.headers.length) {
-          problems.push({ ...at, message: `${record.fields.length} fields where the header has ${index.headers.length} (a separator inside a value that is not quoted?)` });
+        const lengthProblem = rowLengthProblem(record.fields, index);
+        if (lengthProblem) {
+          problems.push({ ...at, message: lengthProblem });
           continue;
         }
         const cells = new Cells(record.fields, index, at, problems, Boolean(format.chase));

@@ -8,7 +8,7 @@ import { matchLines, type BankLine, type LineMatch, type Outcome } from '../core
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { settleIfReached } from '../ledger/ledger.js';
-import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
+import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, rowLengthProblem, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
 import { CellError, CsvSyntaxError, openSource, parseAmountCell, parseDateCell, parseDateFormat, parseDecimalMark, parseDelimiter, readCsv, type DateFormat, type DecimalMark } from '../csv/read.js';
 import { notesThenExamples, printJson, printTable } from '../output.js';
 
@@ -51,7 +51,10 @@ export function command(context: CommandContext): Command {
   - its amount equals the balance or next installment of an invoice of the one client it names
     (by name or email), whatever the date.
 Two invoices that fit equally well make the line ambiguous; it is left for you (chase pay).
-Recorded payments carry the line's id (or description), date and amount as their reference.`,
+Recorded payments carry the line's id (or description), date and amount as their reference. A line
+already recorded (by match, or by chase pay --reference with its id, the same amount, within a week)
+is skipped, as is a line repeating an earlier one's id, date and amount; alike lines without an id
+are each recorded.`,
         ['chase match statement.csv --date-format DD/MM/YYYY', 'what would be marked paid; nothing is written'],
         ['chase match statement.csv --date-format DD/MM/YYYY --apply', 'record the matched payments'],
         ['chase match paypal.csv --date-format MM/DD/YYYY', 'a PayPal activity download'],
@@ -90,6 +93,11 @@ async function readLines(file: string, io: Deps['io'], settings: ReadSettings): 
         continue;
       }
       const at = { source: source.name, line: record.line };
+      const lengthProblem = rowLengthProblem(record.fields, index);
+      if (lengthProblem) {
+        problems.push({ ...at, message: lengthProblem });
+        continue;
+      }
       const cell = (field: string) => (index!.positions.get(field) ?? []).map((position) => (record.fields[position] ?? '').trim());
       const first = (field: string) => cell(field)[0] ?? '';
       const fail = (field: string, message: string) => problems.push({ ...at, column: index!.headers[index!.positions.get(field)?.[0] ?? -1] ?? field, message });
@@ -144,7 +152,8 @@ async function readLines(file: string, io: Deps['io'], settings: ReadSettings): 
       const base = `${(id || text || 'no reference').slice(0, 80)} ${date} ${formatAmount(amount, currency)}`;
       const repeat = (seen.get(base) ?? 0) + 1;
       seen.set(base, repeat);
-      const line: BankLine = { line: record.line, date, amount, currency, text, key: repeat > 1 ? `${base} #${repeat}` : base, method: format.id === 'stripe-payments' ? 'stripe' : format.id === 'paypal' ? 'paypal' : 'bank' };
+      const line: BankLine = { line: record.line, date, amount, currency, text, key: repeat > 1 && !id ? `${base} #${repeat}` : base, method: format.id === 'stripe-payments' ? 'stripe' : format.id === 'paypal' ? 'paypal' : 'bank' };
+      if (id) line.id = id;
       const name = first('name');
       const email = first('email');
       if (name) line.name = name;
@@ -241,6 +250,7 @@ async function report(io: Deps['io'], matches: LineMatch[], ignored: number, opt
       ambiguous: count('ambiguous'),
       unmatched: count('unmatched'),
       alreadyRecorded: count('recorded'),
+      duplicates: count('duplicate'),
       ignored,
       recorded: options.apply ? payments : 0,
     });
@@ -256,7 +266,7 @@ async function report(io: Deps['io'], matches: LineMatch[], ignored: number, opt
   if (matches.length) {
     await printTable(io, io.isTTY ? ['Line', 'Date', 'Amount', 'Details', 'Result', 'Invoice', 'Why'] : ['line', 'date', 'amount', 'currency', 'result', 'invoices', 'why', 'details'], rows);
   }
-  const summary = `matched ${count('matched')}, ambiguous ${count('ambiguous')}, unmatched ${count('unmatched')}, already recorded ${count('recorded')}${ignored ? `; ${ignored} outgoing or incomplete line${ignored === 1 ? '' : 's'} ignored` : ''}`;
+  const summary = `matched ${count('matched')}, ambiguous ${count('ambiguous')}, unmatched ${count('unmatched')}, already recorded ${count('recorded')}${count('duplicate') ? `, duplicate ${count('duplicate')}` : ''}${ignored ? `; ${ignored} outgoing or incomplete line${ignored === 1 ? '' : 's'} ignored` : ''}`;
   const next = options.apply
     ? `recorded ${payments} payment${payments === 1 ? '' : 's'}`
     : payments

@@ -5,6 +5,7 @@ import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js'
 import { writtenOffOf } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
+import { csvColumns, csvRow } from '../csv/write.js';
 import { examples, printJson, printTable } from '../output.js';
 
 export interface WriteOffReportOptions {
@@ -50,10 +51,10 @@ export interface WriteOffRow {
   reason: string;
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. */
-function csvField(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
-}
+const WRITE_OFF_COLUMNS = csvColumns(['number', 'client', 'client_name', 'issued', 'due', 'currency', 'amount_written_off', 'written_off_on', 'kind', 'reason'], {
+  numbers: ['amount_written_off'],
+  dates: ['issued', 'due', 'written_off_on'],
+});
 
 export async function writeOffs(deps: Pick<Deps, 'io' | 'ledger'>, options: WriteOffReportOptions): Promise<number> {
   const { io, ledger } = deps;
@@ -92,9 +93,9 @@ export async function writeOffs(deps: Pick<Deps, 'io' | 'ledger'>, options: Writ
     return 0;
   }
   if (options.csv) {
-    io.out('number,client,client_name,issued,due,currency,amount_written_off,written_off_on,kind,reason');
+    io.out(WRITE_OFF_COLUMNS.map((column) => column.name).join(','));
     for (const row of rows) {
-      io.out([row.number, row.client, row.clientName, row.issued, row.due, row.currency, formatAmount(row.amount, row.currency), row.on, row.kind, row.reason].map(csvField).join(','));
+      io.out(csvRow(WRITE_OFF_COLUMNS, [row.number, row.client, row.clientName, row.issued, row.due, row.currency, formatAmount(row.amount, row.currency), row.on, row.kind, row.reason]));
     }
     return 0;
   }

@@ -1,4 +1,4 @@
-import { addDays, type ISODate } from './dates.js';
+import { addDays, daysBetween, type ISODate } from './dates.js';
 import { displayAmount } from './money.js';
 import { balanceOf, type Client, type Invoice, type Payment } from './model.js';
 import { planProgress } from './plan.js';
@@ -20,12 +20,18 @@ export interface BankLine {
   text: string;
   name?: string;
   email?: string;
-  /** The reference recorded with the payment: id (or text), date and amount; unique in the file. */
+  /** The bank's or processor's transaction id, when the file has one. */
+  id?: string;
+  /**
+   * The reference recorded with the payment: id (or text), date and amount. Lines without an id that
+   * repeat one another are numbered (`#2`), since two equal payments on one day are real; a line with
+   * an id keeps the key of the line it repeats, and is a duplicate.
+   */
   key: string;
   method: string;
 }
 
-export type Outcome = 'matched' | 'ambiguous' | 'unmatched' | 'recorded';
+export type Outcome = 'matched' | 'ambiguous' | 'unmatched' | 'recorded' | 'duplicate';
 
 export interface LineMatch {
   line: BankLine;
@@ -69,6 +75,15 @@ function nameForms(client: Client): string[] {
   const core = words(whole.replace(LEGAL_SUFFIX, ' '));
   return core.trim().length >= 4 && core !== whole ? [whole, core] : [whole];
 }
+
+/**
+ * How far apart the date of a payment recorded by hand (chase pay --reference) and its line in the
+ * file may be: the user may record it on the day they see it, the bank books it a day or two later.
+ */
+const HAND_RECORDED_DAYS = 7;
+
+/** Transaction ids compared as people type them: without surrounding space or case. */
+const idForm = (id: string) => id.trim().toUpperCase();
 
 export interface MatchSettings {
   windowDays: number;
@@ -146,10 +161,19 @@ function add<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
 export function matchLines(lines: readonly BankLine[], clients: readonly Client[], ledgerInvoices: readonly Invoice[], settings: MatchSettings): LineMatch[] {
   const invoices = ledgerInvoices.map((invoice) => ({ ...invoice, payments: [...invoice.payments] }));
   const recorded = new Set<string>();
+  /** Payments whose whole reference could be a transaction id, by that id: each accounts for one line at most. */
+  const byReference = new Map<string, { invoice: Invoice; payment: Payment }[]>();
   const all = new Map<string, Invoice>();
   const byCompact = new Map<string, string[]>();
   for (const invoice of invoices) {
-    for (const payment of invoice.payments) if (payment.reference) recorded.add(payment.reference);
+    for (const payment of invoice.payments) {
+      if (!payment.reference) continue;
+      recorded.add(payment.reference);
+      const id = idForm(payment.reference);
+      const list = byReference.get(id);
+      if (list) list.push({ invoice, payment });
+      else byReference.set(id, [{ invoice, payment }]);
+    }
     all.set(invoice.number, invoice);
     const key = compact(invoice.number);
     if (key.length < MIN_NUMBER_LENGTH) continue;
@@ -159,6 +183,13 @@ export function matchLines(lines: readonly BankLine[], clients: readonly Client[
   }
   const open = new OpenInvoices(invoices, settings);
   const names = clients.map((client) => ({ client, forms: nameForms(client) }));
+  const firstWithKey = new Map<string, BankLine>();
+  /** The payment recorded by hand for this line: its id as the whole reference, the same amount, dated within HAND_RECORDED_DAYS. */
+  const recordedByHand = (line: BankLine) => {
+    const list = line.id ? byReference.get(idForm(line.id)) : undefined;
+    const at = list?.findIndex(({ invoice, payment }) => invoice.currency === line.currency && payment.amount === line.amount && Math.abs(daysBetween(payment.date, line.date)) <= HAND_RECORDED_DAYS) ?? -1;
+    return at < 0 ? undefined : list!.splice(at, 1)[0];
+  };
 
   return lines.map((line): LineMatch => {
     const result = (outcome: Outcome, why: string, pays: LineMatch['pays'] = [], candidates: string[] = []): LineMatch => {
@@ -166,7 +197,14 @@ export function matchLines(lines: readonly BankLine[], clients: readonly Client[
       return { line, outcome, pays, candidates, why };
     };
     const show = (minor: number) => displayAmount(minor, line.currency);
+    if (line.id) {
+      const first = firstWithKey.get(line.key);
+      if (first) return result('duplicate', `repeats line ${first.line}: the same transaction id, date and amount`);
+      firstWithKey.set(line.key, line);
+    }
     if (recorded.has(line.key)) return result('recorded', 'already recorded by an earlier match');
+    const byHand = recordedByHand(line);
+    if (byHand) return result('recorded', `already recorded: ${show(byHand.payment.amount)} on ${byHand.payment.date} to ${byHand.invoice.number}, reference ${byHand.payment.reference}`);
 
     const referenced = [...numbersIn(line.text, byCompact)];
     const owing = referenced.map((number) => open.byNumber.get(number)).filter((owed): owed is Owed => owed !== undefined && owed.invoice.currency === line.currency);

@@ -242,6 +242,16 @@ export function indexColumns<F extends string>(headers: readonly string[], colum
   return { headers, positions };
 }
 
+/**
+ * Why a row cannot be read, when it has more fields than the header: a separator inside a value that
+ * is not quoted shifts every cell after it into the wrong column (a description "Refund ACME, INV-1"
+ * moves money out into the money-in column). Fewer fields are fine: exports drop empty trailing cells.
+ */
+export function rowLengthProblem(fields: readonly string[], index: ColumnIndex<string>): string | undefined {
+  if (fields.length <= index.headers.length) return undefined;
+  return `${fields.length} fields where the header has ${index.headers.length} (a separator inside a value that is not quoted?)`;
+}
+
 function fits<F extends string>(format: FormatOf<string, F>, index: ColumnIndex<F>): boolean {
   return format.required.every((group) => group.some((field) => index.positions.has(field)));
 }

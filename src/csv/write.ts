@@ -1,5 +1,6 @@
 /**
- * Writing CSV that opens cleanly in a spreadsheet (RFC 4180: CRLF line ends, fields quoted when they
+ * Writing CSV, for every file chase writes (export, the case file, statements, report write-offs --csv),
+ * that opens cleanly in a spreadsheet (RFC 4180: CRLF line ends, fields quoted when they
  * hold a comma, quote or line break, quotes doubled) and cannot run as a formula there.
  *
  * Formula injection: a spreadsheet treats a cell that begins with `=`, `+`, `-` or `@` (and, in some,
@@ -21,6 +22,11 @@ export interface CsvColumn {
   kind: ColumnKind;
 }
 
+/** Columns named `names`: text, but for those listed as numbers or dates. */
+export function csvColumns(names: readonly string[], kinds: { numbers?: readonly string[]; dates?: readonly string[] } = {}): CsvColumn[] {
+  return names.map((name) => ({ name, kind: kinds.numbers?.includes(name) ? 'number' : kinds.dates?.includes(name) ? 'date' : 'text' }));
+}
+
 const FORMULA_START = /^[=+\-@\t\r']/;
 
 export function neutralize(text: string): string {
@@ -31,15 +37,27 @@ function quote(text: string): string {
   return /[",\r\n]/.test(text) || /^\s|\s$/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-/** One CSV line (with its CRLF) of `values` in `columns`' order; undefined is an empty cell. */
-export function csvLine(columns: readonly CsvColumn[], values: readonly (string | undefined)[]): string {
-  return `${columns.map((column, index) => {
-    const value = values[index] ?? '';
-    return quote(column.kind === 'text' ? neutralize(value) : value);
-  }).join(',')}\r\n`;
+/** The cells of one row, without a line end, of `values` in `columns`' order; undefined is an empty cell. */
+export function csvRow(columns: readonly CsvColumn[], values: readonly (string | number | undefined)[]): string {
+  return columns
+    .map((column, index) => {
+      const value = String(values[index] ?? '');
+      return quote(column.kind === 'text' ? neutralize(value) : value);
+    })
+    .join(',');
+}
+
+/** One CSV line, with its CRLF. */
+export function csvLine(columns: readonly CsvColumn[], values: readonly (string | number | undefined)[]): string {
+  return `${csvRow(columns, values)}\r\n`;
 }
 
 /** The header line: column names are chase's own and never need neutralising. */
 export function csvHeader(columns: readonly CsvColumn[]): string {
   return `${columns.map((column) => quote(column.name)).join(',')}\r\n`;
+}
+
+/** A whole file: the header line and a line for each row. */
+export function toCsv(columns: readonly CsvColumn[], rows: readonly (readonly (string | number | undefined)[])[]): string {
+  return csvHeader(columns) + rows.map((row) => csvLine(columns, row)).join('');
 }

@@ -5,12 +5,12 @@ import type { ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
 import type { Client, HistoryEvent, Invoice } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
+import { csvColumns, toCsv } from '../csv/write.js';
 import { displayDate } from '../mail/message.js';
 import { lateFeePolicyFor } from '../rates-file.js';
 import { assertNewFolder, writeError } from '../user-files.js';
 import { figuresFor, totalsOf, type CurrencyTotals, type InvoiceFigures } from './amounts.js';
 import { lettersConfig, stageFor } from './config.js';
-import { toCsv } from './csv.js';
 import { heading, linesOf, paragraph, strong, table, type Block, type PrintDocument } from './document.js';
 import { addressLines, footerOf, letterheadOf, noAddressWarning } from './draft.js';
 import { ledgerRelative, slug } from './files.js';
@@ -204,7 +204,13 @@ function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[
 
 function csvs(figures: readonly InvoiceFigures[], invoiceCopies: Map<string, string | null>): Record<'invoices.csv' | 'payments.csv' | 'charges.csv' | 'history.csv', string> {
   const invoices = toCsv(
-    ['number', 'client', 'currency', 'issued', 'due', 'days_overdue', 'amount', 'total', 'paid', 'balance', 'interest', 'fees', 'compensation', 'claimable', 'claimed', 'interest_rate', 'interest_from', 'daily_interest', 'description', 'file', 'promise_date', 'promise_note', 'plan_created', 'plan_installments', 'plan_defaulted'],
+    csvColumns(
+      ['number', 'client', 'currency', 'issued', 'due', 'days_overdue', 'amount', 'total', 'paid', 'balance', 'interest', 'fees', 'compensation', 'claimable', 'claimed', 'interest_rate', 'interest_from', 'daily_interest', 'description', 'file', 'promise_date', 'promise_note', 'plan_created', 'plan_installments', 'plan_defaulted'],
+      {
+        numbers: ['days_overdue', 'amount', 'total', 'paid', 'balance', 'interest', 'fees', 'compensation', 'claimable', 'claimed', 'interest_rate', 'daily_interest'],
+        dates: ['issued', 'due', 'interest_from', 'promise_date', 'plan_created', 'plan_defaulted'],
+      },
+    ),
     figures.map(({ invoice, assessment, claim, outstanding }) => {
       const amount = (minor: number) => money(minor, invoice.currency);
       return [
@@ -218,15 +224,15 @@ function csvs(figures: readonly InvoiceFigures[], invoiceCopies: Map<string, str
     }),
   );
   const payments = toCsv(
-    ['invoice', 'date', 'currency', 'amount', 'method', 'reference'],
+    csvColumns(['invoice', 'date', 'currency', 'amount', 'method', 'reference'], { numbers: ['amount'], dates: ['date'] }),
     figures.flatMap(({ invoice }) => invoice.payments.map((payment) => [invoice.number, payment.date, invoice.currency, money(payment.amount, invoice.currency), payment.method ?? '', payment.reference ?? ''])),
   );
   const charges = toCsv(
-    ['invoice', 'date', 'kind', 'currency', 'amount', 'reason'],
+    csvColumns(['invoice', 'date', 'kind', 'currency', 'amount', 'reason'], { numbers: ['amount'], dates: ['date'] }),
     figures.flatMap(({ invoice }) => invoice.charges.map((charge) => [invoice.number, charge.date, charge.kind, invoice.currency, money(charge.amount, invoice.currency), charge.reason ?? ''])),
   );
   const history = toCsv(
-    ['invoice', 'date', 'at', 'kind', 'stage', 'status', 'template', 'to', 'cc', 'subject', 'message_id', 'contact', 'note', 'tracking', 'file', 'error'],
+    csvColumns(['invoice', 'date', 'at', 'kind', 'stage', 'status', 'template', 'to', 'cc', 'subject', 'message_id', 'contact', 'note', 'tracking', 'file', 'error'], { dates: ['date', 'at'] }),
     figures.flatMap(({ invoice }) =>
       invoice.history.map((event) => [
         invoice.number, event.on, event.at ?? '', event.kind, event.stage ?? '', event.status ?? '', event.template ?? '',

@@ -5,9 +5,9 @@ import { balanceOf } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import { overdueOf, planProgress } from '../core/plan.js';
 import { settlementEnds, settlementReached } from '../core/settlement.js';
+import { csvColumns, toCsv } from '../csv/write.js';
 import { displayDate } from '../mail/message.js';
 import { figuresFor } from './amounts.js';
-import { toCsv } from './csv.js';
 import { heading, paragraph, plain, strong, table, type Block, type PrintDocument } from './document.js';
 import { footerOf, letterheadOf, noAddressWarning, recipientLines } from './draft.js';
 
@@ -117,12 +117,14 @@ function agreementsOn(invoice: Invoice, asOf: ISODate, policy: Config['policy'])
   return sentences;
 }
 
+const STATEMENT_COLUMNS = csvColumns(['currency', 'date', 'type', 'invoice', 'details', 'due', 'charged', 'paid', 'balance'], { numbers: ['charged', 'paid', 'balance'], dates: ['date', 'due'] });
+
 export function statementCsv(statement: Statement): string {
   const rows = statement.sections.flatMap((section) => {
     const amount = (minor: number) => formatAmount(minor, section.currency);
     return section.entries.map((entry) => [section.currency, entry.date, entry.type, entry.invoice, entry.details, entry.due ?? '', entry.charged ? amount(entry.charged) : '', entry.paid ? amount(entry.paid) : '', amount(entry.balance)]);
   });
-  return toCsv(['currency', 'date', 'type', 'invoice', 'details', 'due', 'charged', 'paid', 'balance'], rows);
+  return toCsv(STATEMENT_COLUMNS, rows);
 }
 
 /** The statement as data (`--json`, `--format json`): amounts as exact decimal strings, as in `status --json`. */

@@ -194,6 +194,19 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     expect(JSON.parse(readFileSync(join(root, 'case.json'), 'utf8')).invoices[0].claim).toMatchObject({ rate: '8', daily: '0.22' });
   });
 
+  it('writes text a spreadsheet would run as a formula with a leading quote, as export does, and amounts as numbers', async () => {
+    await ledger.write((tx) => {
+      tx.addPayment('INV-A', { date: '2026-11-20', amount: 10_000, method: 'bank', reference: '=HYPERLINK("http://evil","INV-A")' });
+      tx.addCharge('INV-B', { date: '2026-10-13', kind: 'discount', amount: -1_000, reason: '@SUM(A1)' });
+      tx.addHistory('INV-A', { on: '2026-11-21', kind: 'note', note: '+44 20 7946 0000 called back' });
+    });
+    expect(await run(deps(), { numbers: ['INV-A', 'INV-B'], output: 'case-acme', quiet: true })).toBe(0);
+    const root = join(dir.path, 'case-acme');
+    expect(csv(join(root, 'payments.csv')).at(-1)).toMatchObject({ amount: '100.00', reference: `'=HYPERLINK("http://evil","INV-A")` });
+    expect(csv(join(root, 'charges.csv')).map((row) => [row.amount, row.reason])).toEqual([['-50.00', 'goodwill'], ['-10.00', "'@SUM(A1)"]]);
+    expect(csv(join(root, 'history.csv')).at(-1)).toMatchObject({ date: '2026-11-21', note: "'+44 20 7946 0000 called back" });
+  });
+
   it('reports an invoice file that is missing, writes the rest, and exits 1', async () => {
     await ledger.write((tx) => tx.updateInvoice('INV-A', { file: 'invoices/gone.pdf' }));
     const d = deps();

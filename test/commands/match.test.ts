@@ -6,6 +6,7 @@ import { defaultConfig } from '../../src/config.js';
 import type { Client, Invoice } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { run, type MatchOptions } from '../../src/commands/match.js';
+import { run as pay } from '../../src/commands/pay.js';
 import { testDeps, testIo, tempDir } from '../support/io.js';
 import { minor } from '../support/builders.js';
 import { BACKENDS, ledgerWith, snapshot } from '../fixtures/helpers/world.js';
@@ -167,6 +168,46 @@ describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
     const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
     await expect(run(deps, { file: 'bad.csv', apply: true })).rejects.toMatchObject({ exitCode: 2, message: '2 problems in bad.csv; nothing was matched' });
     expect(deps.io.stderr()).toBe('bad.csv:2: Date: "2026-11-31" is not a date that exists\nbad.csv:3: Amount: "abc" is not an amount\n');
+  });
+
+  it('--apply records a line repeated with the same transaction id once, and reports the repeat as a duplicate', async () => {
+    writeFileSync(join(dir.path, 'twice.csv'), 'Date,Description,Amount,Transaction ID\n2026-11-16,INV-2026-001,400.00,TX-2\n2026-11-16,INV-2026-001,400.00,TX-2\n');
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await run(deps, { file: 'twice.csv', apply: true, json: true });
+    const report = JSON.parse(deps.io.stdout());
+    expect(report).toMatchObject({ matched: 1, duplicates: 1, recorded: 1 });
+    expect(report.lines[1]).toMatchObject({ line: 3, result: 'duplicate', why: 'repeats line 2: the same transaction id, date and amount', pays: [] });
+    expect(ledger.invoice('INV-2026-001')?.payments).toEqual([{ date: '2026-11-16', amount: minor('400.00'), method: 'bank', reference: 'TX-2 2026-11-16 400.00' }]);
+  });
+
+  it('--apply records both of two equal lines when the file has no transaction ids, and neither again on a second run', async () => {
+    writeFileSync(join(dir.path, 'alike.csv'), 'Date,Description,Amount\n2026-11-16,INV-2026-001,400.00\n2026-11-16,INV-2026-001,400.00\n');
+    const deps = () => testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await run(deps(), { file: 'alike.csv', apply: true });
+    expect(ledger.invoice('INV-2026-001')?.payments.map((payment) => payment.reference)).toEqual(['INV-2026-001 2026-11-16 400.00', 'INV-2026-001 2026-11-16 400.00 #2']);
+    const again = deps();
+    await run(again, { file: 'alike.csv', apply: true });
+    expect(again.io.stderr()).toBe('matched 0, ambiguous 0, unmatched 0, already recorded 2; recorded 0 payments\n');
+  });
+
+  it('--apply takes a line as already recorded when chase pay recorded its transaction id as the reference', async () => {
+    await pay(testDeps({ ledger, config: defaultConfig() }), { number: 'INV-2026-001', amount: '400', date: '2026-11-16', reference: 'TX-2' });
+    writeFileSync(join(dir.path, 'paid.csv'), 'Date,Description,Amount,Transaction ID\n2026-11-17,ACME INV-2026-001,400.00,TX-2\n');
+    const before = snapshot(path);
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await run(deps, { file: 'paid.csv', apply: true });
+    expect(deps.io.stdout()).toContain('\trecorded\t\talready recorded: £400.00 on 2026-11-16 to INV-2026-001, reference TX-2\t');
+    expect(deps.io.stderr()).toBe('matched 0, ambiguous 0, unmatched 0, already recorded 1; recorded 0 payments\n');
+    expect(snapshot(path)).toEqual(before);
+  });
+
+  it('refuses a row with more fields than the header, as import does: an unquoted comma would move money out into money in', async () => {
+    writeFileSync(join(dir.path, 'shifted.csv'), 'Date,Description,Paid out,Paid in\n2026-11-15,Refund ACME, INV-2026-001,1200.00,\n2026-11-16,INV-2026-003,,750.00\n');
+    const before = snapshot(path);
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await expect(run(deps, { file: 'shifted.csv', apply: true })).rejects.toMatchObject({ exitCode: 2, message: '1 problem in shifted.csv; nothing was matched' });
+    expect(deps.io.stderr()).toBe('shifted.csv:2: 5 fields where the header has 4 (a separator inside a value that is not quoted?)\n');
+    expect(snapshot(path)).toEqual(before);
   });
 
   it('refuses money in dated after today, however it would match; money out is ignored as ever', async () => {

@@ -87,6 +87,14 @@ describe('chase report write-offs', () => {
     );
   });
 
+  it('writes a CSV cell a spreadsheet would run as a formula with a leading quote, as export does', async () => {
+    const ledger = await ledgerWithWriteOffs('db');
+    await writeOff(testDeps({ ledger, today: '2026-11-23' }), { number: 'INV-2026-006', reason: '=HYPERLINK("http://evil","bad debt")' });
+    const deps = testDeps({ ledger });
+    await writeOffs(deps, { year: '2026', csv: true });
+    expect(deps.io.stdout().split('\n').at(-2)).toBe(`INV-2026-006,acme,Acme Ltd,2026-09-01,2026-10-01,GBP,1200.00,2026-11-23,written-off,"'=HYPERLINK(""http://evil"",""bad debt"")"`);
+  });
+
   it('prints tab-separated rows when piped', async () => {
     const deps = testDeps({ ledger: await ledgerWithWriteOffs('db') });
     await writeOffs(deps, { year: '2025' });

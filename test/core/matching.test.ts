@@ -93,6 +93,45 @@ describe('matching a payment by its amount', () => {
   });
 });
 
+describe('a line that is already in the ledger, or already in the file', () => {
+  const invoice = anInvoice({ number: 'INV-2026-001' });
+  const withId = (id: string, fields: Partial<BankLine> = {}) => aLine('400.00', 'INV-2026-001', { id, key: `${id} 2026-10-03 400.00`, ...fields });
+  const outcomes = (lines: BankLine[], invoices: Invoice[]) => matchLines(lines, clients, invoices, SETTINGS).map((match) => match.outcome);
+
+  it('counts a line repeating an earlier one with the same transaction id, date and amount once: the repeat is a duplicate', () => {
+    const [first, repeat] = [withId('TX-2'), withId('TX-2')];
+    const matches = matchLines([first, repeat], clients, [invoice], SETTINGS);
+    expect(matches.map(brief)).toEqual([
+      { outcome: 'matched', pays: [{ invoice: 'INV-2026-001', amount: minor('400.00') }], candidates: [] },
+      { outcome: 'duplicate', pays: [], candidates: [] },
+    ]);
+    expect(matches[1].why).toBe(`repeats line ${first.line}: the same transaction id, date and amount`);
+  });
+
+  it('pays lines alike in all but their numbered key when the file has no transaction ids: two equal payments on one day are real', () => {
+    const lines = [aLine('400.00', 'INV-2026-001', { key: 'INV-2026-001 2026-10-03 400.00' }), aLine('400.00', 'INV-2026-001', { key: 'INV-2026-001 2026-10-03 400.00 #2' })];
+    expect(outcomes(lines, [invoice])).toEqual(['matched', 'matched']);
+  });
+
+  it('takes a line whose transaction id is the reference of a payment recorded by hand, of the same amount within a week, as already recorded', () => {
+    const paid = { ...invoice, payments: [{ ...aPayment('2026-10-06', '400.00'), reference: ' tx-2 ' }] };
+    const match = one([withId('TX-2')], [paid]);
+    expect([match.outcome, match.why]).toEqual(['recorded', 'already recorded: £400.00 on 2026-10-06 to INV-2026-001, reference  tx-2 ']);
+    // On whichever invoice it was recorded: once it is, the line may no longer fit the invoice it paid.
+    const elsewhere = anInvoice({ number: 'INV-2026-002', client: 'globex', payments: [{ ...aPayment('2026-10-03', '400.00'), reference: 'TX-2' }] });
+    expect(outcomes([withId('TX-2')], [invoice, elsewhere])).toEqual(['recorded']);
+  });
+
+  it('pays a line whose id a recorded payment carries when the amount or the week differs, or once that payment has accounted for another line: banks reuse short references', () => {
+    const paid = (date: string, amount: string) => [{ ...invoice, payments: [{ ...aPayment(date, amount), reference: 'TX-2' }] }];
+    expect(outcomes([withId('TX-2')], paid('2026-10-03', '399.99'))).toEqual(['matched']);
+    expect(outcomes([withId('TX-2')], paid('2026-10-11', '400.00'))).toEqual(['matched']);
+    expect(outcomes([withId('TX-2', { currency: 'EUR' })], [...paid('2026-10-03', '400.00'), anInvoice({ number: 'E-1', currency: 'EUR', amount: minor('400.00') })])).toEqual(['matched']);
+    expect(outcomes([withId('TX-2'), withId('TX-2', { date: '2026-10-04', key: 'TX-2 2026-10-04 400.00' })], paid('2026-10-03', '400.00'))).toEqual(['recorded', 'matched']);
+    expect(outcomes([aLine('400.00', 'TX-2 INV-2026-001')], paid('2026-10-03', '400.00'))).toEqual(['matched']);
+  });
+});
+
 describe('matching properties', () => {
   const dates = fc.integer({ min: 0, max: 90 }).map((days) => addDays('2026-09-01', days));
   const amounts = fc.constantFrom('100.00', '250.00', '400.00', '1200.00', '75.50');
