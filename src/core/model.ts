@@ -250,6 +250,19 @@ export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charge
 }
 
 /**
+ * The invoice as it stood at the end of `day`: payments, charges and history dated later left out,
+ * so a report for a past --today shows the books as they were then. The same invoice when nothing is
+ * dated later (a report for today), so the common case copies nothing.
+ */
+export function asItStood(invoice: Invoice, day: ISODate): Invoice {
+  const paidBy = (payment: Payment) => payment.date <= day;
+  const chargedBy = (charge: Charge) => charge.date <= day;
+  const happenedBy = (event: HistoryEvent) => event.on <= day;
+  if (invoice.payments.every(paidBy) && invoice.charges.every(chargedBy) && invoice.history.every(happenedBy)) return invoice;
+  return { ...invoice, payments: invoice.payments.filter(paidBy), charges: invoice.charges.filter(chargedBy), history: invoice.history.filter(happenedBy) };
+}
+
+/**
  * Why a payment dated `date` cannot be recorded on `today`, if it cannot: money is recorded once it
  * has arrived, so a later date is a typo (2062 for 2026, or day and month read the wrong way round).
  * A date before the invoice was issued is fine: a deposit.

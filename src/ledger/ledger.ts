@@ -16,10 +16,16 @@ export interface InvoiceQuery {
 
 export interface InvoiceVisit {
   client?: string;
-  /** Only invoices still owed: status `open` and a balance (amount + charges - payments) above zero. */
+  /**
+   * Only invoices still owed: status `open` and a balance (amount + charges - payments) above zero,
+   * as the invoice stood on `asOf` when that is given. A backend may hand out more: the caller checks.
+   */
   owed?: boolean;
-  /** As in InvoiceQuery. */
-  issuedBy?: ISODate;
+  /**
+   * The day the books are seen from: invoices issued later are left out. The invoices are handed out
+   * whole; the caller sees each as it stood with asItStood (core/model.ts).
+   */
+  asOf?: ISODate;
   /**
    * `all` (the default): history events with every field. `ladder`: events need only carry their
    * ladderView, for a caller that only assesses invoices (status): on a big ledger most of the

@@ -221,8 +221,22 @@ describe.each(backends)('the $name ledger', (backend) => {
     await ledger.write((w) => w.addInvoice(invoice('INV-4', { issued: '2026-09-10', due: '2026-09-20' })));
     expect(ledger.invoices({ issuedBy: '2026-09-09' }).map((each) => each.number)).toEqual(['INV-2026-001']);
     expect(ledger.invoices({ issuedBy: '2026-09-10', client: 'acme', open: true }).map((each) => each.number)).toEqual(['INV-4']);
-    expect(numbers(visited(ledger, { issuedBy: '2026-09-09' }))).toEqual(['INV-2026-001']);
-    expect(numbers(visited(ledger, { issuedBy: '2026-09-10', owed: true }))).toEqual(['INV-4', 'INV-2026-002']);
+    expect(numbers(visited(ledger, { asOf: '2026-09-09' }))).toEqual(['INV-2026-001']);
+    expect(numbers(visited(ledger, { asOf: '2026-09-10', owed: true }))).toEqual(['INV-4', 'INV-2026-002']);
+  });
+
+  it('visits, as owed on a past day, an invoice paid only later, and hands it out whole', async () => {
+    await seed();
+    await ledger.write((w) => {
+      w.addInvoice(invoice('INV-4', { issued: '2026-09-10', due: '2026-09-20', payments: [{ date: '2026-10-15', amount: 10_000 }] }));
+      w.addInvoice(invoice('INV-5', { issued: '2026-09-10', due: '2026-09-21', payments: [{ date: '2026-09-30', amount: 10_000 }] }));
+    });
+    expect(numbers(visited(ledger, { owed: true }))).not.toContain('INV-4');
+    const then = visited(ledger, { asOf: '2026-10-01', owed: true });
+    expect(numbers(then)).toContain('INV-4');
+    expect(numbers(then)).not.toContain('INV-5');
+    expect(then.find((each) => each.number === 'INV-4')!.payments).toEqual([{ date: '2026-10-15', amount: 10_000 }]);
+    expect(numbers(visited(ledger, { asOf: '2026-10-15', owed: true }))).not.toContain('INV-4');
   });
 
   it('finds an invoice or client that must exist, or names the closest there is, outside and inside a write', async () => {

@@ -1,0 +1,35 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { asItStood, balanceOf } from '../../src/core/model.js';
+import { anInvoice, aPayment, sentEmail } from '../support/builders.js';
+
+describe('an invoice as it stood on a day', () => {
+  const invoice = anInvoice({
+    payments: [aPayment('2026-10-15', '200.00'), aPayment('2026-11-02', '100.00')],
+    charges: [{ date: '2026-11-05', kind: 'fee', amount: 4_000 }],
+    history: [sentEmail('resend', '2026-10-02'), sentEmail('friendly', '2026-10-09'), sentEmail('final', '2026-10-31')],
+  });
+
+  it('leaves out the payments, charges and history dated after that day, and keeps the day itself', () => {
+    const then = asItStood(invoice, '2026-10-15');
+    expect(then.payments).toEqual([aPayment('2026-10-15', '200.00')]);
+    expect(then.charges).toEqual([]);
+    expect(then.history.map((event) => event.on)).toEqual(['2026-10-02', '2026-10-09']);
+    expect(invoice.payments).toHaveLength(2);
+  });
+
+  it('is the same invoice when nothing came later, so a report for today copies nothing', () => {
+    expect(asItStood(invoice, '2026-11-23')).toBe(invoice);
+  });
+
+  it('owes, on any day, the amount plus the charges less the payments made by then', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 60 }), (offset) => {
+        const day = new Date(Date.UTC(2026, 9, 1 + offset)).toISOString().slice(0, 10);
+        const paid = invoice.payments.filter((payment) => payment.date <= day).reduce((sum, payment) => sum + payment.amount, 0);
+        const charged = invoice.charges.filter((charge) => charge.date <= day).reduce((sum, charge) => sum + charge.amount, 0);
+        expect(balanceOf(asItStood(invoice, day))).toBe(invoice.amount + charged - paid);
+      }),
+    );
+  });
+});
