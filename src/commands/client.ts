@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount, totalsByCurrency } from '../core/money.js';
-import { isEmailAddress, slugOf, type Client } from '../core/model.js';
+import { asItStood, isEmailAddress, slugOf, type Client } from '../core/model.js';
 import { clientRisk } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -153,7 +153,8 @@ interface ClientSummary {
 function summarise(deps: Pick<Deps, 'ledger' | 'config' | 'today'>, clients: Client[]): ClientSummary[] {
   const { ledger, config, today } = deps;
   const byClient = new Map(clients.map((client) => [client.id, { client, open: 0, owed: [] as { minor: number; currency: string }[] }]));
-  for (const invoice of ledger.invoices({ open: true, issuedBy: today })) {
+  for (const whole of ledger.invoices({ open: true, issuedBy: today })) {
+    const invoice = asItStood(whole, today);
     const summary = byClient.get(invoice.client);
     if (!summary) continue;
     const assessment = assess(invoice, config.policy, today);
@@ -186,7 +187,10 @@ export async function list(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'
 export async function show(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: { id: string; json?: boolean }): Promise<number> {
   const { io, ledger, config, today } = deps;
   const client = requireClient(ledger, options.id);
-  const invoices = ledger.invoices({ client: client.id }).map((invoice) => ({ invoice, assessment: assess(invoice, config.policy, today) }));
+  const invoices = ledger
+    .invoices({ client: client.id, issuedBy: today })
+    .map((whole) => asItStood(whole, today))
+    .map((invoice) => ({ invoice, assessment: assess(invoice, config.policy, today) }));
   const risk = clientRisk(client.id, invoices.map(({ invoice }) => invoice), today);
   if (options.json) {
     printJson(io, {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { daysBetween, type ISODate } from '../core/dates.js';
-import type { Client, Invoice } from '../core/model.js';
+import { asItStood, type Client, type Invoice } from '../core/model.js';
 import { displayAmount, formatAmount, splitEvenly } from '../core/money.js';
 import { clientRisk, riskByClient, type ClientRisk, type Grade } from '../core/risk.js';
 import type { CommandContext } from '../cli.js';
@@ -36,7 +36,7 @@ function outstandingText(risk: ClientRisk, display: boolean): string {
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today'>, options: ClientsOptions): Promise<number> {
   const { io, ledger, today } = deps;
-  const risks = riskByClient(ledger.invoices(), today);
+  const risks = riskByClient(ledger.invoices({ issuedBy: today }).map((invoice) => asItStood(invoice, today)), today);
   const rows = ledger
     .clients()
     .map((client) => ({ client, risk: risks.get(client.id) ?? clientRisk(client.id, [], today) }))

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { assess } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
+import { asItStood } from '../core/model.js';
 import { statusInvoice } from '../core/status.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -26,7 +27,9 @@ export function command(context: CommandContext): Command {
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: ShowOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
-  const invoice = requireInvoice(ledger, options.number);
+  const whole = requireInvoice(ledger, options.number);
+  // As status shows it: on a past --today, as it stood then.
+  const invoice = asItStood(whole, today);
   const client = ledger.client(invoice.client);
   const assessment = assess(invoice, config.policy, today);
   const claim = claimOrMissingRate(invoice, client, config, loadRateTables(config), today);
@@ -86,5 +89,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
       io.out(`    ${parts.filter(Boolean).join('  ')}`);
     }
   }
+  const later = whole.payments.length + whole.charges.length + whole.history.length - (invoice.payments.length + invoice.charges.length + invoice.history.length);
+  if (later > 0) io.out(dim(`  as it stood on ${today}: ${later} later payment${later === 1 ? '' : 's'}, charge${later === 1 ? '' : 's'} or event${later === 1 ? '' : 's'} not shown`));
   return warnMissingRate();
 }

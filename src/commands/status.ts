@@ -3,7 +3,7 @@ import { ChaseError } from '../core/errors.js';
 import { assess, type StepRef } from '../core/ladder.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import { byNumber, statusInvoice, StatusTotalsBuilder, type StatusInvoice, type StatusReport, type StatusTotals } from '../core/status.js';
-import type { Client } from '../core/model.js';
+import { asItStood, type Client } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireClient } from '../ledger/ledger.js';
@@ -46,7 +46,8 @@ export function command(context: CommandContext): Command {
  * ready; returns the totals. The ledger is read one invoice at a time in due-date order, so only the
  * entries due on one day are held (to order them by number) and memory does not grow with the ledger.
  * An invoice whose claim needs a reference rate the tables lack is still listed, its claim null, and
- * the rate is added to `missingRates`.
+ * the rate is added to `missingRates`. Each invoice is seen as it stood on `today` (asItStood): a
+ * report for a past day leaves out the payments, charges and history that came later.
  */
 export function eachStatusEntry(
   deps: Pick<Deps, 'ledger' | 'config' | 'today'>,
@@ -68,8 +69,11 @@ export function eachStatusEntry(
     sameDay = [];
   };
   ledger.eachInvoiceByDue(
-    (invoice) => {
+    (whole) => {
+      const invoice = asItStood(whole, today);
       const assessment = assess(invoice, config.policy, today);
+      // Owed then, by the payments made by then (a backend may hand out invoices owed only later).
+      if (!options.all && assessment.state === 'paid') return;
       if (options.overdue && assessment.daysOverdue <= 0) return;
       if (options.stage && assessment.stage !== options.stage) return;
       if (sameDay.length > 0 && sameDay[0].due !== invoice.due) flush();
@@ -78,7 +82,7 @@ export function eachStatusEntry(
       sameDay.push(statusInvoice(invoice, assessment, claim));
       if (assessment.state === 'open') totals.add(invoice.currency, assessment.balance, assessment.daysOverdue);
     },
-    { client: options.client, owed: !options.all, issuedBy: today, history: 'ladder' },
+    { client: options.client, owed: !options.all, asOf: today, history: 'ladder' },
   );
   flush();
   return totals.totals();

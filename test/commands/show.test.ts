@@ -56,6 +56,17 @@ describe.each(BACKENDS)('chase show on a $name ledger', (backend) => {
     expect(out).toContain('file: invoices/INV-2026-001.pdf');
   });
 
+  it('seen from a past day, shows the invoice as it stood, and says how much came later', async () => {
+    const deps = testDeps({ ledger, config: testConfig(), today: '2026-10-10' });
+    expect(await run(deps, { number: 'INV-2026-001' })).toBe(0);
+    const out = deps.io.stdout();
+    expect(out).toContain('total £1,200.00, paid £0.00, balance £1,200.00');
+    expect(out).toContain('2026-10-02  email  resend  sent');
+    expect(out).not.toContain('TX-881');
+    expect(out).not.toContain('2026-10-20  call');
+    expect(out).toContain('as it stood on 2026-10-10: 2 later payments, charges or events not shown');
+  });
+
   it('warns about an email whose fate is unknown and says how to resolve it', async () => {
     const out = await show('INV-2026-002');
     expect(out).toContain('uncertain');

@@ -80,6 +80,16 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       });
     });
 
+    it('seen from a past day, shows the books as they stood: later payments and history left out, an invoice paid since still owed', async () => {
+      const deps = testDeps({ ledger, config: testConfig(), today: '2026-10-10' });
+      expect(await run(deps, { json: true })).toBe(0);
+      const report = JSON.parse(deps.io.stdout()) as { invoices: Record<string, unknown>[]; totals: { currency: string; balance: string }[] };
+      expect(report.invoices.map((e) => e.number)).toEqual(['INV-F', 'INV-A', 'INV-C']);
+      expect(report.invoices.find((e) => e.number === 'INV-A')).toMatchObject({ paid: '0.00', balance: '1200.00', daysOverdue: 9, lastAction: null });
+      expect(report.invoices.find((e) => e.number === 'INV-C')).toMatchObject({ paid: '0.00', balance: '300.00', daysOverdue: -22 });
+      expect(report.totals.find((t) => t.currency === 'GBP')!.balance).toBe('1500.00');
+    });
+
     it('says asOf today and lists the open invoices most overdue first', async () => {
       const report = await statusJson();
       expect(report.asOf).toBe('2026-11-23');
