@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import type { ISODate } from '../core/dates.js';
 import type { Charge, Client, Invoice } from '../core/model.js';
-import { balanceOf } from '../core/model.js';
+import { asItStood, balanceOf } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import { overdueOf, planProgress } from '../core/plan.js';
 import { settlementEnds, settlementReached } from '../core/settlement.js';
@@ -58,15 +58,10 @@ const TYPE_ORDER: Readonly<Record<StatementEntryType, number>> = { invoice: 0, f
 
 const CHARGE_LABEL: Readonly<Record<Charge['kind'], string>> = { fee: 'Late-payment fee', interest: 'Interest', compensation: 'Fixed compensation', discount: 'Discount' };
 
-/** The invoice as it stood on `asOf`: payments and charges dated later are left out. */
-function asOfDate(invoice: Invoice, asOf: ISODate): Invoice {
-  return { ...invoice, payments: invoice.payments.filter((payment) => payment.date <= asOf), charges: invoice.charges.filter((charge) => charge.date <= asOf) };
-}
-
 export function buildStatement(invoices: readonly Invoice[], client: Client, config: Config, asOf: ISODate): Statement {
   const open = invoices
     .filter((invoice) => invoice.client === client.id && invoice.status === 'open' && invoice.issued <= asOf)
-    .map((invoice) => asOfDate(invoice, asOf))
+    .map((invoice) => asItStood(invoice, asOf))
     .filter((invoice) => balanceOf(invoice) !== 0);
   const figures = figuresFor(open, client, config, asOf);
   const sections = new Map<string, StatementSection>();
