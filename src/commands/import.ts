@@ -26,12 +26,14 @@ import {
   CellError,
   CsvSyntaxError,
   ReadingProgress,
+  WritingProgress,
   openSource,
   parseAmountCell,
   parseDateCell,
   parseDateFormat,
   parseDecimalMark,
   parseDelimiter,
+  quoteCell,
   readCsv,
   unneutralize,
   type CsvSource,
@@ -48,6 +50,7 @@ export interface ImportOptions {
   decimal?: string;
   dateFormat?: string;
   dryRun?: boolean;
+  allowOverpayment?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -60,14 +63,16 @@ export function command(context: CommandContext): Command {
     .option('--delimiter <char>', 'field separator: , ; | or tab (default: detected from the header line)')
     .option('--decimal <mark>', 'decimal mark in amounts: . or , (default: .)')
     .option('--date-format <format>', 'for dates not written YYYY-MM-DD: DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, ...')
+    .option('--allow-overpayment', 'accept payments beyond the balance of an invoice the ledger has, as chase pay --allow-overpayment does')
     .option('-n, --dry-run', 'print what would be added, updated and unchanged; write nothing')
     .option('--json', 'print the summary as JSON')
     .addHelpText(
       'after',
       notesThenExamples(
         `Re-importing a file changes nothing. A paid column becomes a payment (method "import", dated --today)
-for what the ledger does not have yet. If any row is bad, nothing is written and every problem is
-listed (file:line: column: what is wrong); the exit code is then 2. Formats: docs/import-formats.md.`,
+for what the ledger does not have yet; a payments file's new payments on invoices the ledger has are
+checked as chase pay checks them. If any row is bad, nothing is written and every problem is listed
+(file:line: column: what is wrong); the exit code is then 2. Formats: docs/import-formats.md.`,
         ['chase import stripe-invoices.csv', 'add new invoices, update changed ones'],
         ['chase import xero.csv --date-format DD/MM/YYYY --dry-run', 'see what would change first'],
         ['cat invoices.csv | chase import -', 'read standard input'],
@@ -84,6 +89,8 @@ listed (file:line: column: what is wrong); the exit code is then 2. Formats: doc
 interface ReadSettings {
   defaultCurrency: string;
   decimal: DecimalMark;
+  /** --decimal was given: an amount like 1.200 is then read by it, not refused as ambiguous. */
+  decimalGiven: boolean;
   dateFormat?: DateFormat;
 }
 
@@ -127,8 +134,10 @@ class Cells<F extends string> {
   }
 
   /**
-   * The cell of the field's first present column; undefined without such a column. Other tools' cells
-   * are trimmed; chase's own are read exactly as written (it quotes surrounding spaces and line breaks).
+   * The cell of the field's first present column; undefined without such a column. The reader has
+   * trimmed unquoted cells, as `chase invoice add` trims what it is given; other tools' cells are
+   * trimmed inside quotes too, while chase's own quoted cells are read exactly as written (its export
+   * quotes a cell with surrounding spaces or line breaks).
    */
   text(field: F): string | undefined {
     const position = this.index.positions.get(field)?.[0];
@@ -172,7 +181,7 @@ function currencyOf<F extends string>(cells: Cells<F>, field: F, fallback: strin
   if (!text) return fallback;
   const code = text.toUpperCase();
   if (isKnownCurrency(code)) return code;
-  cells.fail(field, `"${text}" is not a currency chase knows (an ISO 4217 code such as GBP, EUR or USD)`);
+  cells.fail(field, `${quoteCell(text)} is not a currency chase knows (an ISO 4217 code such as GBP, EUR or USD)`);
   return undefined;
 }
 
@@ -181,7 +190,7 @@ function emailOf<F extends string>(cells: Cells<F>, field: F): string | undefine
   const text = cells.text(field);
   if (!text) return undefined;
   if (isEmailAddress(text)) return text;
-  cells.fail(field, `"${text}" is not an email address`);
+  cells.fail(field, `${quoteCell(text)} is not an email address`);
   return undefined;
 }
 
@@ -197,17 +206,17 @@ function readInvoice(cells: Cells<string>, format: InvoiceFormat, settings: Read
     rows.skipped.drafts++;
     return undefined;
   }
-  if (!status) cells.fail('status', `"${statusText}" is not a status chase knows (open, paid, void, draft and the words exports use for them)`);
+  if (!status) cells.fail('status', `${quoteCell(statusText)} is not a status chase knows (open, paid, void, draft and the words exports use for them)`);
   const number = cells.required('number');
   const clientId = format.id === 'chase' ? cells.required('clientId') : undefined;
   const email = emailOf(cells, 'email');
   const client = cells.text('client') || email || clientId;
   if (!client) cells.fail('client', 'missing');
   const currency = currencyOf(cells, 'currency', settings.defaultCurrency);
-  const money = (text: string) => parseAmountCell(text, { currency: currency!, decimal: settings.decimal });
+  const money = (text: string) => parseAmountCell(text, { currency: currency!, decimal: settings.decimal, decimalGiven: settings.decimalGiven });
   const amount = currency ? cells.parse('amount', money, true) : undefined;
   let paid = currency ? cells.parse('paid', money) : undefined;
-  const balance = currency && paid === undefined ? cells.parse('balance', (text) => parseAmountCell(text, { currency, decimal: settings.decimal, negative: true })) : undefined;
+  const balance = currency && paid === undefined ? cells.parse('balance', (text) => parseAmountCell(text, { currency, decimal: settings.decimal, decimalGiven: settings.decimalGiven, negative: true })) : undefined;
   if (balance !== undefined && amount !== undefined) {
     if (balance > amount) cells.fail('balance', `${formatAmount(balance, currency!)} owed is more than the amount ${formatAmount(amount, currency!)}`);
     else paid = amount - balance;
@@ -243,8 +252,8 @@ function readPayment(cells: Cells<string>, settings: ReadSettings): ChildRow | u
   const type = cells.required('type');
   const date = cells.parse('date', (text) => parseDateCell(text, settings.dateFormat), true);
   const currency = currencyOf(cells, 'currency', settings.defaultCurrency);
-  const amount = currency ? cells.parse('amount', (text) => parseAmountCell(text, { currency, decimal: settings.decimal, negative: true }), true) : undefined;
-  if (type && type !== 'payment' && !(CHARGE_KINDS as readonly string[]).includes(type)) cells.fail('type', `"${type}" is not payment, ${CHARGE_KINDS.join(', ')}`);
+  const amount = currency ? cells.parse('amount', (text) => parseAmountCell(text, { currency, decimal: settings.decimal, decimalGiven: settings.decimalGiven, negative: true }), true) : undefined;
+  if (type && type !== 'payment' && !(CHARGE_KINDS as readonly string[]).includes(type)) cells.fail('type', `${quoteCell(type)} is not payment, ${CHARGE_KINDS.join(', ')}`);
   if (!invoice || !type || !date || !currency || amount === undefined) return undefined;
   const method = cells.text('method');
   const reference = cells.text('reference');
@@ -269,9 +278,9 @@ function readHistory(cells: Cells<string>, settings: ReadSettings): ChildRow | u
   const invoice = cells.required('invoice');
   const on = cells.parse('on', (text) => parseDateCell(text, settings.dateFormat), true);
   const kind = cells.required('kind');
-  if (kind && !(HISTORY_KINDS as readonly string[]).includes(kind)) cells.fail('kind', `"${kind}" is not one of ${HISTORY_KINDS.join(', ')}`);
+  if (kind && !(HISTORY_KINDS as readonly string[]).includes(kind)) cells.fail('kind', `${quoteCell(kind)} is not one of ${HISTORY_KINDS.join(', ')}`);
   const status = cells.text('status');
-  if (status && !(HISTORY_STATUSES as readonly string[]).includes(status)) cells.fail('status', `"${status}" is not one of ${HISTORY_STATUSES.join(', ')}`);
+  if (status && !(HISTORY_STATUSES as readonly string[]).includes(status)) cells.fail('status', `${quoteCell(status)} is not one of ${HISTORY_STATUSES.join(', ')}`);
   if (!invoice || !on || !kind || !(HISTORY_KINDS as readonly string[]).includes(kind)) return undefined;
   const event = { on, kind } as HistoryEvent;
   for (const field of HISTORY_FIELDS) {
@@ -301,7 +310,7 @@ function readClient(cells: Cells<string>): ClientRow | undefined {
     for (const key of ['name', 'email', 'phone'] as const) if (accounts[key]) client.accounts[key] = accounts[key];
   }
   const terms = cells.parse('terms', (text) => {
-    if (!/^\d+$/.test(text)) throw new CellError(`"${text}" is not a whole number of days`);
+    if (!/^\d+$/.test(text)) throw new CellError(`${quoteCell(text)} is not a whole number of days`);
     return Number(text);
   });
   if (terms !== undefined) client.terms = terms;
@@ -310,7 +319,7 @@ function readClient(cells: Cells<string>): ClientRow | undefined {
     try {
       value = JSON.parse(text);
     } catch {
-      throw new CellError(`"${text}" is not JSON`);
+      throw new CellError(`${quoteCell(text)} is not JSON`);
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new CellError('expected a JSON object of late-fee settings');
     return value as Client['lateFees'];
@@ -364,7 +373,7 @@ async function readImport(
         meter.onRow();
         count++;
         const at = { source: source.name, line: record.line };
-        const lengthProblem = rowLengthProblem(record.fields, index);
+        const lengthProblem = rowLengthProblem(record.fields, index, { short: 'refused' });
         if (lengthProblem) {
           problems.push({ ...at, message: lengthProblem });
           continue;
@@ -388,14 +397,14 @@ function identify(headers: string[], map: InvoiceFormat | undefined): { format: 
   if (map) {
     const missing = missingColumns(map, headers);
     if (missing.length) {
-      throw new HeaderError(`has no column ${missing.map((column) => `"${column}"`).join(', ')} for --map; its columns are ${headers.map((header) => `"${header}"`).join(', ')}`);
+      throw new HeaderError(`has no column ${missing.map((column) => `"${column}"`).join(', ')} for --map; its columns are ${headers.map(quoteCell).join(', ')}`);
     }
     return { format: map, index: indexColumns(headers, map.columns) };
   }
   const found = detectFormat<ImportFormat>(headers, [...INVOICE_FORMATS, ...CHASE_FORMATS]);
   if (!found) {
     throw new HeaderError(
-      `its columns (${headers.map((header) => `"${header}"`).join(', ')}) are not an export chase recognises; name them with --map, e.g. --map number=Invoice#,client="Customer Name",amount=Total,issued=Date (see docs/import-formats.md)`,
+      `its columns (${headers.map(quoteCell).join(', ')}) are not an export chase recognises; name them with --map, e.g. --map number=Invoice#,client="Customer Name",amount=Total,issued=Date (see docs/import-formats.md)`,
     );
   }
   return found;
@@ -434,11 +443,16 @@ function addRow(format: ImportFormat, cells: Cells<string>, settings: ReadSettin
   }
 }
 
-function applyImport(ledger: LedgerWriter, plan: ImportPlan, at: string): void {
+/** Writes the plan into the ledger, a step of `progress` for each invoice added or updated. */
+function applyImport(ledger: LedgerWriter, plan: ImportPlan, at: string, progress: WritingProgress): void {
   for (const client of plan.newClients) ledger.addClient(client);
   for (const { id, changes } of plan.changedClients) ledger.updateClient(id, changes);
-  for (const invoice of plan.added) ledger.addInvoice(invoice);
+  for (const invoice of plan.added) {
+    ledger.addInvoice(invoice);
+    progress.step();
+  }
   for (const update of plan.updated) {
+    progress.step();
     if (Object.keys(update.changes).length) ledger.updateInvoice(update.number, update.changes);
     for (const payment of update.payments) ledger.addPayment(update.number, payment);
     for (const charge of update.charges) ledger.addCharge(update.number, charge);
@@ -463,12 +477,12 @@ function rejected(io: Deps['io'], problems: ImportProblem[], dryRun: boolean): C
   });
 }
 
-function summary(plan: ImportPlan, rows: ImportRows): string {
+function summary(plan: ImportPlan, rows: ImportRows, dryRun: boolean): string {
   const extras: string[] = [];
   const payments = plan.added.reduce((sum, invoice) => sum + invoice.payments.length, 0) + plan.updated.reduce((sum, update) => sum + update.payments.length, 0);
   if (plan.newClients.length) extras.push(`${plan.newClients.length} new client${plan.newClients.length === 1 ? '' : 's'}`);
   if (plan.changedClients.length) extras.push(`${plan.changedClients.length} client${plan.changedClients.length === 1 ? '' : 's'} updated`);
-  if (payments) extras.push(`${payments} payment${payments === 1 ? '' : 's'} recorded`);
+  if (payments) extras.push(`${payments} payment${payments === 1 ? '' : 's'} ${dryRun ? 'to record' : 'recorded'}`);
   if (rows.skipped.drafts) extras.push(`${rows.skipped.drafts} draft${rows.skipped.drafts === 1 ? '' : 's'} skipped`);
   if (rows.skipped.notInvoices) extras.push(`${rows.skipped.notInvoices} non-invoice row${rows.skipped.notInvoices === 1 ? '' : 's'} skipped`);
   return `added ${plan.added.length}, updated ${plan.updated.length}, unchanged ${plan.unchanged}${extras.length ? `; ${extras.join(', ')}` : ''}`;
@@ -505,25 +519,32 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const settings = {
     defaultCurrency: config.currency,
     decimal: options.decimal ? parseDecimalMark(options.decimal) : ('.' as const),
+    decimalGiven: Boolean(options.decimal),
     dateFormat: options.dateFormat ? parseDateFormat(options.dateFormat) : undefined,
     delimiter: options.delimiter ? parseDelimiter(options.delimiter) : undefined,
     map: options.map ? formatFromMap(options.map, 'invoices', MAP_INVOICE_FIELDS, INVOICE_REQUIRED_MAP) : undefined,
   };
   const sources: CsvSource[] = [];
   for (const file of files) sources.push(await openSource(file, io));
-  const { rows, problems } = await readImport(sources, settings, (source) => new ReadingProgress(io, source, { quiet: options.quiet }));
+  const clock = () => deps.now().getTime();
+  const progress = { quiet: options.quiet || options.json, now: clock, started: clock() };
+  const { rows, problems } = await readImport(sources, settings, (source) => new ReadingProgress(io, source, progress));
   if (problems.length) throw rejected(io, problems, Boolean(options.dryRun));
 
   const ledger = deps.ledger;
+  const planning = { allowOverpayment: options.allowOverpayment };
   let plan: ImportPlan;
+  let meter: WritingProgress | undefined;
   try {
     plan = options.dryRun
-      ? checkedPlan(ledger, rows, today)
+      ? checkedPlan(ledger, rows, today, planning)
       : await ledger.write((tx) => {
-          const checked = checkedPlan(tx, rows, today);
-          applyImport(tx, checked, deps.now().toISOString());
+          const checked = checkedPlan(tx, rows, today, planning);
+          meter = new WritingProgress(io, ledger.path, checked.added.length + checked.updated.length, 'invoices', progress);
+          applyImport(tx, checked, deps.now().toISOString(), meter);
           return checked;
         });
+    meter?.finish(`wrote ${(plan.added.length + plan.updated.length).toLocaleString('en')} invoices to ${ledger.path}`);
   } catch (error) {
     if (error instanceof ImportRejected) throw rejected(io, error.problems, Boolean(options.dryRun));
     throw error;
@@ -539,9 +560,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
     for (const client of plan.changedClients) io.out(`update client ${client.id}: ${client.notes.join(', ')}`);
     for (const invoice of plan.added) io.out(describeAdded(invoice));
     for (const update of plan.updated) io.out(`update ${update.number}: ${update.notes.join('; ')}`);
-    io.out(`dry run, nothing written: ${summary(plan, rows)}`);
+    io.out(`dry run, nothing written: ${summary(plan, rows, true)}`);
   } else if (!options.quiet) {
-    io.out(summary(plan, rows));
+    io.out(summary(plan, rows, false));
   }
   return 0;
 }
@@ -557,8 +578,8 @@ function clientRefusal(client: Client): string | undefined {
   }
 }
 
-function checkedPlan(ledger: LedgerReader, rows: ImportRows, today: ISODate): ImportPlan {
-  const { plan, problems } = planImport(ledger.clients(), ledger.invoices(), rows, today, clientRefusal);
+function checkedPlan(ledger: LedgerReader, rows: ImportRows, today: ISODate, options: { allowOverpayment?: boolean }): ImportPlan {
+  const { plan, problems } = planImport(ledger.clients(), ledger.invoices(), rows, today, clientRefusal, options);
   if (problems.length) throw new ImportRejected(problems);
   return plan;
 }

@@ -70,6 +70,8 @@ interface ReadSettings {
   today: ISODate;
   currency: string;
   decimal: DecimalMark;
+  /** --decimal was given: an amount like 1.200 is then read by it, not refused as ambiguous. */
+  decimalGiven: boolean;
   dateFormat?: DateFormat;
   delimiter?: string;
   map?: TransactionsFormat;
@@ -93,7 +95,7 @@ async function readLines(file: string, io: Deps['io'], settings: ReadSettings): 
         continue;
       }
       const at = { source: source.name, line: record.line };
-      const lengthProblem = rowLengthProblem(record.fields, index);
+      const lengthProblem = rowLengthProblem(record.fields, index, { short: 'allowed' });
       if (lengthProblem) {
         problems.push({ ...at, message: lengthProblem });
         continue;
@@ -118,7 +120,7 @@ async function readLines(file: string, io: Deps['io'], settings: ReadSettings): 
         const text = first(field);
         if (!text) return undefined;
         try {
-          return parseAmountCell(text, { currency, decimal: settings.decimal, negative: true });
+          return parseAmountCell(text, { currency, decimal: settings.decimal, decimalGiven: settings.decimalGiven, negative: true });
         } catch (error) {
           if (!(error instanceof CellError)) throw error;
           fail(field, error.message);
@@ -195,6 +197,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
     today,
     currency: assertCurrency((options.currency ?? config.currency).toUpperCase()),
     decimal: options.decimal ? parseDecimalMark(options.decimal) : '.',
+    decimalGiven: Boolean(options.decimal),
     dateFormat: options.dateFormat ? parseDateFormat(options.dateFormat) : undefined,
     delimiter: options.delimiter ? parseDelimiter(options.delimiter) : undefined,
     map: options.map ? formatFromMap(options.map, 'transactions', MAP_TRANSACTION_FIELDS, TRANSACTION_REQUIRED_MAP) : undefined,

@@ -36,9 +36,19 @@ export interface ImportProblem extends Where {
   message: string;
 }
 
-/** "invoices.csv:12: amount: …": how a problem is shown, by `import` and `match` alike. */
+/**
+ * "invoices.csv:12: amount: …": how a problem is shown, by `import` and `match` alike. Control
+ * characters from the file (a binary file's bytes, an escape sequence) are shown escaped, never raw.
+ */
 export function describeProblem(problem: ImportProblem): string {
-  return `${problem.source}${problem.line ? `:${problem.line}` : ''}: ${problem.column ? `${problem.column}: ` : ''}${problem.message}`;
+  return escapeControls(`${problem.source}${problem.line ? `:${problem.line}` : ''}: ${problem.column ? `${problem.column}: ` : ''}${problem.message}`);
+}
+
+const ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** Text with its control characters (C0, DEL, C1) written as escapes: \n, \x1B. */
+export function escapeControls(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => ESCAPES[char] ?? `\\x${char.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
 export type RowStatus = InvoiceStatus | 'paid';
@@ -138,6 +148,13 @@ function existingChildren(invoice: Invoice): Map<string, number> {
  * or 100,000. The command reads the ledger inside its write, so the plan sees what another process may
  * have written meanwhile. A paid amount becomes a payment dated `today`. `clientRefusal` says why the
  * ledger would not take a client, or nothing: a new id from chase's own export is checked with it.
+ *
+ * A new payment row for an invoice the ledger has is refused, as `chase pay` refuses it, on an
+ * invoice that is not open, or beyond the balance (unless `allowOverpayment`). Otherwise payment rows
+ * are a copy of another ledger (chase's own export) and taken as written, a date after `today`
+ * included. The payments of an invoice the import adds are that ledger's, which checked them when it
+ * recorded them (an overpayment was allowed there, or a payment came before a void): they are taken
+ * as they are, so an export reads back whole.
  */
 export function planImport(
   ledgerClients: readonly Client[],
@@ -145,6 +162,7 @@ export function planImport(
   rows: ImportRows,
   today: ISODate,
   clientRefusal: (client: Client) => string | undefined,
+  options: { allowOverpayment?: boolean } = {},
 ): { plan: ImportPlan; problems: ImportProblem[] } {
   const problems: ImportProblem[] = [];
   const plan: ImportPlan = { newClients: [], changedClients: [], added: [], updated: [], unchanged: 0, unchangedClients: 0, warnings: [] };
@@ -255,12 +273,15 @@ export function planImport(
     else childrenOf.set(row.invoice, [row]);
   }
 
-  /** The children of `number` not already on it, checked against its currency. */
-  const newChildren = (number: string, currency: string, current: Invoice | undefined): Child[] => {
+  /**
+   * The children of `number` not already on it, checked against its currency; a new payment on an
+   * invoice the ledger has (`current`) must find it open (paymentReceived; the balance is checkBalance's).
+   */
+  const newChildren = (number: string, currency: string, current: Invoice | undefined): ChildRow[] => {
     const rows = childrenOf.get(number);
     if (!rows) return [];
     const have = current ? existingChildren(current) : new Map<string, number>();
-    const fresh: Child[] = [];
+    const fresh: ChildRow[] = [];
     for (const row of rows) {
       if (row.currency && row.currency !== currency) {
         problems.push({ ...row.at, column: 'currency', message: `${row.currency}, but ${number} is in ${currency}` });
@@ -268,11 +289,59 @@ export function planImport(
       }
       const key = childKey(row.child);
       const count = have.get(key) ?? 0;
-      if (count > 0) have.set(key, count - 1);
-      else fresh.push(row.child);
+      if (count > 0) {
+        have.set(key, count - 1);
+        continue;
+      }
+      if (current && row.child.kind === 'payment' && !paymentReceived(row, row.child.payment, current)) continue;
+      fresh.push(row);
     }
     childrenOf.delete(number);
     return fresh;
+  };
+
+  /**
+   * A new payment on `current` that `chase pay` would take, balance aside: `current` is open. One with the
+   * reference of a payment already recorded differs from it in date, amount or method (else it would
+   * be that payment): a corrected copy, perhaps, or a second payment under the same reference. It is
+   * recorded, as it is a payment the ledger does not have, with a note.
+   */
+  const paymentReceived = (row: ChildRow, payment: Payment, current: Invoice): boolean => {
+    if (current.status !== 'open') {
+      problems.push({ ...row.at, column: 'invoice', message: `${current.number} is ${current.status}; payments go on open invoices` });
+      return false;
+    }
+    const same = payment.reference === undefined ? undefined : current.payments.find((recorded) => recorded.reference === payment.reference);
+    if (same) {
+      plan.warnings.push({
+        ...row.at,
+        column: 'reference',
+        message: `${current.number} already has a payment with reference ${payment.reference} (${displayAmount(same.amount, current.currency)} on ${same.date}); this one differs, so it is recorded as another payment (import never changes a recorded payment)`,
+      });
+    }
+    return true;
+  };
+
+  /**
+   * As `chase pay` refuses a payment beyond the balance (a typo far more often than a real
+   * overpayment): the balance is the invoice's with this import's changes to it, and each new
+   * payment, in file order, takes from it.
+   */
+  const checkBalance = (current: Invoice, fresh: readonly ChildRow[], total: number): void => {
+    if (options.allowOverpayment) return;
+    let balance = total - paidOf(current);
+    for (const row of fresh) {
+      if (row.child.kind !== 'payment') continue;
+      const { amount } = row.child.payment;
+      if (amount > 0 && amount > balance) {
+        problems.push({
+          ...row.at,
+          column: 'amount',
+          message: `${displayAmount(amount, current.currency)} is more than the balance of ${displayAmount(Math.max(balance, 0), current.currency)} on ${current.number}; check the amount, or pass --allow-overpayment if it is real`,
+        });
+      }
+      balance -= amount;
+    }
   };
 
   /** The payment that brings what is recorded up to what the file says was paid. */
@@ -281,12 +350,12 @@ export function planImport(
     if (target === undefined) return undefined;
     const recorded = paidOf(invoice);
     const total = totalOf(invoice);
-    if (target > recorded && target > total) {
+    if (target > recorded && target > total && !options.allowOverpayment) {
       // As `chase pay` does: money beyond what is owed is a typo far more often than a real overpayment.
       problems.push({
         ...row.at,
         column: row.columns.paid ?? row.columns.status,
-        message: `${displayAmount(target, invoice.currency)} paid is more than the ${displayAmount(total, invoice.currency)} ${invoice.number} comes to; record a real overpayment with chase pay --allow-overpayment`,
+        message: `${displayAmount(target, invoice.currency)} paid is more than the ${displayAmount(total, invoice.currency)} ${invoice.number} comes to; check it, or pass --allow-overpayment if it is real`,
       });
       return undefined;
     }
@@ -327,7 +396,7 @@ export function planImport(
       };
       if (row.description) invoice.description = row.description;
       if (row.file) invoice.file = row.file;
-      for (const child of newChildren(row.number, row.currency, undefined)) push(invoice, child);
+      for (const { child } of newChildren(row.number, row.currency, undefined)) push(invoice, child);
       const difference = paidDifference(row, invoice);
       if (difference) invoice.payments.push(difference);
       plan.added.push(invoice);
@@ -368,7 +437,9 @@ export function planImport(
       if (current.status === 'open') change('status', row.status, plain);
       else if (row.status === 'open') plan.warnings.push({ ...row.at, column: row.columns.status, message: `open, but ${row.number} is ${current.status} in the ledger; left ${current.status}` });
     }
-    const update = withChildren({ number: row.number, changes, payments: [], charges: [], history: [], notes }, newChildren(row.number, row.currency, current), row.currency);
+    const fresh = newChildren(row.number, row.currency, current);
+    const update = withChildren({ number: row.number, changes, payments: [], charges: [], history: [], notes }, fresh, row.currency);
+    checkBalance(current, fresh, totalOf({ amount: changes.amount ?? current.amount, charges: [...current.charges, ...update.charges] }));
     const difference = paidDifference(row, {
       number: current.number,
       currency: current.currency,
@@ -390,7 +461,9 @@ export function planImport(
       for (const row of children) problems.push({ ...row.at, column: 'invoice', message: `${number} is not in the ledger or in this import` });
       continue;
     }
-    const update = withChildren({ number, changes: {}, payments: [], charges: [], history: [], notes: [] }, newChildren(number, current.currency, current), current.currency);
+    const fresh = newChildren(number, current.currency, current);
+    const update = withChildren({ number, changes: {}, payments: [], charges: [], history: [], notes: [] }, fresh, current.currency);
+    checkBalance(current, fresh, totalOf({ amount: current.amount, charges: [...current.charges, ...update.charges] }));
     if (update.notes.length) plan.updated.push(update);
     else plan.unchanged++;
   }
@@ -403,8 +476,8 @@ function push(invoice: Invoice, child: Child): void {
   else invoice.history.push(child.event);
 }
 
-function withChildren(update: InvoiceUpdate, children: Child[], currency: string): InvoiceUpdate {
-  for (const child of children) {
+function withChildren(update: InvoiceUpdate, children: readonly ChildRow[], currency: string): InvoiceUpdate {
+  for (const { child } of children) {
     if (child.kind === 'payment') {
       update.payments.push(child.payment);
       update.notes.push(`payment ${displayAmount(child.payment.amount, currency)} on ${child.payment.date}`);

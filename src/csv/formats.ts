@@ -245,11 +245,15 @@ export function indexColumns<F extends string>(headers: readonly string[], colum
 /**
  * Why a row cannot be read, when it has more fields than the header: a separator inside a value that
  * is not quoted shifts every cell after it into the wrong column (a description "Refund ACME, INV-1"
- * moves money out into the money-in column). Fewer fields are fine: exports drop empty trailing cells.
+ * moves money out into the money-in column). Fewer fields are refused where a row cut short would
+ * be read as a smaller record (`short: 'refused'`: import, where a missing paid or status cell is a
+ * wrong invoice), and allowed where the missing cells are only empty ones a bank export dropped.
  */
-export function rowLengthProblem(fields: readonly string[], index: ColumnIndex<string>): string | undefined {
-  if (fields.length <= index.headers.length) return undefined;
-  return `${fields.length} fields where the header has ${index.headers.length} (a separator inside a value that is not quoted?)`;
+export function rowLengthProblem(fields: readonly string[], index: ColumnIndex<string>, options: { short: 'allowed' | 'refused' }): string | undefined {
+  const [found, expected] = [fields.length, index.headers.length];
+  if (found > expected) return `${found} fields where the header has ${expected} (a separator inside a value that is not quoted?)`;
+  if (found < expected && options.short === 'refused') return `${found} fields where the header has ${expected} (a row cut short, or a line break inside a value that is not quoted?)`;
+  return undefined;
 }
 
 function fits<F extends string>(format: FormatOf<string, F>, index: ColumnIndex<F>): boolean {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { ChaseError } from '../core/errors.js';
 import { isISODate, type ISODate } from '../core/dates.js';
+import { escapeControls } from '../core/import-plan.js';
 import { isKnownCurrency, minorDigits } from '../core/money.js';
 import type { Io } from '../io.js';
 
@@ -120,21 +121,27 @@ export async function* readCsv(source: CsvSource, options: { delimiter?: string;
   const delimiter = options.delimiter ?? detectDelimiter(headerLine);
 
   let fed = 0;
+  const utf8 = new Utf8Check(source.name);
   const feed = async function* (): AsyncGenerator<Buffer> {
     fed += start.length;
     options.onBytes?.(fed);
+    utf8.check(start);
     yield start;
-    if (ended) return;
-    for (;;) {
-      const next = await input.next();
-      if (next.done) return;
-      const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
-      fed += chunk.length;
-      options.onBytes?.(fed);
-      yield chunk;
+    if (!ended) {
+      for (;;) {
+        const next = await input.next();
+        if (next.done) break;
+        const chunk = typeof next.value === 'string' ? Buffer.from(next.value) : next.value;
+        fed += chunk.length;
+        options.onBytes?.(fed);
+        utf8.check(chunk);
+        yield chunk;
+      }
     }
+    utf8.end();
   };
-  const parser = parse({ bom: true, delimiter, relax_quotes: true, relax_column_count: true, skip_empty_lines: false });
+  // trim: spaces around an unquoted cell are not its text (a quoted cell keeps them: chase's export quotes a cell that begins or ends with one).
+  const parser = parse({ bom: true, delimiter, trim: true, relax_quotes: true, relax_column_count: true, skip_empty_lines: false });
   const feeder = Readable.from(feed(), { objectMode: false });
   feeder.on('error', (error) => parser.destroy(error));
   feeder.pipe(parser);
@@ -155,6 +162,75 @@ export async function* readCsv(source: CsvSource, options: { delimiter?: string;
   }
 }
 
+/**
+ * Checks, chunk by chunk, that a file is UTF-8, as TextDecoder reads it; a byte that is not (a
+ * Latin-1 or Windows-1252 export, typically) is a ChaseError naming the file and its line, rather than
+ * text read with a replacement character where a letter was.
+ */
+class Utf8Check {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  /** Line breaks before the current chunk: \n, and \r not followed by \n. */
+  private breaks = 0;
+  private endsInCR = false;
+
+  constructor(private readonly name: string) {}
+
+  check(chunk: Buffer): void {
+    try {
+      this.decoder.decode(chunk, { stream: true });
+    } catch {
+      this.fail(chunk, firstBadByte(chunk));
+    }
+    this.breaks += countBreaks(chunk, chunk.length, this.endsInCR);
+    this.endsInCR = chunk[chunk.length - 1] === 13;
+  }
+
+  end(): void {
+    try {
+      this.decoder.decode();
+    } catch {
+      this.fail(Buffer.alloc(0), 0);
+    }
+  }
+
+  private fail(chunk: Buffer, at: number): never {
+    const line = this.breaks + countBreaks(chunk, at, this.endsInCR) + 1;
+    const byte = chunk[at];
+    const what = byte === undefined ? 'the file ends in the middle of a character' : `byte 0x${byte.toString(16).toUpperCase().padStart(2, '0')} is not UTF-8`;
+    throw new ChaseError(`${this.name}:${line}: ${what}; chase reads UTF-8 text`, {
+      hint: `an export from Excel or a European bank or accounting tool is often Latin-1: convert it with iconv -f latin1 -t utf-8 ${this.name} > utf8.csv, or save it as "CSV UTF-8"`,
+    });
+  }
+}
+
+/**
+ * Where in `chunk` the UTF-8 goes wrong: the first replacement character a lenient decoder puts in,
+ * as a byte offset (the text before it is valid, so its UTF-8 length is that offset). Continuation
+ * bytes at the start finish a character the previous chunk began, and a U+FFFD the file really holds
+ * is passed over.
+ */
+function firstBadByte(chunk: Buffer): number {
+  let skip = 0;
+  while (skip < 3 && chunk[skip] >= 0x80 && chunk[skip] <= 0xbf) skip++;
+  const text = new TextDecoder('utf-8').decode(chunk.subarray(skip));
+  let at = skip;
+  for (let index = text.indexOf('\uFFFD'), from = 0; index !== -1; index = text.indexOf('\uFFFD', index + 1)) {
+    at += Buffer.byteLength(text.slice(from, index));
+    from = index;
+    if (!(chunk[at] === 0xef && chunk[at + 1] === 0xbf && chunk[at + 2] === 0xbd)) return at;
+  }
+  return at;
+}
+
+/** Line breaks in chunk[0, end): \n, and \r not followed by \n (`afterCR`: the chunk before ended in \r). */
+function countBreaks(chunk: Buffer, end: number, afterCR: boolean): number {
+  let count = 0;
+  for (let at = chunk.indexOf(10); at !== -1 && at < end; at = chunk.indexOf(10, at + 1)) count++;
+  for (let at = chunk.indexOf(13); at !== -1 && at < end; at = chunk.indexOf(13, at + 1)) if (chunk[at + 1] !== 10 && at + 1 < chunk.length) count++;
+  if (afterCR && chunk[0] !== 10 && end > 0) count++;
+  return count;
+}
+
 function syntaxError(error: unknown, line: number, name: string): Error {
   const code = (error as { code?: string }).code;
   switch (code) {
@@ -171,6 +247,18 @@ function syntaxError(error: unknown, line: number, name: string): Error {
       if (code?.startsWith('CSV_')) return new CsvSyntaxError(line, (error as Error).message);
       return new ChaseError(`cannot read ${name}: ${(error as Error).message}`, { cause: error });
   }
+}
+
+const SHOWN_LENGTH = 40;
+
+/**
+ * A cell as a message quotes it: in double quotes, control characters escaped (\n, \x1B) so a
+ * binary file or an escape sequence never reaches the terminal raw, and cut to 40 characters.
+ */
+export function quoteCell(text: string): string {
+  const characters = [...text];
+  const cut = characters.length > SHOWN_LENGTH ? `${characters.slice(0, SHOWN_LENGTH).join('')}…` : text;
+  return `"${escapeControls(cut)}"`;
 }
 
 /** A cell that cannot be read; the caller adds the file, line and column. */
@@ -219,6 +307,11 @@ const NUMBER_SHAPES: Record<DecimalMark, RegExp> = {
 export interface AmountOptions {
   currency: string;
   decimal: DecimalMark;
+  /**
+   * The user named the decimal mark (--decimal). Without it, `1.200` in a currency of two decimals or
+   * fewer is refused: it may be 1.20, or 1200 in a file that separates thousands with dots.
+   */
+  decimalGiven?: boolean;
   /** Accept a minus sign or parentheses (bank lines, discounts); amounts are otherwise zero or more. */
   negative?: boolean;
 }
@@ -230,7 +323,7 @@ export interface AmountOptions {
  * unless they are zeros.
  */
 export function parseAmountCell(text: string, options: AmountOptions): number {
-  const quoted = `"${text}"`;
+  const quoted = quoteCell(text);
   let body = text.replace(ODD_SPACES, ' ').trim();
   let negative = false;
   if (body.startsWith('(') && body.endsWith(')')) {
@@ -255,16 +348,25 @@ export function parseAmountCell(text: string, options: AmountOptions): number {
     }
   }
   const shape = NUMBER_SHAPES[options.decimal].exec(number);
+  const other = options.decimal === '.' ? ',' : '.';
   if (!shape) {
-    const other = options.decimal === '.' ? ',' : '.';
-    const hint = new RegExp(`^\\d+\\${other}\\d{1,2}$`).test(number) ? ` (if "${other}" is the decimal mark, pass --decimal ${other})` : '';
+    const hint = NUMBER_SHAPES[other].test(number) ? ` (if "${other}" is the decimal mark, pass --decimal ${other})` : '';
     throw new CellError(`${quoted} is not an amount${hint}`);
   }
   const whole = (shape[1] ?? shape[3] ?? '0').replace(/[^\d]/g, '');
   const fraction = shape[4] ?? '';
   const digits = minorDigits(options.currency);
+  // 1.200 is 1.20 to an English export and 1200 to a German one; chase does not guess which.
+  const thousandsToo = options.decimal === '.' && digits < 3 && /^\d{1,3}\.\d{3}$/.test(number);
   if (fraction.length > digits && /[^0]/.test(fraction.slice(digits))) {
-    throw new CellError(`${quoted} has more decimals than ${options.currency} has (${digits})`);
+    throw new CellError(`${quoted} has more decimals than ${options.currency} has (${digits})${thousandsToo && !options.decimalGiven ? ' (if "." separates thousands, pass --decimal ,)' : ''}`);
+  }
+  if (thousandsToo && !options.decimalGiven) {
+    const asThousands = `${whole}${fraction}${digits ? `.${'0'.repeat(digits)}` : ''}`;
+    const asDecimals = `${whole}${digits ? `.${fraction.slice(0, digits)}` : ''}`;
+    throw new CellError(
+      `${quoted} could be ${asDecimals} or, with "." separating thousands, ${asThousands}: pass --decimal , if "." separates thousands, --decimal . if it is the decimal mark, or write ${asThousands} or ${asDecimals}`,
+    );
   }
   const minor = Number(whole + fraction.slice(0, digits).padEnd(digits, '0'));
   if (!Number.isSafeInteger(minor)) throw new CellError(`${quoted} is too large`);
@@ -302,7 +404,7 @@ const pad = (value: string) => value.padStart(2, '0');
  */
 export function parseDateCell(text: string, format?: DateFormat): ISODate {
   const trimmed = text.trim();
-  const quoted = `"${text}"`;
+  const quoted = quoteCell(text);
   const iso = ISO_CELL.exec(trimmed);
   if (iso) {
     if (!isISODate(iso[1])) throw new CellError(`${quoted} is not a date that exists`);
@@ -334,24 +436,71 @@ export function unneutralize(text: string): string {
   return /^'[=+\-@'\t\r]/.test(text) ? text.slice(1) : text;
 }
 
+export interface ProgressOptions {
+  quiet?: boolean;
+  now?: () => number;
+  /** When the work began (of `now`'s clock): the whole import, so half a second counts from its start. Default: now. */
+  started?: number;
+}
+
 /**
- * A progress line on stderr while a file is read, only on a terminal and only once reading has taken
+ * A progress line on stderr, only on a terminal, never with --quiet, and only once the work has taken
  * half a second (small files never flash one). Io writes whole lines, so each redraw moves up over
  * the previous one and clears it.
  */
-export class ReadingProgress {
+abstract class ProgressLine {
   private shown = false;
   private drawn = 0;
-  private bytes = 0;
-  private rows = 0;
   private readonly started: number;
 
   constructor(
     private readonly io: Pick<Io, 'err' | 'stderrIsTTY'>,
-    private readonly source: CsvSource,
-    private readonly options: { quiet?: boolean; now?: () => number } = {},
+    private readonly options: ProgressOptions,
   ) {
-    this.started = this.now();
+    this.started = options.started ?? this.now();
+  }
+
+  /** Replaces the progress line with `message` (or leaves nothing to replace when none was shown). */
+  finish(message: string): void {
+    if (this.shown) this.io.err(`\x1b[1A\x1b[2K${message}`);
+    this.shown = false;
+  }
+
+  protected abstract text(): string;
+
+  /** Draws the line at most every 100 ms, unless `last` (the work is done but for saving it). */
+  protected draw(last = false): void {
+    if (!this.io.stderrIsTTY || this.options.quiet) return;
+    const now = this.now();
+    if (now - this.started < 500 || (now - this.drawn < 100 && !last)) return;
+    this.drawn = now;
+    const text = this.text();
+    this.io.err(this.shown ? `\x1b[1A\x1b[2K${text}` : text);
+    this.shown = true;
+  }
+
+  private now(): number {
+    return this.options.now ? this.options.now() : performance.now();
+  }
+}
+
+function bar(share: number): string {
+  const width = 24;
+  const filled = Math.round(Math.min(1, share) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(Math.min(1, share) * 100)).padStart(3)}%`;
+}
+
+/** Progress while a file is read: bytes of its size, when known, and rows. */
+export class ReadingProgress extends ProgressLine {
+  private bytes = 0;
+  private rows = 0;
+
+  constructor(
+    io: Pick<Io, 'err' | 'stderrIsTTY'>,
+    private readonly source: CsvSource,
+    options: ProgressOptions = {},
+  ) {
+    super(io, options);
   }
 
   onBytes = (bytes: number): void => {
@@ -363,30 +512,33 @@ export class ReadingProgress {
     if ((this.rows & 255) === 0) this.draw();
   }
 
-  /** Replaces the progress line with `message` (or leaves nothing to replace when none was shown). */
-  finish(message: string): void {
-    if (this.shown) this.io.err(`\x1b[1A\x1b[2K${message}`);
-    this.shown = false;
-  }
-
-  private now(): number {
-    return this.options.now ? this.options.now() : performance.now();
-  }
-
-  private draw(): void {
-    if (!this.io.stderrIsTTY || this.options.quiet) return;
-    const now = this.now();
-    if (now - this.started < 500 || now - this.drawn < 100) return;
-    this.drawn = now;
+  protected text(): string {
     const rows = `${this.rows.toLocaleString('en')} rows`;
-    let text = `reading ${this.source.name}  ${rows}`;
-    if (this.source.size) {
-      const share = Math.min(1, this.bytes / this.source.size);
-      const width = 24;
-      const filled = Math.round(share * width);
-      text = `reading ${this.source.name}  [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(share * 100)).padStart(3)}%  ${rows}`;
-    }
-    this.io.err(this.shown ? `\x1b[1A\x1b[2K${text}` : text);
-    this.shown = true;
+    return this.source.size ? `reading ${this.source.name}  ${bar(this.bytes / this.source.size)}  ${rows}` : `reading ${this.source.name}  ${rows}`;
+  }
+}
+
+/** Progress while `total` records are written into `target` (the ledger), one step each. */
+export class WritingProgress extends ProgressLine {
+  private done = 0;
+
+  constructor(
+    io: Pick<Io, 'err' | 'stderrIsTTY'>,
+    private readonly target: string,
+    private readonly total: number,
+    private readonly unit: string,
+    options: ProgressOptions = {},
+  ) {
+    super(io, options);
+  }
+
+  step(): void {
+    this.done++;
+    if (this.done === this.total) this.draw(true);
+    else if ((this.done & 255) === 0) this.draw();
+  }
+
+  protected text(): string {
+    return `writing ${this.target}  ${bar(this.total ? this.done / this.total : 1)}  ${this.done.toLocaleString('en')} of ${this.total.toLocaleString('en')} ${this.unit}`;
   }
 }

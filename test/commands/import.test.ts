@@ -6,9 +6,10 @@ import { defaultConfig, type Config } from '../../src/config.js';
 import type { Client, Invoice } from '../../src/core/model.js';
 import type { Ledger } from '../../src/ledger/ledger.js';
 import { run, type ImportOptions } from '../../src/commands/import.js';
-import { ReadingProgress, parseAmountCell, parseDateCell, parseDateFormat } from '../../src/csv/read.js';
+import { Readable } from 'node:stream';
+import { ReadingProgress, WritingProgress, parseAmountCell, parseDateCell, parseDateFormat, quoteCell, readCsv } from '../../src/csv/read.js';
 import { testDeps, testIo, tempDir } from '../support/io.js';
-import { minor } from '../support/builders.js';
+import { anInvoice, minor } from '../support/builders.js';
 import { BACKENDS, ledgerWith, snapshot } from '../fixtures/helpers/world.js';
 
 const FIXTURES = fileURLToPath(new URL('../fixtures/csv/', import.meta.url));
@@ -191,7 +192,7 @@ describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
         .replace('0.00,0.00,void', '0.00,0.00,void');
       writeFileSync(join(dir.path, 'changed.csv'), changed);
       const result = await importing([join(dir.path, 'changed.csv')], { dryRun: true });
-      expect(result.out).toBe(`update ACME-0002: due 2026-10-15 → 2026-10-29; amount £480.50 → £500.00; payment £100.00 (import)\ndry run, nothing written: added 0, updated 1, unchanged 4; 1 payment recorded, 1 draft skipped\n`);
+      expect(result.out).toBe(`update ACME-0002: due 2026-10-15 → 2026-10-29; amount £480.50 → £500.00; payment £100.00 (import)\ndry run, nothing written: added 0, updated 1, unchanged 4; 1 payment to record, 1 draft skipped\n`);
       expect((await importing([join(dir.path, 'changed.csv')])).out).toBe('added 0, updated 1, unchanged 4; 1 payment recorded, 1 draft skipped\n');
       expect(ledger.invoice('ACME-0002')).toMatchObject({ due: '2026-10-29', amount: minor('500.00'), payments: [imported('200.00'), imported('100.00')] });
     });
@@ -237,7 +238,7 @@ describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
           'add 0000101 for hartley-sons-bakery: £365.00 issued 2026-11-09, due 2026-11-23',
           'add 0000102 for hartley-sons-bakery: £1,250.00 issued 2026-10-09, due 2026-10-23, £250.00 paid',
           'add 0000103 for greenleaf-florists-islington: £890.00 issued 2026-11-12, due 2026-12-12, £890.00 paid',
-          'dry run, nothing written: added 3, updated 0, unchanged 0; 2 new clients, 2 payments recorded',
+          'dry run, nothing written: added 3, updated 0, unchanged 0; 2 new clients, 2 payments to record',
           '',
         ].join('\n'),
       );
@@ -317,7 +318,7 @@ describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
       writeFileSync(join(dir.path, 'invoices.csv'), 'number,client,client_name,email,issued,due,amount,currency,paid,status,description,file\nINV-2,acme,Acme Ltd,,2026-10-05,2026-11-04,100.00,GBP,500.00,open,,\n');
       const deps = testDeps({ ledger, config: config(), today: TODAY, io: testIo({ cwd: dir.path }) });
       await expect(run(deps, { files: ['invoices.csv'] })).rejects.toMatchObject({ exitCode: 2, message: '1 problem in invoices.csv; nothing was imported' });
-      expect(deps.io.stderr()).toBe('invoices.csv:2: paid: £500.00 paid is more than the £100.00 INV-2 comes to; record a real overpayment with chase pay --allow-overpayment\n');
+      expect(deps.io.stderr()).toBe('invoices.csv:2: paid: £500.00 paid is more than the £100.00 INV-2 comes to; check it, or pass --allow-overpayment if it is real\n');
       expect(snapshot(path)).toEqual(before);
     });
 
@@ -346,6 +347,115 @@ describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
       await expect(importing(['nope.csv'])).rejects.toMatchObject({ exitCode: 2, message: 'cannot read nope.csv: no such file' });
     });
   });
+
+  describe('refuses what it would otherwise read wrong', () => {
+    const CHASE_HEADER = 'number,client,client_name,email,issued,due,amount,currency,paid,status\n';
+    const PAYMENTS_HEADER = 'invoice,type,date,amount,currency,method,reference,reason\n';
+
+    /** Runs an import of `files` (name -> contents, written to the test's folder), with their problems; nothing may be written when it is refused. */
+    async function importFiles(files: Record<string, string | Buffer>, options: Partial<ImportOptions> = {}, io: Partial<ReturnType<typeof testIo>> = {}, now?: () => Date) {
+      for (const [name, contents] of Object.entries(files)) writeFileSync(join(dir.path, name), contents);
+      const before = snapshot(path);
+      const deps = testDeps({ ledger, config: config(), today: TODAY, io: { ...testIo({ cwd: dir.path }), ...io } as ReturnType<typeof testIo>, ...(now ? { now } : {}) });
+      const outcome = await run(deps, { files: Object.keys(files), ...options }).then(
+        (code) => ({ code, error: undefined }),
+        (error: unknown) => ({ code: undefined, error: error as Error & { exitCode?: number; hint?: string } }),
+      );
+      if (outcome.error) expect(snapshot(path)).toEqual(before);
+      return { ...outcome, out: deps.io.stdout(), err: deps.io.stderr(), lines: deps.io.stderr().trim().split('\n') };
+    }
+
+    it('a row with fewer cells than the header, as a file cut off mid-write has, in any format', async () => {
+      const cut = await importFiles({ 'cut.csv': `${CHASE_HEADER}X-9,acme,Acme Ltd,bob@acme.example,2026-10-01,2026-10-31,100.00,GBP` });
+      expect(cut.error).toMatchObject({ exitCode: 2, message: '1 problem in cut.csv; nothing was imported' });
+      expect(cut.lines).toEqual(['cut.csv:2: 8 fields where the header has 10 (a row cut short, or a line break inside a value that is not quoted?)']);
+      const mapped = await importFiles({ 'short.csv': 'Ref,Who,Total,Date,Note\nA-1,Acme,10.00,2026-11-01\n' }, { map: 'number=Ref,client=Who,amount=Total,issued=Date' });
+      expect(mapped.lines).toEqual(['short.csv:2: 4 fields where the header has 5 (a row cut short, or a line break inside a value that is not quoted?)']);
+      expect(ledger.invoices()).toEqual([]);
+    });
+
+    it("spaces around an unquoted cell of chase's own format are not part of it, as invoice add trims them; quoted spaces are kept", async () => {
+      await open({ clients: [{ id: 'acme', name: 'Acme Ltd' }], invoices: [anInvoice({ number: 'INV-2026-045', amount: minor('640.00') })] });
+      const result = await importFiles({ 's.csv': `${CHASE_HEADER}INV-2026-045 , acme ,Acme Ltd,,2026-09-01,2026-10-01,640.00,GBP,0.00,open\n" INV-2026-046",acme,Acme Ltd,,2026-09-01,2026-10-01,10.00,GBP,0.00,open\n` });
+      expect(result.out).toBe('added 1, updated 0, unchanged 1\n');
+      expect(ledger.invoices().map((invoice) => invoice.number)).toEqual(['INV-2026-045', ' INV-2026-046']);
+    });
+
+    it('payments for invoices the ledger has are checked as chase pay checks them: not beyond the balance, not on a closed invoice', async () => {
+      await open({
+        clients: [{ id: 'acme', name: 'Acme Ltd' }],
+        invoices: [anInvoice({ number: 'INV-1', amount: minor('640.00') }), anInvoice({ number: 'INV-2', status: 'void' }), anInvoice({ number: 'INV-3', status: 'written-off' })],
+      });
+      const files = {
+        'p.csv': `${PAYMENTS_HEADER}INV-1,payment,2026-11-20,600.00,GBP,bank,a,\nINV-1,payment,2026-11-21,50.00,GBP,bank,b,\nINV-2,payment,2026-11-20,9.00,GBP,bank,x,\nINV-3,payment,2026-11-20,9.00,GBP,bank,y,\n`,
+      };
+      const refused = await importFiles(files);
+      expect(refused.error).toMatchObject({ exitCode: 2, message: '3 problems in p.csv; nothing was imported' });
+      expect(refused.lines).toEqual([
+        'p.csv:3: amount: £50.00 is more than the balance of £40.00 on INV-1; check the amount, or pass --allow-overpayment if it is real',
+        'p.csv:4: invoice: INV-2 is void; payments go on open invoices',
+        'p.csv:5: invoice: INV-3 is written-off; payments go on open invoices',
+      ]);
+      const allowed = await importFiles({ 'p.csv': files['p.csv'].split('\n').slice(0, 3).join('\n') + '\n' }, { allowOverpayment: true });
+      expect(allowed.out).toBe('added 0, updated 1, unchanged 0; 2 payments recorded\n');
+      expect(ledger.invoice('INV-1')?.payments.map((payment) => payment.amount)).toEqual([minor('600.00'), minor('50.00')]);
+    });
+
+    it('--allow-overpayment also takes a paid column beyond the total', async () => {
+      const file = { 'i.csv': `${CHASE_HEADER}INV-2,acme,Acme Ltd,,2026-10-05,2026-11-04,100.00,GBP,500.00,open\n` };
+      expect((await importFiles(file)).error).toMatchObject({ exitCode: 2 });
+      expect((await importFiles(file, { allowOverpayment: true })).code).toBe(0);
+      expect(ledger.invoice('INV-2')?.payments).toEqual([imported('500.00')]);
+    });
+
+    it('a payment that repeats the reference of a recorded one but differs from it is another payment, with a note', async () => {
+      await open({ clients: [{ id: 'acme', name: 'Acme Ltd' }], invoices: [anInvoice({ number: 'INV-1', payments: [{ date: '2026-11-19', amount: minor('100.00'), method: 'bank', reference: 'TX-1' }] })] });
+      const result = await importFiles({ 'p.csv': `${PAYMENTS_HEADER}INV-1,payment,2026-11-19,100.00,GBP,bank,TX-1,\nINV-1,payment,2026-11-20,100.00,GBP,bank,TX-1,\n` });
+      expect(result.out).toBe('added 0, updated 1, unchanged 0; 1 payment recorded\n');
+      expect(result.err).toBe('note: p.csv:3: reference: INV-1 already has a payment with reference TX-1 (£100.00 on 2026-11-19); this one differs, so it is recorded as another payment (import never changes a recorded payment)\n');
+      expect(ledger.invoice('INV-1')?.payments).toHaveLength(2);
+    });
+
+    it('an amount such as 1.200 that could be 1.20 or 1200 (dots separating thousands), unless --decimal says which', async () => {
+      const file = { 'de.csv': 'Nr;Kunde;Datum;Betrag;Waehrung\nRE-1;Muller GmbH;2026-10-01;1.200;EUR\nRE-2;Muller GmbH;2026-10-01;1.234,56;EUR\n' };
+      const map = 'number=Nr,client=Kunde,issued=Datum,amount=Betrag,currency=Waehrung';
+      expect((await importFiles(file, { map })).lines).toEqual([
+        'de.csv:2: Betrag: "1.200" could be 1.20 or, with "." separating thousands, 1200.00: pass --decimal , if "." separates thousands, --decimal . if it is the decimal mark, or write 1200.00 or 1.20',
+        'de.csv:3: Betrag: "1.234,56" is not an amount (if "," is the decimal mark, pass --decimal ,)',
+      ]);
+      expect((await importFiles(file, { map, decimal: ',' })).code).toBe(0);
+      expect(ledger.invoices().map((invoice) => invoice.amount)).toEqual([minor('1200.00', 'EUR'), minor('1234.56', 'EUR')]);
+    });
+
+    it('an amount such as 1.200 read as the decimal mark --decimal . says, as the hint promises', async () => {
+      const file = { 'de.csv': 'Nr;Kunde;Datum;Betrag;Waehrung\nRE-1;Muller GmbH;2026-10-01;1.200;EUR\n' };
+      const result = await importFiles(file, { map: 'number=Nr,client=Kunde,issued=Datum,amount=Betrag,currency=Waehrung', decimal: '.' });
+      expect(result.code).toBe(0);
+      expect(ledger.invoices().map((invoice) => invoice.amount)).toEqual([minor('1.20', 'EUR')]);
+    });
+
+    it('a file that is not UTF-8 (Latin-1, say) is refused at its line, with the iconv command that converts it', async () => {
+      const latin1 = Buffer.concat([Buffer.from('Nr;Kunde;Datum;Betrag\nRE-1;Acme;2026-10-01;10.00\nRE-2;Zo'), Buffer.from([0xeb]), Buffer.from(' Caf'), Buffer.from([0xe9]), Buffer.from(';2026-10-01;10.00\n')]);
+      const result = await importFiles({ 'latin1.csv': latin1 }, { map: 'number=Nr,client=Kunde,issued=Datum,amount=Betrag' });
+      expect(result.error).toMatchObject({ name: 'ChaseError', exitCode: 2, message: 'latin1.csv:3: byte 0xEB is not UTF-8; chase reads UTF-8 text' });
+      expect(result.error?.hint).toContain('iconv -f latin1 -t utf-8 latin1.csv');
+    });
+
+    it('control characters from the file are shown escaped, never raw, and a long cell is cut short', async () => {
+      const result = await importFiles({ 'bin.csv': `Nr,Kunde,Betrag,Datum\nA-1,x,\x01\x1b[31m${'9'.repeat(60)},2026-10-01\n` }, { map: 'number=Nr,client=Kunde,amount=Betrag,issued=Datum' });
+      expect(result.lines[0]).toBe(`bin.csv:2: Betrag: "\\x01\\x1B[31m${'9'.repeat(34)}…" is not an amount`);
+      expect(result.err).not.toMatch(/[\x00-\x08\x0b-\x1f]/);
+    });
+
+    it('on a terminal, progress covers writing the ledger too, once the import has taken half a second', async () => {
+      let clock = Date.parse('2026-11-23T09:00:00Z');
+      const result = await importFiles({ 'wave.csv': readFileSync(join(FIXTURES, 'wave.csv')) }, {}, { stderrIsTTY: true }, () => new Date((clock += 1000)));
+      expect(result.err).toBe(`writing ${path}  [########################] 100%  3 of 3 invoices\n\x1b[1A\x1b[2Kwrote 3 invoices to ${path}\n`);
+      expect(result.out).toBe('added 3, updated 0, unchanged 0; 2 new clients, 2 payments recorded\n');
+      const json = await importFiles({ 'freshbooks.csv': readFileSync(join(FIXTURES, 'freshbooks.csv')) }, { json: true }, { stderrIsTTY: true }, () => new Date((clock += 1000)));
+      expect([json.code, json.err]).toEqual([0, '']);
+    });
+  });
 });
 
 describe('the progress line', () => {
@@ -367,6 +477,23 @@ describe('the progress line', () => {
       'reading big.csv  [############------------]  50%  512 rows',
       '\x1b[1A\x1b[2Kreading big.csv  [########################] 100%  768 rows',
       '\x1b[1A\x1b[2Kread 768 rows from big.csv',
+    ]);
+  });
+
+  it('counts the invoices written into the ledger, and shows 100% when only saving is left, however soon', () => {
+    let now = 0;
+    const lines: string[] = [];
+    const progress = new WritingProgress({ err: (text) => void lines.push(text), stderrIsTTY: true }, 'chase.yaml', 600, 'invoices', { now: () => now, started: -400 });
+    for (let step = 0; step < 256; step++) progress.step();
+    now = 200;
+    for (let step = 256; step < 599; step++) progress.step();
+    now = 250;
+    progress.step();
+    progress.finish('wrote 600 invoices to chase.yaml');
+    expect(lines).toEqual([
+      'writing chase.yaml  [####################----]  85%  512 of 600 invoices',
+      '\x1b[1A\x1b[2Kwriting chase.yaml  [########################] 100%  600 of 600 invoices',
+      '\x1b[1A\x1b[2Kwrote 600 invoices to chase.yaml',
     ]);
   });
 
@@ -427,8 +554,49 @@ describe('reading amounts', () => {
     ['12 CR', 'GBP', '.', '"12 CR" is not an amount'],
     ['abc', 'GBP', '.', '"abc" is not an amount'],
     ['12.', 'GBP', '.', '"12." is not an amount'],
+    ['1.200', 'EUR', '.', '"1.200" could be 1.20 or, with "." separating thousands, 1200.00: pass --decimal , if "." separates thousands, --decimal . if it is the decimal mark, or write 1200.00 or 1.20'],
+    ['€1.000', 'EUR', '.', '"€1.000" could be 1.00 or, with "." separating thousands, 1000.00'],
+    ['1.000', 'JPY', '.', '"1.000" could be 1 or, with "." separating thousands, 1000'],
+    ['12.345', 'GBP', '.', '"12.345" has more decimals than GBP has (2) (if "." separates thousands, pass --decimal ,)'],
+    ['1.234,56', 'EUR', '.', '"1.234,56" is not an amount (if "," is the decimal mark, pass --decimal ,)'],
+    ['1,234.56', 'EUR', ',', '"1,234.56" is not an amount (if "." is the decimal mark, pass --decimal .)'],
   ] as const)('%j in %s is refused: %s', (text, currency, decimal, message) => {
     expect(() => read(text, currency, decimal)).toThrow(message);
+  });
+
+  it('reads 1.200 as the decimal mark given says: 1.20 with --decimal ., 1200 with --decimal ,; 1.500 KWD has three decimals anyway', () => {
+    expect(parseAmountCell('1.200', { currency: 'EUR', decimal: '.', decimalGiven: true })).toBe(120);
+    expect(parseAmountCell('1.200', { currency: 'EUR', decimal: ',', decimalGiven: true })).toBe(120000);
+    expect(parseAmountCell('1234.500', { currency: 'EUR', decimal: '.' })).toBe(123450);
+    expect(parseAmountCell('1.500', { currency: 'KWD', decimal: '.' })).toBe(1500);
+  });
+
+  it('quotes a cell in a message with its control characters escaped, cut to 40 characters', () => {
+    expect(quoteCell('a\x00b\x1b[2J\r\n\t\x7f\x9b')).toBe('"a\\x00b\\x1B[2J\\r\\n\\t\\x7F\\x9B"');
+    expect(quoteCell('é'.repeat(41))).toBe(`"${'é'.repeat(40)}…"`);
+  });
+});
+
+describe('reading a file that must be UTF-8', () => {
+  async function records(chunks: Buffer[]): Promise<string[][]> {
+    const read: string[][] = [];
+    for await (const record of readCsv({ name: 'in.csv', stream: Readable.from(chunks) })) read.push(record.fields);
+    return read;
+  }
+
+  it('reads a character split between two chunks', async () => {
+    const text = Buffer.from('a,b\nZoë,Café\n');
+    const split = text.indexOf(0xc3) + 1;
+    expect(await records([text.subarray(0, split), text.subarray(split)])).toEqual([['a', 'b'], ['Zoë', 'Café']]);
+  });
+
+  it('names the line of the first byte that is not UTF-8, in a later chunk, after CRLF, CR and LF line ends', async () => {
+    const chunks = [Buffer.from('a,b\r\nx,y\r'), Buffer.from('é,ok\nc,d\n'), Buffer.concat([Buffer.from('e,Caf'), Buffer.from([0xe9]), Buffer.from('\n')])];
+    await expect(records(chunks)).rejects.toMatchObject({ name: 'ChaseError', message: 'in.csv:5: byte 0xE9 is not UTF-8; chase reads UTF-8 text' });
+  });
+
+  it('a file that ends in the middle of a character', async () => {
+    await expect(records([Buffer.from('a,b\nx,'), Buffer.from([0xe2, 0x82])])).rejects.toMatchObject({ message: 'in.csv:2: the file ends in the middle of a character; chase reads UTF-8 text' });
   });
 });
 

@@ -152,6 +152,16 @@ describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
     expect(report.ignored).toBe(1);
   });
 
+  it('reads 1.200 as --decimal . says, and refuses it as ambiguous without --decimal', async () => {
+    writeFileSync(join(dir.path, 'small.csv'), 'Date,Description,Amount\n20/11/2026,TIP,1.200\n');
+    const given = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await run(given, { file: 'small.csv', dateFormat: 'DD/MM/YYYY', decimal: '.', json: true });
+    expect(JSON.parse(given.io.stdout()).lines[0]).toMatchObject({ amount: '1.20' });
+    const guessed = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    await expect(run(guessed, { file: 'small.csv', dateFormat: 'DD/MM/YYYY', json: true })).rejects.toThrow(/1 problem in small\.csv; nothing was m/);
+    expect(guessed.io.stderr()).toContain('could be 1.20 or');
+  });
+
   it('--apply settles an invoice whose agreed settlement the matched money pays, writing off the rest, as chase pay does', async () => {
     await ledger.write((tx) => tx.updateInvoice('INV-2026-001', { settlement: { agreed: '2026-11-10', amount: minor('800.00') } }));
     writeFileSync(join(dir.path, 'settled.csv'), 'Date,Description,Amount\n20/11/2026,ACME LTD REF INV-2026-001,800.00\n');

@@ -220,7 +220,7 @@ describe('what the file says was paid', () => {
   it('refuses a row that says more was paid than the invoice comes to, at its row, as chase pay does', () => {
     const row = aRow({ number: 'NEW-1', amount: minor('100.00'), paid: minor('500.00') });
     const { plan, problems } = planned({ invoices: [row] });
-    expect(problems).toEqual([{ ...row.at, column: 'Amount Paid', message: '£500.00 paid is more than the £100.00 NEW-1 comes to; record a real overpayment with chase pay --allow-overpayment' }]);
+    expect(problems).toEqual([{ ...row.at, column: 'Amount Paid', message: '£500.00 paid is more than the £100.00 NEW-1 comes to; check it, or pass --allow-overpayment if it is real' }]);
     expect(plan.added.flatMap((invoice) => invoice.payments)).toEqual([]);
   });
 
@@ -239,6 +239,27 @@ describe('what the file says was paid', () => {
     const { plan, problems } = planned({ children: [aPaymentRow('INV-2026-001', aPayment('2026-11-24', '100.00'))] }, [anInvoice()]);
     expect(problems).toEqual([]);
     expect(plan.updated.map((update) => update.payments)).toEqual([[aPayment('2026-11-24', '100.00')]]);
+  });
+
+  it("refuses, as chase pay does, a new payment on an invoice the ledger has closed, or beyond the balance with this import's changes", () => {
+    const tooMuch = aPaymentRow('INV-2026-001', aPayment('2026-11-20', '1000.01'));
+    const onVoid = aPaymentRow('VOID-1', aPayment('2026-11-20', '1.00'));
+    const read = { invoices: [aRow({ amount: minor('1100.00') })], children: [aPaymentRow('INV-2026-001', aPayment('2026-11-19', '100.00')), tooMuch, onVoid] };
+    const ledger = [anInvoice(), anInvoice({ number: 'VOID-1', status: 'void' })];
+    expect(planned(read, ledger).problems).toEqual([
+      { ...tooMuch.at, column: 'amount', message: '£1,000.01 is more than the balance of £1,000.00 on INV-2026-001; check the amount, or pass --allow-overpayment if it is real' },
+      { ...onVoid.at, column: 'invoice', message: 'VOID-1 is void; payments go on open invoices' },
+    ]);
+    expect(planImport(clients, ledger, rowsOf(read), TODAY, refusal, { allowOverpayment: true }).problems).toEqual([onVoid].map((row) => ({ ...row.at, column: 'invoice', message: 'VOID-1 is void; payments go on open invoices' })));
+  });
+
+  it("takes the payments of an invoice the import adds as the export wrote them, beyond its amount or on a void invoice: another ledger's copy", () => {
+    const { plan, problems } = planned({
+      invoices: [aRow({ number: 'NEW-1', status: 'void', amount: minor('100.00') })],
+      children: [aPaymentRow('NEW-1', aPayment('2026-10-01', '150.00'))],
+    });
+    expect(problems).toEqual([]);
+    expect(plan.added.map((invoice) => [invoice.status, invoice.payments])).toEqual([['void', [aPayment('2026-10-01', '150.00')]]]);
   });
 
   it('refuses a number that differs from one in the ledger or earlier in the file only in letter case', () => {

@@ -321,6 +321,21 @@ describe.each(BACKENDS)('bad input on a $name ledger', (backend) => {
     expect(snapshot(path)).toEqual(before);
   });
 
+  it('import of a file cut off mid-row, a payment beyond the balance, or a Latin-1 file: exit 2 naming file:line, nothing written', () => {
+    const before = snapshot(path);
+    writeFileSync(join(dir.path, 'cut.csv'), 'number,client,client_name,email,issued,due,amount,currency,paid,status\nX-9,acme,Acme Ltd,bob@acme.example,2026-10-01,2026-10-31,100.00,GBP');
+    writeFileSync(join(dir.path, 'p.csv'), 'invoice,type,date,amount,currency,method,reference,reason\nINV-2026-001,payment,2026-11-20,5000.00,GBP,bank,typo,\n');
+    writeFileSync(join(dir.path, 'latin1.csv'), Buffer.concat([Buffer.from('number,client,client_name,email,issued,due,amount,currency,paid,status\nX-9,acme,Zo'), Buffer.from([0xeb]), Buffer.from(',,2026-10-01,2026-10-31,100.00,GBP,0.00,open\n')]));
+    const cut = chaseWith(path, 'import', 'cut.csv');
+    expect([cut.code, cut.stderr.split('\n')[0]]).toEqual([2, 'cut.csv:2: 8 fields where the header has 10 (a row cut short, or a line break inside a value that is not quoted?)']);
+    const overpaid = chaseWith(path, 'import', 'p.csv');
+    expect([overpaid.code, overpaid.stderr.split('\n')[0]]).toEqual([2, 'p.csv:2: amount: £5,000.00 is more than the balance of £100.00 on INV-2026-001; check the amount, or pass --allow-overpayment if it is real']);
+    const latin1 = chaseWith(path, 'import', 'latin1.csv');
+    expectCleanFailure(latin1, /^chase: latin1\.csv:2: byte 0xEB is not UTF-8; chase reads UTF-8 text$/);
+    expect(latin1.stderr).toContain('iconv -f latin1 -t utf-8 latin1.csv');
+    expect(snapshot(path)).toEqual(before);
+  });
+
   it('--debug shows the stack trace of the same mistake', () => {
     const result = chaseWith(path, '--debug', 'pay', 'INV-2026-01', '5');
     expect(result.code).toBe(2);

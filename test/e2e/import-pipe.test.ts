@@ -43,7 +43,7 @@ describe.each(BACKENDS)('cat file.csv | chase import - ($name ledger)', ({ ext }
     const before = snapshot(ledgerPath);
     const result = await chase(['import', '-', '--dry-run', ...args], { input: fixture('wave.csv'), cwd: dir.path });
     expect(result.code).toBe(0);
-    expect(result.stdout.trim().split('\n').at(-1)).toBe('dry run, nothing written: added 3, updated 0, unchanged 0; 2 new clients, 2 payments recorded');
+    expect(result.stdout.trim().split('\n').at(-1)).toBe('dry run, nothing written: added 3, updated 0, unchanged 0; 2 new clients, 2 payments to record');
     expect(result.stderr).toBe('');
     expect(snapshot(ledgerPath)).toEqual(before);
   });
