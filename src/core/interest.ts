@@ -34,6 +34,18 @@ export const NO_LATE_FEES: LateFeePolicy = {
   interestFrom: 'due',
 };
 
+/**
+ * A client's own late-fee terms laid over the business's. Each key replaces the business's key of
+ * the same name, except the contractual rate: `annualRate` and `monthlyRate` are one setting in two
+ * forms, so a client giving either replaces the business's rate whichever form that was in.
+ */
+export function policyWithOverrides(base: LateFeePolicy, own: Partial<LateFeePolicy>): LateFeePolicy {
+  const policy = { ...base, ...own };
+  // A monthlyRate is used whenever it is set, so the business's would outrank the client's annualRate.
+  if (own.annualRate !== undefined && own.monthlyRate === undefined) delete policy.monthlyRate;
+  return policy;
+}
+
 export interface Claim {
   /** Accrued simple interest, minor units of the invoice currency. */
   interest: number;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, type ISODate } from '../../src/core/dates.js';
 import { ChaseError } from '../../src/core/errors.js';
-import { claimable, feeCharges, stillClaimable } from '../../src/core/interest.js';
+import { claimable, feeCharges, policyWithOverrides, stillClaimable } from '../../src/core/interest.js';
 import type { Invoice, LateFeePolicy, Payment } from '../../src/core/model.js';
 import { formatAmount } from '../../src/core/money.js';
 import { parseReferenceRates, type ReferenceRates } from '../../src/core/rates.js';
@@ -189,6 +189,38 @@ describe('claimable under a contractual policy', () => {
     expect(claimable(yen, contractual({ flatFee: '0.00', annualRate: 0 }), '2026-11-01').fees).toBe(0);
     expect(claimable(yen, contractual({ flatFee: '3000', annualRate: 0 }), '2026-11-01').fees).toBe(3000);
     expect(() => claimable(yen, contractual({ flatFee: '12.50' }), '2026-11-01')).toThrow(/flatFee 12.5 has more decimals than JPY allows/);
+  });
+});
+
+describe("policyWithOverrides: a client's own terms over the business's", () => {
+  // 1,000.00 due 2025-01-31, on 2025-04-30: 89 days. At 12%: 1000 x 0.12 x 89/365 = 29.260... -> 29.26.
+  const invoice = anInvoice({ amount: minor('1000.00'), due: '2025-01-31' });
+
+  it("takes the client's annualRate over the business's monthlyRate: 12% a year, 29.26, not 18%", () => {
+    const policy = policyWithOverrides(contractual({ monthlyRate: 1.5 }), { annualRate: 12 });
+    expect(claimable(invoice, policy, '2025-04-30')).toMatchObject({ rate: '12', interest: minor('29.26') });
+  });
+
+  it("takes the client's monthlyRate over the business's annualRate", () => {
+    const policy = policyWithOverrides(contractual({ annualRate: 8 }), { monthlyRate: 1 });
+    expect(claimable(invoice, policy, '2025-04-30').rate).toBe('12');
+  });
+
+  it("keeps the business's rate, in either form, when the client sets other terms only", () => {
+    expect(claimable(invoice, policyWithOverrides(contractual({ monthlyRate: 1.5 }), { graceDays: 3 }), '2025-04-30').rate).toBe('18');
+    expect(claimable(invoice, policyWithOverrides(contractual({ annualRate: 8 }), { flatFee: '10.00' }), '2025-04-30').rate).toBe('8');
+  });
+
+  it("charges the client's rate whatever form the business's and the client's rates are in", () => {
+    const rate = fc.integer({ min: 1, max: 3000 }).map((hundredths) => hundredths / 100);
+    const form = fc.constantFrom('annualRate', 'monthlyRate');
+    const yearly = (key: string, value: number) => (key === 'monthlyRate' ? claimable(invoice, contractual({ monthlyRate: value }), '2025-04-30').rate : String(value));
+    fc.assert(
+      fc.property(form, rate, form, rate, (businessForm, businessRate, clientForm, clientRate) => {
+        const policy = policyWithOverrides(contractual({ [businessForm]: businessRate }), { [clientForm]: clientRate });
+        expect(claimable(invoice, policy, '2025-04-30').rate).toBe(yearly(clientForm, clientRate));
+      }),
+    );
   });
 });
 
