@@ -120,6 +120,10 @@ export interface LetterVariables {
     contractual: boolean;
     law: string;
     notes: string[];
+    /** Interest is claimed on at least one invoice. */
+    interest: boolean;
+    /** Late-payment fees are claimed on at least one invoice. */
+    fees: boolean;
     /** Fixed compensation is claimed on at least one invoice. */
     compensation: boolean;
     /** Some invoice is in a currency other than the one the statute sets its compensation in, so none is claimed on it. */
@@ -309,6 +313,8 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
       contractual: rule === 'contractual',
       law: LAWS[rule] ?? (rule === 'contractual' ? `the payment terms of the ${figures.length === 1 ? 'invoice' : 'invoices'}` : ''),
       notes: [...new Set(figures.flatMap((figure) => figure.claim.notes))],
+      interest: figures.some((figure) => figure.owed.interest > 0),
+      fees: figures.some((figure) => figure.owed.fees > 0),
       compensation: figures.some((figure) => figure.owed.compensation > 0),
       otherCurrencies: statuteCurrency !== null && figures.some((figure) => figure.invoice.currency !== statuteCurrency),
     },

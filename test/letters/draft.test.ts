@@ -81,6 +81,19 @@ describe('a demand letter as PDF', () => {
     expect(text).not.toContain('Interest continues');
   });
 
+  it('leaves out a late charge that is not claimed: no fees column under interest alone, no interest under a flat fee alone', async () => {
+    const draft = async (lateFees: string) => {
+      const input = { invoices: ukInvoices(), client: acme({ address: ADDRESS }), config: aConfig(lateFees), today: '2025-11-24', ledgerDir: dir.path, format: 'md' as const };
+      return (await draftDemandLetter(input)).content.toString();
+    };
+    const interestOnly = await draft('lateFees:\n  rule: contractual\n  annualRate: 8\n');
+    expect(interestOnly).toContain('| Invoice | Interest from | Rate a year | Interest to 24 November 2025 |\n');
+    expect(interestOnly).not.toMatch(/Fees|£0\.00 \|\n/);
+    const feeOnly = await draft('lateFees:\n  rule: contractual\n  flatFee: 25.00\n');
+    expect(feeOnly).toContain('| Invoice | Fees |\n|---|---:|\n| INV-1 | £25.00 |\n| INV-2 | £25.00 |');
+    expect(feeOnly).not.toContain('Interest from');
+  });
+
   it('goes into letters/ beside the ledger under a dated name, never over an earlier draft, and says how to record it', async () => {
     const input = { invoices: ukInvoices().slice(1), client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path };
     const first = await draftDemandLetter(input);
