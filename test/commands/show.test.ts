@@ -64,7 +64,17 @@ describe.each(BACKENDS)('chase show on a $name ledger', (backend) => {
 
   it("says which rule's claim it shows, the client's own rule over the config's", async () => {
     await ledger.write((tx) => tx.updateClient('acme', { lateFees: { rule: 'contractual', annualRate: 8 } }));
-    expect(await show('INV-2026-001')).toMatch(/claimable under contractual: interest \d+\.\d\d, fees 0\.00, compensation 0\.00/);
+    expect(await show('INV-2026-001')).toMatch(/claimable under contractual: interest £\d+\.\d\d, fees £0\.00, compensation £0\.00/);
+  });
+
+  it('shows the claim in the invoice currency, as the balance: a yen invoice claims yen, not a bare 0', async () => {
+    await ledger.write((tx) => {
+      tx.addInvoice(invoice('INV-JPY', { amount: 120_000, currency: 'JPY' }));
+      tx.updateClient('acme', { lateFees: { rule: 'contractual', flatFee: '3000' } });
+    });
+    const out = await show('INV-JPY');
+    expect(out).toContain('balance ¥120,000');
+    expect(out).toContain('claimable under contractual: interest ¥0, fees ¥3,000, compensation ¥0');
   });
 
   it('shows everything but a claim that needs a reference rate the tables lack, says which to add and exits 1', async () => {
