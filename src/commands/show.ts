@@ -51,7 +51,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   io.out(`  issued ${invoice.issued}, due ${invoice.due} (${describeDays(assessment.daysOverdue)})`);
   io.out(`  total ${money(assessment.total)}, paid ${money(assessment.paid)}, ${bold(`balance ${money(assessment.balance)}`)}${assessment.state !== 'open' ? `  [${assessment.state}]` : ''}`);
   const { rule } = lateFeePolicyFor(config, client);
-  if (rule !== 'none' && assessment.state === 'open') {
+  // A paid invoice shows a claim still owed on it: interest and compensation on an invoice paid late.
+  const claimOwed = claim instanceof Error || stillClaimable(invoice, claim).claimable > 0;
+  if (rule !== 'none' && (assessment.state === 'open' || (assessment.state === 'paid' && claimOwed))) {
     io.out(
       claim instanceof Error
         ? `  claimable under ${rule}: unknown until the ${claim.table} rate for ${claim.date} is added`
