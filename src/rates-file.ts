@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { ChaseError } from './core/errors.js';
 import type { ISODate } from './core/dates.js';
-import { claimable, type Claim } from './core/interest.js';
+import { claimable, policyWithOverrides, type Claim } from './core/interest.js';
 import type { Client, Invoice, LateFeePolicy } from './core/model.js';
 import { extendReferenceRates, MissingRateError, parseRateTables, parseReferenceRates, type ReferenceRates } from './core/rates.js';
 import type { Config } from './config.js';
@@ -52,7 +52,7 @@ export function loadRateTables(config: Config): () => ReferenceRates {
 
 /** The configured late-fee policy with the client's own terms laid over it. */
 export function lateFeePolicyFor(config: Config, client: Client | undefined): LateFeePolicy {
-  return client?.lateFees ? { ...config.policy.lateFees, ...client.lateFees } : config.policy.lateFees;
+  return client?.lateFees ? policyWithOverrides(config.policy.lateFees, client.lateFees) : config.policy.lateFees;
 }
 
 /**

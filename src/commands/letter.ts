@@ -3,6 +3,7 @@ import { dirname, isAbsolute, relative } from 'node:path';
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { daysBetween } from '../core/dates.js';
+import { stillClaimable } from '../core/interest.js';
 import { oldEnoughFor } from '../core/ladder.js';
 import type { Invoice } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
@@ -10,6 +11,7 @@ import { DEMAND_PAUSES } from '../core/pause.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { notesThenExamples, printJson } from '../output.js';
+import { claimFor, loadRateTables } from '../rates-file.js';
 import { assertOutputFile, outputFile, outputFormat } from '../user-files.js';
 
 export interface LetterOptions {
@@ -103,7 +105,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const deadlineDays = parseDays(options.deadline);
   const { ledger } = deps;
   const { selectInvoices } = await import('../letters/select.js');
-  const selection = selectInvoices(ledger, { numbers: options.numbers, client: options.client, pauses: DEMAND_PAUSES, force: options.force }, config.policy, today, 'a demand letter');
+  const rates = loadRateTables(config);
+  const claimOutstanding = (invoice: Invoice) => stillClaimable(invoice, claimFor(invoice, ledger.client(invoice.client), config, rates, today)).claimable > 0;
+  const selection = selectInvoices(ledger, { numbers: options.numbers, client: options.client, pauses: DEMAND_PAUSES, force: options.force, claimOutstanding }, config.policy, today, 'a demand letter');
   for (const item of selection.leftOut) io.err(`note: left out ${item.number}, which ${item.reason}`);
   const ledgerDir = dirname(ledger.path);
   const draft = await import('../letters/draft.js');

@@ -4,7 +4,8 @@ import { ChaseError } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import { balanceOf, paymentDateProblem } from '../core/model.js';
-import { displayAmount, parseAmount } from '../core/money.js';
+import { displayAmount, formatAmount, parseAmount } from '../core/money.js';
+import { paymentBeforeSettlement, type PaymentBeforeSettlement } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice, settleIfReached } from '../ledger/ledger.js';
@@ -60,6 +61,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
         hint: 'check the amount, or pass --allow-overpayment to record it anyway',
       });
     }
+    const early = paymentBeforeSettlement(invoice, { date, amount }, today);
     tx.addPayment(invoice.number, {
       date,
       amount,
@@ -67,8 +69,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
       ...(options.reference ? { reference: options.reference } : {}),
     });
     const settled = settleIfReached(tx, invoice.number, date, deps.now().toISOString());
-    return { invoice, amount, remaining: balance - amount, settled };
+    return { invoice, amount, remaining: balance - amount, settled, early };
   });
+  if (result.early) warnBeforeSettlement(io, result.invoice.number, result.invoice.currency, date, result.early);
   if (result.settled) {
     const show = (minor: number) => displayAmount(minor, result.invoice.currency);
     if (!options.quiet) io.out(`Recorded ${show(result.amount)} on ${result.invoice.number}: the agreed settlement is paid; ${show(result.settled.writtenOff)} written off and ${result.invoice.number} is settled.`);
@@ -81,6 +84,17 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
   }
   if (config.mail.paymentReceived && options.email !== false) await thank(deps, options.number, { amount: result.amount, date }, options);
   return 0;
+}
+
+function warnBeforeSettlement(io: Deps['io'], number: string, currency: string, date: string, early: PaymentBeforeSettlement): void {
+  const { settlement, againFor } = early;
+  io.err(`warning: the payment is dated ${date}, before the settlement of ${displayAmount(settlement.amount, currency)} was agreed on ${settlement.agreed}, so it does not count towards it: only payments from ${settlement.agreed} on do`);
+  io.err(
+    againFor > 0
+      ? `  to count it, agree the settlement again for what is left to pay: chase settle ${number} --amount ${formatAmount(againFor, currency)}`
+      : `  with it the agreed sum is paid: to close the invoice, write off the rest with chase write-off ${number} --reason "settlement paid"`,
+  );
+  io.err(`  (if the money arrived on or after ${settlement.agreed}, correct the payment's date instead)`);
 }
 
 /** The payment-received message: thanks, and what is still owed. The payment stays recorded if it fails. */

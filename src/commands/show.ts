@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { stillClaimable, type ClaimFigures } from '../core/interest.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount } from '../core/money.js';
 import { asItStood } from '../core/model.js';
@@ -47,15 +48,19 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>
   }
   const money = (minor: number) => displayAmount(minor, invoice.currency);
   const { bold, dim } = io.style;
+  // In the invoice currency, as every other amount here: "interest 0" says nothing of a yen invoice.
+  const claimText = (figures: ClaimFigures) => `interest ${money(figures.interest)}, fees ${money(figures.fees)}, compensation ${money(figures.compensation)}`;
   io.out(bold(`${invoice.number}  ${client?.name ?? invoice.client}`) + (invoice.description ? `  ${dim(invoice.description)}` : ''));
   io.out(`  issued ${invoice.issued}, due ${invoice.due} (${describeDays(assessment.daysOverdue)})`);
   io.out(`  total ${money(assessment.total)}, paid ${money(assessment.paid)}, ${bold(`balance ${money(assessment.balance)}`)}${assessment.state !== 'open' ? `  [${assessment.state}]` : ''}`);
   const { rule } = lateFeePolicyFor(config, client);
-  if (rule !== 'none' && assessment.state === 'open') {
+  // A paid invoice shows a claim still owed on it: interest and compensation on an invoice paid late.
+  const claimOwed = claim instanceof Error || stillClaimable(invoice, claim).claimable > 0;
+  if (rule !== 'none' && (assessment.state === 'open' || (assessment.state === 'paid' && claimOwed))) {
     io.out(
-      status.missingRate
-        ? `  claimable under ${rule}: unknown until the ${status.missingRate.table} rate for ${status.missingRate.on} is added`
-        : `  claimable under ${rule}: interest ${status.interest}, fees ${status.fees}, compensation ${status.compensation}`,
+      claim instanceof Error
+        ? `  claimable under ${rule}: unknown until the ${claim.table} rate for ${claim.date} is added`
+        : `  claimable under ${rule}: ${claimText(stillClaimable(invoice, claim))}`,
     );
   }
   if (assessment.stage) io.out(`  stage reached: ${assessment.stage}`);

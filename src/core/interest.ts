@@ -34,6 +34,18 @@ export const NO_LATE_FEES: LateFeePolicy = {
   interestFrom: 'due',
 };
 
+/**
+ * A client's own late-fee terms laid over the business's. Each key replaces the business's key of
+ * the same name, except the contractual rate: `annualRate` and `monthlyRate` are one setting in two
+ * forms, so a client giving either replaces the business's rate whichever form that was in.
+ */
+export function policyWithOverrides(base: LateFeePolicy, own: Partial<LateFeePolicy>): LateFeePolicy {
+  const policy = { ...base, ...own };
+  // A monthlyRate is used whenever it is set, so the business's would outrank the client's annualRate.
+  if (own.annualRate !== undefined && own.monthlyRate === undefined) delete policy.monthlyRate;
+  return policy;
+}
+
 export interface Claim {
   /** Accrued simple interest, minor units of the invoice currency. */
   interest: number;
@@ -275,6 +287,49 @@ export function stillClaimable(invoice: Pick<Invoice, 'charges'>, claim: Pick<Cl
   const fees = Math.max(0, claim.fees - applied('fee'));
   const compensation = Math.max(0, claim.compensation - applied('compensation'));
   return { interest, fees, compensation, claimable: interest + fees + compensation };
+}
+
+/** What is owed on an invoice, part by part, as a demand letter or a claim form states it. */
+export interface Owed {
+  /** The invoice's own amount less its discounts: what it came to before any late charge. */
+  net: number;
+  /** The payments that went to the invoice itself: all of them but what paid applied charges. */
+  paidToInvoice: number;
+  /** What remains of the invoice itself: net - paidToInvoice; below zero when overpaid. */
+  invoice: number;
+  /** Each kind of late charge: applied and not yet paid, plus what is still claimable of it. */
+  interest: number;
+  fees: number;
+  compensation: number;
+  /** interest + fees + compensation. */
+  charges: number;
+  /** invoice + charges: the balance plus what is still claimable. */
+  total: number;
+}
+
+/**
+ * The debt split into the invoice and each kind of late charge, whether `chase fee apply` has made
+ * the charges part of the balance or not. Payments pay the invoice first, as interest assumes
+ * (it runs on the invoice less payments), then the applied charges in the order they were applied;
+ * what is left over is an overpayment of the invoice.
+ */
+export function owedOn(invoice: Pick<Invoice, 'amount' | 'payments' | 'charges'>, claim: Pick<Claim, 'interest' | 'fees' | 'compensation'>): Owed {
+  const unapplied = stillClaimable(invoice, claim);
+  const owed = { interest: unapplied.interest, fee: unapplied.fees, compensation: unapplied.compensation };
+  let net = invoice.amount;
+  for (const charge of invoice.charges) if (charge.kind === 'discount') net += charge.amount;
+  let unspent = invoice.payments.reduce((sum, payment) => sum + payment.amount, 0);
+  const toInvoice = Math.min(unspent, Math.max(0, net));
+  unspent -= toInvoice;
+  const applied = invoice.charges.filter((charge) => charge.kind !== 'discount').sort((a, b) => a.date.localeCompare(b.date));
+  for (const charge of applied) {
+    const paid = Math.min(unspent, Math.max(0, charge.amount));
+    unspent -= paid;
+    owed[charge.kind as Exclude<Charge['kind'], 'discount'>] += charge.amount - paid;
+  }
+  const paidToInvoice = toInvoice + unspent;
+  const charges = owed.interest + owed.fee + owed.compensation;
+  return { net, paidToInvoice, invoice: net - paidToInvoice, interest: owed.interest, fees: owed.fee, compensation: owed.compensation, charges, total: net - paidToInvoice + charges };
 }
 
 /**

@@ -19,6 +19,28 @@ export function paidTowardsSettlement(invoice: Invoice): number {
   return invoice.settlement ? paidSince(invoice, invoice.settlement.agreed) : 0;
 }
 
+/** A payment dated before the invoice's settlement was agreed, which therefore does not count towards it. */
+export interface PaymentBeforeSettlement {
+  settlement: Settlement;
+  /**
+   * The settlement to agree again on `today` for the payment to count: what is left of the agreed
+   * sum once it and the payments that counted are taken off, plus the payments dated from today on,
+   * which a settlement agreed today counts. Zero or less when with it the agreed sum is paid.
+   */
+  againFor: number;
+}
+
+/**
+ * Whether `payment`, about to be recorded on `invoice`, is dated before its settlement was agreed:
+ * only payments since then pay a settlement (money paid before it is in the balance it was agreed
+ * on), so the user is told, and how to make it count.
+ */
+export function paymentBeforeSettlement(invoice: Invoice, payment: { date: ISODate; amount: number }, today: ISODate): PaymentBeforeSettlement | null {
+  const settlement = invoice.settlement;
+  if (!settlement || payment.date >= settlement.agreed) return null;
+  return { settlement, againFor: settlement.amount - paidSince(invoice, settlement.agreed) - payment.amount + paidSince(invoice, today) };
+}
+
 /**
  * The settlement agreed on `today`. Payments dated on or after the day it is agreed count towards it,
  * so the most it may be is the balance with those payments added back: what was owed when it was agreed.

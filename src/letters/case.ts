@@ -3,7 +3,7 @@ import { basename, extname, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
-import type { Client, HistoryEvent, Invoice } from '../core/model.js';
+import { lateChargesOf, type Client, type HistoryEvent, type Invoice, type LateFeeRule } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import { csvColumns, toCsv } from '../csv/write.js';
 import { displayDate } from '../mail/message.js';
@@ -143,6 +143,48 @@ function dailyInterestSentence(figures: readonly InvoiceFigures[]): string {
   return ` Interest continues at ${perCurrency.join(' and ')} a day${each}.`;
 }
 
+const LATE_CHARGE_SOURCES: Readonly<Record<LateFeeRule, string>> = {
+  none: '',
+  contractual: 'under the payment terms',
+  'uk-late-payment': 'under the Late Payment of Commercial Debts (Interest) Act 1998',
+  'eu-late-payment': 'under Directive 2011/7/EU',
+};
+
+/**
+ * The late charges claimed, each kind apart and only those claimed, whether or not `chase fee apply`
+ * has added them to the invoices: a claim form states interest and compensation apart from the debt.
+ */
+function lateChargesSentence(rule: LateFeeRule, figures: readonly InvoiceFigures[], totals: readonly CurrencyTotals[], today: ISODate): string {
+  const parts = totals.flatMap((entry) =>
+    ([['interest', entry.interest], ['late-payment fees', entry.fees], ['fixed compensation', entry.compensation]] as const)
+      .filter(([, amount]) => amount !== 0)
+      .map(([what, amount]) => `${what} ${displayAmount(amount, entry.currency)}`),
+  );
+  if (parts.length === 0) return rule === 'none' ? 'No late-payment interest or compensation is claimed.' : `No late-payment charges are owed as of ${displayDate(today)}.`;
+  const source = LATE_CHARGE_SOURCES[rule] ? ` ${LATE_CHARGE_SOURCES[rule]}` : '';
+  const applied = figures.some(({ invoice }) => lateChargesOf(invoice) !== 0) ? ' Charges already added to an invoice are counted here, not in its balance.' : '';
+  return `Claimed${source}, computed to ${displayDate(today)}: ${parts.join(', ')}.${applied}`;
+}
+
+/** The invoices, their own amounts apart from the late charges: amount less discount less paid is the balance, and balance plus late charges is what is claimed. */
+function amountsTable(figures: readonly InvoiceFigures[], totals: readonly CurrencyTotals[]): Block {
+  const discounts = figures.some(({ invoice, owed }) => owed.net !== invoice.amount);
+  const header = ['Invoice', 'Issued', 'Due', 'Days late', 'Amount', ...(discounts ? ['Discount'] : []), 'Paid', 'Balance', 'Late charges', 'Claimed'];
+  const rows = [
+    ...figures.map(({ invoice, assessment, owed }) => {
+      const show = (minor: number) => displayAmount(minor, invoice.currency);
+      const discount = discounts ? [show(invoice.amount - owed.net)] : [];
+      return [invoice.number, invoice.issued, invoice.due, String(assessment.daysOverdue), show(invoice.amount), ...discount, show(owed.paidToInvoice), show(owed.invoice), show(owed.charges), show(owed.total)];
+    }),
+    ...totals.map((entry) => {
+      const show = (minor: number) => strong(displayAmount(minor, entry.currency));
+      // The currency in a column of its own: a table this wide has no room for "Total GBP" on one line.
+      return [strong('Total'), strong(entry.currency), '', '', '', ...(discounts ? [''] : []), '', show(entry.balance), show(entry.claimable), show(entry.total)];
+    }),
+  ];
+  return table(header, rows, ['left', 'left', 'left', ...header.slice(3).map(() => 'right' as const)]);
+}
+
 function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[], totals: readonly CurrencyTotals[], files: readonly string[]): PrintDocument {
   const { client, config, today } = input;
   const business = config.business;
@@ -166,26 +208,9 @@ function summaryDocument(input: CaseFileInput, figures: readonly InvoiceFigures[
       ],
     ),
     heading('Amounts claimed'),
-    table(
-      ['Invoice', 'Issued', 'Due', 'Days late', 'Amount', 'Paid', 'Balance', 'Late charges', 'Claimed'],
-      [
-        ...figures.map(({ invoice, assessment, outstanding }) => {
-          const show = (minor: number) => displayAmount(minor, invoice.currency);
-          return [invoice.number, invoice.issued, invoice.due, String(assessment.daysOverdue), show(assessment.total), show(assessment.paid), show(assessment.balance), show(outstanding.claimable), show(assessment.balance + outstanding.claimable)];
-        }),
-        ...totals.map((entry) => {
-          const show = (minor: number) => strong(displayAmount(minor, entry.currency));
-          return [strong(`Total ${entry.currency}`), '', '', '', '', '', show(entry.balance), show(entry.claimable), show(entry.total)];
-        }),
-      ],
-      ['left', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right'],
-    ),
+    amountsTable(figures, totals),
     heading('Interest and compensation'),
-    paragraph(
-      policy.rule === 'none'
-        ? 'No late-payment interest or compensation is claimed.'
-        : `Late charges are claimed under the ${policy.rule} rule, computed to ${displayDate(today)}: ${totals.map((entry) => `interest ${displayAmount(entry.interest, entry.currency)}, fees ${displayAmount(entry.fees, entry.currency)}, compensation ${displayAmount(entry.compensation, entry.currency)}`).join('; ')}. Charges already added to an invoice are in its balance and not counted again.${dailyInterestSentence(figures)}`,
-    ),
+    paragraph(lateChargesSentence(policy.rule, figures, totals, today) + dailyInterestSentence(figures)),
     ...(notes.length ? [{ type: 'list' as const, ordered: false, start: 1, items: notes.map((note) => [{ text: note }]) }] : []),
     heading('Timeline'),
     table(['Date', 'Invoice', 'What happened'], timeline(figures).map((entry) => [entry.date, entry.invoice, entry.what])),
@@ -211,12 +236,12 @@ function csvs(figures: readonly InvoiceFigures[], invoiceCopies: Map<string, str
         dates: ['issued', 'due', 'interest_from', 'promise_date', 'plan_created', 'plan_defaulted'],
       },
     ),
-    figures.map(({ invoice, assessment, claim, outstanding }) => {
+    figures.map(({ invoice, assessment, claim, owed }) => {
       const amount = (minor: number) => money(minor, invoice.currency);
       return [
         invoice.number, invoice.client, invoice.currency, invoice.issued, invoice.due, assessment.daysOverdue,
-        amount(invoice.amount), amount(assessment.total), amount(assessment.paid), amount(assessment.balance),
-        amount(outstanding.interest), amount(outstanding.fees), amount(outstanding.compensation), amount(outstanding.claimable), amount(assessment.balance + outstanding.claimable),
+        amount(invoice.amount), amount(owed.net), amount(owed.paidToInvoice), amount(owed.invoice),
+        amount(owed.interest), amount(owed.fees), amount(owed.compensation), amount(owed.charges), amount(owed.total),
         claim.rate ?? '', claim.interestFrom ?? '', amount(claim.daily), invoice.description ?? '', invoiceCopies.get(invoice.number) ?? '',
         invoice.promise?.date ?? '', invoice.promise?.note ?? '',
         invoice.plan?.created ?? '', invoice.plan ? invoice.plan.installments.map((row) => `${row.due} ${amount(row.amount)}`).join('; ') : '', invoice.plan?.defaulted ?? '',
@@ -251,7 +276,7 @@ function caseJson(input: CaseFileInput, figures: readonly InvoiceFigures[], tota
     creditor: { name: config.business.name, email: config.business.email ?? null, phone: config.business.phone ?? null, address: config.business.address?.trim() ?? null, payment: config.business.payment?.trim() ?? null },
     debtor: { id: client.id, name: client.name, contact: client.contact ?? null, email: client.email ?? null, phone: client.phone ?? null, address: client.address?.trim() ?? null, accounts: client.accounts ?? null },
     lateFees: lateFeePolicyFor(config, client),
-    invoices: figures.map(({ invoice, assessment, claim, outstanding }) => {
+    invoices: figures.map(({ invoice, assessment, claim, owed }) => {
       const amount = (minor: number) => money(minor, invoice.currency);
       return {
         number: invoice.number,
@@ -261,11 +286,11 @@ function caseJson(input: CaseFileInput, figures: readonly InvoiceFigures[], tota
         daysOverdue: assessment.daysOverdue,
         description: invoice.description ?? null,
         amount: amount(invoice.amount),
-        total: amount(assessment.total),
-        paid: amount(assessment.paid),
-        balance: amount(assessment.balance),
-        claim: { interest: amount(outstanding.interest), fees: amount(outstanding.fees), compensation: amount(outstanding.compensation), claimable: amount(outstanding.claimable), rate: claim.rate, interestFrom: claim.interestFrom, daily: amount(claim.daily), notes: claim.notes },
-        claimed: amount(assessment.balance + outstanding.claimable),
+        total: amount(owed.net),
+        paid: amount(owed.paidToInvoice),
+        balance: amount(owed.invoice),
+        claim: { interest: amount(owed.interest), fees: amount(owed.fees), compensation: amount(owed.compensation), claimable: amount(owed.charges), rate: claim.rate, interestFrom: claim.interestFrom, daily: amount(claim.daily), notes: claim.notes },
+        claimed: amount(owed.total),
         file: invoice.file ? { ledger: invoice.file, copy: invoiceCopies.get(invoice.number) ?? null } : null,
         payments: invoice.payments.map((payment) => ({ ...payment, amount: amount(payment.amount) })),
         charges: invoice.charges.map((charge) => ({ ...charge, amount: amount(charge.amount) })),

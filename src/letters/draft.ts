@@ -31,9 +31,16 @@ export interface LetterInvoice {
   due: string;
   description: string;
   currency: string;
+  /** The invoice's own amount, without late charges or discounts. */
   amount: string;
+  /** The discounts given on it ("–" when none). */
+  discount: string;
+  /** What was paid towards the invoice itself (a payment beyond it pays the late charges applied). */
   paid: string;
+  /** What remains unpaid of the invoice itself: amount - discount - paid. */
   balance: string;
+  /** Nothing remains of the invoice itself: only late charges are claimed on it. */
+  paidInFull: boolean;
   daysOverdue: number;
   interest: string;
   fees: string;
@@ -58,6 +65,7 @@ export interface LetterTotals {
   total: string;
   /** What a further day adds in interest, "" when none runs. */
   daily: string;
+  hasBalance: boolean;
   hasInterest: boolean;
   hasFees: boolean;
   hasCompensation: boolean;
@@ -89,6 +97,10 @@ export interface LetterVariables {
   single: boolean;
   count: number;
   invoices: LetterInvoice[];
+  /** Some invoice has a discount: the invoice table needs its column. */
+  discounts: boolean;
+  /** Every invoice was paid, late: only the late charges on them are claimed. */
+  paidLate: boolean;
   totals: LetterTotals[];
   multiCurrency: boolean;
   balance: string;
@@ -108,6 +120,10 @@ export interface LetterVariables {
     contractual: boolean;
     law: string;
     notes: string[];
+    /** Interest is claimed on at least one invoice. */
+    interest: boolean;
+    /** Late-payment fees are claimed on at least one invoice. */
+    fees: boolean;
     /** Fixed compensation is claimed on at least one invoice. */
     compensation: boolean;
     /** Some invoice is in a currency other than the one the statute sets its compensation in, so none is claimed on it. */
@@ -236,23 +252,26 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
     reference: referenceFor(figures.map((figure) => figure.invoice)),
     single: figures.length === 1,
     count: figures.length,
-    invoices: figures.map(({ invoice, assessment, claim, outstanding }) => {
+    invoices: figures.map(({ invoice, assessment, claim, owed }) => {
       const show = (minor: number) => displayAmount(minor, invoice.currency);
+      const discount = invoice.amount - owed.net;
       return {
         number: invoice.number,
         issued: displayDate(invoice.issued),
         due: displayDate(invoice.due),
         description: invoice.description ?? '',
         currency: invoice.currency,
-        amount: show(assessment.total),
-        paid: show(assessment.paid),
-        balance: show(assessment.balance),
+        amount: show(invoice.amount),
+        discount: discount !== 0 ? show(discount) : '–',
+        paid: show(owed.paidToInvoice),
+        balance: show(owed.invoice),
+        paidInFull: owed.invoice <= 0,
         daysOverdue: assessment.daysOverdue,
-        interest: show(outstanding.interest),
-        fees: show(outstanding.fees),
-        compensation: show(outstanding.compensation),
-        claimable: show(outstanding.claimable),
-        total: show(assessment.balance + outstanding.claimable),
+        interest: show(owed.interest),
+        fees: show(owed.fees),
+        compensation: show(owed.compensation),
+        claimable: show(owed.charges),
+        total: show(owed.total),
         rate: claim.rate ? `${claim.rate}%` : '–',
         interestFrom: claim.interestFrom ? displayDate(claim.interestFrom) : '–',
         daily: claim.daily > 0 ? show(claim.daily) : '–',
@@ -269,11 +288,14 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
         claimable: show(entry.claimable),
         total: show(entry.total),
         daily: entry.daily > 0 ? show(entry.daily) : '',
+        hasBalance: entry.balance !== 0,
         hasInterest: entry.interest > 0,
         hasFees: entry.fees > 0,
         hasCompensation: entry.compensation > 0,
       };
     }),
+    discounts: figures.some((figure) => figure.owed.net !== figure.invoice.amount),
+    paidLate: figures.every((figure) => figure.owed.invoice <= 0),
     multiCurrency: totals.length > 1,
     balance: per((entry) => entry.balance),
     interest: per((entry) => entry.interest),
@@ -291,7 +313,9 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
       contractual: rule === 'contractual',
       law: LAWS[rule] ?? (rule === 'contractual' ? `the payment terms of the ${figures.length === 1 ? 'invoice' : 'invoices'}` : ''),
       notes: [...new Set(figures.flatMap((figure) => figure.claim.notes))],
-      compensation: figures.some((figure) => figure.claim.compensation > 0),
+      interest: figures.some((figure) => figure.owed.interest > 0),
+      fees: figures.some((figure) => figure.owed.fees > 0),
+      compensation: figures.some((figure) => figure.owed.compensation > 0),
       otherCurrencies: statuteCurrency !== null && figures.some((figure) => figure.invoice.currency !== statuteCurrency),
     },
     reminders: {

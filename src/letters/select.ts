@@ -14,6 +14,11 @@ export interface InvoiceRequest {
   pauses: readonly PauseKind[];
   /** Take invoices those pauses hold back all the same. */
   force?: boolean;
+  /**
+   * Whether a late-payment claim is still owed on an invoice: a named invoice paid late qualifies
+   * when one is, as claiming interest and compensation on it is a claim of its own.
+   */
+  claimOutstanding?: (invoice: Invoice) => boolean;
 }
 
 export interface Selection {
@@ -58,7 +63,8 @@ export function selectInvoices(ledger: LedgerReader, request: InvoiceRequest, po
   for (const number of [...new Set(numbers)]) {
     const invoice = requireInvoice(ledger, number);
     const assessment = assess(invoice, policy, today);
-    if (assessment.state !== 'open') throw new ChaseError(`invoice ${number} is ${assessment.state}; there is nothing to claim`);
+    const claimOnly = assessment.state === 'paid' && request.claimOutstanding?.(invoice) === true;
+    if (assessment.state !== 'open' && !claimOnly) throw new ChaseError(`invoice ${number} is ${assessment.state}; there is nothing to claim`);
     if (assessment.daysOverdue <= 0) throw new ChaseError(`invoice ${number} is not overdue: it falls due on ${invoice.due}`);
     const pause = request.force ? null : pauseOf(invoice, assessment, policy, today, request.pauses);
     if (pause) throw new ChaseError(`invoice ${number} ${pause.what}`, { hint: `to put it in ${what} anyway, add --force${pause.lift ? `; or ${pause.lift}` : ''}` });

@@ -26,9 +26,12 @@ export interface StatementEntry {
   details: string;
   /** For invoices: the due date. */
   due: ISODate | null;
-  /** Added to what is owed (an invoice, a fee), minor units. */
+  /**
+   * Added to what is owed (an invoice, a fee), minor units; below zero for a discount, which takes
+   * off what was charged and is never a payment.
+   */
   charged: number;
-  /** Taken off (a payment, a discount), minor units. */
+  /** Paid (a payment), minor units. */
   paid: number;
   /** Running balance after this entry. */
   balance: number;
@@ -72,7 +75,7 @@ export function buildStatement(invoices: readonly Invoice[], client: Client, con
     entry({ date: invoice.issued, type: 'invoice', details: `Invoice ${invoice.number}${invoice.description ? `: ${invoice.description}` : ''}`, due: invoice.due, charged: invoice.amount, paid: 0 });
     for (const charge of invoice.charges) {
       const details = `${CHARGE_LABEL[charge.kind]}, ${invoice.number}${charge.reason ? `: ${charge.reason}` : ''}`;
-      entry({ date: charge.date, type: charge.kind, details, charged: Math.max(charge.amount, 0), paid: Math.max(-charge.amount, 0) });
+      entry({ date: charge.date, type: charge.kind, details, charged: charge.amount, paid: 0 });
     }
     for (const payment of invoice.payments) {
       const how = [payment.method, payment.reference].filter(Boolean).join(' ');

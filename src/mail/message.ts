@@ -60,6 +60,11 @@ export type TemplateVariables = {
   fees: string;
   compensation: string;
   claimable: string;
+  /**
+   * The late charges in words, naming only the parts claimed: "£151.68: £81.68 in interest and
+   * £70.00 in fixed compensation", or "£25.00 in fees" for one part alone.
+   */
+  lateChargesInWords: string;
   lateCharges: boolean;
   /** Interest has accrued and runs on (not a flat fee alone): a message may say it continues. */
   interestRuns: boolean;
@@ -86,6 +91,19 @@ export interface ExtraVariables {
 }
 
 const NO_PAYMENT_DETAILS = 'The payment details are on the invoice.';
+
+/** "a", "a and b", "a, b and c". */
+function listed(items: readonly string[]): string {
+  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The late charges in words, leaving out a part that is zero: a message never claims "£0.00 in fees". */
+function chargesInWords(claim: Pick<Claim, 'interest' | 'fees' | 'compensation'>, total: number, show: (minor: number) => string): string {
+  const parts = ([[claim.interest, 'in interest'], [claim.fees, 'in fees'], [claim.compensation, 'in fixed compensation']] as const)
+    .filter(([amount]) => amount !== 0)
+    .map(([amount, what]) => `${show(amount)} ${what}`);
+  return parts.length > 1 ? `${show(total)}: ${listed(parts)}` : listed(parts);
+}
 
 /** "Jane Smith <jane@x.example>" -> name and address; a bare address has no name. */
 export function parseMailbox(text: string): { name: string; address: string } {
@@ -177,6 +195,7 @@ export function variablesFor(
     fees: show(claim.fees),
     compensation: show(claim.compensation),
     claimable: show(claimable),
+    lateChargesInWords: chargesInWords(claim, claimable, show),
     lateCharges: claimable > 0,
     interestRuns: (extra.claim?.interest ?? 0) > 0,
     promise: invoice.promise ? displayDate(invoice.promise.date) : null,
@@ -247,7 +266,7 @@ export interface OutgoingMessage {
 }
 
 /** The template variables that come from the late-payment claim. */
-const CLAIM_VARIABLES = ['interest', 'fees', 'compensation', 'claimable', 'lateCharges', 'interestRuns'] as const satisfies readonly (keyof TemplateVariables)[];
+const CLAIM_VARIABLES = ['interest', 'fees', 'compensation', 'claimable', 'lateChargesInWords', 'lateCharges', 'interestRuns'] as const satisfies readonly (keyof TemplateVariables)[];
 
 export interface BuildMessageInput {
   invoice: Invoice;

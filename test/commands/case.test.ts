@@ -117,9 +117,10 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
       ['Collections case file: Acme Ltd'],
       ['Creditor', 'Jane Smith Design'],
       ['Debtor', 'Acme Ltd', '1 High Street'],
-      ['INV-A', '2026-09-01', '2026-10-01', '53', '£1,200.00', '£200.00', '£1,000.00', '£0.00', '£1,000.00'],
-      ['INV-B', '2026-09-10', '2026-10-10', '44', '€450.00', '€0.00', '€450.00', '€0.00', '€450.00'],
-      ['Total GBP', '£1,000.00', '£0.00', '£1,000.00'],
+      // Amount, discount, paid, balance, late charges, claimed: the invoice's own amount, its discount beside it.
+      ['INV-A', '2026-09-01', '2026-10-01', '53', '£1,200.00', '£0.00', '£200.00', '£1,000.00', '£0.00', '£1,000.00'],
+      ['INV-B', '2026-09-10', '2026-10-10', '44', '€500.00', '€50.00', '€0.00', '€450.00', '€0.00', '€450.00'],
+      ['Total', 'GBP', '£1,000.00', '£0.00', '£1,000.00'],
       ['2026-10-16', 'INV-A', 'Call with Sue in AP: promised Friday'],
       ['2026-10-22', 'INV-A', 'Email (escalate) to ap@acme.example, copy to bob@acme.example: "Invoice INV-A, 21'],
       ['2026-11-01', 'INV-A', 'Plan default: installment of 2026-10-27 missed'],
@@ -205,6 +206,28 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     expect(csv(join(root, 'payments.csv')).at(-1)).toMatchObject({ amount: '100.00', reference: `'=HYPERLINK("http://evil","INV-A")` });
     expect(csv(join(root, 'charges.csv')).map((row) => [row.amount, row.reason])).toEqual([['-50.00', 'goodwill'], ['-10.00', "'@SUM(A1)"]]);
     expect(csv(join(root, 'history.csv')).at(-1)).toMatchObject({ date: '2026-11-21', note: "'+44 20 7946 0000 called back" });
+  });
+
+  it('states charges applied with fee apply as interest and fees, apart from the invoice, in the summary, invoices.csv and case.json', async () => {
+    // INV-A: £1,200.00, £200.00 paid. On 2026-11-01 fee apply charged £25.00 and £5.00 of interest;
+    // by 2026-11-23 the interest at 8% is 12.23 (£1,200 for 14 days, £1,000 for 39): £7.23 more is claimable.
+    await ledger.write((tx) => {
+      tx.addCharge('INV-A', { date: '2026-11-01', kind: 'fee', amount: 2_500, reason: 'late-payment fee' });
+      tx.addCharge('INV-A', { date: '2026-11-01', kind: 'interest', amount: 500, reason: 'late-payment interest' });
+    });
+    const config = testConfig({ extra: 'lateFees:\n  rule: contractual\n  annualRate: 8\n  flatFee: 25.00\n' });
+    const d = testDeps({ ledger, config, io: testIo({ cwd: dir.path }) });
+    expect(await run(d, { numbers: ['INV-A'], output: 'case-acme', quiet: true, force: true })).toBe(0);
+    const root = join(dir.path, 'case-acme');
+    expect(csv(join(root, 'invoices.csv')).map((row) => [row.amount, row.total, row.paid, row.balance, row.interest, row.fees, row.compensation, row.claimable, row.claimed])).toEqual([
+      ['1200.00', '1200.00', '200.00', '1000.00', '12.23', '25.00', '0.00', '37.23', '1037.23'],
+    ]);
+    const json = JSON.parse(readFileSync(join(root, 'case.json'), 'utf8'));
+    expect(json.invoices[0]).toMatchObject({ amount: '1200.00', paid: '200.00', balance: '1000.00', claim: { interest: '12.23', fees: '25.00', claimable: '37.23' }, claimed: '1037.23' });
+    expect(json.totals).toEqual([{ currency: 'GBP', balance: '1000.00', interest: '12.23', fees: '25.00', compensation: '0.00', claimable: '37.23', total: '1037.23' }]);
+    const summary = pdfText(join(root, 'summary.pdf'));
+    expect(summary).toMatch(spaced('INV-A', '2026-09-01', '2026-10-01', '53', '£1,200.00', '£200.00', '£1,000.00', '£37.23', '£1,037.23'));
+    expect(summary).toMatch(spaced(...'Claimed under the payment terms, computed to 23 November 2026: interest £12.23, late-payment fees £25.00. Charges already added to an invoice are counted here, not in its balance.'.split(' ')));
   });
 
   it('reports an invoice file that is missing, writes the rest, and exits 1', async () => {

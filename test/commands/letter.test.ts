@@ -169,6 +169,20 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
     expect(snapshot(ledgerPath)).toEqual(before);
   });
 
+  it('drafts a claim letter for an invoice paid late whose late-payment charges are still owed', async () => {
+    // INV-L: £1,200.00 due 1 October, paid in full on 31 October. At 8% for 30 days, £7.89, and the £40.00 fee.
+    await ledger.write((tx) => tx.addInvoice(invoice('INV-L', { payments: [aPayment('2026-10-31', '1200.00')] })));
+    const config = testConfig({ extra: 'lateFees:\n  rule: contractual\n  annualRate: 8\n  flatFee: 40.00\n' });
+    const d = deps(config);
+    expect(await run(d, { numbers: ['INV-L'], format: 'md', output: '-' })).toBe(0);
+    const text = d.io.stdout();
+    expect(text).toContain('which was paid after its due date: the late-payment charges on it remain unpaid');
+    expect(text).toContain('| INV-L | 1 September 2026 | 1 October 2026 | £1,200.00 | £1,200.00 | £0.00 |');
+    expect(text).toContain('| Interest | £7.89 |\n| Late-payment fees | £40.00 |\n| **Total due** | **£47.89** |');
+    // Paid on time, INV-E owes no late charges: there is still nothing to claim.
+    await expect(run(deps(config), { numbers: ['INV-E'] })).rejects.toThrow('invoice INV-E is paid; there is nothing to claim');
+  });
+
   it('writes exactly the file -o names, relative to the working folder', async () => {
     mkdirSync(join(dir.path, 'out'));
     const d = deps();

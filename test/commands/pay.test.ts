@@ -125,4 +125,29 @@ describe.each(BACKENDS)('chase pay on a $name ledger', (backend) => {
     await pay(d, { number: 'INV-1', amount: '10', quiet: true });
     expect(d.io.stdout()).toBe('');
   });
+
+  describe('a payment dated before the settlement was agreed', () => {
+    // INV-1: £1,000.00 owed after £200.00 paid on 2026-10-15; £600.00 agreed in settlement on 2026-11-20.
+    beforeEach(async () => {
+      await ledger.write((tx) => tx.updateInvoice('INV-1', { settlement: { agreed: '2026-11-20', amount: 60_000 } }));
+    });
+
+    it('is recorded, and a warning says it does not count towards the settlement and how to make it count', async () => {
+      const d = deps();
+      expect(await pay(d, { number: 'INV-1', amount: '100', date: '2026-11-18' })).toBe(0);
+      expect(ledger.invoice('INV-1')?.payments).toContainEqual({ date: '2026-11-18', amount: 10_000 });
+      expect(d.io.stdout()).toBe('Recorded £100.00 on INV-1; £900.00 still owed.\n');
+      expect(d.io.stderr()).toBe(
+        'warning: the payment is dated 2026-11-18, before the settlement of £600.00 was agreed on 2026-11-20, so it does not count towards it: only payments from 2026-11-20 on do\n' +
+          '  to count it, agree the settlement again for what is left to pay: chase settle INV-1 --amount 500.00\n' +
+          "  (if the money arrived on or after 2026-11-20, correct the payment's date instead)\n",
+      );
+    });
+
+    it('says nothing of one dated on the day it was agreed, which counts', async () => {
+      const d = deps();
+      await pay(d, { number: 'INV-1', amount: '100', date: '2026-11-20' });
+      expect(d.io.stderr()).toBe('');
+    });
+  });
 });

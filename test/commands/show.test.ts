@@ -75,7 +75,28 @@ describe.each(BACKENDS)('chase show on a $name ledger', (backend) => {
 
   it("says which rule's claim it shows, the client's own rule over the config's", async () => {
     await ledger.write((tx) => tx.updateClient('acme', { lateFees: { rule: 'contractual', annualRate: 8 } }));
-    expect(await show('INV-2026-001')).toMatch(/claimable under contractual: interest \d+\.\d\d, fees 0\.00, compensation 0\.00/);
+    expect(await show('INV-2026-001')).toMatch(/claimable under contractual: interest £\d+\.\d\d, fees £0\.00, compensation £0\.00/);
+  });
+
+  it('shows the claim still owed on an invoice paid late, and none on one paid on time', async () => {
+    await ledger.write((tx) => {
+      tx.addInvoice(invoice('INV-LATE', { payments: [aPayment('2026-10-31', '1200.00')] }));
+      tx.addInvoice(invoice('INV-ONTIME', { payments: [aPayment('2026-10-01', '1200.00')] }));
+      tx.updateClient('acme', { lateFees: { rule: 'contractual', annualRate: 8 } });
+    });
+    // £1,200.00 at 8% for the 30 days to 31 October: £7.89.
+    expect(await show('INV-LATE')).toContain('claimable under contractual: interest £7.89, fees £0.00, compensation £0.00');
+    expect(await show('INV-ONTIME')).not.toContain('claimable');
+  });
+
+  it('shows the claim in the invoice currency, as the balance: a yen invoice claims yen, not a bare 0', async () => {
+    await ledger.write((tx) => {
+      tx.addInvoice(invoice('INV-JPY', { amount: 120_000, currency: 'JPY' }));
+      tx.updateClient('acme', { lateFees: { rule: 'contractual', flatFee: '3000' } });
+    });
+    const out = await show('INV-JPY');
+    expect(out).toContain('balance ¥120,000');
+    expect(out).toContain('claimable under contractual: interest ¥0, fees ¥3,000, compensation ¥0');
   });
 
   it('shows everything but a claim that needs a reference rate the tables lack, says which to add and exits 1', async () => {

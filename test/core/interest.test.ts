@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { addDays, type ISODate } from '../../src/core/dates.js';
 import { ChaseError } from '../../src/core/errors.js';
-import { claimable, feeCharges, stillClaimable } from '../../src/core/interest.js';
-import type { Invoice, LateFeePolicy, Payment } from '../../src/core/model.js';
+import { claimable, feeCharges, owedOn, policyWithOverrides, stillClaimable } from '../../src/core/interest.js';
+import { balanceOf, type Invoice, type LateFeePolicy, type Payment } from '../../src/core/model.js';
 import { formatAmount } from '../../src/core/money.js';
 import { parseReferenceRates, type ReferenceRates } from '../../src/core/rates.js';
 import { anInvoice, aPayment, minor, NO_LATE_FEES } from '../support/builders.js';
@@ -192,6 +192,38 @@ describe('claimable under a contractual policy', () => {
   });
 });
 
+describe("policyWithOverrides: a client's own terms over the business's", () => {
+  // 1,000.00 due 2025-01-31, on 2025-04-30: 89 days. At 12%: 1000 x 0.12 x 89/365 = 29.260... -> 29.26.
+  const invoice = anInvoice({ amount: minor('1000.00'), due: '2025-01-31' });
+
+  it("takes the client's annualRate over the business's monthlyRate: 12% a year, 29.26, not 18%", () => {
+    const policy = policyWithOverrides(contractual({ monthlyRate: 1.5 }), { annualRate: 12 });
+    expect(claimable(invoice, policy, '2025-04-30')).toMatchObject({ rate: '12', interest: minor('29.26') });
+  });
+
+  it("takes the client's monthlyRate over the business's annualRate", () => {
+    const policy = policyWithOverrides(contractual({ annualRate: 8 }), { monthlyRate: 1 });
+    expect(claimable(invoice, policy, '2025-04-30').rate).toBe('12');
+  });
+
+  it("keeps the business's rate, in either form, when the client sets other terms only", () => {
+    expect(claimable(invoice, policyWithOverrides(contractual({ monthlyRate: 1.5 }), { graceDays: 3 }), '2025-04-30').rate).toBe('18');
+    expect(claimable(invoice, policyWithOverrides(contractual({ annualRate: 8 }), { flatFee: '10.00' }), '2025-04-30').rate).toBe('8');
+  });
+
+  it("charges the client's rate whatever form the business's and the client's rates are in", () => {
+    const rate = fc.integer({ min: 1, max: 3000 }).map((hundredths) => hundredths / 100);
+    const form = fc.constantFrom('annualRate', 'monthlyRate');
+    const yearly = (key: string, value: number) => (key === 'monthlyRate' ? claimable(invoice, contractual({ monthlyRate: value }), '2025-04-30').rate : String(value));
+    fc.assert(
+      fc.property(form, rate, form, rate, (businessForm, businessRate, clientForm, clientRate) => {
+        const policy = policyWithOverrides(contractual({ [businessForm]: businessRate }), { [clientForm]: clientRate });
+        expect(claimable(invoice, policy, '2025-04-30').rate).toBe(yearly(clientForm, clientRate));
+      }),
+    );
+  });
+});
+
 describe('claimable: nothing to claim', () => {
   const late = anInvoice({ amount: minor('5000.00'), due: '2024-02-15' });
 
@@ -239,6 +271,85 @@ describe('stillClaimable: the claim less what fee apply has charged', () => {
         expect(charged + stillClaimable(invoice, claim).claimable).toBe(claim.claimable);
         applyOn(today);
         expect(stillClaimable(invoice, claim).claimable).toBe(0);
+      }),
+    );
+  });
+});
+
+describe('owedOn: the debt as a letter states it, the invoice apart from each kind of late charge', () => {
+  // The worked example: 5,000.00 due 2024-02-15, paid 2024-03-31; 81.68 interest and 70.00 compensation.
+  const paidLate = () => anInvoice({ amount: minor('5000.00'), due: '2024-02-15', payments: [aPayment('2024-03-31', '5000.00')] });
+
+  it('states the same invoice, interest and compensation before and after fee apply charges them', () => {
+    const invoice = paidLate();
+    const claim = claimable(invoice, UK, '2025-12-31', RATES);
+    const before = owedOn(invoice, claim);
+    expect(before).toEqual({ net: minor('5000.00'), paidToInvoice: minor('5000.00'), invoice: 0, interest: minor('81.68'), fees: 0, compensation: minor('70.00'), charges: minor('151.68'), total: minor('151.68') });
+    invoice.charges.push(...feeCharges(invoice, claim, '2025-12-31'));
+    expect(owedOn(invoice, claim)).toEqual(before);
+  });
+
+  it('after charges were applied and part of the invoice paid, states the interest and compensation in full', () => {
+    // Applied on 2025-06-30, then 3,000.00 paid: the 3,000.00 pays the invoice, the charges stay owed.
+    const invoice = anInvoice({ amount: minor('5000.00'), due: '2024-02-15' });
+    invoice.charges.push(...feeCharges(invoice, claimable(invoice, UK, '2025-06-30', RATES), '2025-06-30'));
+    invoice.payments.push(aPayment('2025-07-15', '3000.00'));
+    const claim = claimable(invoice, UK, '2025-12-31', RATES);
+    const owed = owedOn(invoice, claim);
+    expect(owed).toMatchObject({ invoice: minor('2000.00'), interest: claim.interest, compensation: minor('70.00'), fees: 0 });
+    expect(owed.total).toBe(balanceOf(invoice) + stillClaimable(invoice, claim).claimable);
+  });
+
+  it('takes a payment beyond the invoice off the applied charges, oldest first, and an overpayment off the invoice', () => {
+    const invoice = anInvoice({
+      amount: minor('1000.00'),
+      payments: [aPayment('2026-12-01', '1050.00')],
+      charges: [{ date: '2026-11-02', kind: 'fee', amount: minor('40.00') }, { date: '2026-11-01', kind: 'interest', amount: minor('20.00') }, { date: '2026-10-05', kind: 'discount', amount: -minor('100.00') }],
+    });
+    const none = { interest: 0, fees: 0, compensation: 0 };
+    // 900.00 after the discount; 150.00 left pays the 20.00 interest, then the 40.00 fee; 90.00 overpaid.
+    expect(owedOn(invoice, none)).toEqual({ net: minor('900.00'), paidToInvoice: minor('990.00'), invoice: -minor('90.00'), interest: 0, fees: 0, compensation: 0, charges: 0, total: -minor('90.00') });
+  });
+
+  const anyInvoice = fc
+    .record({
+      amount: fc.integer({ min: 1, max: 1_000_000 }),
+      payments: fc.array(fc.record({ day: fc.integer({ min: 0, max: 900 }), amount: fc.integer({ min: 1, max: 600_000 }) }), { maxLength: 4 }),
+      charges: fc.array(fc.record({ day: fc.integer({ min: 0, max: 900 }), kind: fc.constantFrom('fee', 'interest', 'compensation', 'discount'), amount: fc.integer({ min: 1, max: 50_000 }) }), { maxLength: 4 }),
+    })
+    .map(({ amount, payments, charges }) =>
+      anInvoice({
+        amount,
+        due: '2024-02-15',
+        payments: payments.map((payment) => ({ date: addDays('2024-02-15', payment.day), amount: payment.amount })),
+        charges: charges.map((charge) => ({ date: addDays('2024-02-15', charge.day), kind: charge.kind as Invoice['charges'][number]['kind'], amount: charge.kind === 'discount' ? -charge.amount : charge.amount })),
+      }),
+    );
+  const anyClaim = fc.record({ interest: fc.integer({ min: 0, max: 100_000 }), fees: fc.integer({ min: 0, max: 10_000 }), compensation: fc.constantFrom(0, 4_000, 7_000, 10_000) });
+
+  it('adds up exactly: the invoice and the charges are the balance plus what is still claimable, and no charge is below zero', () => {
+    fc.assert(
+      fc.property(anyInvoice, anyClaim, (invoice, claim) => {
+        const owed = owedOn(invoice, claim);
+        expect(owed.total).toBe(balanceOf(invoice) + stillClaimable(invoice, claim).claimable);
+        expect(owed.invoice + owed.charges).toBe(owed.total);
+        expect(owed.interest + owed.fees + owed.compensation).toBe(owed.charges);
+        expect(owed.net - owed.paidToInvoice).toBe(owed.invoice);
+        expect(Math.min(owed.interest, owed.fees, owed.compensation)).toBeGreaterThanOrEqual(0);
+      }),
+    );
+  });
+
+  it('states what fee apply charged as what it is: applying changes nothing while the payments do not exceed the invoice', () => {
+    fc.assert(
+      fc.property(anyInvoice, fc.integer({ min: 1, max: 1500 }), (invoice, age) => {
+        const paid = invoice.payments.reduce((sum, payment) => sum + payment.amount, 0);
+        fc.pre(paid <= balanceOf({ ...invoice, payments: [], charges: invoice.charges.filter((charge) => charge.kind === 'discount') }));
+        const plain = { ...invoice, charges: invoice.charges.filter((charge) => charge.kind === 'discount') };
+        const today = addDays('2024-02-15', age);
+        const claim = claimable(plain, UK, today, LONG_RATES);
+        const applied = { ...plain, charges: [...plain.charges, ...feeCharges(plain, claim, today)] };
+        expect(owedOn(applied, claim)).toEqual(owedOn(plain, claim));
       }),
     );
   });

@@ -92,7 +92,7 @@ describe.each(BACKENDS)('chase case after chase send --due on a $name ledger', (
     }
 
     const summary = pdfText(join(root, 'summary.pdf'));
-    expect(summary).toMatch(spaced('Total GBP', '£1,700.00', '£0.00', '£1,700.00'));
+    expect(summary).toMatch(spaced('Total', 'GBP', '£1,700.00', '£0.00', '£1,700.00'));
     expect(summary).toMatch(spaced('2026-11-23', 'INV-1', 'Email (resend) to bob@acme.example'));
     expect(readdirSync(dir.path).filter((name) => name.includes('.partial-'))).toEqual([]);
   });

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
 import { ChaseError } from '../../src/core/errors.js';
+import { feeCharges, claimable, NO_LATE_FEES } from '../../src/core/interest.js';
 import { DEFAULT_LADDER } from '../../src/core/ladder.js';
+import { loadRateTables } from '../../src/rates-file.js';
 import { composeDemandLetter, draftDemandLetter, isDepartment, isUkAddress, renderPaperReminder } from '../../src/letters/draft.js';
 import type { Client, HistoryEvent, Invoice } from '../../src/core/model.js';
 import { aCall, aLetter, anEmail, aPayment, sentEmail } from '../support/builders.js';
@@ -77,6 +79,19 @@ describe('a demand letter as PDF', () => {
     const text = readFileSync(letter.path, 'utf8');
     expect(text).toContain('£25.00');
     expect(text).not.toContain('Interest continues');
+  });
+
+  it('leaves out a late charge that is not claimed: no fees column under interest alone, no interest under a flat fee alone', async () => {
+    const draft = async (lateFees: string) => {
+      const input = { invoices: ukInvoices(), client: acme({ address: ADDRESS }), config: aConfig(lateFees), today: '2025-11-24', ledgerDir: dir.path, format: 'md' as const };
+      return (await draftDemandLetter(input)).content.toString();
+    };
+    const interestOnly = await draft('lateFees:\n  rule: contractual\n  annualRate: 8\n');
+    expect(interestOnly).toContain('| Invoice | Interest from | Rate a year | Interest to 24 November 2025 |\n');
+    expect(interestOnly).not.toMatch(/Fees|£0\.00 \|\n/);
+    const feeOnly = await draft('lateFees:\n  rule: contractual\n  flatFee: 25.00\n');
+    expect(feeOnly).toContain('| Invoice | Fees |\n|---|---:|\n| INV-1 | £25.00 |\n| INV-2 | £25.00 |');
+    expect(feeOnly).not.toContain('Interest from');
   });
 
   it('goes into letters/ beside the ledger under a dated name, never over an earlier draft, and says how to record it', async () => {
@@ -462,5 +477,49 @@ describe('a paper reminder', () => {
     expect(reminder.event.stage).toBeUndefined();
     expect(reminder.event.template).toBe('stop-work');
     expect(reminder.warnings).toHaveLength(1);
+  });
+});
+
+describe('a demand letter after `chase fee apply`', () => {
+  // The worked example: £5,000.00 due 15 February 2024 at 13.25%. Paid in full on 31 March 2024, it
+  // claims £81.68 interest and £70.00 compensation; applying them must not change what the letter says.
+  const late = () => invoice('A1', { issued: '2024-01-15', due: '2024-02-15', amount: 500_000 });
+  const letterOn = async (owed: Invoice, today: string) => {
+    const input = { invoices: [owed], client: acme({ address: ADDRESS }), config: aConfig(UK_RULE), today, ledgerDir: dir.path, format: 'md' as const };
+    return (await draftDemandLetter(input)).content.toString();
+  };
+  const applied = (owed: Invoice, today: string) => {
+    const claim = claimable(owed, { ...NO_LATE_FEES, rule: 'uk-late-payment' }, today, loadRateTables(aConfig(UK_RULE))());
+    return { ...owed, charges: [...owed.charges, ...feeCharges(owed, claim, today)] };
+  };
+
+  it('states the invoice at its own amount and the applied interest and compensation as what they are, under the statute', async () => {
+    const paidLate = { ...late(), payments: [aPayment('2024-03-31', '5000.00')] };
+    const text = await letterOn(applied(paidLate, '2025-12-31'), '2025-12-31');
+    expect(text).toContain('which was paid after its due date: the late-payment charges on it remain unpaid');
+    expect(text).toContain('| A1 | 15 January 2024 | 15 February 2024 | £5,000.00 | £5,000.00 | £0.00 |');
+    expect(text).toContain('Under the Late Payment of Commercial Debts (Interest) Act 1998 I am entitled to statutory interest');
+    expect(text).toContain('| A1 | 16 February 2024 | 13.25% | £81.68 | £70.00 |');
+    expect(text).toContain('| Interest | £81.68 |\n| Fixed compensation | £70.00 |\n| **Total due** | **£151.68** |');
+    expect(text).not.toContain('Unpaid invoices');
+    expect(text).toBe(await letterOn(paidLate, '2025-12-31'));
+  });
+
+  it('states the whole compensation and interest when charges were applied before a part payment', async () => {
+    const charged = applied(late(), '2025-06-30');
+    const partPaid = { ...charged, payments: [aPayment('2025-07-15', '3000.00')] };
+    const text = await letterOn(partPaid, '2025-12-31');
+    expect(text).toContain('| A1 | 15 January 2024 | 15 February 2024 | £5,000.00 | £3,000.00 | £2,000.00 |');
+    // £5,000.00 for the 516 days to 15 July 2025, then £2,000.00 for 169: (5,000 x 516 + 2,000 x 169) x 13.25% / 365 = 1,059.27.
+    expect(text).toContain('| A1 | 16 February 2024 | 13.25% | £1,059.27 | £70.00 |');
+    expect(text).toContain('| Unpaid invoices | £2,000.00 |\n| Interest | £1,059.27 |\n| Fixed compensation | £70.00 |\n| **Total due** | **£3,129.27** |');
+    expect(text).toBe(await letterOn({ ...partPaid, charges: [] }, '2025-12-31'));
+  });
+
+  it('shows a discount in a column of its own, never as paid', async () => {
+    const discounted = { ...late(), charges: [{ date: '2024-02-01', kind: 'discount' as const, amount: -50_000 }], payments: [aPayment('2024-03-31', '1000.00')] };
+    const text = await letterOn(discounted, '2024-04-30');
+    expect(text).toContain('| Invoice | Issued | Due | Amount | Discount | Paid | Balance |');
+    expect(text).toContain('| A1 | 15 January 2024 | 15 February 2024 | £5,000.00 | £500.00 | £1,000.00 | £3,500.00 |');
   });
 });

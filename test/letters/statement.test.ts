@@ -55,6 +55,17 @@ describe('a statement of account', () => {
     expect(markdown).toContain('None of this is overdue yet.');
   });
 
+  it('shows a discount as what it is, taken off what was charged, never as paid', () => {
+    const discounted = [invoice('INV-6', { amount: 50_000, charges: [{ date: '2026-10-05', kind: 'discount', amount: -5_000, reason: 'goodwill' }] })];
+    const withDiscount = buildStatement(discounted, acme(), testConfig(), '2026-11-23');
+    expect(withDiscount.sections[0].entries.map((entry) => [entry.type, entry.charged, entry.paid, entry.balance])).toEqual([
+      ['invoice', 50_000, 0, 50_000],
+      ['discount', -5_000, 0, 45_000],
+    ]);
+    expect(documentMarkdown(statementDocument(withDiscount, testConfig()))).toContain('| 5 October 2026 | Discount, INV-6: goodwill |  | -£50.00 |  | £450.00 |');
+    expect(parse(statementCsv(withDiscount), { columns: true })[1]).toMatchObject({ type: 'discount', charged: '-50.00', paid: '' });
+  });
+
   it('notes late charges that could be claimed on top, without adding them', () => {
     const config = testConfig({ extra: 'lateFees:\n  rule: contractual\n  flatFee: 40.00\n' });
     const claimed = buildStatement(invoices, acme(), config, '2026-11-23');

@@ -187,6 +187,16 @@ describe('variablesFor', () => {
     const invoice = anInvoice();
     const variables = variablesFor(invoice, aClient(), assess(invoice, aPolicy(), '2026-11-15'), config, { claim: { interest: minor('10.50'), fees: minor('40.00'), compensation: minor('70.00') } });
     expect(variables).toMatchObject({ interest: '£10.50', fees: '£40.00', compensation: '£70.00', claimable: '£120.50', lateCharges: true });
+    expect(variables.lateChargesInWords).toBe('£120.50: £10.50 in interest, £40.00 in fees and £70.00 in fixed compensation');
+  });
+
+  it.each([
+    [{ interest: 1_050, fees: 0, compensation: 7_000 }, '£80.50: £10.50 in interest and £70.00 in fixed compensation'],
+    [{ interest: 0, fees: 4_000, compensation: 0 }, '£40.00 in fees'],
+    [{ interest: 0, fees: 0, compensation: 0 }, ''],
+  ])('names only the parts claimed in words, never a zero one: %o is "%s"', (claim, words) => {
+    const invoice = anInvoice();
+    expect(variablesFor(invoice, aClient(), assess(invoice, aPolicy(), '2026-11-15'), config, { claim }).lateChargesInWords).toBe(words);
   });
 
   it('states only what is still claimable: charges fee apply added are in the balance, not claimed again', () => {

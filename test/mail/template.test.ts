@@ -115,15 +115,17 @@ describe('the default templates', () => {
       expect(render(name).text).not.toMatch(/legal|court|letter of demand|collection|solicitor|late-payment charges/i);
     }
     const final = render('final').text;
-    expect(final).toContain('£82.34: £12.34 in interest, £0.00 in fees and £70.00 in fixed compensation');
+    // No fees are claimed, so none are mentioned: never "£0.00 in fees".
+    expect(final).toContain('they come to £82.34: £12.34 in interest and £70.00 in fixed compensation.');
+    expect(final).not.toContain('£0.00');
     expect(final).toContain('formal letter of demand for the balance and the late-payment charges');
   });
 
   it('final says interest runs on only when it does: not for a flat fee alone', () => {
     expect(render('final').text).toContain('Interest continues to run until the invoice is paid.');
-    const feeOnly = { ...sample(), interest: '£0.00', fees: '£25.00', compensation: '£0.00', claimable: '£25.00', interestRuns: false };
+    const feeOnly = { ...sample(), interest: '£0.00', fees: '£25.00', compensation: '£0.00', claimable: '£25.00', lateChargesInWords: '£25.00 in fees', interestRuns: false };
     const final = render('final', feeOnly).text;
-    expect(final).toContain('they come to £25.00');
+    expect(final).toContain('they come to £25.00 in fees.');
     expect(final).not.toContain('Interest continues');
   });
 
