@@ -17,7 +17,7 @@ function version(): string {
 type Commander = typeof import('commander');
 
 export function buildProgram(commander: Commander, context: CommandContext, commands: readonly ((context: CommandContext) => Command)[]): Command {
-  const { Command, InvalidArgumentError, Option } = commander;
+  const { Command, Help, InvalidArgumentError, Option } = commander;
   // An empty value (often an unset shell variable) would otherwise quietly mean the default ledger, config or clock.
   const notEmpty = (value: string): string => {
     if (value === '') throw new InvalidArgumentError('It is empty: leave the option out to use the default.');
@@ -47,9 +47,17 @@ Examples:
   $ chase send --due --dry-run          see what today's run would send
   $ chase status --json | jq '.totals'  totals per currency for another tool`,
     );
+  // A command's help lists the options every command takes after its own, but not --json, which
+  // only commands that print data take (and list as their own), nor --version, which is chase's alone.
+  const commandHelp = {
+    showGlobalOptions: true,
+    visibleGlobalOptions(this: InstanceType<typeof Help>, command: Command) {
+      return Help.prototype.visibleGlobalOptions.call(this, command).filter((option) => option.long !== '--json' && option.long !== '--version');
+    },
+  };
   for (const define of commands) program.addCommand(define(context));
   program.commands.forEach(function configure(command: Command) {
-    command.showHelpAfterError('(run with --help for usage)').showSuggestionAfterError(true);
+    command.showHelpAfterError('(run with --help for usage)').showSuggestionAfterError(true).configureHelp(commandHelp);
     command.commands.forEach(configure);
   });
   return program;

@@ -4,7 +4,7 @@ import { dateInTimeZone, parseDate, type ISODate } from './core/dates.js';
 import { loadConfig, type Config } from './config.js';
 import { processIo, type Io } from './io.js';
 import type { Ledger } from './ledger/ledger.js';
-import { openLedger, resolveLedgerPath } from './ledger/open.js';
+import { openFoundLedger } from './ledger/open.js';
 import { terminalPrompter, type Prompter } from './prompts.js';
 import type { OutgoingMessage } from './mail/message.js';
 import type { MailTransport } from './mail/transport.js';
@@ -75,7 +75,7 @@ export function processDeps(command: Command, opened: Ledger[], chalk?: typeof i
     },
     get ledger() {
       if (!ledger) {
-        ledger = openLedger(resolveLedgerPath(globals.ledger, io.env, io.cwd));
+        ledger = openFoundLedger(globals.ledger, io.env, io.cwd);
         opened.push(ledger);
       }
       return ledger;

@@ -97,11 +97,18 @@ export function writeOutputFile(file: OutputFile, content: Buffer | string): voi
   writeWhole(file.path, content, file.shown);
 }
 
-/** Checks a folder the user asked chase to create (`case -o DIR`): nothing or a folder is there, and its parent exists. */
+/**
+ * Checks a folder the user asked chase to create (`case -o DIR`): nothing or a folder is there. Unlike
+ * a file's, its missing parents are made, as `mkdir -p` would: the path names a new folder anyway, so
+ * only the nearest thing already there on the way up must be a folder.
+ */
 export function assertNewFolder(path: string): void {
   const stats = statOf(path);
   if (stats && !stats.isDirectory()) throw new ChaseError(`${path} is not a directory`, { hint: 'give the path of a new folder' });
-  if (!stats) assertParentFolder(path, path);
+  if (stats) return;
+  let existing = dirname(path);
+  while (!statOf(existing) && dirname(existing) !== existing) existing = dirname(existing);
+  if (!statOf(existing)?.isDirectory()) throw new ChaseError(`${existing} is not a directory`, { hint: 'give the path of a new folder' });
 }
 
 /**

@@ -26,7 +26,7 @@ export function command(context: CommandContext): Command {
     .description('write a collections case file: everything an agency or a court asks for about a debt')
     .argument('[number...]', 'invoice numbers, all of one client')
     .option('--client <id>', 'every overdue invoice of this client that nothing holds back (see below)')
-    .option('-o, --output <dir>', 'the folder to create (it must not exist, or be empty)')
+    .option('-o, --output <dir>', 'the folder to create, with any folders missing on the way (it must not exist, or be empty)')
     .option('--force', 'include invoices that are on hold, promised, being settled, on a payment plan that is kept, or within the deadline of a letter')
     .option('--json', 'print what was written as JSON')
     .addHelpText(

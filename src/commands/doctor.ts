@@ -21,7 +21,7 @@ export function command(context: CommandContext): Command {
     .description('check the config, the ledger, the templates and the mail login, and say what to fix')
     .addHelpText('after', examples(['chase doctor', 'run it after chase init and after changing mail settings']))
     .action(async (_options: unknown, cmd: Command) => {
-      await context.run(cmd, (deps) => run(deps));
+      await context.run(cmd, (deps) => run(deps, { quiet: cmd.optsWithGlobals().quiet }));
     });
 }
 
@@ -38,7 +38,8 @@ async function attempt(name: string, work: () => Promise<string> | string): Prom
   }
 }
 
-export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transport' | 'globals' | 'today'>): Promise<number> {
+/** With `quiet`, only the checks that warn or fail are printed (nothing when all is ok); the exit code is the same. */
+export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transport' | 'globals' | 'today'>, options: { quiet?: boolean } = {}): Promise<number> {
   const { io } = deps;
   const checks: Check[] = [];
   checks.push(
@@ -94,7 +95,7 @@ export async function run(deps: Pick<Deps, 'io' | 'config' | 'ledger' | 'transpo
     );
   }
   const marks = { ok: io.style.green('ok  '), warn: io.style.yellow('warn'), fail: io.style.red('FAIL') };
-  for (const check of checks) {
+  for (const check of checks.filter((each) => !options.quiet || each.result !== 'ok')) {
     io.out(`${marks[check.result]} ${check.name.padEnd(16)} ${check.detail}`);
     if (check.fix) io.out(`     ${''.padEnd(16)} ${io.style.dim(check.fix)}`);
   }

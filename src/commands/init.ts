@@ -8,7 +8,7 @@ import { assertCurrency } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { PAYMENT_PLACEHOLDERS, PLACEHOLDER_BUSINESS } from '../config.js';
-import { backendOf, createLedger, isFreeForLedger } from '../ledger/open.js';
+import { backendOf, createLedger, defaultLedgerPath, isFreeForLedger } from '../ledger/open.js';
 import { validatingWith } from '../prompts.js';
 import { examples } from '../output.js';
 import { writeFileWhole } from '../user-files.js';
@@ -149,7 +149,7 @@ export async function run(deps: Pick<Deps, 'io' | 'prompter'>, options: InitOpti
     io.out('Next: add the way clients pay you (business.payment) and your SMTP server (mail.smtp) to the config, then');
     io.out('  chase client add acme --name "Acme Ltd" --email bob@acme.example');
     io.out('  chase invoice add INV-001 --client acme --amount 1200.00 --due 2026-12-31');
-    const found = /^chase\.(ya?ml|db)$/.test(shown(ledgerPath)) || (io.env.CHASE_LEDGER && resolve(io.cwd, io.env.CHASE_LEDGER) === ledgerPath);
+    const found = io.env.CHASE_LEDGER ? resolve(io.cwd, io.env.CHASE_LEDGER) === ledgerPath : /^chase\.(ya?ml|db)$/.test(shown(ledgerPath)) || ledgerPath === defaultLedgerPath(io.env);
     if (!found) io.out(`and tell chase where the ledger is: export CHASE_LEDGER=${ledgerPath}`);
   }
   return 0;

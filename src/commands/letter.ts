@@ -37,7 +37,7 @@ export function command(context: CommandContext): Command {
     .option('-o, --output <file>', 'write to this file instead of a new one in the letters folder; "-" prints Markdown or HTML and records nothing')
     .option('--deadline <days>', 'days to pay, from the letter date (default: letters.deadlineDays in the config, else 14)')
     .option('--style <name>', 'the letter template: demand, letter-before-action (UK pre-action wording), or one of yours (default: the ladder\'s letter stage template)')
-    .option('--eject <style>', 'copy a letter template into <templates>/letters/ to edit it; chase then uses your copy')
+    .option('--eject <style>', 'copy a letter template into <templates>/letters/ to edit it (without a `templates:` folder in the config, ./templates is added); chase then uses your copy')
     .option('--force', 'replace the -o file if it exists, and include invoices that are on hold, promised, being settled or on a payment plan that is kept')
     .option('--json', 'print what was drafted as JSON')
     .addHelpText(
@@ -85,13 +85,8 @@ export function shownPath(path: string, cwd: string): string {
 }
 
 async function eject(deps: Pick<Deps, 'io' | 'config'>, style: string, quiet: boolean | undefined): Promise<number> {
-  if (!deps.config.templates) {
-    throw new ChaseError('no templates folder is configured', { hint: deps.config.path ? `add \`templates: ./templates\` to ${shownPath(deps.config.path, deps.io.cwd)}, then eject again` : 'run chase init first, or add `templates: ./templates` to your config' });
-  }
-  const { ejectLetterTemplate } = await import('../letters/template.js');
-  const path = ejectLetterTemplate(style, deps.config.templates);
-  if (!quiet) deps.io.out(`Copied the ${style} letter to ${shownPath(path, deps.io.cwd)}; edit it there. chase now uses your copy.`);
-  return 0;
+  const [{ ejectLetterTemplate }, { ejectIntoTemplates }] = await Promise.all([import('../letters/template.js'), import('./templates.js')]);
+  return ejectIntoTemplates(deps, `the ${style} letter`, (folder) => ejectLetterTemplate(style, folder), quiet);
 }
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now'>, options: LetterOptions): Promise<number> {

@@ -42,18 +42,41 @@ export function command(context: CommandContext): Command {
 }
 
 /**
+ * What a report lists but cannot settle: claims that need a reference rate the tables lack, and
+ * messages whose fate is unknown. The report stands, but these are work not done: scripts should
+ * notice (exit 1).
+ */
+export class Unsettled {
+  readonly missingRates = new MissingRates();
+  readonly uncertain: string[] = [];
+
+  /** Warns of each on stderr; returns the exit code. */
+  report(io: Io): number {
+    this.missingRates.report(io);
+    if (this.uncertain.length === 1) {
+      const [number] = this.uncertain;
+      io.err(`warning: the last message about ${number} may not have gone; nothing more is sent about it until you check your sent mail and run chase send ${number} --resolve sent (it went) or --resolve retry`);
+    } else if (this.uncertain.length > 1) {
+      io.err(`warning: the last messages about ${this.uncertain.join(', ')} may not have gone; nothing more is sent about them until you check your sent mail and run chase send NUMBER --resolve sent (it went) or --resolve retry for each`);
+    }
+    return this.missingRates.size > 0 || this.uncertain.length > 0 ? 1 : 0;
+  }
+}
+
+/**
  * The status report entry by entry, in its order (most overdue first), handed to `emit` as each is
  * ready; returns the totals. The ledger is read one invoice at a time in due-date order, so only the
  * entries due on one day are held (to order them by number) and memory does not grow with the ledger.
  * An invoice whose claim needs a reference rate the tables lack is still listed, its claim null, and
- * the rate is added to `missingRates`. Each invoice is seen as it stood on `today` (asItStood): a
- * report for a past day leaves out the payments, charges and history that came later.
+ * the rate is added to `unsettled`, as is an invoice with an uncertain message. Each invoice is seen
+ * as it stood on `today` (asItStood): a report for a past day leaves out the payments, charges and
+ * history that came later.
  */
 export function eachStatusEntry(
   deps: Pick<Deps, 'ledger' | 'config' | 'today'>,
   options: StatusOptions,
   emit: (entry: StatusInvoice, client: Client | undefined) => void,
-  missingRates = new MissingRates(),
+  unsettled = new Unsettled(),
 ): StatusTotals[] {
   const { ledger, config, today } = deps;
   if (options.client) requireClient(ledger, options.client);
@@ -78,7 +101,8 @@ export function eachStatusEntry(
       if (options.stage && assessment.stage !== options.stage) return;
       if (sameDay.length > 0 && sameDay[0].due !== invoice.due) flush();
       const claim = claimOrMissingRate(invoice, clients.get(invoice.client), config, rates, today);
-      if (claim instanceof Error) missingRates.add(claim);
+      if (claim instanceof Error) unsettled.missingRates.add(claim);
+      if (assessment.uncertain) unsettled.uncertain.push(invoice.number);
       sameDay.push(statusInvoice(invoice, assessment, claim));
       if (assessment.state === 'open') totals.add(invoice.currency, assessment.balance, assessment.daysOverdue);
     },
@@ -169,14 +193,14 @@ function entryJson(entry: StatusInvoice): string {
  * (what printJson writes), never the whole report in memory. Nothing is written before the first
  * entry is ready, so a bad option prints nothing; an error further on ends the output short.
  */
-function streamJson(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, missingRates: MissingRates): void {
+function streamJson(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, unsettled: Unsettled): void {
   const output = new ChunkedOutput(deps.io);
   const head = `{\n  "asOf": ${JSON.stringify(deps.today)},\n  "invoices": [`;
   let count = 0;
   const totals = eachStatusEntry(deps, options, (entry) => {
     output.write(count++ === 0 ? `${head}\n` : ',\n');
     output.write(entryJson(entry));
-  }, missingRates);
+  }, unsettled);
   output.write(count === 0 ? `${head}],\n` : '\n  ],\n');
   output.write(`${JSON.stringify({ totals }, null, 2).slice(2)}\n`);
   output.flush();
@@ -245,7 +269,7 @@ function printLongTable(io: Io, headers: string[], rows: string[][], styles: ((t
 }
 
 /** A table for people: held in memory to size its columns. */
-async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, missingRates: MissingRates): Promise<void> {
+async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, unsettled: Unsettled): Promise<void> {
   const { io, today } = deps;
   const show = (amount: string, currency: string) => displayAmount(parseAmount(amount, currency, { allowNegative: true }), currency);
   const rows: string[][] = [];
@@ -265,7 +289,7 @@ async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 't
       noteText(entry, state),
     ]);
     styles.push(rowStyle(io, entry));
-  }, missingRates);
+  }, unsettled);
   if (rows.length === 0) {
     io.out(`Nothing owed as of ${today}.`);
     return;
@@ -283,23 +307,21 @@ async function printStatusTable(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 't
 const TSV_HEADERS = ['client', 'number', 'currency', 'balance', 'due', 'days_overdue', 'stage', 'last_action', 'next_action', 'note'];
 
 /** Tab-separated lines for pipes, as printTable writes them, line by line as the entries come. */
-function streamTsv(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, missingRates: MissingRates): void {
+function streamTsv(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions, unsettled: Unsettled): void {
   const output = new ChunkedOutput(deps.io);
   const step = (ref: { stage: string | null; kind: string; on: string } | null) => (ref ? `${ref.stage ?? ''}:${ref.kind}:${ref.on}` : '');
   output.write(`${TSV_HEADERS.join('\t')}\n`);
   eachStatusEntry(deps, options, (entry) => {
     const cells: Cell[] = [entry.client, entry.number, entry.currency, entry.balance, entry.due, entry.daysOverdue, entry.stage, step(entry.lastAction), step(entry.nextAction), noteText(entry)];
     output.write(`${cells.map(tsvCell).join('\t')}\n`);
-  }, missingRates);
+  }, unsettled);
   output.flush();
 }
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: StatusOptions): Promise<number> {
-  const missingRates = new MissingRates();
-  if (options.json) streamJson(deps, options, missingRates);
-  else if (deps.io.isTTY) await printStatusTable(deps, options, missingRates);
-  else streamTsv(deps, options, missingRates);
-  missingRates.report(deps.io);
-  // The report stands, but the claims it could not give are work not done: scripts should notice.
-  return missingRates.size > 0 ? 1 : 0;
+  const unsettled = new Unsettled();
+  if (options.json) streamJson(deps, options, unsettled);
+  else if (deps.io.isTTY) await printStatusTable(deps, options, unsettled);
+  else streamTsv(deps, options, unsettled);
+  return unsettled.report(deps.io);
 }

@@ -60,18 +60,27 @@ export async function show(deps: Pick<Deps, 'io' | 'config'>, options: { name: s
  * ./templates beside the config, and the config says so from now on (`templates: ./templates`).
  */
 export async function eject(deps: Pick<Deps, 'io' | 'config'>, options: { name: string; quiet?: boolean }): Promise<number> {
-  const { io, config } = deps;
   const { ejectTemplate } = await import('../mail/template.js');
+  return ejectIntoTemplates(deps, options.name, (folder) => ejectTemplate(options.name, folder), options.quiet);
+}
+
+/**
+ * Runs `copy` into the templates folder, the way every eject does (`templates eject`, `letter
+ * --eject`): into the configured folder, else into ./templates beside the config, which is then added
+ * to the config. `copy` returns the file it wrote; `what` names it in the message.
+ */
+export async function ejectIntoTemplates(deps: Pick<Deps, 'io' | 'config'>, what: string, copy: (folder: string) => string, quiet: boolean | undefined): Promise<number> {
+  const { io, config } = deps;
   if (config.templates) {
-    const path = ejectTemplate(options.name, config.templates);
-    if (!options.quiet) io.out(`Copied ${options.name} to ${shownPath(path, io.cwd)}; edit it there. chase now uses your copy.`);
+    const path = copy(config.templates);
+    if (!quiet) io.out(`Copied ${what} to ${shownPath(path, io.cwd)}; edit it there. chase now uses your copy.`);
     return 0;
   }
   if (!config.path) throw new ChaseError('there is no config file to record your templates folder in', { hint: 'run chase init first, or add `templates: ./templates` to your config' });
   const configShown = shownPath(config.path, io.cwd);
   const folder = join(dirname(config.path), 'templates');
   const folderExisted = existsSync(folder);
-  const path = ejectTemplate(options.name, folder);
+  const path = copy(folder);
   try {
     const { addTemplatesFolder } = await import('../config-edit.js');
     addTemplatesFolder(config.path, configShown);
@@ -81,7 +90,7 @@ export async function eject(deps: Pick<Deps, 'io' | 'config'>, options: { name: 
     if (!folderExisted) rmSync(folder, { recursive: true, force: true });
     throw error;
   }
-  if (!options.quiet) io.out(`Copied ${options.name} to ${shownPath(path, io.cwd)} and added \`templates: ./templates\` to ${configShown}; edit it there. chase now uses your copy.`);
+  if (!quiet) io.out(`Copied ${what} to ${shownPath(path, io.cwd)} and added \`templates: ./templates\` to ${configShown}; edit it there. chase now uses your copy.`);
   return 0;
 }
 

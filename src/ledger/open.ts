@@ -20,6 +20,11 @@ export function resolveLedgerPath(flag: string | undefined, env: Readonly<Record
     });
   }
   if (local.length === 1) return local[0];
+  return defaultLedgerPath(env);
+}
+
+/** $XDG_DATA_HOME/chase/ledger.db: the ledger found from any folder without a chase.yaml or chase.db. */
+export function defaultLedgerPath(env: Readonly<Record<string, string | undefined>>): string {
   const data = env.XDG_DATA_HOME || join(env.HOME || homedir(), '.local', 'share');
   return join(data, 'chase', 'ledger.db');
 }
@@ -54,15 +59,23 @@ function assertSqliteFile(path: string): void {
 }
 
 /**
- * Opens the ledger at `path`. A missing file is an error that points at `chase init`, unless
- * `create` is set: the caller sets it only for the default ledger, which is made on first use.
+ * The ledger resolveLedgerPath finds, opened. Only `chase init` makes a ledger, the default one
+ * included: a command run in the wrong folder says so rather than start a second set of books.
  */
-export function openLedger(path: string, options: { create?: boolean } = {}): Ledger {
-  const backend = backendOf(path);
-  if (!existsSync(path)) {
-    if (options.create) return createLedger(path);
-    throw new ChaseError(`no ledger at ${path}`, { hint: 'run `chase init` to create one, or pass --ledger PATH' });
+export function openFoundLedger(flag: string | undefined, env: Readonly<Record<string, string | undefined>>, cwd: string): Ledger {
+  const path = resolveLedgerPath(flag, env, cwd);
+  if (!flag && !env.CHASE_LEDGER && !existsSync(path)) {
+    throw new ChaseError(`no ledger: no chase.yaml or chase.db in ${cwd}, and no default ledger at ${path}`, {
+      hint: 'run `chase init` in the folder you keep your books in (or `chase init --ledger PATH`), or pass --ledger PATH',
+    });
   }
+  return openLedger(path);
+}
+
+/** Opens the ledger at `path`. A missing file is an error that points at `chase init`. */
+export function openLedger(path: string): Ledger {
+  const backend = backendOf(path);
+  if (!existsSync(path)) throw new ChaseError(`no ledger at ${path}`, { hint: 'run `chase init` to create one, or pass --ledger PATH' });
   assertNotFolder(path, 'ledger');
   if (backend === 'yaml') return openYamlLedger(path);
   assertSqliteFile(path);

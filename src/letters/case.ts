@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import type { ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
@@ -316,10 +316,18 @@ export async function writeCaseFile(input: CaseFileInput): Promise<CaseFile> {
   const figures = figuresFor(invoices, client, config, today);
   const totals = totalsOf(figures);
   const work = `${dir}.partial-${process.pid}`;
+  // The first of the folders on the way that this run makes, if any (-o ~/cases/acme on a fresh
+  // home): removed again, with all in it, if the case file is not written.
+  let madeParents: string | undefined;
+  const removeMadeParents = () => {
+    if (madeParents) rmSync(madeParents, { recursive: true, force: true });
+  };
   try {
+    madeParents = mkdirSync(dirname(dir), { recursive: true });
     rmSync(work, { recursive: true, force: true });
     mkdirSync(work);
   } catch (error) {
+    removeMadeParents();
     throw writeError(error, dir);
   }
   try {
@@ -349,6 +357,7 @@ export async function writeCaseFile(input: CaseFileInput): Promise<CaseFile> {
     };
   } catch (error) {
     rmSync(work, { recursive: true, force: true });
+    removeMadeParents();
     throw error;
   }
 }

@@ -256,7 +256,8 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
 
   it.each([
     ['a file', 'notes.txt', (path: string) => `${path} is not a directory`],
-    ['a folder in a folder that does not exist', join('cases', 'acme'), (path: string) => `directory ${join(path, '..')} does not exist`],
+    ['a folder in a file', join('notes.txt', 'acme'), (path: string) => `${join(path, '..')} is not a directory`],
+    ['a folder in a file, deeper down', join('notes.txt', '2026', 'acme'), (path: string) => `${join(path, '..', '..')} is not a directory`],
   ])('refuses -o naming %s, creating nothing and changing nothing', async (_what, output, message) => {
     writeFileSync(join(dir.path, 'notes.txt'), 'mine');
     const before = snapshot(ledgerPath);
@@ -265,6 +266,18 @@ describe.each(BACKENDS)('chase case on a $name ledger', (backend) => {
     expect(readdirSync(dir.path).sort()).toEqual(listing);
     expect(readFileSync(join(dir.path, 'notes.txt'), 'utf8')).toBe('mine');
     expect(snapshot(ledgerPath)).toEqual(before);
+  });
+
+  it('makes the folders missing on the way to the -o folder, as mkdir -p does', async () => {
+    expect(await run(deps(), { numbers: ['INV-A'], output: join('cases', '2026', 'acme'), quiet: true })).toBe(0);
+    expect(readdirSync(join(dir.path, 'cases', '2026', 'acme'))).toContain('summary.pdf');
+  });
+
+  it('removes the folders it made on the way when writing fails', async () => {
+    const listing = readdirSync(dir.path).sort();
+    const output = join('cases', '2026', 'c'.repeat(250));
+    await expect(run(deps(), { numbers: ['INV-A'], output })).rejects.toMatchObject({ message: `cannot write ${join(dir.path, output)}: ENAMETOOLONG: name too long` });
+    expect(readdirSync(dir.path).sort()).toEqual(listing);
   });
 
   it('names the -o folder, not the temporary folder beside it, when writing fails', async () => {

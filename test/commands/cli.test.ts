@@ -92,6 +92,20 @@ describe('chase <command> --help', () => {
     expect(trailingExamples(text), `${command} --help has more than examples after its Examples heading`).toBeDefined();
   });
 
+  it.each(everyCommand.map((args) => [args.join(' ')]))('chase %s --help lists the global options after its own, before the examples', (command) => {
+    const text = helps.get(command)!.stdout;
+    const own = text.search(/^Options:\n/m);
+    const global = text.search(/^Global Options:\n/m);
+    expect(own, `${command} --help has no Options section`).toBeGreaterThan(0);
+    expect(global, `${command} --help has no Global Options section`).toBeGreaterThan(own);
+    expect(global).toBeLessThan(text.lastIndexOf('\nExamples:\n'));
+    const section = text.slice(global).split(/\n\n/)[0];
+    for (const option of ['--ledger <path>', '--config <path>', '--today <date>', '--quiet', '--no-color', '--debug']) expect(section, command).toContain(option);
+    // --json is listed with a command's own options, saying what it prints, by the commands that print data; the rest refuse it.
+    expect(section).not.toContain('--json');
+    expect(section).not.toContain('--version');
+  });
+
   const commandsThatRun = everyCommand.map((args) => args.join(' ')).filter((command) => !groups.has(command));
 
   it.each(commandsThatRun.map((command) => [command]))('chase %s says in its help what --json prints, or refuses --json (exit 2) and does nothing', (command) => {

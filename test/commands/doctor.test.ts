@@ -45,6 +45,17 @@ describe('chase doctor', () => {
     }
   });
 
+  it('prints only the checks that warn or fail with --quiet, and nothing when all is ok; the exit code is the same', async () => {
+    const working = deps(configText());
+    expect(await doctor(working, { quiet: true })).toBe(0);
+    expect(working.io.stdout()).toBe('');
+
+    const unpaid = deps(configText().replace(/  payment: \|\n    .*\n/, ''));
+    expect(await doctor(unpaid, { quiet: true })).toBe(1);
+    expect(unpaid.io.stdout()).toMatch(/^FAIL business\s+business\.payment is empty: messages will not say how to pay\n\s+add your bank details/);
+    expect(unpaid.io.stdout()).not.toMatch(/^ok/m);
+  });
+
   it('fails the mail check with what to fix when the server cannot be reached, and exits 1', async () => {
     const d = deps(configText({ smtpPort: await unusedPort() }));
     expect(await doctor(d)).toBe(1);

@@ -74,6 +74,16 @@ describe('chase init', () => {
     expect(io.stdout()).toContain(`export CHASE_LEDGER=${path}`);
   });
 
+  it('makes the default ledger when asked to, and does not tell chase where it is, as chase looks there from any folder', async () => {
+    const path = join(dir.path, 'data', 'chase', 'ledger.db');
+    const { io, done } = init({ ...flags, ledger: path }, testIo({ cwd: dir.path, env: { XDG_DATA_HOME: join(dir.path, 'data') } }));
+    expect(await done).toBe(0);
+    const ledger = openLedger(path);
+    expect(ledger.backend).toBe('sqlite');
+    ledger.close();
+    expect(io.stdout()).not.toContain('CHASE_LEDGER');
+  });
+
   it('puts the ledger and config where CHASE_LEDGER and CHASE_CONFIG say, as every later command looks for them', async () => {
     const env = { CHASE_LEDGER: join(dir.path, 'books', 'main.db'), CHASE_CONFIG: join(dir.path, 'conf', 'chase.yaml') };
     const { io, done } = init(flags, testIo({ cwd: dir.path, env }));

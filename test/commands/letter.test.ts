@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config.js';
+import { loadConfig, parseConfig } from '../../src/config.js';
 import { run } from '../../src/commands/letter.js';
 import { run as logRun } from '../../src/commands/log.js';
 import { run as statusRun } from '../../src/commands/status.js';
@@ -294,6 +294,21 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
     expect(readdirSync(join(dir.path, 'templates', 'letters'))).toEqual(['letter-before-action.md']);
     expect(d.io.stdout()).toBe('Copied the letter-before-action letter to templates/letters/letter-before-action.md; edit it there. chase now uses your copy.\n');
     await expect(run(deps(config), { numbers: [], eject: 'letter-before-action' })).rejects.toThrow('already exists');
-    await expect(run(deps(), { numbers: [], eject: 'demand' })).rejects.toThrow('no templates folder is configured');
+  });
+
+  it('without a templates folder, ejects into ./templates beside the config and adds it to the config, as templates eject does', async () => {
+    const configPath = join(dir.path, 'chase.config.yaml');
+    writeFileSync(configPath, configText());
+    const d = deps(loadConfig(configPath, {}, dir.path));
+    expect(await run(d, { numbers: [], eject: 'demand' })).toBe(0);
+    expect(readdirSync(join(dir.path, 'templates', 'letters'))).toEqual(['demand.md']);
+    expect(readFileSync(configPath, 'utf8')).toBe(`${configText()}templates: ./templates\n`);
+    expect(d.io.stdout()).toBe('Copied the demand letter to templates/letters/demand.md and added `templates: ./templates` to chase.config.yaml; edit it there. chase now uses your copy.\n');
+  });
+
+  it('without a templates folder or a config file to record one in, copies nothing: exit 2', async () => {
+    const error = await run(deps({ ...testConfig(), path: null }), { numbers: [], eject: 'demand' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ message: 'there is no config file to record your templates folder in', exitCode: 2 });
+    expect(existsSync(join(dir.path, 'templates'))).toBe(false);
   });
 });

@@ -164,7 +164,8 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       });
       for (const options of [{}, { all: true }]) {
         const deps = testDeps({ ledger, config: testConfig() });
-        expect(await run(deps, { ...options, json: true })).toBe(0);
+        // 1: the uncertain email is work not done.
+        expect(await run(deps, { ...options, json: true })).toBe(1);
         const report = buildStatus(deps, options);
         for (const field of ['plan', 'uncertain', 'hold', 'promise', 'settlement'] as const) expect(report.invoices.some((entry) => entry[field] !== null)).toBe(true);
         expect(deps.io.stdout()).toBe(`${JSON.stringify(report, null, 2)}\n`);
@@ -274,6 +275,36 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
         expect(await run(deps, {})).toBe(1);
         const rowA = deps.io.stdout().split('\n').find((line) => line.includes('INV-A'))!;
         expect(rowA.split('\t').at(-1)).toBe('claim unknown: no boe rate for 2026-06-30');
+      });
+    });
+
+    describe('with a message whose fate is unknown', () => {
+      const pending = (number: string) => invoice(number, { history: [anEmail('friendly', '2026-11-20', 'pending', { messageId: `<${number}@janesmith.example>` })] });
+
+      it.each([{ json: true }, {}])('still lists every invoice, says on one line of stderr how to settle it, and exits 1 (%j)', async (options) => {
+        await ledger.write((tx) => tx.addInvoice(pending('INV-U')));
+        const deps = testDeps({ ledger, config: testConfig() });
+        expect(await run(deps, options)).toBe(1);
+        expect(deps.io.stdout()).toContain('INV-U');
+        expect(deps.io.stdout()).toContain('INV-A');
+        expect(deps.io.stderr()).toBe('warning: the last message about INV-U may not have gone; nothing more is sent about it until you check your sent mail and run chase send INV-U --resolve sent (it went) or --resolve retry\n');
+      });
+
+      it('names every such invoice in one line', async () => {
+        await ledger.write((tx) => {
+          tx.addInvoice(pending('INV-U'));
+          tx.addInvoice(pending('INV-V'));
+        });
+        const deps = testDeps({ ledger, config: testConfig() });
+        expect(await run(deps, {})).toBe(1);
+        expect(deps.io.stderr()).toBe('warning: the last messages about INV-U, INV-V may not have gone; nothing more is sent about them until you check your sent mail and run chase send NUMBER --resolve sent (it went) or --resolve retry for each\n');
+      });
+
+      it('exits 0 when the invoice with it is left out of the report', async () => {
+        await ledger.write((tx) => tx.addInvoice(pending('INV-U')));
+        const other = testDeps({ ledger, config: testConfig() });
+        expect(await run(other, { client: 'globex' })).toBe(0);
+        expect(other.io.stderr()).toBe('');
       });
     });
 

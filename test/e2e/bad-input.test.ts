@@ -97,6 +97,21 @@ describe('a ledger file that is not a ledger', () => {
     expect(readFileSync(path)).toEqual(garbage);
   });
 
+  it.each([
+    ['status', ['status']],
+    ['client add', ['client', 'add', 'acme', '--name', 'Acme Ltd', '--email', 'bob@acme.example']],
+    ['invoice add', ['invoice', 'add', 'INV-1', '--client', 'acme', '--amount', '5', '--due', '2026-12-01']],
+  ])('no ledger here and no default ledger: chase %s says where it looked, points at chase init and creates nothing', (_what, args) => {
+    const here = join(dir.path, 'elsewhere');
+    const data = join(dir.path, 'data');
+    mkdirSync(here);
+    const result = chaseSync(['--config', config, ...args], { cwd: here, env: { XDG_DATA_HOME: data } });
+    expectCleanFailure(result, new RegExp(`^chase: no ledger: no chase\\.yaml or chase\\.db in ${here}, and no default ledger at ${join(data, 'chase', 'ledger.db')}$`));
+    expect(result.stderr).toContain('run `chase init`');
+    expect(readdirSync(here)).toEqual([]);
+    expect(existsSync(data)).toBe(false);
+  });
+
   it('a ledger that does not exist: points at chase init and creates nothing', () => {
     const path = join(dir.path, 'nothing.yaml');
     expectCleanFailure(chaseWith(path, 'status'), /no ledger at .*nothing\.yaml/);
@@ -184,7 +199,6 @@ describe('an output path that cannot be written', () => {
     ['ledger convert', ['ledger', 'convert', 'chase.yaml', 'missing/chase.db']],
     ['statement -o', ['statement', 'acme', '-o', 'missing/statement.pdf']],
     ['letter -o', ['letter', 'INV-1', '-o', 'missing/letter.pdf']],
-    ['case -o', ['case', 'INV-1', '-o', 'missing/case']],
   ])('%s into a folder that does not exist: says so, creates nothing', (_what, args) => {
     expectRefused(args, /directory .*missing does not exist$/);
     expect(existsSync(join(dir.path, 'missing'))).toBe(false);
@@ -207,6 +221,10 @@ describe('an output path that cannot be written', () => {
 
   it('case -o naming a file that is not a folder', () => {
     expectRefused(['case', 'INV-1', '-o', '/dev/null'], /^chase: \/dev\/null is not a directory$/);
+  });
+
+  it('case -o naming a folder under a file (case -o DIR makes missing folders, but never in place of a file)', () => {
+    expectRefused(['case', 'INV-1', '-o', 'chase.yaml/cases/acme'], /^chase: .*chase\.yaml is not a directory$/);
   });
 });
 

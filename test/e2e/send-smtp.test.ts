@@ -247,9 +247,10 @@ describe('a send --due killed mid-message', () => {
       await hanging.close();
       const interruptedId = /^Message-ID:\s*(\S+)/im.exec(raw)![1];
 
-      // The ledger opens cleanly and shows the message as uncertain.
+      // The ledger opens cleanly and shows the message as uncertain: work not done, so exit 1, saying how to settle it.
       const status = await run(['status', '--json']);
-      expect(status.code, status.stderr).toBe(0);
+      expect(status.code, status.stderr).toBe(1);
+      expect(status.stderr).toContain('chase send INV-1 --resolve sent (it went) or --resolve retry');
       const uncertain = (JSON.parse(status.stdout).invoices as { number: string; uncertain: unknown }[]).filter((i) => i.uncertain);
       expect(uncertain).toEqual([expect.objectContaining({ number: 'INV-1', uncertain: { stage: 'resend', messageId: interruptedId, on: '2026-11-23' } })]);
       expect(emailsOf(ledger, 'INV-1')).toEqual([expect.objectContaining({ status: 'pending', messageId: interruptedId })]);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChaseError } from '../../src/core/errors.js';
-import { backendOf, convertLedger, createLedger, openLedger, resolveLedgerPath } from '../../src/ledger/open.js';
+import { backendOf, convertLedger, createLedger, openFoundLedger, openLedger, resolveLedgerPath } from '../../src/ledger/open.js';
 
 let dir: string;
 
@@ -73,13 +73,21 @@ describe('opening a ledger', () => {
     expect(existsSync(join(dir, name))).toBe(false);
   });
 
-  it('creates a missing ledger, and its folders, only when asked to', () => {
+  it('says, when neither chase.yaml nor chase.db is here and there is no default ledger, where it looked and to run chase init, and creates nothing', () => {
+    const data = join(dir, 'data');
+    const error = caught(() => openFoundLedger(undefined, { XDG_DATA_HOME: data }, dir));
+    expect(error.message).toBe(`no ledger: no chase.yaml or chase.db in ${dir}, and no default ledger at ${join(data, 'chase', 'ledger.db')}`);
+    expect(error.hint).toContain('chase init');
+    expect(error.exitCode).toBe(2);
+    expect(existsSync(data)).toBe(false);
+  });
+
+  it('opens the default ledger once chase init has made it', () => {
     const path = join(dir, 'data', 'chase', 'ledger.db');
-    const ledger = openLedger(path, { create: true });
-    expect(ledger.backend).toBe('sqlite');
-    expect(ledger.invoices()).toEqual([]);
+    createLedger(path).close();
+    const ledger = openFoundLedger(undefined, { XDG_DATA_HOME: join(dir, 'data') }, dir);
+    expect(ledger.path).toBe(path);
     ledger.close();
-    expect(openLedger(path).backend).toBe('sqlite');
   });
 
   it('refuses a .db file that is not a SQLite database and leaves it untouched', () => {
