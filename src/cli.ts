@@ -39,7 +39,7 @@ export function buildProgram(commander: Commander, context: CommandContext, comm
     .addHelpText(
       'after',
       `
-Exit codes: 0 all done; 1 some work failed and was reported; 2 bad usage or input, nothing changed; 130 cancelled.
+Exit codes: 0 all done; 1 some work failed and was reported; 2 bad usage or input, nothing changed; 130 cancelled (Ctrl-C).
 
 Examples:
   $ chase init                          set up a config and a ledger in this folder

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { ChaseError } from './core/errors.js';
 import { dateInTimeZone, parseDate, type ISODate } from './core/dates.js';
 import { loadConfig, type Config } from './config.js';
+import { stopOnSignal, type StopRequest } from './interrupt.js';
 import { processIo, type Io } from './io.js';
 import type { Ledger } from './ledger/ledger.js';
 import { openFoundLedger } from './ledger/open.js';
@@ -40,6 +41,8 @@ export interface Deps {
   transport: (printTo?: 'stdout' | 'stderr') => Promise<MailTransport>;
   /** Lets the user edit a message in $EDITOR before it goes. */
   editor: (message: OutgoingMessage) => Promise<OutgoingMessage>;
+  /** Listens for Ctrl-C while a run sends, so it can stop between messages (see interrupt.ts). */
+  stopRequest: () => StopRequest;
   globals: GlobalOptions;
 }
 
@@ -65,6 +68,7 @@ export function processDeps(command: Command, opened: Ledger[], chalk?: typeof i
     transport: async (printTo = 'stdout') =>
       (await import('./mail/transport.js')).createTransport(deps.config.mail, io.env, printTo === 'stdout' ? io : { write: (text) => io.err(text.replace(/\n$/, '')) }),
     editor: async (message) => (await import('./mail/edit.js')).editInEditor(message, io.env),
+    stopRequest: () => stopOnSignal(io),
     get config() {
       config ??= loadConfig(globals.config, io.env, io.cwd);
       return config;

@@ -85,7 +85,7 @@ export function command(context: CommandContext): Command {
     });
 }
 
-export type SendDeps = Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now' | 'prompter' | 'transport' | 'editor'>;
+export type SendDeps = Pick<Deps, 'io' | 'ledger' | 'config' | 'today' | 'now' | 'prompter' | 'transport' | 'editor' | 'stopRequest'>;
 
 export async function run(deps: SendDeps, options: SendOptions): Promise<number> {
   clientsOfLedger.delete(deps.ledger);
@@ -267,6 +267,8 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
     }
     let transport: MailTransport | undefined;
     const openTransport = async () => (transport ??= await deps.transport(options.json ? 'stderr' : 'stdout'));
+    const stop = deps.stopRequest();
+    let left = 0;
     try {
       // Made before anything is recorded: a transport that cannot be made (no SMTP server
       // configured, a failing password command) stops the run with the ledger as it was.
@@ -275,14 +277,23 @@ async function sendDue(deps: SendDeps, options: SendOptions): Promise<number> {
       await recordBrokenPromises(deps, plan, report, dryRun);
       await recordDefaultedPlans(deps, plan, report, dryRun);
       await recordLapsedSettlements(deps, plan, report, dryRun);
-      for (const step of plan.steps) {
+      for (const [index, step] of plan.steps.entries()) {
+        if (stop.requested) {
+          left = plan.steps.length - index;
+          break;
+        }
         const outcome = step.kind === 'email' ? await sendStep(deps, step, report, dryRun, openTransport) : await paperStep(deps, step, report, dryRun, openTransport);
         if (outcome === 'stop') break;
       }
     } finally {
+      stop.end();
       transport?.close();
     }
     report.finish(dryRun);
+    if (stop.requested) {
+      io.err(`chase: stopped on request${left > 0 ? `: ${left} step${left === 1 ? '' : 's'} left for the next run` : ''}`);
+      return 130;
+    }
     return report.failures > 0 ? 1 : 0;
   };
   // A dry run writes nothing, so it needs no lock and never waits for a running send.

@@ -8,7 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { AddressObject } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -129,6 +129,52 @@ describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
       expect(snapshot(ledger), args.join(' ')).toEqual(before);
     }
     expect((await cli(ledger, bare, ['status', '--json'])).code).toBe(0);
+  });
+
+  it('stops on Ctrl-C after the message in hand: that one is recorded as sent, the rest wait for the next run, exit 130', async () => {
+    await smtp!.close();
+    let child: ChildProcess | undefined;
+    smtp = await startSmtpServer({
+      beforeAccept: async (accepted) => {
+        if (accepted > 0) return;
+        child!.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      },
+    });
+    config = writeConfig(dir.path, { smtpPort: smtp.port, bcc: 'archive@janesmith.example' });
+    const result = await chase(['--ledger', ledger, '--config', config, '--today', '2026-11-23', 'send', '--due'], { cwd: dir.path, started: (started) => (child = started) });
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain('stopping after the message in hand');
+    expect(result.stderr).toContain('chase: stopped on request: 2 steps left for the next run');
+    expect(result.stdout).toMatch(/^2026-11-23: sent 1, failed 0/m);
+    const [first] = messagesOf(smtp.messages);
+    expect(messagesOf(smtp.messages)).toHaveLength(1);
+    const recorded = ['INV-1', 'INV-2', 'INV-3'].map((number) => emailsOf(ledger, number).filter((email) => email.on === '2026-11-23'));
+    expect(recorded.flat()).toEqual([expect.objectContaining({ status: 'sent', messageId: first.parsed.messageId })]);
+    // The next run sends the rest, and not the first again.
+    const next = await cli(ledger, config, ['send', '--due']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(messagesOf(smtp.messages)).toHaveLength(3);
+  });
+
+  it('stops at once on a second Ctrl-C, leaving the message in flight uncertain, never to be resent on its own', async () => {
+    await smtp!.close();
+    let child: ChildProcess | undefined;
+    smtp = await startSmtpServer({
+      beforeAccept: async () => {
+        child!.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        child!.kill('SIGINT');
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+      },
+    });
+    config = writeConfig(dir.path, { smtpPort: smtp.port });
+    const result = await chase(['--ledger', ledger, '--config', config, '--today', '2026-11-23', 'send', '--due'], { cwd: dir.path, started: (started) => (child = started) });
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toContain('stopped at once; a message in flight is left uncertain');
+    const today = ['INV-1', 'INV-2', 'INV-3'].flatMap((number) => emailsOf(ledger, number).filter((email) => email.on === '2026-11-23'));
+    expect(today).toEqual([expect.objectContaining({ status: 'pending' })]);
+    expect((await cli(ledger, config, ['status'])).stderr).toMatch(/INV-\d may not have gone; .* --resolve sent \(it went\) or --resolve retry/);
   });
 
   it('sends nothing twice when cron runs it again', async () => {

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const CHASE_BIN = fileURLToPath(new URL('../../bin/chase.js', import.meta.url));
@@ -20,12 +20,14 @@ export function chaseSync(args: string[], options: { cwd?: string; env?: Record<
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-export function chase(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<CliResult> {
+/** `started` receives the process, for a test that signals it. */
+export function chase(args: string[], options: { cwd?: string; env?: Record<string, string>; input?: string; started?: (child: ChildProcess) => void } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHASE_BIN, ...args], {
       cwd: options.cwd,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...options.env },
     });
+    options.started?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -76,6 +76,7 @@ export function testDeps(overrides: Partial<Deps> & Pick<Deps, 'ledger'>, config
     now: () => new Date('2026-11-23T09:00:00Z'),
     prompter: neverPrompter(),
     globals: {},
+    stopRequest: () => ({ requested: false, end() {} }),
     ...overrides,
   } as Deps & { io: CapturedIo };
 }

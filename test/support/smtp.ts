@@ -66,6 +66,8 @@ export interface TestSmtpServer {
 export interface SmtpServerOptions {
   /** Demand this login. Without it the server takes mail from anyone, and accepts any login offered. */
   auth?: { user: string; password: string };
+  /** Awaited before the server accepts each message (its 250 reply), given how many it has accepted so far. */
+  beforeAccept?: (accepted: number) => Promise<void>;
 }
 
 function refusal(options: Refusal, fallback: string): Error & { responseCode: number } {
@@ -113,7 +115,7 @@ export async function startSmtpServer(options: SmtpServerOptions = {}): Promise<
         if (rule) return callback(refusal(rule, 'Message refused'));
         const raw = Buffer.concat(chunks).toString('utf8');
         const { mailFrom, rcptTo } = session.envelope;
-        simpleParser(raw).then(
+        Promise.resolve(options.beforeAccept?.(messages.length)).then(() => simpleParser(raw)).then(
           (parsed) => {
             messages.push({
               envelope: { from: mailFrom ? mailFrom.address : '', to: rcptTo.map((recipient) => recipient.address) },
