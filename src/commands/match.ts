@@ -8,6 +8,7 @@ import { matchLines, type BankLine, type LineMatch, type Outcome } from '../core
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { settleIfReached } from '../ledger/ledger.js';
+import { paymentBeforeSettlement, paymentBeforeSettlementAdvice } from '../core/settlement.js';
 import { MAP_TRANSACTION_FIELDS, TRANSACTION_FORMATS, TRANSACTION_REQUIRED_MAP, detectFormat, formatFromMap, indexColumns, missingColumns, rowLengthProblem, type ColumnIndex, type TransactionsFormat } from '../csv/formats.js';
 import { CellError, CsvSyntaxError, openSource, parseAmountCell, parseDateCell, parseDateFormat, parseDecimalMark, parseDelimiter, readCsv, type DateFormat, type DecimalMark } from '../csv/read.js';
 import { notesThenExamples, printJson, printTable } from '../output.js';
@@ -210,6 +211,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
     for (const problem of problems) io.err(describeProblem(problem));
     throw new ChaseError(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${file === '-' ? 'stdin' : file}; nothing was matched`, { hint: 'fix the rows listed above (or the options) and run it again' });
   }
+  const early: string[][] = [];
   const matches = options.apply
     ? await ledger.write((tx) => {
         const found = matchLines(lines, tx.clients(), tx.invoices(), matchSettings);
@@ -218,6 +220,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
           if (match.outcome !== 'matched') continue;
           for (const { invoice, amount } of match.pays) {
             const payment: Payment = { date: match.line.date, amount, method: match.line.method, reference: match.line.key };
+            const current = tx.invoice(invoice)!;
+            const beforeSettlement = paymentBeforeSettlement(current, payment, today);
+            if (beforeSettlement) early.push([`line ${match.line.line}, ${invoice}`, ...paymentBeforeSettlementAdvice(invoice, current.currency, payment.date, beforeSettlement)]);
             tx.addPayment(invoice, payment);
             if ((paidOn.get(invoice) ?? '') < payment.date) paidOn.set(invoice, payment.date);
           }
@@ -228,6 +233,10 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
       })
     : matchLines(lines, ledger.clients(), ledger.invoices(), matchSettings);
   await report(io, matches, ignored, options);
+  for (const [where, what, ...how] of early) {
+    io.err(`warning: ${where}: ${what}`);
+    for (const line of how) io.err(`  ${line}`);
+  }
   return 0;
 }
 

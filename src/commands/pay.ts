@@ -4,8 +4,8 @@ import { ChaseError } from '../core/errors.js';
 import { parseDate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import { balanceOf, paymentDateProblem } from '../core/model.js';
-import { displayAmount, formatAmount, parseAmount } from '../core/money.js';
-import { paymentBeforeSettlement, type PaymentBeforeSettlement } from '../core/settlement.js';
+import { displayAmount, parseAmount } from '../core/money.js';
+import { paymentBeforeSettlement, paymentBeforeSettlementAdvice, type PaymentBeforeSettlement } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice, settleIfReached } from '../ledger/ledger.js';
@@ -87,14 +87,9 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
 }
 
 function warnBeforeSettlement(io: Deps['io'], number: string, currency: string, date: string, early: PaymentBeforeSettlement): void {
-  const { settlement, againFor } = early;
-  io.err(`warning: the payment is dated ${date}, before the settlement of ${displayAmount(settlement.amount, currency)} was agreed on ${settlement.agreed}, so it does not count towards it: only payments from ${settlement.agreed} on do`);
-  io.err(
-    againFor > 0
-      ? `  to count it, agree the settlement again for what is left to pay: chase settle ${number} --amount ${formatAmount(againFor, currency)}`
-      : `  with it the agreed sum is paid: to close the invoice, write off the rest with chase write-off ${number} --reason "settlement paid"`,
-  );
-  io.err(`  (if the money arrived on or after ${settlement.agreed}, correct the payment's date instead)`);
+  const [what, ...how] = paymentBeforeSettlementAdvice(number, currency, date, early);
+  io.err(`warning: ${what}`);
+  for (const line of how) io.err(`  ${line}`);
 }
 
 /** The payment-received message: thanks, and what is still owed. The payment stays recorded if it fails. */

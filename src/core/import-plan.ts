@@ -1,5 +1,6 @@
 import { addDays, type ISODate } from './dates.js';
 import { displayAmount } from './money.js';
+import { paymentBeforeSettlement, paymentBeforeSettlementAdvice } from './settlement.js';
 import {
   CLIENT_FIELDS,
   HISTORY_FIELDS,
@@ -319,6 +320,8 @@ export function planImport(
         message: `${current.number} already has a payment with reference ${payment.reference} (${displayAmount(same.amount, current.currency)} on ${same.date}); this one differs, so it is recorded as another payment (import never changes a recorded payment)`,
       });
     }
+    const early = paymentBeforeSettlement(current, payment, today);
+    if (early) plan.warnings.push({ ...row.at, column: 'date', message: `${current.number}: ${paymentBeforeSettlementAdvice(current.number, current.currency, payment.date, early).join('; ')}` });
     return true;
   };
 

@@ -2,7 +2,7 @@ import { addDays, type ISODate } from './dates.js';
 import { ChaseError } from './errors.js';
 import type { InvoiceState } from './ladder.js';
 import { balanceOf, type ChasePolicy, type HistoryEvent, type Invoice, type Settlement } from './model.js';
-import { displayAmount, roundHalfUp } from './money.js';
+import { displayAmount, formatAmount, roundHalfUp } from './money.js';
 import { compareDecimals, parseDecimal } from './rates.js';
 
 /**
@@ -39,6 +39,18 @@ export function paymentBeforeSettlement(invoice: Invoice, payment: { date: ISODa
   const settlement = invoice.settlement;
   if (!settlement || payment.date >= settlement.agreed) return null;
   return { settlement, againFor: settlement.amount - paidSince(invoice, settlement.agreed) - payment.amount + paidSince(invoice, today) };
+}
+
+/** What to tell the user about such a payment: that it does not count, and how to make it count. */
+export function paymentBeforeSettlementAdvice(number: string, currency: string, date: ISODate, early: PaymentBeforeSettlement): string[] {
+  const { settlement, againFor } = early;
+  return [
+    `the payment is dated ${date}, before the settlement of ${displayAmount(settlement.amount, currency)} was agreed on ${settlement.agreed}, so it does not count towards it: only payments from ${settlement.agreed} on do`,
+    againFor > 0
+      ? `to count it, agree the settlement again for what is left to pay: chase settle ${number} --amount ${formatAmount(againFor, currency)}`
+      : `with it the agreed sum is paid: to close the invoice, write off the rest with chase write-off ${number} --reason "settlement paid"`,
+    `(if the money arrived on or after ${settlement.agreed}, correct the payment's date instead)`,
+  ];
 }
 
 /**

@@ -287,6 +287,17 @@ describe.each(BACKENDS)('chase import into a $name ledger', ({ ext }) => {
       expect(ledger.invoice('W-2026-07')).toMatchObject({ status: 'settled', writeOff: { on: '2026-11-20', reason: 'settled for €900.00 as agreed on 2026-11-10; €200.00 written off' } });
     });
 
+    it('notes, as chase pay warns, a payment dated before the settlement was agreed: recorded, but not towards the settlement', async () => {
+      await importing(['wave.csv']);
+      await ledger.write((tx) => tx.updateInvoice('W-2026-07', { settlement: { agreed: '2026-11-10', amount: 90_000 } }));
+      writeFileSync(join(dir.path, 'payments.csv'), 'invoice,type,date,amount,currency,method,reference,reason\nW-2026-07,payment,2026-11-05,300.00,EUR,bank,,\n');
+      const deps = testDeps({ ledger, config: config(), today: TODAY, io: testIo({ cwd: dir.path }) });
+      expect(await run(deps, { files: ['payments.csv'] })).toBe(0);
+      expect(ledger.invoice('W-2026-07')!.status).toBe('open');
+      expect(deps.io.stderr()).toContain('note: payments.csv:2: date: W-2026-07: the payment is dated 2026-11-05, before the settlement of €900.00 was agreed on 2026-11-10, so it does not count towards it');
+      expect(deps.io.stderr()).toContain('chase settle W-2026-07 --amount 600.00');
+    });
+
     it('problems only the ledger shows (a payment for an unknown invoice, a currency change) also stop the whole import', async () => {
       await importing(['wave.csv']);
       const before = snapshot(path);

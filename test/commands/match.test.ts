@@ -173,6 +173,16 @@ describe.each(BACKENDS)('chase match on a $name ledger', ({ ext }) => {
     expect(settled.history.at(-1)).toMatchObject({ on: '2026-11-20', kind: 'settlement' });
   });
 
+  it('--apply warns, as chase pay does, about a matched payment dated before the settlement was agreed: it does not count towards it', async () => {
+    await ledger.write((tx) => tx.updateInvoice('INV-2026-001', { settlement: { agreed: '2026-11-10', amount: minor('800.00') } }));
+    writeFileSync(join(dir.path, 'early.csv'), 'Date,Description,Amount\n05/11/2026,ACME LTD REF INV-2026-001,300.00\n');
+    const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
+    expect(await run(deps, { file: 'early.csv', dateFormat: 'DD/MM/YYYY', apply: true })).toBe(0);
+    expect(ledger.invoice('INV-2026-001')!.payments.at(-1)).toMatchObject({ date: '2026-11-05', amount: minor('300.00') });
+    expect(deps.io.stderr()).toContain('warning: line 2, INV-2026-001: the payment is dated 2026-11-05, before the settlement of £800.00 was agreed on 2026-11-10, so it does not count towards it');
+    expect(deps.io.stderr()).toContain('chase settle INV-2026-001 --amount 500.00');
+  });
+
   it('bad lines are listed and nothing is matched', async () => {
     writeFileSync(join(dir.path, 'bad.csv'), 'Date,Description,Amount\n2026-11-31,X,1.00\n2026-11-20,Y,abc\n');
     const deps = testDeps({ ledger, config: defaultConfig(), io: testIo({ cwd: dir.path }) });
