@@ -62,6 +62,18 @@ export interface Config {
 }
 
 
+/**
+ * Refuses a mail setup that cannot send (transport smtp without a mail.smtp section): checked before
+ * anything is recorded by a command that will send, so a refusal leaves the ledger as it was.
+ */
+export function assertCanSend(mail: MailConfig): void {
+  if (mail.transport === 'smtp' && !mail.smtp) {
+    throw new ChaseError('transport smtp needs a mail.smtp section with at least a host', {
+      hint: 'add mail.smtp (host, port, user) to the config, or set mail.transport: print to print messages (recorded as sent)',
+    });
+  }
+}
+
 export function defaultConfig(): Config {
   return {
     path: null,

@@ -5,6 +5,7 @@ import { parseDate } from '../core/dates.js';
 import { assess } from '../core/ladder.js';
 import type { HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
+import { assertCanSend } from '../config.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
 import { examples } from '../output.js';
@@ -68,6 +69,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
   if (options.tracking && !options.letterSent) throw new ChaseError('--tracking goes with --letter-sent');
   if (options.force && !options.letterSent) throw new ChaseError('--force goes with --letter-sent');
   if (options.confirm && !options.promise) throw new ChaseError('--confirm goes with --promise');
+  if (options.confirm) assertCanSend(config.mail);
   const on = options.date ? parseDate(options.date, '--date') : today;
   if (on > today) throw new ChaseError(`--date ${on} is in the future`);
   const promise = options.promise ? parseDate(options.promise, '--promise') : undefined;

@@ -7,6 +7,7 @@ import { balanceOf, paymentDateProblem } from '../core/model.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import { paymentBeforeSettlement, paymentBeforeSettlementAdvice, type PaymentBeforeSettlement } from '../core/settlement.js';
 import type { CommandContext } from '../cli.js';
+import { assertCanSend } from '../config.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice, settleIfReached } from '../ledger/ledger.js';
 import { examples } from '../output.js';
@@ -50,6 +51,7 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
   const date = options.date ? parseDate(options.date, '--date') : today;
   const dateProblem = paymentDateProblem(date, today);
   if (dateProblem) throw new ChaseError(dateProblem, { hint: 'check --date: a payment is recorded once the money has arrived' });
+  if (config.mail.paymentReceived && options.email !== false) assertCanSend(config.mail);
   const result = await ledger.write((tx) => {
     const invoice = requireInvoice(tx, options.number);
     if (invoice.status !== 'open') throw new ChaseError(`invoice ${invoice.number} is ${invoice.status}; payments go on open invoices`);

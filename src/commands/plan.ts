@@ -7,6 +7,7 @@ import { balanceOf, type Installment, type Invoice } from '../core/model.js';
 import { displayAmount, formatAmount, parseAmount, type Money } from '../core/money.js';
 import { agreedPlan, customSchedule, evenSchedule, PLAN_FREQUENCIES, planProgress, type PlanFrequency } from '../core/plan.js';
 import type { CommandContext } from '../cli.js';
+import { assertCanSend } from '../config.js';
 import type { Deps } from '../deps.js';
 import { type LedgerReader, requireInvoice } from '../ledger/ledger.js';
 import type { OutgoingMessage } from '../mail/message.js';
@@ -156,6 +157,7 @@ export async function add(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today' 
   const summary = `${show(balance.minor)} in ${count} installment${count === 1 ? '' : 's'}, ${count === 1 ? `on ${first.due}` : `${first.due} to ${last.due}`}`;
   // Composed before anything is written: a client without an email address leaves no plan behind.
   const message = options.send ? await confirmation(deps, { ...invoice, plan }) : undefined;
+  if (options.send) assertCanSend(deps.config.mail);
   await ledger.write((tx) => {
     const current = plannable(tx, options.number);
     if (current.balance.minor !== balance.minor) throw new ChaseError(`the balance of ${invoice.number} changed while the plan was being made; run the command again`, { exitCode: 1 });

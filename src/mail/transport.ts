@@ -3,7 +3,7 @@ import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
-import type { MailConfig, SmtpConfig } from '../config.js';
+import { assertCanSend, type MailConfig, type SmtpConfig } from '../config.js';
 import { ChaseError } from '../core/errors.js';
 import type { Io } from '../io.js';
 import type { OutgoingMessage } from './message.js';
@@ -314,13 +314,8 @@ export async function createTransport(mail: MailConfig, env: Env, io?: Pick<Io, 
     };
   }
 
-  const smtp = mail.smtp;
-  if (!smtp) {
-    // A setting missing, not a delivery that failed: bad input, and nothing is recorded before it.
-    throw new ChaseError('transport smtp needs a mail.smtp section with at least a host', {
-      hint: 'add mail.smtp (host, port, user) to the config, or set mail.transport: print to print messages (recorded as sent)',
-    });
-  }
+  assertCanSend(mail);
+  const smtp = mail.smtp!;
   const pass = smtp.user ? await smtpPassword(smtp, env) : undefined;
   const transporter = nodemailer.createTransport({
     // One reused connection: a run of reminders logs in once, and a single connection stays

@@ -131,6 +131,19 @@ describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
     expect((await cli(ledger, bare, ['status', '--json'])).code).toBe(0);
   });
 
+  it('with no SMTP server configured, pay, log --confirm and plan add --send refuse before recording what they would have sent about', async () => {
+    const bare = join(dir.path, 'bare.config.yaml');
+    writeFileSync(bare, 'business: { name: Jane Smith Design, email: jane@janesmith.example }\nmail:\n  paymentReceived: true\n');
+    const before = snapshot(ledger);
+    for (const args of [['pay', 'INV-2', '10.00'], ['log', 'INV-2', '--call', '--promise', '2026-11-30', '--confirm'], ['plan', 'add', 'INV-3', '--installments', '3', '--every', 'month', '--send']]) {
+      const result = await cli(ledger, bare, args);
+      expect(result.code, args.join(' ')).toBe(2);
+      expect(result.stderr, args.join(' ')).toContain('transport smtp needs a mail.smtp section with at least a host');
+      expect(snapshot(ledger), args.join(' ')).toEqual(before);
+    }
+    expect((await cli(ledger, bare, ['pay', 'INV-2', '10.00', '--no-email'])).code).toBe(0);
+  });
+
   it('stops on Ctrl-C after the message in hand: that one is recorded as sent, the rest wait for the next run, exit 130', async () => {
     await smtp!.close();
     let child: ChildProcess | undefined;
