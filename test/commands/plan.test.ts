@@ -23,6 +23,8 @@ function mailConfig(): Config {
   const config = defaultConfig();
   config.business = { name: 'Jane Smith Design', payment: 'Bank transfer to 00-00-00 00000000' };
   config.mail.from = 'Jane Smith <jane@janesmith.example>';
+  // A server to send through (the tests hand in their own transport): without one, --send is refused.
+  config.mail.smtp = { host: '127.0.0.1', port: 2525, secure: false };
   return config;
 }
 
