@@ -250,16 +250,43 @@ export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charge
 }
 
 /**
- * The invoice as it stood at the end of `day`: payments, charges and history dated later left out,
- * so a report for a past --today shows the books as they were then. The same invoice when nothing is
- * dated later (a report for today), so the common case copies nothing.
+ * The invoice as it stood at the end of `day`, so a report for a past --today shows the books as they
+ * were then: payments, charges and history dated later are left out; so are a hold, promise, plan or
+ * settlement made later; and an invoice voided, written off or settled later is still open. The same
+ * invoice when nothing is dated later (a report for today), so the common case copies nothing.
  */
 export function asItStood(invoice: Invoice, day: ISODate): Invoice {
   const paidBy = (payment: Payment) => payment.date <= day;
   const chargedBy = (charge: Charge) => charge.date <= day;
   const happenedBy = (event: HistoryEvent) => event.on <= day;
-  if (invoice.payments.every(paidBy) && invoice.charges.every(chargedBy) && invoice.history.every(happenedBy)) return invoice;
-  return { ...invoice, payments: invoice.payments.filter(paidBy), charges: invoice.charges.filter(chargedBy), history: invoice.history.filter(happenedBy) };
+  const later = (made: ISODate | undefined) => made !== undefined && made > day;
+  const closedLater = invoice.status !== 'open' && later(closedOn(invoice));
+  const agreedLater = later(invoice.hold?.since) || later(invoice.promise?.made) || later(invoice.plan?.created) || later(invoice.settlement?.agreed);
+  if (!closedLater && !agreedLater && invoice.payments.every(paidBy) && invoice.charges.every(chargedBy) && invoice.history.every(happenedBy)) return invoice;
+  const then: Invoice = { ...invoice, payments: invoice.payments.filter(paidBy), charges: invoice.charges.filter(chargedBy), history: invoice.history.filter(happenedBy) };
+  if (closedLater) {
+    then.status = 'open';
+    delete then.writeOff;
+  }
+  if (later(invoice.hold?.since)) delete then.hold;
+  if (later(invoice.promise?.made)) delete then.promise;
+  if (later(invoice.plan?.created)) delete then.plan;
+  if (later(invoice.settlement?.agreed)) delete then.settlement;
+  return then;
+}
+
+/** The day a closed invoice was closed: its write-off's (written off, settled), or its void event's. */
+function closedOn(invoice: Invoice): ISODate | undefined {
+  if (invoice.status !== 'void') return invoice.writeOff?.on;
+  let voided: ISODate | undefined;
+  for (const event of invoice.history) if (event.kind === 'void') voided = event.on;
+  return voided;
+}
+
+/** Still owed at the end of `day` (today when not given): open, with a balance above zero, as it stood then. */
+export function stillOwed(invoice: Invoice, day?: ISODate): boolean {
+  const then = day === undefined ? invoice : asItStood(invoice, day);
+  return then.status === 'open' && balanceOf(then) > 0;
 }
 
 /**

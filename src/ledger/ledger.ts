@@ -17,8 +17,9 @@ export interface InvoiceQuery {
 export interface InvoiceVisit {
   client?: string;
   /**
-   * Only invoices still owed: status `open` and a balance (amount + charges - payments) above zero,
-   * as the invoice stood on `asOf` when that is given. A backend may hand out more: the caller checks.
+   * Only invoices still owed (core/model.ts stillOwed): open, with a balance (amount + charges -
+   * payments) above zero, as the invoice stood on `asOf` when that is given. A backend may hand out
+   * more: the caller checks.
    */
   owed?: boolean;
   /**

@@ -373,13 +373,10 @@ class Tables implements LedgerWriter {
     const parameters: string[] = [];
     const [packedHistory, eventFromRow] = query.history === 'ladder' ? ['ladder_history', ladderEventFromRow] : [PACKED_HISTORY, historyFromRow];
     this.db.transaction(() => {
-      if (query.owed) {
-        // Seen from a day before some payment was made, an invoice paid since was still owed then.
-        // Rare (a report for a past day), so the usual query stays one comparison per invoice.
-        const paidLater = query.asOf !== undefined && this.latestPaymentDate() > query.asOf;
-        conditions.push(`status = 'open' AND (${BALANCE} > 0${paidLater ? ' OR EXISTS (SELECT 1 FROM payments WHERE invoice_id = invoices.id AND date > ?)' : ''})`);
-        if (paidLater) parameters.push(query.asOf!);
-      }
+      // Seen from a day before a later payment, discount or closing, an invoice owed nothing now may
+      // have been owed then: every invoice goes to the caller, which checks (InvoiceVisit.owed). Rare
+      // (a report for a past day), so the usual query stays one comparison per invoice.
+      if (query.owed && !(query.asOf !== undefined && this.lastEasedOn() > query.asOf)) conditions.push(`status = 'open' AND ${BALANCE} > 0`);
       if (query.client !== undefined) {
         conditions.push('client = ?');
         parameters.push(query.client);
@@ -394,8 +391,13 @@ class Tables implements LedgerWriter {
     })();
   }
 
-  private latestPaymentDate(): string {
-    return (this.statement('SELECT coalesce(max(date), \'\') FROM payments').get() as [string])[0];
+  /** The last day a debt was made smaller or closed: a payment, a discount, a write-off, settlement or void. */
+  private lastEasedOn(): string {
+    return (this.statement(`SELECT coalesce(max(day), '') FROM (
+      SELECT max(date) AS day FROM payments
+      UNION ALL SELECT max(date) FROM charges WHERE amount < 0
+      UNION ALL SELECT max(json_extract(write_off, '$.on')) FROM invoices WHERE status IN ('written-off', 'settled')
+      UNION ALL SELECT max(history.on_date) FROM invoices JOIN history ON history.invoice_id = invoices.id WHERE invoices.status = 'void' AND history.kind = 'void')`).get() as [string])[0];
   }
 
   addClient(client: Client): void {

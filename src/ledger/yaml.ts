@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ChaseError, closestMatch } from '../core/errors.js';
 import { exampleAmount, isKnownCurrency, parseAmount } from '../core/money.js';
-import { asItStood, balanceOf, invoiceNumberKey, LATE_FEE_FIELDS, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
+import { invoiceNumberKey, stillOwed, LATE_FEE_FIELDS, type Charge, type Client, type Contact, type HistoryEvent, type Invoice, type LateFeePolicy, type Payment } from '../core/model.js';
 import { writeFileWhole, yamlFileText } from '../user-files.js';
 import { fieldError, isNull, numberOf, parseYamlSource, type Tree, type TreeMap, type YamlSource } from '../yaml-input.js';
 import type { InvoiceQuery, InvoiceVisit, Ledger, LedgerReader, LedgerWriter } from './ledger.js';
@@ -332,7 +332,7 @@ export class Records implements LedgerReader {
       (invoice) =>
         (query.client === undefined || invoice.client === query.client) &&
         (query.asOf === undefined || invoice.issued <= query.asOf) &&
-        (!query.owed || (invoice.status === 'open' && balanceOf(query.asOf === undefined ? invoice : asItStood(invoice, query.asOf)) > 0)),
+        (!query.owed || stillOwed(invoice, query.asOf)),
     );
     // A stable sort: invoices due the same day stay in ledger order.
     chosen.sort((a, b) => (a.due < b.due ? -1 : a.due > b.due ? 1 : 0));

@@ -90,6 +90,17 @@ describe.each(BACKENDS)('chase status on a $name ledger', (backend) => {
       expect(report.totals.find((t) => t.currency === 'GBP')!.balance).toBe('1500.00');
     });
 
+    it('seen from a day before a write-off, lists the invoice as it stood: open and owed', async () => {
+      await ledger.write((tx) => tx.updateInvoice('INV-A', { status: 'written-off', writeOff: { on: '2026-11-20', reason: 'client gone' } }));
+      const seen = async (today: string) => {
+        const deps = testDeps({ ledger, config: testConfig(), today });
+        await run(deps, { json: true });
+        return (JSON.parse(deps.io.stdout()) as { invoices: { number: string; state: string; balance: string }[] }).invoices.find((e) => e.number === 'INV-A');
+      };
+      expect(await seen('2026-11-15')).toMatchObject({ state: 'open', balance: '1000.00' });
+      expect(await seen('2026-11-20')).toBeUndefined();
+    });
+
     it('says asOf today and lists the open invoices most overdue first', async () => {
       const report = await statusJson();
       expect(report.asOf).toBe('2026-11-23');

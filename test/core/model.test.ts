@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asItStood, balanceOf } from '../../src/core/model.js';
+import { asItStood, balanceOf, stillOwed } from '../../src/core/model.js';
 import { anInvoice, aPayment, sentEmail } from '../support/builders.js';
 
 describe('an invoice as it stood on a day', () => {
@@ -16,6 +16,19 @@ describe('an invoice as it stood on a day', () => {
     expect(then.charges).toEqual([]);
     expect(then.history.map((event) => event.on)).toEqual(['2026-10-02', '2026-10-09']);
     expect(invoice.payments).toHaveLength(2);
+  });
+
+  it('is still open if it was voided, written off or settled later, and without a hold, promise, plan or settlement made later', () => {
+    const written = anInvoice({ status: 'written-off', writeOff: { on: '2026-11-01', reason: 'gone' }, hold: { reason: 'dispute', since: '2026-10-20' }, promise: { date: '2026-10-30', made: '2026-10-05' } });
+    expect(asItStood(written, '2026-10-10')).toMatchObject({ status: 'open', promise: { date: '2026-10-30' } });
+    expect(asItStood(written, '2026-10-10').writeOff).toBeUndefined();
+    expect(asItStood(written, '2026-10-10').hold).toBeUndefined();
+    expect(asItStood(written, '2026-11-01')).toBe(written);
+    const voided = anInvoice({ status: 'void', history: [{ on: '2026-10-20', kind: 'void', note: 'sent twice' }] });
+    expect(asItStood(voided, '2026-10-19').status).toBe('open');
+    expect(asItStood(voided, '2026-10-20').status).toBe('void');
+    expect(stillOwed(voided, '2026-10-19')).toBe(true);
+    expect(stillOwed(voided)).toBe(false);
   });
 
   it('is the same invoice when nothing came later, so a report for today copies nothing', () => {
