@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { callsDue, type CallTask } from '../core/calls.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
+import { asItStood } from '../core/model.js';
 import type { Deps } from '../deps.js';
 import { examples, printJson, printTable } from '../output.js';
 
@@ -25,7 +26,9 @@ export function command(context: CommandContext): Command {
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: { json?: boolean }): Promise<number> {
   const { io, ledger, config, today } = deps;
-  const tasks = callsDue(ledger.invoices({ open: true }), config.policy, today);
+  // As the invoices stood, for a past --today, as status shows them.
+  const invoices = ledger.invoices({ issuedBy: today }).map((invoice) => asItStood(invoice, today));
+  const tasks = callsDue(invoices.filter((invoice) => invoice.status === 'open'), config.policy, today);
   const byClient = new Map<string, CallTask[]>();
   for (const task of tasks) byClient.set(task.invoice.client, [...(byClient.get(task.invoice.client) ?? []), task]);
   const calls = [...byClient.entries()].map(([id, clientTasks]) => {

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ChaseError } from '../core/errors.js';
 import { feeCharges, type Claim } from '../core/interest.js';
-import { balanceOf, type Charge, type Client, type Invoice } from '../core/model.js';
+import { asItStood, balanceOf, type Charge, type Client, type Invoice } from '../core/model.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
@@ -57,7 +57,9 @@ const KINDS: readonly [Charge['kind'], keyof Pick<Claim, 'interest' | 'fees' | '
 
 export async function show(deps: FeeDeps, options: FeeOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
-  const { invoice, client } = findInvoice(ledger, options.number);
+  const found = findInvoice(ledger, options.number);
+  // What it showed then, for a past --today, as status does.
+  const [invoice, client] = [asItStood(found.invoice, today), found.client];
   const policy = lateFeePolicyFor(config, client);
   const claim = claimFor(invoice, client, config, loadRateTables(config), today);
   const toCharge = feeCharges(invoice, claim, today);

@@ -4,6 +4,7 @@ import { stillClaimable } from '../core/interest.js';
 import { assess } from '../core/ladder.js';
 import { displayAmount, formatAmount } from '../core/money.js';
 import type { CommandContext } from '../cli.js';
+import { asItStood } from '../core/model.js';
 import type { Deps } from '../deps.js';
 import { requireInvoice } from '../ledger/ledger.js';
 import { claimFor, loadRateTables } from '../rates-file.js';
@@ -36,7 +37,8 @@ example to check. This is arithmetic, not legal or financial advice.`,
 
 export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'config' | 'today'>, options: OptionsOptions): Promise<number> {
   const { io, ledger, config, today } = deps;
-  const invoice = requireInvoice(ledger, options.number);
+  // As it stood, for a past --today, as status shows it.
+  const invoice = asItStood(requireInvoice(ledger, options.number), today);
   const assessment = assess(invoice, config.policy, today);
   if (assessment.state !== 'open' || assessment.balance <= 0) throw new ChaseError(`invoice ${invoice.number} is ${assessment.state === 'open' ? 'paid' : assessment.state}; nothing is owed`);
   const client = ledger.client(invoice.client);

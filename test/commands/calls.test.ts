@@ -53,6 +53,13 @@ describe('chase calls', () => {
     });
   });
 
+  it('seen from a past day, lists the calls due then: one rung later was still to make, one after a later reminder not yet', async () => {
+    const d = testDeps({ ledger, config: testConfig(), today: '2026-11-17' });
+    expect(await run(d, { json: true })).toBe(0);
+    const numbers = (JSON.parse(d.io.stdout()).calls as { invoices: { number: string }[] }[]).flatMap((call) => call.invoices.map((each) => each.number));
+    expect(numbers.sort()).toEqual(['INV-1', 'INV-2']);
+  });
+
   it('drops a call once it is logged', async () => {
     await log(testDeps({ ledger, config: testConfig() }), { number: 'INV-1', call: true, note: 'paying Friday' });
     const d = deps();
