@@ -310,7 +310,7 @@ export interface Owed {
 /**
  * The debt split into the invoice and each kind of late charge, whether `chase fee apply` has made
  * the charges part of the balance or not. Payments pay the invoice first, as interest assumes
- * (it runs on the invoice less payments), then the applied charges in the order they were applied;
+ * (it runs on the invoice less payments), then the applied charges, oldest first by their date;
  * what is left over is an overpayment of the invoice.
  */
 export function owedOn(invoice: Pick<Invoice, 'amount' | 'payments' | 'charges'>, claim: Pick<Claim, 'interest' | 'fees' | 'compensation'>): Owed {

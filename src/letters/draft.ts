@@ -101,6 +101,8 @@ export interface LetterVariables {
   discounts: boolean;
   /** Every invoice was paid, late: only the late charges on them are claimed. */
   paidLate: boolean;
+  /** Some invoices, not all, were paid, late: the letter must not say they all remain unpaid. */
+  somePaidLate: boolean;
   totals: LetterTotals[];
   multiCurrency: boolean;
   balance: string;
@@ -296,6 +298,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
     }),
     discounts: figures.some((figure) => figure.owed.net !== figure.invoice.amount),
     paidLate: figures.every((figure) => figure.owed.invoice <= 0),
+    somePaidLate: figures.some((figure) => figure.owed.invoice <= 0) && !figures.every((figure) => figure.owed.invoice <= 0),
     multiCurrency: totals.length > 1,
     balance: per((entry) => entry.balance),
     interest: per((entry) => entry.interest),
