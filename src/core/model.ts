@@ -256,23 +256,38 @@ export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charge
  * invoice when nothing is dated later (a report for today), so the common case copies nothing.
  */
 export function asItStood(invoice: Invoice, day: ISODate): Invoice {
-  const paidBy = (payment: Payment) => payment.date <= day;
-  const chargedBy = (charge: Charge) => charge.date <= day;
-  const happenedBy = (event: HistoryEvent) => event.on <= day;
-  const later = (made: ISODate | undefined) => made !== undefined && made > day;
-  const closedLater = invoice.status !== 'open' && later(closedOn(invoice));
-  const agreedLater = later(invoice.hold?.since) || later(invoice.promise?.made) || later(invoice.plan?.created) || later(invoice.settlement?.agreed);
-  if (!closedLater && !agreedLater && invoice.payments.every(paidBy) && invoice.charges.every(chargedBy) && invoice.history.every(happenedBy)) return invoice;
-  const then: Invoice = { ...invoice, payments: invoice.payments.filter(paidBy), charges: invoice.charges.filter(chargedBy), history: invoice.history.filter(happenedBy) };
-  if (closedLater) {
+  if (!changedAfter(invoice, day)) return invoice;
+  const then: Invoice = {
+    ...invoice,
+    payments: invoice.payments.filter((payment) => payment.date <= day),
+    charges: invoice.charges.filter((charge) => charge.date <= day),
+    history: invoice.history.filter((event) => event.on <= day),
+  };
+  if (invoice.status !== 'open' && madeAfter(closedOn(invoice), day)) {
     then.status = 'open';
     delete then.writeOff;
   }
-  if (later(invoice.hold?.since)) delete then.hold;
-  if (later(invoice.promise?.made)) delete then.promise;
-  if (later(invoice.plan?.created)) delete then.plan;
-  if (later(invoice.settlement?.agreed)) delete then.settlement;
+  if (madeAfter(invoice.hold?.since, day)) delete then.hold;
+  if (madeAfter(invoice.promise?.made, day)) delete then.promise;
+  if (madeAfter(invoice.plan?.created, day)) delete then.plan;
+  if (madeAfter(invoice.settlement?.agreed, day)) delete then.settlement;
   return then;
+}
+
+const madeAfter = (made: ISODate | undefined, day: ISODate) => made !== undefined && made > day;
+
+/** Whether anything on the invoice is dated after `day`. Plain loops: status asks it of every invoice. */
+function changedAfter(invoice: Invoice, day: ISODate): boolean {
+  for (const payment of invoice.payments) if (payment.date > day) return true;
+  for (const charge of invoice.charges) if (charge.date > day) return true;
+  for (const event of invoice.history) if (event.on > day) return true;
+  return (
+    madeAfter(invoice.hold?.since, day) ||
+    madeAfter(invoice.promise?.made, day) ||
+    madeAfter(invoice.plan?.created, day) ||
+    madeAfter(invoice.settlement?.agreed, day) ||
+    (invoice.status !== 'open' && madeAfter(closedOn(invoice), day))
+  );
 }
 
 /** The day a closed invoice was closed: its write-off's (written off, settled), or its void event's. */

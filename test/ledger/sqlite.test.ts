@@ -45,7 +45,7 @@ describe('the SQLite ledger', () => {
       const names = db.prepare(`SELECT name FROM sqlite_master WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%'`).pluck().all();
       expect(names).toEqual(expect.arrayContaining([
         'clients', 'invoices', 'payments', 'charges', 'history',
-        'invoices_status', 'invoices_client', 'payments_invoice', 'charges_invoice', 'history_invoice', 'history_message',
+        'invoices_status', 'invoices_client', 'payments_invoice', 'payments_date', 'charges_invoice', 'history_invoice', 'history_message',
       ]));
       expect(db.prepare(`SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).pluck().all()).toEqual([
         'charges_added', 'charges_changed', 'charges_removed', 'history_added', 'history_changed', 'history_removed', 'payments_added', 'payments_changed', 'payments_removed',
