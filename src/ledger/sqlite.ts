@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
+import type { ISODate } from '../core/dates.js';
 import { ChaseError, invoiceExists, notFound } from '../core/errors.js';
 import { invoiceNumberKey, type Charge, type Client, type HistoryEvent, type Invoice, type Payment } from '../core/model.js';
 import type { ClientChanges, InvoiceChanges, InvoiceQuery, InvoiceVisit, Ledger, LedgerWriter } from './ledger.js';
@@ -303,6 +304,20 @@ function historyRow(event: HistoryEvent): Value[] {
   ];
 }
 
+/** A WHERE clause of `conditions` and the client and issued-by filters, with its parameters. */
+function whereClause(conditions: string[], client: string | undefined, issuedBy: ISODate | undefined): [string, string[]] {
+  const parameters: string[] = [];
+  if (client !== undefined) {
+    conditions.push('client = ?');
+    parameters.push(client);
+  }
+  if (issuedBy !== undefined) {
+    conditions.push('issued <= ?');
+    parameters.push(issuedBy);
+  }
+  return [conditions.length ? `WHERE ${conditions.join(' AND ')}` : '', parameters];
+}
+
 /** Reads and writes through prepared statements, each prepared once per connection. */
 class Tables implements LedgerWriter {
   private readonly statements = new Map<string, Database.Statement>();
@@ -336,18 +351,7 @@ class Tables implements LedgerWriter {
 
   /** One query; each invoice comes packed with its lists (see packedRows), in ledger order. */
   invoices(query: InvoiceQuery = {}): Invoice[] {
-    const conditions: string[] = [];
-    const parameters: string[] = [];
-    if (query.open) conditions.push(`status = 'open'`);
-    if (query.client !== undefined) {
-      conditions.push('client = ?');
-      parameters.push(query.client);
-    }
-    if (query.issuedBy !== undefined) {
-      conditions.push('issued <= ?');
-      parameters.push(query.issuedBy);
-    }
-    const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+    const [where, parameters] = whereClause(query.open ? [`status = 'open'`] : [], query.client, query.issuedBy);
     const rows = this.statement(`SELECT ${PACKED_INVOICE}, ${PACKED_HISTORY} FROM invoices ${where} ORDER BY id`).iterate(...parameters);
     const invoices: Invoice[] = [];
     for (const texts of rows as Iterable<PackedTexts>) invoices.push(unpacked(texts, historyFromRow));
@@ -370,23 +374,13 @@ class Tables implements LedgerWriter {
    * read transaction, so what `visit` reads sees the same ledger.
    */
   eachInvoiceByDue(visit: (invoice: Invoice) => void, query: InvoiceVisit = {}): void {
-    const conditions: string[] = [];
-    const parameters: string[] = [];
     const [packedHistory, eventFromRow] = query.history === 'ladder' ? ['ladder_history', ladderEventFromRow] : [PACKED_HISTORY, historyFromRow];
     this.db.transaction(() => {
       // Seen from a day before a later payment, discount or closing, an invoice owed nothing now may
       // have been owed then: every invoice goes to the caller, which checks (InvoiceVisit.owed). Rare
       // (a report for a past day), so the usual query stays one comparison per invoice.
-      if (query.owed && !(query.asOf !== undefined && this.lastEasedOn() > query.asOf)) conditions.push(`status = 'open' AND ${BALANCE} > 0`);
-      if (query.client !== undefined) {
-        conditions.push('client = ?');
-        parameters.push(query.client);
-      }
-      if (query.asOf !== undefined) {
-        conditions.push('issued <= ?');
-        parameters.push(query.asOf);
-      }
-      const where = conditions.length ? `WHERE ${conditions.join(' AND ')}` : '';
+      const owed = query.owed && !(query.asOf !== undefined && this.lastEasedOn() > query.asOf);
+      const [where, parameters] = whereClause(owed ? [`status = 'open' AND ${BALANCE} > 0`] : [], query.client, query.asOf);
       const rows = this.statement(`SELECT ${PACKED_INVOICE}, ${packedHistory} FROM invoices ${where} ORDER BY due, id`).iterate(...parameters);
       for (const texts of rows as Iterable<PackedTexts>) visit(unpacked(texts, eventFromRow));
     })();
