@@ -194,10 +194,14 @@ describe('the default templates', () => {
     expect(message.text).toContain('The next payment, £500.00, is due on 12 October 2026.');
   });
 
-  it('the installment messages name the installment', () => {
-    expect(render('installment-upcoming').text).toContain('installment 2 of 3 on invoice INV-2026-001, £500.00, is due on 12 October 2026');
+  it('the installment messages name the installment, spelt "instalment" as British English spells it', () => {
+    expect(render('installment-upcoming').text).toContain('instalment 2 of 3 on invoice INV-2026-001, £500.00, is due on 12 October 2026');
     expect(render('installment-missed').text).toContain('please pay it by 17 October 2026');
-    expect(render('plan-default').text).toContain('installment 2, due on 12 October 2026, was not paid');
+    expect(render('plan-default').text).toContain('instalment 2, due on 12 October 2026, was not paid');
+    for (const name of OTHER_TEMPLATES) {
+      const message = render(name);
+      expect(`${message.subject}\n${message.text}`, name).not.toMatch(/installment/i);
+    }
   });
 
   it('payment-received thanks the client and gives what is left', () => {
