@@ -196,9 +196,9 @@ describe('variablesFor', () => {
 
   it('says a letter follows only when a letter stage comes after this one on the ladder', () => {
     const invoice = anInvoice();
-    const follows = (stageName: string, ladder: LadderStage[] = DEFAULT_LADDER) => {
+    const follows = (stageName: string, ladder: readonly LadderStage[] = DEFAULT_LADDER) => {
       const withLadder = aConfig();
-      withLadder.policy = { ...withLadder.policy, ladder };
+      withLadder.policy = { ...withLadder.policy, ladder: [...ladder] };
       return variablesFor(invoice, aClient(), assess(invoice, withLadder.policy, '2026-10-31'), withLadder, { stage: stageName }).letterFollows;
     };
     expect(follows('final')).toBe(true);
