@@ -6,7 +6,7 @@ import { assess, letterDeadlineNote, remindersSent } from '../core/ladder.js';
 import type { Client, HistoryEvent, Invoice, LadderStage } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import { loadTemplate } from '../mail/template.js';
-import { displayDate, parseMailbox, variablesFor } from '../mail/message.js';
+import { displayDate, lateFeesLaw, parseMailbox, variablesFor } from '../mail/message.js';
 import { claimFor, lateFeePolicyFor, loadRateTables } from '../rates-file.js';
 import { writeOutputFile, type OutputFile } from '../user-files.js';
 import { figuresFor, totalsOf, type CurrencyTotals, type InvoiceFigures } from './amounts.js';
@@ -137,11 +137,6 @@ export interface LetterVariables {
 }
 
 const NO_PAYMENT_DETAILS = 'The payment details are on the invoice.';
-
-const LAWS: Readonly<Record<string, string>> = {
-  'uk-late-payment': 'the Late Payment of Commercial Debts (Interest) Act 1998',
-  'eu-late-payment': 'Directive 2011/7/EU on combating late payment in commercial transactions',
-};
 
 /**
  * Words that name a department rather than a person, as accounts contacts are often called
@@ -314,7 +309,7 @@ function letterVariables(figures: readonly InvoiceFigures[], totals: readonly Cu
       uk: rule === 'uk-late-payment',
       eu: rule === 'eu-late-payment',
       contractual: rule === 'contractual',
-      law: LAWS[rule] ?? (rule === 'contractual' ? `the payment terms of the ${figures.length === 1 ? 'invoice' : 'invoices'}` : ''),
+      law: lateFeesLaw(rule, figures.length),
       notes: [...new Set(figures.flatMap((figure) => figure.claim.notes))],
       interest: figures.some((figure) => figure.owed.interest > 0),
       fees: figures.some((figure) => figure.owed.fees > 0),

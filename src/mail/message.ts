@@ -5,9 +5,9 @@ import type { Config } from '../config.js';
 import { addDays, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
 import { assess, type Assessment } from '../core/ladder.js';
-import type { Client, Invoice, LadderStage, Recipient } from '../core/model.js';
+import type { Client, Invoice, LadderStage, LateFeeRule, Recipient } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
-import { stillClaimable, type Claim } from '../core/interest.js';
+import { policyWithOverrides, stillClaimable, type Claim } from '../core/interest.js';
 import { loadTemplate, renderTemplate, templateReads } from './template.js';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
@@ -38,6 +38,8 @@ export interface PlanVariables {
 export type TemplateVariables = {
   client: string;
   contact: string;
+  /** The client has a contact person: `contact` is a person's name, not the client's name standing in for one. */
+  hasContact: boolean;
   accounts: string;
   /** Whom the message is addressed to: the contact, or the accounts team when it goes there. */
   recipient: string;
@@ -48,10 +50,16 @@ export type TemplateVariables = {
   balance: string;
   remaining: string;
   paidInFull: boolean;
+  /** Something has been paid and something is still owed: a reminder must not say nothing arrived. */
+  partlyPaid: boolean;
   due: string;
   today: string;
   daysOverdue: number;
   daysUntilDue: number;
+  /** Seven days after `today`: the date the final reminder asks for payment by. */
+  deadline: string;
+  /** A letter stage comes after this one on the ladder: only then may a message say a formal letter follows. */
+  letterFollows: boolean;
   business: { name: string; email: string; phone: string; address: string; payment: string };
   payment: string;
   stage: string;
@@ -66,6 +74,8 @@ export type TemplateVariables = {
    */
   lateChargesInWords: string;
   lateCharges: boolean;
+  /** What entitles the sender to the late charges: the statute, or the invoice's own terms; "" under `rule: none`. */
+  lateChargesLaw: string;
   /** Interest has accrued and runs on (not a flat fee alone): a message may say it continues. */
   interestRuns: boolean;
   promise: string | null;
@@ -91,6 +101,25 @@ export interface ExtraVariables {
 }
 
 const NO_PAYMENT_DETAILS = 'The payment details are on the invoice.';
+
+/** The days a final reminder gives to pay before the next step. */
+const FINAL_NOTICE_DAYS = 7;
+
+const LAWS: Readonly<Record<string, string>> = {
+  'uk-late-payment': 'the Late Payment of Commercial Debts (Interest) Act 1998',
+  'eu-late-payment': 'Directive 2011/7/EU on combating late payment in commercial transactions',
+};
+
+/** The statute or terms late charges under `rule` come from, to quote in a sentence; "" when nothing is claimed. */
+export function lateFeesLaw(rule: LateFeeRule, invoiceCount: number): string {
+  return LAWS[rule] ?? (rule === 'contractual' ? `the payment terms of the ${invoiceCount === 1 ? 'invoice' : 'invoices'}` : '');
+}
+
+/** Whether a letter stage follows `stage` on the ladder (any letter stage, for a template that is not on it). */
+function letterFollows(ladder: readonly LadderStage[], stage: string): boolean {
+  const at = ladder.findIndex((each) => each.name === stage);
+  return ladder.slice(at + 1).some((each) => each.action === 'letter');
+}
 
 /** "a", "a and b", "a, b and c". */
 function listed(items: readonly string[]): string {
@@ -149,7 +178,7 @@ export function variablesFor(
   invoice: Invoice,
   client: Client,
   assessment: Assessment,
-  config: Pick<Config, 'business' | 'mail'>,
+  config: Pick<Config, 'business' | 'mail' | 'policy'>,
   extra: ExtraVariables = {},
 ): TemplateVariables {
   const show = (minor: number) => displayAmount(minor, invoice.currency);
@@ -159,9 +188,12 @@ export function variablesFor(
   const payment = business.payment?.trim() || NO_PAYMENT_DETAILS;
   const contact = client.contact?.trim() || client.name;
   const sender = (config.mail.from ? parseMailbox(config.mail.from).name : '') || business.name;
+  const stage = extra.stage ?? assessment.nextAction?.stage ?? assessment.stage ?? '';
+  const rule = (client.lateFees ? policyWithOverrides(config.policy.lateFees, client.lateFees) : config.policy.lateFees).rule;
   return {
     client: client.name,
     contact,
+    hasContact: Boolean(client.contact?.trim()),
     accounts: client.accounts?.name?.trim() || 'Accounts team',
     recipient: contact,
     toAccounts: false,
@@ -177,10 +209,13 @@ export function variablesFor(
     balance: show(assessment.balance),
     remaining: show(Math.max(assessment.balance, 0)),
     paidInFull: assessment.balance <= 0,
+    partlyPaid: assessment.paid > 0 && assessment.balance > 0,
     due: displayDate(invoice.due),
     today: displayDate(today),
     daysOverdue: assessment.daysOverdue,
     daysUntilDue: -assessment.daysOverdue,
+    deadline: displayDate(addDays(today, FINAL_NOTICE_DAYS)),
+    letterFollows: letterFollows(config.policy.ladder, stage),
     business: {
       name: business.name,
       email: business.email ?? '',
@@ -189,7 +224,7 @@ export function variablesFor(
       payment,
     },
     payment,
-    stage: extra.stage ?? assessment.nextAction?.stage ?? assessment.stage ?? '',
+    stage,
     sender,
     interest: show(claim.interest),
     fees: show(claim.fees),
@@ -197,6 +232,7 @@ export function variablesFor(
     claimable: show(claimable),
     lateChargesInWords: chargesInWords(claim, claimable, show),
     lateCharges: claimable > 0,
+    lateChargesLaw: lateFeesLaw(rule, 1),
     interestRuns: (extra.claim?.interest ?? 0) > 0,
     promise: invoice.promise ? displayDate(invoice.promise.date) : null,
     plan: planVariables(assessment, show),
@@ -274,7 +310,7 @@ export interface BuildMessageInput {
   assessment: Assessment;
   /** A ladder stage, or the name of a one-off template (payment-received, plan-confirmation, ...). */
   stage: LadderStage | string;
-  config: Pick<Config, 'business' | 'mail' | 'templates'>;
+  config: Pick<Config, 'business' | 'mail' | 'policy' | 'templates'>;
   today: ISODate;
   /**
    * Late charges claimable today; none when left out. Asked for only when the template reads them,

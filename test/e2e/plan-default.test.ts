@@ -95,8 +95,8 @@ describe('a payment plan that defaults (built CLI, real SMTP)', () => {
     expect(result.code).toBe(0);
     expect(smtp.messages).toHaveLength(2);
     const { parsed } = smtp.messages[1];
-    expect(parsed.subject).toBe('Invoice INV-2026-001: a payment plan installment is late');
-    expect(parsed.text).toContain('Installment 2 of 3');
+    expect(parsed.subject).toBe('Invoice INV-2026-001: a payment plan instalment is late');
+    expect(parsed.text).toContain('Instalment 2 of 3');
     expect(parsed.text).toContain('1 January 2027');
     // planGraceDays 5: paid by 6 January 2027 the plan stands.
     expect(parsed.text).toContain('6 January 2027');
@@ -109,7 +109,7 @@ describe('a payment plan that defaults (built CLI, real SMTP)', () => {
     expect(smtp.messages).toHaveLength(3);
     const { parsed } = smtp.messages[2];
     expect(parsed.subject).toBe('Invoice INV-2026-001: the payment plan has ended');
-    expect(parsed.text).toContain('installment 2, due on 1 January 2027');
+    expect(parsed.text).toContain('instalment 2, due on 1 January 2027');
     expect(parsed.text).toContain('£666.66');
     expect(history()).toContainEqual(expect.objectContaining({ kind: 'plan-default' }));
     const status = await run('status', '--json', '--today', '2027-01-11');

@@ -94,6 +94,17 @@ describe('a demand letter as PDF', () => {
     expect(feeOnly).not.toContain('Interest from');
   });
 
+  it('heads the charges for what they are: late-payment charges under contract terms, interest and compensation under statute', async () => {
+    for (const style of ['demand', 'letter-before-action']) {
+      const draft = async (lateFees: string) =>
+        (await draftDemandLetter({ invoices: ukInvoices(), client: acme({ address: ADDRESS }), config: aConfig(lateFees), today: '2025-11-24', ledgerDir: dir.path, format: 'md', style })).content.toString();
+      const contractual = await draft('lateFees:\n  rule: contractual\n  flatFee: 25.00\n');
+      expect(contractual, style).toContain('## Late-payment charges\n');
+      expect(contractual, style).not.toContain('compensation');
+      expect(await draft(UK_RULE), style).toContain('## Interest and compensation\n');
+    }
+  });
+
   it('goes into letters/ beside the ledger under a dated name, never over an earlier draft, and says how to record it', async () => {
     const input = { invoices: ukInvoices().slice(1), client: acme({ address: ADDRESS }), config: aConfig(), today: '2025-11-24', ledgerDir: dir.path };
     const first = await draftDemandLetter(input);
@@ -460,7 +471,7 @@ describe('a paper reminder', () => {
     expect(friendly).toMatch(/^Thanks,\n+Jane Smith$/m);
     const final = await paper('final', '2026-10-31');
     expect(final).toMatch(/Bob Jones\s+31 October 2026/);
-    expect(final).toMatch(spaced(...'Please pay £1,200.00 within seven days of this letter.'.split(' ')));
+    expect(final).toMatch(spaced(...'Please pay £1,200.00 by 7 November 2026, seven days from the date of this letter.'.split(' ')));
     expect(final).toMatch(/^Regards,\n+Jane Smith$/m);
     const resend = await paper('resend', '2026-10-02');
     expect(resend).toMatch(spaced(...'Invoices are easy to lose, so here are the details again.'.split(' ')));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultConfig, type Config } from '../../src/config.js';
 import { assess, DEFAULT_LADDER } from '../../src/core/ladder.js';
-import type { Client, Invoice, LadderStage } from '../../src/core/model.js';
+import type { Client, Invoice, LadderStage, LateFeeRule } from '../../src/core/model.js';
 import { buildMessage, displayDate, parseMailbox, variablesFor, type BuildMessageInput } from '../../src/mail/message.js';
 import { aClient, anInvoice, aPolicy, minor, sentEmail } from '../support/builders.js';
 import { errorFrom } from '../support/errors.js';
@@ -72,7 +72,7 @@ describe('buildMessage', () => {
     expect(message.to).toEqual(['ap@acme.example']);
     expect(message.cc).toEqual(['bob@acme.example']);
     expect(message.text).toMatch(/^Hello Accounts Payable,/);
-    expect(message.text).toContain("I've been unable to reach Bob Jones");
+    expect(message.text).toContain('Bob Jones is my contact at Acme Ltd');
   });
 
   it('escalates to the contact, copied once, when the client has no accounts address', () => {
@@ -80,7 +80,7 @@ describe('buildMessage', () => {
     expect(message.to).toEqual(['bob@acme.example']);
     expect(message.cc).toEqual([]);
     expect(message.text).toMatch(/^Hello Bob Jones,/);
-    expect(message.text).not.toContain('unable to reach');
+    expect(message.text).not.toContain('is my contact at');
   });
 
   it('sends a one-off template to the contact, or to the addresses given', () => {
@@ -170,6 +170,58 @@ describe('variablesFor', () => {
       payment: 'Bank transfer, sort code 12-34-56',
       invoice: { number: 'INV-2026-001', issued: '1 September 2026', due: '1 October 2026', description: '', currency: 'GBP' },
     });
+  });
+
+  it('says whether the invoice is partly paid: something paid and something still owed', () => {
+    const partlyPaid = (payments: string[]) => {
+      const invoice = anInvoice({ payments: payments.map((amount) => ({ date: '2026-10-05', amount: minor(amount) })) });
+      return variablesFor(invoice, aClient(), assess(invoice, aPolicy(), '2026-10-15'), config).partlyPaid;
+    };
+    expect(partlyPaid([])).toBe(false);
+    expect(partlyPaid(['200.00'])).toBe(true);
+    expect(partlyPaid(['200.00', '1000.00'])).toBe(false);
+  });
+
+  it('says whether the client has a contact person, as contact falls back to the client name', () => {
+    const invoice = anInvoice();
+    const of = (client: Client) => variablesFor(invoice, client, assess(invoice, aPolicy(), '2026-10-15'), config);
+    expect(of(aClient())).toMatchObject({ contact: 'Bob Jones', hasContact: true });
+    expect(of(aClient({ contact: '  ' }))).toMatchObject({ contact: 'Acme Ltd', hasContact: false });
+  });
+
+  it('gives the final reminder\'s deadline, a week after the message date', () => {
+    const invoice = anInvoice();
+    expect(variablesFor(invoice, aClient(), assess(invoice, aPolicy(), '2026-10-31'), config, { today: '2026-10-31' }).deadline).toBe('7 November 2026');
+  });
+
+  it('says a letter follows only when a letter stage comes after this one on the ladder', () => {
+    const invoice = anInvoice();
+    const follows = (stageName: string, ladder: readonly LadderStage[] = DEFAULT_LADDER) => {
+      const withLadder = aConfig();
+      withLadder.policy = { ...withLadder.policy, ladder: [...ladder] };
+      return variablesFor(invoice, aClient(), assess(invoice, withLadder.policy, '2026-10-31'), withLadder, { stage: stageName }).letterFollows;
+    };
+    expect(follows('final')).toBe(true);
+    expect(follows('stop-work')).toBe(true);
+    const noLetter = DEFAULT_LADDER.filter((each) => each.action !== 'letter');
+    expect(follows('final', noLetter)).toBe(false);
+    expect(follows('stop-work', noLetter)).toBe(false);
+    const letterFirst: LadderStage[] = [{ name: 'demand', offset: 20, action: 'letter', template: 'demand' }, { name: 'final', offset: 30, action: 'email', template: 'final' }];
+    expect(follows('final', letterFirst)).toBe(false);
+  });
+
+  it('names the law or terms the late charges come from, following a client\'s own terms', () => {
+    const invoice = anInvoice();
+    const law = (rule: LateFeeRule, client: Client = aClient()) => {
+      const withRule = aConfig();
+      withRule.policy = { ...withRule.policy, lateFees: { ...withRule.policy.lateFees, rule } };
+      return variablesFor(invoice, client, assess(invoice, withRule.policy, '2026-10-31'), withRule).lateChargesLaw;
+    };
+    expect(law('none')).toBe('');
+    expect(law('contractual')).toBe('the payment terms of the invoice');
+    expect(law('uk-late-payment')).toBe('the Late Payment of Commercial Debts (Interest) Act 1998');
+    expect(law('eu-late-payment')).toBe('Directive 2011/7/EU on combating late payment in commercial transactions');
+    expect(law('none', aClient({ lateFees: { rule: 'uk-late-payment' } }))).toBe('the Late Payment of Commercial Debts (Interest) Act 1998');
   });
 
   it('falls back to the business name as sender and a pointer to the invoice for payment details', () => {

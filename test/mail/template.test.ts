@@ -40,7 +40,7 @@ function aConfig(): Config {
  * £1,200.00 less £200.00 paid; or with a plan, £1,500.00 less £200.00 paid before a plan of three
  * installments and £300.00 paid towards it, leaving installment 2 (£500.00, due 12 October) missed.
  */
-function sample(options: { today?: string; clientName?: string; plan?: boolean } = {}): TemplateVariables {
+function sample(options: { today?: string; clientName?: string; plan?: boolean; unpaid?: boolean } = {}): TemplateVariables {
   const today = options.today ?? '2026-10-15';
   const base = { description: 'brand refresh', promise: { date: '2026-10-30' } };
   const invoice = options.plan
@@ -57,7 +57,7 @@ function sample(options: { today?: string; clientName?: string; plan?: boolean }
           ],
         },
       })
-    : anInvoice({ ...base, payments: [aPayment('2026-10-05', '200.00')] });
+    : anInvoice({ ...base, payments: options.unpaid ? [] : [aPayment('2026-10-05', '200.00')] });
   const assessment = assess(invoice, aPolicy(), today);
   const client = aClient(options.clientName ? { name: options.clientName, contact: undefined } : {});
   return variablesFor(invoice, client, assessment, aConfig(), {
@@ -142,10 +142,48 @@ describe('the default templates', () => {
     expect(render('resend', { ...sample(), attached: false }).text).toContain('here are the details again');
   });
 
-  it('escalate explains to the accounts team that the contact could not be reached', () => {
+  it('escalate introduces the invoice to the accounts team, naming the supplier and the contact', () => {
     const text = render('escalate', { ...sample(), toAccounts: true, recipient: 'Accounts Payable' }).text;
     expect(text).toMatch(/^Hello Accounts Payable,/);
-    expect(text).toContain("I've been unable to reach Bob Jones about it");
+    expect(text).toContain('an invoice from Jane Smith Design to Acme Ltd that is now 14 days overdue');
+    expect(text).toContain('Bob Jones is my contact at Acme Ltd for the work it covers.');
+    expect(text).toContain('- Supplier: Jane Smith Design\n- Invoice: INV-2026-001, issued 1 September 2026\n- For: brand refresh\n');
+  });
+
+  it('acknowledge a part payment instead of saying nothing has arrived', () => {
+    for (const name of ['resend', 'friendly', 'firm', 'escalate', 'final', 'stop-work']) {
+      const text = render(name, sample()).text;
+      expect(text, name).toContain('- Invoiced: £1,200.00, of which £200.00 has been paid\n- Amount due: £1,000.00\n');
+      expect(text, name).not.toMatch(/haven't (seen a payment|received payment)/);
+    }
+    expect(render('resend', sample()).text).toContain('Thank you for the £200.00 paid towards invoice INV-2026-001 for brand refresh. It fell due on 1 October 2026, and £1,000.00 of it is still to come');
+    expect(render('firm', sample()).text).toContain('Thank you for the £200.00 paid so far; the rest has not arrived yet.');
+    expect(render('final', sample()).text).toContain('Despite my earlier reminders, £1,000.00 of invoice INV-2026-001 remains unpaid, 14 days after its due date.');
+  });
+
+  it('say no payment has arrived, without an "Invoiced" line, when none has', () => {
+    const unpaid = sample({ unpaid: true });
+    expect(render('resend', unpaid).text).toContain("fell due on 1 October 2026, and I haven't seen a payment come through yet.");
+    expect(render('firm', unpaid).text).toContain("it is now 14 days overdue. I haven't received payment yet.");
+    expect(render('final', unpaid).text).toContain('Despite my earlier reminders, invoice INV-2026-001 remains unpaid, 14 days after its due date.');
+    for (const name of ['resend', 'friendly', 'firm', 'escalate', 'final', 'stop-work']) expect(render(name, unpaid).text, name).not.toContain('Invoiced:');
+  });
+
+  it('escalate never presents the client as its own contact when it has no contact person', () => {
+    const variables = sample({ clientName: 'Acme Ltd' });
+    const text = render('escalate', { ...variables, toAccounts: true, recipient: variables.accounts }).text;
+    expect(text).toContain('an invoice from Jane Smith Design to Acme Ltd that is now 14 days overdue');
+    expect(text).not.toContain('is my contact at');
+  });
+
+  it('final names the date to pay by, the law the charges are claimed under, and the letter only when the ladder has one', () => {
+    const final = render('final', { ...sample(), lateChargesLaw: 'the Late Payment of Commercial Debts (Interest) Act 1998' }).text;
+    expect(final).toContain('Please pay £1,000.00 by 22 October 2026, seven days from the date of this email.');
+    expect(final).toContain('I am entitled under the Late Payment of Commercial Debts (Interest) Act 1998 to claim late-payment charges');
+    expect(final).toContain('If the balance is not paid by 22 October 2026 and I have not heard from you, I will send a formal letter of demand');
+    const noLetter = render('final', { ...sample(), letterFollows: false }).text;
+    expect(noLetter).not.toMatch(/letter of demand|formal letter/);
+    expect(noLetter).toContain('I will consider the further steps open to me to recover the debt and the late-payment charges.');
   });
 
   it('plan-confirmation shows the schedule as a table', () => {
@@ -156,10 +194,14 @@ describe('the default templates', () => {
     expect(message.text).toContain('The next payment, £500.00, is due on 12 October 2026.');
   });
 
-  it('the installment messages name the installment', () => {
-    expect(render('installment-upcoming').text).toContain('installment 2 of 3 on invoice INV-2026-001, £500.00, is due on 12 October 2026');
+  it('the installment messages name the installment, spelt "instalment" as British English spells it', () => {
+    expect(render('installment-upcoming').text).toContain('instalment 2 of 3 on invoice INV-2026-001, £500.00, is due on 12 October 2026');
     expect(render('installment-missed').text).toContain('please pay it by 17 October 2026');
-    expect(render('plan-default').text).toContain('installment 2, due on 12 October 2026, was not paid');
+    expect(render('plan-default').text).toContain('instalment 2, due on 12 October 2026, was not paid');
+    for (const name of OTHER_TEMPLATES) {
+      const message = render(name);
+      expect(`${message.subject}\n${message.text}`, name).not.toMatch(/installment/i);
+    }
   });
 
   it('payment-received thanks the client and gives what is left', () => {
