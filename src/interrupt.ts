@@ -16,13 +16,13 @@ const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  */
 export function stopOnSignal(io: Pick<Io, 'err'>): StopRequest {
   let requested = false;
-  const listener = () => {
+  const listener = (signal: NodeJS.Signals) => {
     if (requested) {
       io.err('chase: stopped at once; a message in flight is left uncertain (see chase status)');
       process.exit(130);
     }
     requested = true;
-    io.err('chase: stopping after the message in hand (Ctrl-C again to stop at once)');
+    io.err(`chase: stopping after the message in hand (${signal === 'SIGINT' ? 'Ctrl-C' : signal} again to stop at once)`);
   };
   for (const signal of SIGNALS) process.on(signal, listener);
   return {

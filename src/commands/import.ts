@@ -61,7 +61,7 @@ export function command(context: CommandContext): Command {
     .argument('[files...]', 'CSV files, or - for standard input (default: -)')
     .option('--map <fields>', 'columns of a CSV chase does not recognise: number=Invoice#,client="Customer Name",email=Email,amount=Total,paid="Amount Paid",due="Due Date",issued=Date,currency=Currency (also balance, status, description)')
     .option('--delimiter <char>', 'field separator: , ; | or tab (default: detected from the header line)')
-    .option('--decimal <mark>', 'decimal mark in amounts: . or , (default: .)')
+    .option('--decimal <mark>', 'decimal mark in amounts: . or , (without it . is the mark, and 1.200, which could mean 1200, is refused)')
     .option('--date-format <format>', 'for dates not written YYYY-MM-DD: DD/MM/YYYY, MM/DD/YYYY, DD.MM.YYYY, ...')
     .option('--allow-overpayment', 'accept payments beyond the balance of an invoice the ledger has, as chase pay --allow-overpayment does')
     .option('-n, --dry-run', 'print what would be added, updated and unchanged; write nothing')

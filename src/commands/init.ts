@@ -60,7 +60,7 @@ function displayName(name: string): string {
 export function configText(values: { business: string; email: string; currency: string; timezone: string }): string {
   const from = values.email ? `${displayName(values.business)} <${values.email}>` : '';
   return `# chase configuration. Every key is optional; what is left out takes the default shown.
-# Reference: https://www.npmjs.com/package/chase (README: "Configuration").
+# Reference: the "Configuration" section of chase's README; \`chase doctor\` checks this file.
 
 business:
   name: ${scalar(values.business)}

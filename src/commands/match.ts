@@ -37,7 +37,7 @@ export function command(context: CommandContext): Command {
     .option('--currency <code>', 'currency of lines without a currency column (default: the config currency)')
     .option('--map <fields>', 'columns of a CSV chase does not recognise: date=Date,amount=Amount (or credit=In,debit=Out),text=Memo,text=Payee,id=FITID,currency=Currency,name=...,email=...')
     .option('--delimiter <char>', 'field separator: , ; | or tab (default: detected from the header line)')
-    .option('--decimal <mark>', 'decimal mark in amounts: . or , (default: .)')
+    .option('--decimal <mark>', 'decimal mark in amounts: . or , (without it . is the mark, and 1.200, which could mean 1200, is refused)')
     .option('--date-format <format>', 'for dates not written YYYY-MM-DD: DD/MM/YYYY, MM/DD/YYYY, ...')
     .option('--json', 'print the matches as JSON')
     .addHelpText(
