@@ -196,7 +196,7 @@ interface Statute {
   /** The day whose reference rate applies to a debt that becomes late on `late`. */
   referenceDay(late: ISODate): ISODate;
   compensationCurrency: string;
-  /** Fixed compensation in minor units of compensationCurrency, by the invoice amount. */
+  /** Fixed compensation in minor units of compensationCurrency, by the amount of the late debt. */
   compensation(amount: number): number;
   law: string;
 }
@@ -247,7 +247,8 @@ function statutory(invoice: Invoice, statute: Statute, today: ISODate, debt: Deb
   return total({
     interest: simpleInterest(debt, invoice.due, today, rate, 'actual/365'),
     fees: 0,
-    compensation: inCurrency ? statute.compensation(invoice.amount) : 0,
+    // Banded on the debt that went late: what was still unpaid once the due date had passed.
+    compensation: inCurrency ? statute.compensation(debt.after(invoice.due)) : 0,
     rate: formatDecimal(rate),
     interestFrom: late,
     daily: dailyInterest(debt.after(today), rate, 'actual/365'),

@@ -87,6 +87,13 @@ describe('claimable under the UK Late Payment of Commercial Debts (Interest) Act
     expect(shown(invoice, UK, '2024-03-01').compensation).toBe(compensation);
   });
 
+  it('bands the fixed compensation on the debt that went late, not the invoice: £1,500.00 with £600.00 paid by the due date is a £900.00 debt, £40', () => {
+    const invoice = anInvoice({ amount: minor('1500.00'), due: '2024-02-15', payments: [aPayment('2024-02-15', '600.00')] });
+    expect(shown(invoice, UK, '2024-03-01').compensation).toBe('40.00');
+    const paidLater = anInvoice({ amount: minor('1500.00'), due: '2024-02-15', payments: [aPayment('2024-02-20', '600.00')] });
+    expect(shown(paidLater, UK, '2024-03-01').compensation).toBe('70.00');
+  });
+
   it('computes no compensation for an invoice not in GBP, and says why', () => {
     const invoice = anInvoice({ amount: minor('5000.00', 'USD'), currency: 'USD', due: '2024-02-15', payments: [aPayment('2024-03-31', '5000.00', 'USD')] });
     const claim = claimable(invoice, UK, '2024-06-01', RATES);
