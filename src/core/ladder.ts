@@ -119,6 +119,22 @@ export function letterDeadline(history: readonly HistoryEvent[]): { on: ISODate;
   return latest;
 }
 
+/** The days a final notice gives the client to pay (its `deadline`): the next ladder step waits them out. */
+export const FINAL_NOTICE_DAYS = 7;
+
+/**
+ * The last day to pay that the latest final notice gave: the day it went plus FINAL_NOTICE_DAYS. A
+ * final notice is an email of a stage whose template is `final`. Null when none went.
+ */
+export function finalNoticeDeadline(history: readonly HistoryEvent[], ladder: readonly LadderStage[]): ISODate | null {
+  let sent: ISODate | null = null;
+  for (const event of history) {
+    if (event.kind !== 'email' || (event.status !== 'sent' && event.status !== 'pending') || event.stage === undefined) continue;
+    if ((sent === null || event.on > sent) && ladder.some((stage) => stage.name === event.stage && stage.template === 'final')) sent = event.on;
+  }
+  return sent === null ? null : addDays(sent, FINAL_NOTICE_DAYS);
+}
+
 /** An email, call or meeting the user logged (`chase log`): logged emails carry no send status. */
 function isLoggedContact(event: HistoryEvent): boolean {
   return (event.kind === 'email' && event.status === undefined) || event.kind === 'call' || event.kind === 'meeting';
@@ -281,15 +297,19 @@ export function assess(invoice: Invoice, policy: ChasePolicy, today: ISODate): A
   if (!owed || assessment.held || assessment.uncertain) return assessment;
 
   // No message sooner than minGapDays after the last contact, nor while an agreed settlement is
-  // awaited; a ladder step also waits out a promise and a letter's payment deadline. A weekend waits for Monday.
+  // awaited; a ladder step also waits out a promise and the payment deadline a letter or a final
+  // notice gave. A weekend waits for Monday.
   let notBefore = today;
   const lastContact = latestContact(invoice.history);
   if (lastContact) notBefore = maxDate(notBefore, addDays(lastContact, policy.minGapDays));
   if (assessment.settling) notBefore = maxDate(notBefore, addDays(settlementEnd!, 1));
+  // The final notice named a day to pay by; the step after it (a letter, say) comes after that day.
+  const finalDeadline = finalNoticeDeadline(invoice.history, ladder);
   const ladderDay = (wanted: ISODate, kind: StageAction): ISODate => {
     let on = maxDate(wanted, notBefore);
     if (assessment.promised) on = maxDate(on, addDays(promiseEnd!, 1));
     if (assessment.letterDeadline) on = maxDate(on, addDays(assessment.letterDeadline, 1));
+    if (finalDeadline) on = maxDate(on, addDays(finalDeadline, 1));
     return policy.weekdaysOnly && kind !== 'collections' ? nextWeekday(on) : on;
   };
 

@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import type { Config } from '../config.js';
 import { addDays, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
-import { assess, type Assessment } from '../core/ladder.js';
+import { assess, FINAL_NOTICE_DAYS, type Assessment } from '../core/ladder.js';
 import type { Client, Invoice, LadderStage, LateFeeRule, Recipient } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import { policyWithOverrides, stillClaimable, type Claim } from '../core/interest.js';
@@ -101,9 +101,6 @@ export interface ExtraVariables {
 }
 
 const NO_PAYMENT_DETAILS = 'The payment details are on the invoice.';
-
-/** The days a final reminder gives to pay before the next step. */
-const FINAL_NOTICE_DAYS = 7;
 
 const LAWS: Readonly<Record<string, string>> = {
   'uk-late-payment': 'the Late Payment of Commercial Debts (Interest) Act 1998',

@@ -274,6 +274,19 @@ describe('assess: promises to pay', () => {
   });
 });
 
+describe("assess: a final notice's deadline", () => {
+  it('holds the next step until the day after the date the final notice gave to pay (FINAL_NOTICE_DAYS after it went)', () => {
+    // A late final notice on Thursday 2026-11-12 (day 42) says pay by 2026-11-19; demand's own day is 45, 2026-11-15.
+    const late = [...CHASED_UNTIL_ESCALATE, sentEmail('final', '2026-11-12')];
+    expect(nextOf(assessOn('2026-11-16', { history: late }))).toMatchObject({ stage: 'demand', on: '2026-11-20' });
+  });
+
+  it('does not move a step that falls after the deadline anyway', () => {
+    const onTime = [...CHASED_UNTIL_ESCALATE, sentEmail('final', '2026-10-31')];
+    expect(nextOf(assessOn('2026-11-16', { history: onTime }))).toMatchObject({ stage: 'demand', on: '2026-11-16' });
+  });
+});
+
 describe("assess: a letter's payment deadline", () => {
   const CHASED_UNTIL_FINAL = [...CHASED_UNTIL_ESCALATE, sentEmail('final', '2026-10-31')];
   // The demand letter is drafted late, on Monday 2026-11-23 (day 53), giving 14 days: until 2026-12-07.
