@@ -63,7 +63,7 @@ export interface Config {
 
 
 /**
- * Refuses a mail setup that cannot send (transport smtp without a mail.smtp section): checked before
+ * Refuses a mail setup that cannot send (transport smtp without a mail.smtp section, no sender): checked before
  * anything is recorded by a command that will send, so a refusal leaves the ledger as it was.
  */
 export function assertCanSend(mail: MailConfig): void {
@@ -72,6 +72,7 @@ export function assertCanSend(mail: MailConfig): void {
       hint: 'add mail.smtp (host, port, user) to the config, or set mail.transport: print to print messages (recorded as sent)',
     });
   }
+  if (!mail.from) throw new ChaseError('no sender address to send from', { hint: 'set business.email (or mail.from) in the config' });
 }
 
 export function defaultConfig(): Config {

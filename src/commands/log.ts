@@ -69,7 +69,11 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
   if (options.tracking && !options.letterSent) throw new ChaseError('--tracking goes with --letter-sent');
   if (options.force && !options.letterSent) throw new ChaseError('--force goes with --letter-sent');
   if (options.confirm && !options.promise) throw new ChaseError('--confirm goes with --promise');
-  if (options.confirm) assertCanSend(config.mail);
+  if (options.confirm) {
+    assertCanSend(config.mail);
+    const client = ledger.client(requireInvoice(ledger, options.number).client);
+    if (!client?.email) throw new ChaseError(`${client?.id ?? 'the client'} has no email address to confirm the promise to`, { hint: `add one with chase client edit ${client?.id ?? 'ID'} --email ADDRESS, or log the promise without --confirm` });
+  }
   const on = options.date ? parseDate(options.date, '--date') : today;
   if (on > today) throw new ChaseError(`--date ${on} is in the future`);
   const promise = options.promise ? parseDate(options.promise, '--promise') : undefined;
@@ -100,7 +104,10 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
     const taken = stageTaken ? `; it takes the ${stageTaken} stage` : '';
     io.out(`Logged ${what} on ${options.number}${taken}${promise ? `; chasing pauses until ${promise} plus ${config.policy.promiseGraceDays} days` : ''}.`);
   }
-  if (options.confirm) await confirmPromise(deps, options);
+  if (options.confirm) {
+    const { sendAfterRecording } = await import('../mail/deliver.js');
+    await sendAfterRecording('the promise', () => confirmPromise(deps, options));
+  }
   return 0;
 }
 

@@ -84,7 +84,10 @@ export async function run(deps: Pick<Deps, 'io' | 'ledger' | 'today' | 'now' | '
     const show = (minor: number) => displayAmount(minor, invoice.currency);
     io.out(remaining <= 0 ? `Recorded ${show(amount)} on ${invoice.number}: paid in full${remaining < 0 ? ` (overpaid by ${show(-remaining)})` : ''}.` : `Recorded ${show(amount)} on ${invoice.number}; ${show(remaining)} still owed.`);
   }
-  if (config.mail.paymentReceived && options.email !== false) await thank(deps, options.number, { amount: result.amount, date }, options);
+  if (config.mail.paymentReceived && options.email !== false) {
+    const { sendAfterRecording } = await import('../mail/deliver.js');
+    await sendAfterRecording('the payment', () => thank(deps, options.number, { amount: result.amount, date }, options));
+  }
   return 0;
 }
 

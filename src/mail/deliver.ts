@@ -39,6 +39,20 @@ export function describePartialDelivery(delivery: Delivery): string {
 }
 
 /**
+ * Sends a message about something just recorded (a payment, a promise). The record stands whatever
+ * becomes of the message, so a message that cannot be made or sent is work that failed (exit 1),
+ * never bad input (exit 2 says nothing was changed).
+ */
+export async function sendAfterRecording(recorded: string, send: () => Promise<void>): Promise<void> {
+  try {
+    await send();
+  } catch (error) {
+    if (!(error instanceof ChaseError) || error.exitCode === 1) throw error;
+    throw new ChaseError(`${recorded} is recorded, but the message about it was not sent: ${error.message}`, { exitCode: 1, hint: error.hint, cause: error });
+  }
+}
+
+/**
  * Sends one message exactly once: it is recorded as pending with its Message-ID before the server is
  * asked, and as sent once the server accepts it for a To address. A crash in between leaves it
  * pending (uncertain), never resent on its own. A refusal is recorded as failed and thrown as a

@@ -5,7 +5,7 @@
  * The server runs in this process, so the CLI is always spawned asynchronously (chaseSync would
  * block the event loop the server answers on).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -142,6 +142,37 @@ describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
       expect(snapshot(ledger), args.join(' ')).toEqual(before);
     }
     expect((await cli(ledger, bare, ['pay', 'INV-2', '10.00', '--no-email'])).code).toBe(0);
+  });
+
+  it('refuses before recording a promise to confirm to a client with no email address, or with no sender address set', async () => {
+    const noSender = join(dir.path, 'no-sender.config.yaml');
+    writeFileSync(noSender, `business: { name: Jane Smith Design }\nmail:\n  smtp: { host: 127.0.0.1, port: ${smtp!.port}, secure: false }\n`);
+    const before = snapshot(ledger);
+    const promise = ['log', 'INV-2', '--call', '--promise', '2026-11-30', '--confirm'];
+    const unsent = await cli(ledger, noSender, promise);
+    expect([unsent.code, unsent.stderr]).toEqual([2, expect.stringContaining('no sender address to send from')]);
+    const db = openLedger(ledger);
+    await db.write((tx) => tx.updateClient('globex', { email: undefined }));
+    db.close();
+    const noAddress = snapshot(ledger);
+    const nowhere = await cli(ledger, config, promise);
+    expect([nowhere.code, nowhere.stderr]).toEqual([2, expect.stringContaining('globex has no email address to confirm the promise to')]);
+    expect(snapshot(ledger)).toEqual(noAddress);
+    expect(before).not.toEqual(noAddress);
+  });
+
+  it('keeps a payment it recorded when the thank-you cannot be made, and exits 1 saying so', async () => {
+    mkdirSync(join(dir.path, 'tpl'));
+    writeFileSync(join(dir.path, 'tpl', 'payment-received.md'), '---\nsubject: Thanks\n---\nThanks, {{contakt}}.\n');
+    const thanking = join(dir.path, 'thanks.config.yaml');
+    writeFileSync(thanking, readFileSync(config, 'utf8').replace('  from:', '  paymentReceived: true\n  from:') + 'templates: ./tpl\n');
+    const result = await cli(ledger, thanking, ['pay', 'INV-2', '10.00']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain('the payment is recorded, but the message about it was not sent');
+    const after = openLedger(ledger);
+    expect(after.invoice('INV-2')!.payments.at(-1)).toMatchObject({ date: '2026-11-23', amount: 1_000 });
+    after.close();
+    expect(messagesOf(smtp!.messages)).toHaveLength(0);
   });
 
   it('stops on Ctrl-C after the message in hand: that one is recorded as sent, the rest wait for the next run, exit 130', async () => {
