@@ -1,4 +1,4 @@
-import { exec } from 'node:child_process';
+import { exec, spawn, type ChildProcess } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, readFile, stat } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
@@ -293,6 +293,12 @@ export async function createTransport(mail: MailConfig, env: Env, io?: Pick<Io, 
   if (mail.transport === 'sendmail') {
     const path = mail.sendmailPath ?? 'sendmail';
     const transporter = nodemailer.createTransport({ sendmail: true, path, newline: 'unix' });
+    // sendmail runs in a process group of its own: Ctrl-C at the terminal asks chase to stop after
+    // the message in hand (interrupt.ts), and must not kill the program in the middle of taking it,
+    // which would leave a message it may have queued recorded as failed, and sent again. nodemailer
+    // has no option for this; it keeps its spawn function on the transport (for its own tests), and
+    // that is replaced here with one that adds `detached`. A test holds nodemailer to it.
+    (transporter.transporter as unknown as { _spawn: (command: string, args: string[]) => ChildProcess })._spawn = (command, args) => spawn(command, args, { detached: true });
     const server = `sendmail (${path})`;
     return {
       kind: 'sendmail',

@@ -5,7 +5,7 @@
  * The server runs in this process, so the CLI is always spawned asynchronously (chaseSync would
  * block the event loop the server answers on).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -67,6 +67,32 @@ afterEach(async () => {
 function cli(ledger: string, config: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return chase(['--ledger', ledger, '--config', config, '--today', '2026-11-23', ...args], { cwd: dir.path, env });
 }
+
+describe('chase send --due through sendmail, stopped with Ctrl-C at the terminal', () => {
+  it('leaves sendmail to finish the message in hand: it is recorded as sent, never as failed to be sent again', async () => {
+    const ledger = join(dir.path, 'chase.yaml');
+    await aLedger(ledger);
+    const program = join(dir.path, 'fake-sendmail');
+    const log = join(dir.path, 'sendmail.log');
+    writeFileSync(program, `#!/bin/sh\ntrap 'echo got-SIGINT >> "${log}"; exit 130' INT\ncat > /dev/null\necho took >> "${log}"\nsleep 1\nexit 0\n`);
+    chmodSync(program, 0o755);
+    const config = writeConfig(dir.path);
+    writeFileSync(config, readFileSync(config, 'utf8').replace('  transport: print', `  transport: sendmail\n  sendmailPath: ${program}`));
+    // The whole process group gets the signal, as a terminal's Ctrl-C does.
+    const child = spawn(process.execPath, [CHASE_BIN, '--ledger', ledger, '--config', config, '--today', '2026-11-23', 'send', '--due'], { cwd: dir.path, detached: true, env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.stdout.resume();
+    const until = Date.now() + 5_000;
+    while (!existsSync(log) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+    process.kill(-child.pid!, 'SIGINT');
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, stderr).toBe(130);
+    expect(readFileSync(log, 'utf8')).not.toContain('got-SIGINT');
+    const today = ['INV-1', 'INV-2', 'INV-3'].flatMap((number) => emailsOf(ledger, number).filter((email) => email.on === '2026-11-23'));
+    expect(today).toEqual([expect.objectContaining({ status: 'sent' })]);
+  });
+});
 
 describe.each(BACKENDS)('chase send --due on a $name ledger', (backend) => {
   let ledger: string;
