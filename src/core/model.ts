@@ -252,7 +252,9 @@ export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charge
 /**
  * The invoice as it stood at the end of `day`, so a report for a past --today shows the books as they
  * were then: payments, charges and history dated later are left out; so are a hold, promise, plan or
- * settlement made later; and an invoice voided, written off or settled later is still open. The same
+ * settlement made later, and a plan's later default; and an invoice voided, written off or settled
+ * later is still open. A hold lifted or a promise broken later cannot be told from the ledger, which
+ * keeps only what is current: those stay as they are now. The same
  * invoice when nothing is dated later (a report for today), so the common case copies nothing.
  */
 export function asItStood(invoice: Invoice, day: ISODate): Invoice {
@@ -270,6 +272,10 @@ export function asItStood(invoice: Invoice, day: ISODate): Invoice {
   if (madeAfter(invoice.hold?.since, day)) delete then.hold;
   if (madeAfter(invoice.promise?.made, day)) delete then.promise;
   if (madeAfter(invoice.plan?.created, day)) delete then.plan;
+  else if (then.plan && madeAfter(then.plan.defaulted, day)) {
+    const { defaulted: _later, ...kept } = then.plan;
+    then.plan = kept;
+  }
   if (madeAfter(invoice.settlement?.agreed, day)) delete then.settlement;
   return then;
 }
@@ -285,6 +291,7 @@ function changedAfter(invoice: Invoice, day: ISODate): boolean {
     madeAfter(invoice.hold?.since, day) ||
     madeAfter(invoice.promise?.made, day) ||
     madeAfter(invoice.plan?.created, day) ||
+    madeAfter(invoice.plan?.defaulted, day) ||
     madeAfter(invoice.settlement?.agreed, day) ||
     (invoice.status !== 'open' && madeAfter(closedOn(invoice), day))
   );

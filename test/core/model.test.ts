@@ -31,6 +31,13 @@ describe('an invoice as it stood on a day', () => {
     expect(stillOwed(voided)).toBe(false);
   });
 
+  it("keeps a plan made by then, without a default that came later", () => {
+    const plan = { created: '2026-10-01', installments: [{ due: '2026-10-15', amount: 60_000 }, { due: '2026-11-15', amount: 60_000 }], defaulted: '2026-10-21' };
+    const defaulted = anInvoice({ plan });
+    expect(asItStood(defaulted, '2026-10-10').plan).toEqual({ created: '2026-10-01', installments: plan.installments });
+    expect(asItStood(defaulted, '2026-10-21')).toBe(defaulted);
+  });
+
   it('is the same invoice when nothing came later, so a report for today copies nothing', () => {
     expect(asItStood(invoice, '2026-11-23')).toBe(invoice);
   });
