@@ -183,13 +183,13 @@ describe.each(BACKENDS)('chase letter on a $name ledger', (backend) => {
     await expect(run(deps(config), { numbers: ['INV-E'] })).rejects.toThrow('invoice INV-E is paid; there is nothing to claim');
   });
 
-  it('says, of a letter naming an invoice paid late and one unpaid, that only some remain unpaid', async () => {
+  it('says, of a letter naming an invoice paid late and one unpaid, that the balances shown remain unpaid and the late charges on the one paid late', async () => {
     await ledger.write((tx) => tx.addInvoice(invoice('INV-L', { payments: [aPayment('2026-10-31', '1200.00')] })));
     const config = testConfig({ extra: 'lateFees:\n  rule: contractual\n  annualRate: 8\n  flatFee: 40.00\n' });
     for (const template of ['demand', 'letter-before-action']) {
       const d = deps(config);
       expect(await run(d, { numbers: ['INV-L', 'INV-A'], format: 'md', output: '-', style: template })).toBe(0);
-      expect(d.io.stdout(), template).toContain('some remain unpaid, and on those paid late the late-payment charges remain unpaid');
+      expect(d.io.stdout(), template).toContain('the balances in the table remain unpaid, as do the late-payment charges on those paid late');
       expect(d.io.stdout(), template).not.toMatch(/They remain unpaid|which remain unpaid/);
     }
   });
