@@ -1,17 +1,17 @@
 import { addDays, type ISODate } from './dates.js';
-import { letterDeadline, promiseEnds, type Assessment } from './ladder.js';
+import { finalNoticeDeadline, letterDeadline, promiseEnds, type Assessment } from './ladder.js';
 import type { ChasePolicy, Invoice } from './model.js';
 import { displayAmount } from './money.js';
 import { settlementEnds } from './settlement.js';
 
 /**
  * Why chasing an invoice waits, when it does for a reason someone gave: a hold, a promise to pay, an
- * agreed settlement, a payment plan being kept, or a letter's payment deadline. The ladder waits on
+ * agreed settlement, a payment plan being kept, or the payment deadline a final notice or a letter gave. The ladder waits on
  * its own (assess); a command that acts on one invoice when the user asks (send <number>, letter,
  * case) refuses an invoice its pauses cover unless told to go ahead with --force.
  */
 
-export type PauseKind = 'held' | 'promised' | 'settling' | 'plan' | 'letter';
+export type PauseKind = 'held' | 'promised' | 'settling' | 'plan' | 'final' | 'letter';
 
 export interface Pause {
   kind: PauseKind;
@@ -27,13 +27,14 @@ export interface Pause {
 export const MESSAGE_PAUSES: readonly PauseKind[] = ['held', 'promised', 'settling'];
 /**
  * What holds back a demand for the whole balance (`letter`): also a payment plan that has not
- * defaulted, since the client owes only its installments as they fall due.
+ * defaulted, since the client owes only its installments as they fall due, and the days a final
+ * notice gave to pay.
  */
-export const DEMAND_PAUSES: readonly PauseKind[] = [...MESSAGE_PAUSES, 'plan'];
+export const DEMAND_PAUSES: readonly PauseKind[] = [...MESSAGE_PAUSES, 'plan', 'final'];
 /** What holds back a referral to collections (`case`): also a letter whose payment deadline has not passed. */
 export const COLLECTIONS_PAUSES: readonly PauseKind[] = [...DEMAND_PAUSES, 'letter'];
 
-type PauseRule = (invoice: Invoice, assessment: Assessment, policy: Pick<ChasePolicy, 'promiseGraceDays'>, today: ISODate) => Pause | null;
+type PauseRule = (invoice: Invoice, assessment: Assessment, policy: Pick<ChasePolicy, 'promiseGraceDays' | 'ladder'>, today: ISODate) => Pause | null;
 
 const RULES: Readonly<Record<PauseKind, PauseRule>> = {
   held(invoice, assessment) {
@@ -66,6 +67,11 @@ const RULES: Readonly<Record<PauseKind, PauseRule>> = {
     const last = plan.installments[plan.installments.length - 1].due;
     return { kind: 'plan', what: `is on a payment plan being kept (${paid}; the next, ${show(plan.next.amount)}, falls due on ${plan.next.due}) that runs until ${last}`, until: last, lift };
   },
+  final(invoice, _assessment, policy, today) {
+    const deadline = finalNoticeDeadline(invoice.history, policy.ladder);
+    if (!deadline || deadline < today) return null;
+    return { kind: 'final', what: `had a final notice that gives until ${deadline} to pay`, until: deadline };
+  },
   letter(invoice, _assessment, _policy, today) {
     const letter = letterDeadline(invoice.history);
     if (!letter || letter.deadline < today) return null;
@@ -74,7 +80,7 @@ const RULES: Readonly<Record<PauseKind, PauseRule>> = {
 };
 
 /** The first of `kinds` that holds `invoice` back on `today`, or null when none does. */
-export function pauseOf(invoice: Invoice, assessment: Assessment, policy: Pick<ChasePolicy, 'promiseGraceDays'>, today: ISODate, kinds: readonly PauseKind[]): Pause | null {
+export function pauseOf(invoice: Invoice, assessment: Assessment, policy: Pick<ChasePolicy, 'promiseGraceDays' | 'ladder'>, today: ISODate, kinds: readonly PauseKind[]): Pause | null {
   for (const kind of kinds) {
     const pause = RULES[kind](invoice, assessment, policy, today);
     if (pause) return pause;

@@ -3,7 +3,7 @@ import type { ISODate } from '../../src/core/dates.js';
 import { assess } from '../../src/core/ladder.js';
 import type { Invoice } from '../../src/core/model.js';
 import { COLLECTIONS_PAUSES, DEMAND_PAUSES, MESSAGE_PAUSES, pauseOf, type PauseKind } from '../../src/core/pause.js';
-import { aLetter, anInvoice, aPayment, aPolicy, minor } from '../support/builders.js';
+import { aLetter, anInvoice, aPayment, aPolicy, minor, sentEmail } from '../support/builders.js';
 
 /** A plan of three installments of 400.00, agreed on 2026-10-20 for the 1200.00 invoice due 2026-10-01. */
 const PLAN = { created: '2026-10-20', installments: [{ due: '2026-11-01', amount: minor('400.00') }, { due: '2026-12-01', amount: minor('400.00') }, { due: '2027-01-01', amount: minor('400.00') }] };
@@ -37,6 +37,8 @@ describe('pauseOf: why chasing an invoice waits', () => {
       { kind: 'plan', what: 'is on a payment plan (0 of 3 installments paid) whose installment of 2026-11-01 is late: £400.00 is owed now, and the plan defaults after 2026-11-06', until: '2026-11-06' },
     ],
     ['a plan defaulted', '2026-11-23', { plan: PLAN }, null],
+    ['a final notice whose deadline has not passed', '2026-11-09', { history: [sentEmail('final', '2026-11-02')] }, { kind: 'final', what: 'had a final notice that gives until 2026-11-09 to pay', until: '2026-11-09' }],
+    ['a final notice whose deadline has passed', '2026-11-10', { history: [sentEmail('final', '2026-11-02')] }, null],
     ['a letter whose deadline has not passed', '2026-12-07', { history: [aLetter('demand', '2026-11-23', { status: 'drafted', note: 'payment deadline 2026-12-07' })] }, { kind: 'letter', what: 'has a letter dated 2026-11-23 that gives until 2026-12-07 to pay', until: '2026-12-07' }],
     ['a letter whose deadline has passed', '2026-12-08', { history: [aLetter('demand', '2026-11-23', { status: 'drafted', note: 'payment deadline 2026-12-07' })] }, null],
   ])('%s', (_what, today, invoice, expected) => {
