@@ -254,8 +254,8 @@ export function balanceOf(invoice: Pick<Invoice, 'amount' | 'payments' | 'charge
  * were then: payments, charges and history dated later are left out; so are a hold, promise, plan or
  * settlement made later, and a plan's later default; and an invoice voided, written off or settled
  * later is still open. A hold lifted or a promise broken later cannot be told from the ledger, which
- * keeps only what is current: those stay as they are now. The same
- * invoice when nothing is dated later (a report for today), so the common case copies nothing.
+ * keeps only what is current: those stay as they are now. The same invoice when nothing is dated
+ * later (a report for today), so the common case copies nothing.
  */
 export function asItStood(invoice: Invoice, day: ISODate): Invoice {
   if (!changedAfter(invoice, day)) return invoice;
