@@ -229,6 +229,22 @@ export function isEmailAddress(text: string): boolean {
  * What two invoice numbers that differ only in letter case have in common. A person reads them as
  * one invoice, so a ledger never holds both.
  */
+/**
+ * `addresses` without repeats and without those already in `taken`, first seen kept. Addresses are
+ * compared without regard to case, as mail servers treat them.
+ */
+export function distinctAddresses(addresses: readonly string[], taken: readonly string[] = []): string[] {
+  const seen = new Set(taken.map((address) => address.toLowerCase()));
+  const kept: string[] = [];
+  for (const address of addresses) {
+    const key = address.toLowerCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(address);
+  }
+  return kept;
+}
+
 export function invoiceNumberKey(number: string): string {
   return number.toLowerCase();
 }

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { addDays, type ISODate } from '../core/dates.js';
 import { ChaseError } from '../core/errors.js';
 import { assess, FINAL_NOTICE_DAYS, type Assessment } from '../core/ladder.js';
-import type { Client, Invoice, LadderStage, LateFeeRule, Recipient } from '../core/model.js';
+import { distinctAddresses, type Client, type Invoice, type LadderStage, type LateFeeRule, type Recipient } from '../core/model.js';
 import { displayAmount } from '../core/money.js';
 import { policyWithOverrides, stillClaimable, type Claim } from '../core/interest.js';
 import { loadTemplate, renderTemplate, templateReads } from './template.js';
@@ -328,22 +328,12 @@ function idPart(text: string): string {
   return text.replace(/[^A-Za-z0-9_-]+/g, '-');
 }
 
-function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
-function withoutRepeats(addresses: readonly string[], taken: readonly string[] = []): string[] {
-  const kept: string[] = [];
-  for (const address of addresses) if (![...taken, ...kept].some((other) => sameAddress(other, address))) kept.push(address);
-  return kept;
-}
-
 function recipientsFor(client: Client, wanted: readonly Recipient[]): { addresses: string[]; toAccounts: boolean } {
   const contact = client.email?.trim() || undefined;
   const accounts = client.accounts?.email?.trim() || undefined;
   // A client without an accounts address is escalated to the contact: the message still goes somewhere.
   const chosen = wanted.map((recipient) => (recipient === 'accounts' ? (accounts ?? contact) : contact)).filter((address): address is string => address !== undefined);
-  return { addresses: withoutRepeats(chosen), toAccounts: accounts !== undefined && wanted.includes('accounts') };
+  return { addresses: distinctAddresses(chosen), toAccounts: accounts !== undefined && wanted.includes('accounts') };
 }
 
 /**
@@ -360,11 +350,11 @@ export function buildMessage(input: BuildMessageInput): OutgoingMessage {
   }
   const domain = parseMailbox(from).address.split('@')[1];
 
-  const to = input.to ? { addresses: withoutRepeats(input.to.map((address) => parseMailbox(address).address)), toAccounts: false } : recipientsFor(client, stage.to ?? ['contact']);
+  const to = input.to ? { addresses: distinctAddresses(input.to.map((address) => parseMailbox(address).address)), toAccounts: false } : recipientsFor(client, stage.to ?? ['contact']);
   if (to.addresses.length === 0) {
     throw new ChaseError(`client "${client.id}" has no email address`, { hint: `add an email address for ${client.name} in the ledger` });
   }
-  const cc = withoutRepeats(recipientsFor(client, stage.cc ?? []).addresses, to.addresses);
+  const cc = distinctAddresses(recipientsFor(client, stage.cc ?? []).addresses, to.addresses);
 
   const template = loadTemplate(stage.template ?? stage.name, { userDir: config.templates });
   const attachments: MailAttachment[] = [];

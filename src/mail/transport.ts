@@ -5,6 +5,7 @@ import { connect, type Socket } from 'node:net';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { assertCanSend, type MailConfig, type SmtpConfig } from '../config.js';
 import { ChaseError } from '../core/errors.js';
+import { distinctAddresses } from '../core/model.js';
 import type { Io } from '../io.js';
 import type { OutgoingMessage } from './message.js';
 
@@ -230,10 +231,6 @@ export function describeRefusals(refusals: readonly Refusal[]): string {
   return [...byReply].map(([reply, addresses]) => `${addresses.join(', ')}: ${reply}`).join('; ');
 }
 
-function sameAddress(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
-}
-
 function result(info: SentInfo, response: string): SendResult {
   const envelopeTo = ([] as string[]).concat(info.envelope.to);
   return {
@@ -361,7 +358,7 @@ export async function createTransport(mail: MailConfig, env: Env, io?: Pick<Io, 
         throw classify(error, server);
       }
       const delivered = result(first, '');
-      const copies = [...message.cc, ...(message.bcc ? [message.bcc] : [])].filter((address, index, all) => !message.to.some((to) => sameAddress(to, address)) && all.findIndex((other) => sameAddress(other, address)) === index);
+      const copies = distinctAddresses([...message.cc, ...(message.bcc ? [message.bcc] : [])], message.to);
       if (copies.length === 0) return delivered;
       try {
         const second = result(await transaction(copies), '');

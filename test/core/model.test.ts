@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { asItStood, balanceOf, stillOwed } from '../../src/core/model.js';
+import { asItStood, balanceOf, distinctAddresses, stillOwed } from '../../src/core/model.js';
 import { anInvoice, aPayment, sentEmail } from '../support/builders.js';
 
 describe('an invoice as it stood on a day', () => {
@@ -51,5 +51,12 @@ describe('an invoice as it stood on a day', () => {
         expect(balanceOf(asItStood(invoice, day))).toBe(invoice.amount + charged - paid);
       }),
     );
+  });
+});
+
+describe('distinct addresses', () => {
+  it('keeps the first of each address, whatever its case, and none already taken', () => {
+    expect(distinctAddresses(['AP@acme.example', 'bob@acme.example', 'ap@ACME.example', 'Bob@Acme.example'], ['bob@acme.example'])).toEqual(['AP@acme.example']);
+    expect(distinctAddresses(['a@x.example', 'b@x.example'])).toEqual(['a@x.example', 'b@x.example']);
   });
 });
