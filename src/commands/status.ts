@@ -3,7 +3,7 @@ import { ChaseError } from '../core/errors.js';
 import { assess, type StepRef } from '../core/ladder.js';
 import { displayAmount, parseAmount } from '../core/money.js';
 import { byNumber, statusInvoice, StatusTotalsBuilder, type StatusInvoice, type StatusReport, type StatusTotals } from '../core/status.js';
-import { asItStood, type Client } from '../core/model.js';
+import { asItStood, owing, type Client } from '../core/model.js';
 import type { CommandContext } from '../cli.js';
 import type { Deps } from '../deps.js';
 import { requireClient } from '../ledger/ledger.js';
@@ -96,7 +96,7 @@ export function eachStatusEntry(
       const invoice = asItStood(whole, today);
       const assessment = assess(invoice, config.policy, today);
       // A backend may hand out invoices not owed on that day (InvoiceVisit.owed, core/model.ts stillOwed).
-      if (!options.all && (invoice.status !== 'open' || assessment.balance <= 0)) return;
+      if (!options.all && !owing(invoice.status, assessment.balance)) return;
       if (options.overdue && assessment.daysOverdue <= 0) return;
       if (options.stage && assessment.stage !== options.stage) return;
       if (sameDay.length > 0 && sameDay[0].due !== invoice.due) flush();

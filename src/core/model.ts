@@ -324,8 +324,11 @@ function closedOn(invoice: Invoice): ISODate | undefined {
 /** Still owed at the end of `day` (today when not given): open, with a balance above zero, as it stood then. */
 export function stillOwed(invoice: Invoice, day?: ISODate): boolean {
   const then = day === undefined ? invoice : asItStood(invoice, day);
-  return then.status === 'open' && balanceOf(then) > 0;
+  return owing(then.status, balanceOf(then));
 }
+
+/** What stillOwed asks, for a caller that has the balance already. */
+export const owing = (status: InvoiceStatus, balance: number): boolean => status === 'open' && balance > 0;
 
 /**
  * Why a payment dated `date` cannot be recorded on `today`, if it cannot: money is recorded once it
